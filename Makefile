@@ -1,0 +1,71 @@
+# chat-tools: small tools over one SQLite file. See README.md.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+# SANITIZE=1 builds apart, so the two builds never mix objects.
+B := build$(if $(SANITIZE),-san)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+SAN := $(if $(SANITIZE),$(SANFLAGS))
+
+PKGS := sqlite3 yaml-0.1
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
+	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+BINS := chat-import chat-history
+LIBSRC := $(wildcard lib/*.c)
+LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
+PROGS := $(BINS:%=$(B)/bin/%)
+MAN1 := $(BINS:%=man/%.1)
+
+all: $(PROGS) $(B)/unit
+
+$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h | $(B)/lib
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libchat.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(B)/bin/%: cmd/%.c $(B)/libchat.a lib/chat.h | $(B)/bin
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libchat.a $(PKG_LIBS) $(ALL_LDFLAGS)
+
+$(B)/unit: tests/unit.c $(B)/libchat.a lib/chat.h
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit.c $(B)/libchat.a $(PKG_LIBS) \
+		$(ALL_LDFLAGS)
+
+$(B)/lib $(B)/bin:
+	mkdir -p $@
+
+deps:
+	scripts/deps
+
+check: deps
+	$(MAKE) all
+	scripts/check $(B)
+
+demo: deps
+	$(MAKE) all
+	scripts/demo $(B)/bin
+
+lint-man:
+	mandoc -Tlint -W warning man/*.[17]
+
+install: $(PROGS)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7
+	cp $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp man/chat-tools.7 $(DESTDIR)$(MANDIR)/man7/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps check demo lint-man install clean

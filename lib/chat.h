@@ -1,0 +1,143 @@
+/* chat.h: the one public interface of libchat, shared by every chat-* binary. */
+#ifndef CHAT_H
+#define CHAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CHAT_VERSION "0.1.0"
+
+/* Exit statuses of DESIGN.md; chat_exit() returns the worst one recorded. */
+enum {
+	ST_OK = 0,
+	ST_SOME = 1,		/* some inputs refused or unknown; listing: no match */
+	ST_USAGE = 2,
+	ST_DATA = 65,
+	ST_REMOTE = 69,
+	ST_DB = 74,
+	ST_TEMP = 75,
+	ST_CONFIG = 78
+};
+
+/* errors.c */
+void chat_init(const char *argv0);
+const char *chat_prog(void);
+int chat_err(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void chat_status(int status);
+int chat_exit(void);
+
+/* Long options every binary takes; chat_opt() handles them. */
+enum {
+	OPT_DB = 0x100, OPT_CONFIG, OPT_AS, OPT_VERSION, OPT_HELP,
+	OPT_FIRST_LOCAL = 0x140		/* binaries number their own from here */
+};
+#define CHAT_LONGOPTS \
+	{"db", 1, 0, OPT_DB}, {"config", 1, 0, OPT_CONFIG}, \
+	{"as", 1, 0, OPT_AS}, {"version", 0, 0, OPT_VERSION}, \
+	{"help", 0, 0, OPT_HELP}
+/* 0: handled; 1: done (--version printed), exit 0 now; -1: not a common
+ * option or a bad argument: print usage, exit 2. --help is the binary's. */
+int chat_opt(int c, const char *arg);
+
+/* db.c: the database file and its schema. */
+enum db_mode { DB_READ, DB_WRITE };
+int db_set_path(const char *path);
+int db_open(enum db_mode mode);
+void db_close(void);
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+const char *db_path(void);
+
+/* config.c: config.yaml, parsed on first use only. */
+struct criterion { char *name; int min, max; };
+struct auto_tag { char *tag, *match, *channel; };
+struct config {
+	char *file;
+	char *db;
+	long busy_timeout_ms;
+	char *operator;
+	char **tags_catalog; size_t ntags_catalog;
+	int tags_strict;
+	int require_tag, require_note, require_rating;
+	long forgotten_after;
+	char **social_channels; size_t nsocial_channels;
+	struct criterion *criteria; size_t ncriteria;
+	struct auto_tag *auto_tags; size_t nauto_tags;
+	char *mail_url, *mail_from, *mail_username;
+	char *mail_password_env, *mail_password_file;
+	int mail_insecure;
+	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
+	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status;
+	int zd_insecure;
+	long max_attempts, connect_timeout, timeout;
+};
+int config_set_path(const char *path);
+int config_get(const struct config **out);
+int config_load_file(const char *path, int must_exist, struct config *c);
+void config_free(struct config *c);
+void config_release(void);
+const char *actor(void);
+int actor_set(const char *name);
+
+/* lines.c: lines from a file descriptor, memory bounded by the longest. */
+struct lines;
+struct lines *lines_open(int fd, const char *name);
+int lines_next(struct lines *l, char **line, size_t *len);
+int lines_ready(struct lines *l);
+const char *lines_name(const struct lines *l);
+long lines_lineno(const struct lines *l);
+void lines_close(struct lines *l);
+
+/* ids.c: the ids-in contract: operands, else piped standard input. */
+struct ids;
+int ids_open(struct ids **out, char **argv, int argc, int by_ref);
+/* 1: *id set; 0: end; -1: this input was refused (reported). */
+int ids_next(struct ids *ids, int64_t *id);
+int ids_ready(struct ids *ids);
+void ids_close(struct ids *ids);
+
+/* time.c */
+int time_parse(const char *s, time_t now, time_t *out);
+int duration_parse(const char *s, long *secs);
+char *time_local(time_t t, char buf[32]);
+char *time_rfc3339(time_t t, char buf[32]);
+char *duration_fmt(long secs, char buf[32]);
+
+/* utf8.c */
+int utf8_valid(const char *s, size_t len);
+
+/* out.c: listing formats. */
+enum fmt { FMT_TABLE, FMT_TSV, FMT_JSON, FMT_IDS, FMT_TEXT };
+int fmt_parse(const char *s, enum fmt *f, int allow_text);
+
+/* filter.c: the selection options of chat-history and chat-stats. */
+struct filter;
+struct filter *filter_new(void);
+void filter_free(struct filter *f);
+#define FILTER_LONGOPTS \
+	{"open", 0, 0, 0x180}, {"parked", 0, 0, 0x181}, \
+	{"closed", 0, 0, 0x182}, {"channel", 1, 0, 0x183}, \
+	{"social", 0, 0, 0x184}, {"operator", 1, 0, 0x185}, \
+	{"tag", 1, 0, 0x186}, {"untagged", 0, 0, 0x187}, \
+	{"unrated", 0, 0, 0x188}, {"no-note", 0, 0, 0x189}, \
+	{"since", 1, 0, 0x18a}, {"until", 1, 0, 0x18b}, \
+	{"idle", 1, 0, 0x18c}, {"visitor-left", 0, 0, 0x18d}, \
+	{"forgotten", 0, 0, 0x18e}, {"grep", 1, 0, 0x18f}
+/* 0: handled; -1: not a filter option; else an exit status (reported). */
+int filter_opt(struct filter *f, int c, const char *arg);
+
+/* history.c: listing and showing conversations. */
+int conv_list(const struct filter *f, enum fmt fmt, long limit,
+    int count_only, long *matched);
+int conv_show(int64_t id, enum fmt fmt);
+
+/* import.c: NDJSON events in. */
+struct import;
+int import_begin(struct import **out, int quiet);
+int import_file(struct import *im, int fd, const char *name);
+void import_end(struct import *im);
+
+#endif

@@ -1,0 +1,352 @@
+/* db.c: finding, creating, opening and migrating the database, and the
+ * statement cache and transactions every write goes through. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+sqlite3 *db;
+
+static const char *path_opt;
+static char path[PATH_MAX];
+
+static struct cached {
+	const char *sql;
+	sqlite3_stmt *st;
+} cache[64];
+static size_t ncache;
+
+int
+db_set_path(const char *p)
+{
+	path_opt = p;
+	return 0;
+}
+
+static int
+resolve_path(void)
+{
+	const struct config *cfg;
+	const char *p = path_opt, *home;
+	int rc;
+
+	if (p == NULL || *p == '\0')
+		p = getenv("CHAT_DB");
+	if (p == NULL || *p == '\0') {
+		if ((rc = config_get(&cfg)) != 0)
+			return rc;
+		p = cfg->db;
+	}
+	if (p != NULL && *p != '\0') {
+		if ((size_t)snprintf(path, sizeof path, "%s", p) >= sizeof path)
+			return chat_err(ST_USAGE, "%s: path too long", p);
+		return 0;
+	}
+	if ((p = getenv("XDG_DATA_HOME")) != NULL && *p == '/')
+		rc = snprintf(path, sizeof path, "%s/chat-tools/chat.db", p);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		rc = snprintf(path, sizeof path,
+		    "%s/.local/share/chat-tools/chat.db", home);
+	else
+		return chat_err(ST_DB, "no database: set --db, $CHAT_DB or $HOME");
+	if (rc < 0 || (size_t)rc >= sizeof path)
+		return chat_err(ST_DB, "database path too long");
+	return 0;
+}
+
+const char *
+db_path(void)
+{
+	return path;
+}
+
+/* Creates the missing directories above the file, private to the user. */
+static int
+make_parents(void)
+{
+	char dir[PATH_MAX];
+	char *s;
+
+	memcpy(dir, path, sizeof dir);
+	for (s = dir + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return chat_err(ST_DB, "%s: %s", dir, strerror(errno));
+		*s = '/';
+	}
+	return 0;
+}
+
+static int
+create_file(void)
+{
+	int fd;
+
+	if (make_parents() != 0)
+		return ST_DB;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return chat_err(ST_DB, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+int
+db_fail(const char *context)
+{
+	int code = sqlite3_errcode(db), status = ST_DB;
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return chat_err(ST_TEMP, "%s: %s: database is busy; try again",
+		    path, context);
+	return chat_err(status, "%s: %s: %s", path, context,
+	    sqlite3_errmsg(db));
+}
+
+int
+db_exec(const char *sql, const char *context)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(context);
+	return 0;
+}
+
+sqlite3_stmt *
+db_prep(const char *sql)
+{
+	size_t i;
+	sqlite3_stmt *st;
+
+	for (i = 0; i < ncache; i++)
+		if (cache[i].sql == sql)
+			return cache[i].st;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		db_fail("prepare");
+		return NULL;
+	}
+	if (ncache < sizeof cache / sizeof cache[0]) {
+		cache[ncache].sql = sql;
+		cache[ncache++].st = st;
+	}
+	return st;
+}
+
+int
+db_step(sqlite3_stmt *st, const char *context)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	db_fail(context);
+	sqlite3_reset(st);
+	return -1;
+}
+
+void
+db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static int
+pragma_int(const char *sql, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Reads the schema version; refuses another application's database or a
+ * newer schema than this build knows. */
+static int
+schema_check(int *version)
+{
+	int appid, tables;
+
+	if (pragma_int("PRAGMA user_version", version) != 0 ||
+	    pragma_int("PRAGMA application_id", &appid) != 0 ||
+	    pragma_int("SELECT count(*) FROM sqlite_schema", &tables) != 0)
+		return chat_err(ST_DB, "%s: cannot read the database: %s",
+		    path, sqlite3_errmsg(db));
+	if (appid != CHAT_APPLICATION_ID && (*version != 0 || tables != 0))
+		return chat_err(ST_DB, "%s: not a chat-tools database (it holds "
+		    "another application's tables); refusing to change it",
+		    path);
+	if ((size_t)*version > schema_nsteps)
+		return chat_err(ST_DB, "%s: schema version %d is newer than "
+		    "this chat-tools knows (%zu); upgrade chat-tools", path,
+		    *version, schema_nsteps);
+	return 0;
+}
+
+/* Brings the schema up to date, one transaction per step; a concurrent
+ * process doing the same is serialised by BEGIN IMMEDIATE. */
+static int
+migrate(void)
+{
+	int version, rc;
+	char sql[64];
+
+	if ((rc = schema_check(&version)) != 0)
+		return rc;
+	if ((size_t)version == schema_nsteps)
+		return 0;
+	if ((rc = db_begin()) != 0)
+		return rc;
+	if ((rc = schema_check(&version)) != 0)
+		goto fail;
+	if (version == 0 && (rc = db_exec("PRAGMA application_id = "
+	    XSTR(CHAT_APPLICATION_ID), "setting the application id")) != 0)
+		goto fail;
+	for (; (size_t)version < schema_nsteps; version++) {
+		if ((rc = db_exec(schema_steps[version], "creating the schema"))
+		    != 0)
+			goto fail;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+		    version + 1);
+		if ((rc = db_exec(sql, "setting the schema version")) != 0)
+			goto fail;
+	}
+	return db_commit();
+fail:
+	db_rollback();
+	return rc;
+}
+
+static int
+busy_timeout(void)
+{
+	const struct config *cfg;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	sqlite3_busy_timeout(db, (int)cfg->busy_timeout_ms);
+	return 0;
+}
+
+int
+db_open(enum db_mode mode)
+{
+	struct stat sb;
+	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	const char *file;
+	int version;
+
+	if ((rc = resolve_path()) != 0)
+		return rc;
+	file = path;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return chat_err(ST_DB, "%s: %s", path, strerror(errno));
+		if (mode == DB_READ)
+			file = ":memory:";
+		else if ((rc = create_file()) != 0)
+			return rc;
+	} else if (!S_ISREG(sb.st_mode))
+		return chat_err(ST_DB, "%s: not a regular file", path);
+	if (sqlite3_open_v2(file, &db, flags, NULL) != SQLITE_OK) {
+		rc = chat_err(ST_DB, "%s: %s", path, db ? sqlite3_errmsg(db) :
+		    "cannot open");
+		db_close();
+		return rc;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	if ((rc = busy_timeout()) != 0)
+		return rc;
+	if ((rc = schema_check(&version)) != 0)
+		return rc;
+	if (file == path && mode == DB_WRITE &&
+	    (rc = db_exec("PRAGMA journal_mode = WAL", "setting WAL mode")) != 0)
+		return rc;
+	if ((rc = db_exec("PRAGMA foreign_keys = ON; "
+	    "PRAGMA synchronous = FULL", "setting up")) != 0)
+		return rc;
+	return migrate();
+}
+
+void
+db_close(void)
+{
+	size_t i;
+
+	for (i = 0; i < ncache; i++)
+		sqlite3_finalize(cache[i].st);
+	ncache = 0;
+	sqlite3_close(db);
+	db = NULL;
+}
+
+int
+db_begin(void)
+{
+	return db_exec("BEGIN IMMEDIATE", "starting a transaction");
+}
+
+int
+db_commit(void)
+{
+	int rc = db_exec("COMMIT", "committing");
+
+	if (rc != 0)
+		db_rollback();
+	return rc;
+}
+
+void
+db_rollback(void)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t
+db_ref_id(const char *ref)
+{
+	sqlite3_stmt *st = db_prep("SELECT id FROM conversations WHERE ref = ?");
+	int64_t id = 0;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, ref);
+	switch (db_step(st, "looking up a ref")) {
+	case SQLITE_ROW:
+		id = sqlite3_column_int64(st, 0);
+		break;
+	case -1:
+		id = -1;
+		break;
+	}
+	sqlite3_reset(st);
+	return id;
+}
+
+int
+db_conv_exists(int64_t id)
+{
+	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(st, "looking up a conversation");
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : rc == SQLITE_ROW;
+}

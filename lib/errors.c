@@ -1,0 +1,87 @@
+/* errors.c: the program name, diagnostics and the exit status to return. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chat.h"
+
+static const char *prog = "chat";
+static int worst = ST_OK;
+
+void
+chat_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	prog = slash ? slash + 1 : argv0;
+}
+
+const char *
+chat_prog(void)
+{
+	return prog;
+}
+
+/* "The worst that applies wins": later entries are worse. */
+static int
+rank(int status)
+{
+	static const int order[] = {
+		ST_OK, ST_SOME, ST_DATA, ST_REMOTE, ST_TEMP, ST_DB, ST_CONFIG,
+		ST_USAGE
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (order[i] == status)
+			return (int)i;
+	return 0;
+}
+
+void
+chat_status(int status)
+{
+	if (rank(status) > rank(worst))
+		worst = status;
+}
+
+int
+chat_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	chat_status(status);
+	return status;
+}
+
+int
+chat_exit(void)
+{
+	db_close();
+	config_release();
+	if (fflush(stdout) == EOF || ferror(stdout))
+		chat_err(ST_DB, "standard output: write error");
+	return worst;
+}
+
+int
+chat_opt(int c, const char *arg)
+{
+	switch (c) {
+	case OPT_DB:
+		return db_set_path(arg);
+	case OPT_CONFIG:
+		return config_set_path(arg);
+	case OPT_AS:
+		return actor_set(arg);
+	case OPT_VERSION:
+		printf("%s %s\n", prog, CHAT_VERSION);
+		return 1;
+	}
+	return -1;
+}

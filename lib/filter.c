@@ -1,0 +1,198 @@
+/* filter.c: the selection options shared by chat-history and chat-stats,
+ * turned into a WHERE clause whose values are all bound parameters. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libchat.h"
+
+enum { S_OPEN = 1, S_PARKED = 2, S_CLOSED = 4 };
+
+struct filter {
+	int states;
+	const char **channels; size_t nchannels;
+	const char **tags; size_t ntags;
+	const char *operator;
+	const char *grep;
+	int social, untagged, unrated, no_note, visitor_left, forgotten;
+	int has_since, has_until, has_idle;
+	time_t since, until;
+	long idle;
+};
+
+struct filter *
+filter_new(void)
+{
+	struct filter *f = calloc(1, sizeof *f);
+
+	if (f == NULL)
+		chat_err(ST_DB, "out of memory");
+	return f;
+}
+
+void
+filter_free(struct filter *f)
+{
+	if (f == NULL)
+		return;
+	free(f->channels);
+	free(f->tags);
+	free(f);
+}
+
+static int
+push(const char ***list, size_t *n, const char *s)
+{
+	const char **l = realloc(*list, (*n + 1) * sizeof *l);
+
+	if (l == NULL)
+		return chat_err(ST_DB, "out of memory");
+	*list = l;
+	l[(*n)++] = s;
+	return 0;
+}
+
+static int
+time_opt(const char *opt, const char *arg, time_t *t, int *has)
+{
+	if (time_parse(arg, time(NULL), t) != 0)
+		return chat_err(ST_USAGE, "--%s %s: not a time", opt, arg);
+	*has = 1;
+	return 0;
+}
+
+int
+filter_opt(struct filter *f, int c, const char *arg)
+{
+	switch (c) {
+	case 0x180: f->states |= S_OPEN; return 0;
+	case 0x181: f->states |= S_PARKED; return 0;
+	case 0x182: f->states |= S_CLOSED; return 0;
+	case 0x183: return push(&f->channels, &f->nchannels, arg);
+	case 0x184: f->social = 1; return 0;
+	case 0x185: f->operator = arg; return 0;
+	case 0x186: return push(&f->tags, &f->ntags, arg);
+	case 0x187: f->untagged = 1; return 0;
+	case 0x188: f->unrated = 1; return 0;
+	case 0x189: f->no_note = 1; return 0;
+	case 0x18a: return time_opt("since", arg, &f->since, &f->has_since);
+	case 0x18b: return time_opt("until", arg, &f->until, &f->has_until);
+	case 0x18c:
+		if (duration_parse(arg, &f->idle) != 0)
+			return chat_err(ST_USAGE, "--idle %s: not a duration",
+			    arg);
+		f->has_idle = 1;
+		return 0;
+	case 0x18d: f->visitor_left = 1; return 0;
+	case 0x18e: f->forgotten = 1; return 0;
+	case 0x18f: f->grep = arg; return 0;
+	}
+	return -1;
+}
+
+static void
+in_list(sqlite3_str *sql, const char *column, size_t n)
+{
+	size_t i;
+
+	sqlite3_str_appendf(sql, " AND %s IN (", column);
+	for (i = 0; i < n; i++)
+		sqlite3_str_appendall(sql, i ? ", ?" : "?");
+	sqlite3_str_appendall(sql, ")");
+}
+
+/* The clause and filter_bind() walk the options in the same order, so the
+ * n-th ? gets the n-th value. */
+int
+filter_where(const struct filter *f, sqlite3_str *sql)
+{
+	const struct config *cfg;
+	size_t i;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	sqlite3_str_appendall(sql, " WHERE 1");
+	if (f->states) {
+		sqlite3_str_appendf(sql, " AND c.state IN ('%s', '%s', '%s')",
+		    f->states & S_OPEN ? "open" : "",
+		    f->states & S_PARKED ? "parked" : "",
+		    f->states & S_CLOSED ? "closed" : "");
+	}
+	if (f->nchannels)
+		in_list(sql, "c.channel", f->nchannels);
+	if (f->social)
+		in_list(sql, "c.channel", cfg->nsocial_channels ?
+		    cfg->nsocial_channels : 1);
+	if (f->operator)
+		sqlite3_str_appendall(sql, " AND c.operator = ?");
+	for (i = 0; i < f->ntags; i++)
+		sqlite3_str_appendall(sql, " AND c.id IN (SELECT ct.conversation"
+		    " FROM conversation_tags ct JOIN tags t ON t.id = ct.tag"
+		    " WHERE t.name = ?)");
+	if (f->untagged)
+		sqlite3_str_appendall(sql, " AND NOT EXISTS (SELECT 1 FROM"
+		    " conversation_tags WHERE conversation = c.id)");
+	if (f->unrated)
+		sqlite3_str_appendall(sql, " AND NOT EXISTS (SELECT 1 FROM"
+		    " ratings WHERE conversation = c.id)");
+	if (f->no_note)
+		sqlite3_str_appendall(sql, " AND NOT EXISTS (SELECT 1 FROM"
+		    " notes WHERE conversation = c.id)");
+	if (f->has_since)
+		sqlite3_str_appendall(sql, " AND c.started_at >= ?");
+	if (f->has_until)
+		sqlite3_str_appendall(sql, " AND c.started_at < ?");
+	if (f->has_idle)
+		sqlite3_str_appendall(sql, " AND c.state IN ('open', 'parked')"
+		    " AND c.last_activity_at <= ?");
+	if (f->visitor_left)
+		sqlite3_str_appendall(sql, " AND c.visitor_left_at NOT NULL");
+	if (f->forgotten)
+		sqlite3_str_appendall(sql, " AND c.state = 'open' AND"
+		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?)");
+	if (f->grep)
+		sqlite3_str_appendall(sql, " AND c.id IN ("
+		    "SELECT conversation FROM messages WHERE id IN"
+		    " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
+		    " UNION SELECT conversation FROM notes WHERE id IN"
+		    " (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?))");
+	return 0;
+}
+
+int
+filter_bind(const struct filter *f, sqlite3_stmt *st)
+{
+	const struct config *cfg;
+	time_t now = time(NULL);
+	size_t i;
+	int n = 0, rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	for (i = 0; i < f->nchannels; i++)
+		db_bind_text(st, ++n, f->channels[i]);
+	if (f->social) {
+		for (i = 0; i < cfg->nsocial_channels; i++)
+			db_bind_text(st, ++n, cfg->social_channels[i]);
+		if (cfg->nsocial_channels == 0)
+			sqlite3_bind_null(st, ++n);
+	}
+	if (f->operator)
+		db_bind_text(st, ++n, f->operator);
+	for (i = 0; i < f->ntags; i++)
+		db_bind_text(st, ++n, f->tags[i]);
+	if (f->has_since)
+		sqlite3_bind_int64(st, ++n, f->since);
+	if (f->has_until)
+		sqlite3_bind_int64(st, ++n, f->until);
+	if (f->has_idle)
+		sqlite3_bind_int64(st, ++n, now - f->idle);
+	if (f->forgotten)
+		sqlite3_bind_int64(st, ++n, now - cfg->forgotten_after);
+	if (f->grep) {
+		db_bind_text(st, ++n, f->grep);
+		db_bind_text(st, ++n, f->grep);
+	}
+	return 0;
+}

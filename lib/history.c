@@ -1,0 +1,294 @@
+/* history.c: listing conversations by filter, and showing one in full. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libchat.h"
+
+#define RFC3339(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
+#define TAGS_OF(c) "(SELECT json_group_array(name) FROM (SELECT t.name" \
+	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
+	" WHERE ct.conversation = " c " ORDER BY t.name))"
+
+static const struct col list_cols[] = {
+	{"id", COL_INT}, {"state", COL_TEXT}, {"channel", COL_TEXT},
+	{"started", COL_TIME}, {"duration", COL_DUR}, {"operator", COL_TEXT},
+	{"visitor", COL_TEXT}, {"tags", COL_LIST},
+};
+
+/* A query that a bad --grep expression makes fail is the user's error. */
+static int
+query_fail(const struct filter *f)
+{
+	(void)f;
+	if (strstr(sqlite3_errmsg(db), "fts5") != NULL)
+		return chat_err(ST_USAGE, "--grep: %s", sqlite3_errmsg(db));
+	return db_fail("listing");
+}
+
+static sqlite3_stmt *
+prepare_list(const struct filter *f, const char *select, const char *tail)
+{
+	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_stmt *st = NULL;
+	char *text;
+
+	sqlite3_str_appendall(sql, select);
+	if (filter_where(f, sql) != 0) {
+		sqlite3_free(sqlite3_str_finish(sql));
+		return NULL;
+	}
+	sqlite3_str_appendall(sql, tail);
+	if ((text = sqlite3_str_finish(sql)) == NULL) {
+		chat_err(ST_DB, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
+		query_fail(f);
+	else if (filter_bind(f, st) != 0) {
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	sqlite3_free(text);
+	return st;
+}
+
+int
+conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
+    long *matched)
+{
+	sqlite3_stmt *st;
+	struct out *o = NULL;
+	int rc, status = 0;
+
+	*matched = 0;
+	if (count_only)
+		st = prepare_list(f, "SELECT count(*) FROM conversations c", "");
+	else
+		st = prepare_list(f, "SELECT c.id, c.state, c.channel,"
+		    " c.started_at, coalesce(c.closed_at, c.last_activity_at)"
+		    " - c.started_at, c.operator, c.visitor, " TAGS_OF("c.id")
+		    " FROM conversations c",
+		    " ORDER BY c.started_at DESC, c.id DESC LIMIT ?");
+	if (st == NULL)
+		return ST_DB;
+	if (!count_only) {
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_count(st),
+		    limit > 0 ? limit : -1);
+		if ((o = out_begin(fmt, list_cols,
+		    sizeof list_cols / sizeof list_cols[0])) == NULL) {
+			sqlite3_finalize(st);
+			return ST_DB;
+		}
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count_only) {
+			*matched = (long)sqlite3_column_int64(st, 0);
+			printf("%ld\n", *matched);
+		} else if ((status = out_row(o, st)) != 0)
+			break;
+		else
+			(*matched)++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		status = query_fail(f);
+	if (o != NULL)
+		out_end(o);
+	sqlite3_finalize(st);
+	return status;
+}
+
+static const char show_json[] =
+	"SELECT json_object('id', c.id, 'ref', c.ref, 'channel', c.channel,"
+	" 'visitor', c.visitor, 'visitor_email', c.visitor_email,"
+	" 'operator', c.operator, 'state', c.state,"
+	" 'started_at', " RFC3339("c.started_at") ","
+	" 'last_activity_at', " RFC3339("c.last_activity_at") ","
+	" 'visitor_left_at', " RFC3339("c.visitor_left_at") ","
+	" 'closed_at', " RFC3339("c.closed_at") ","
+	" 'closed_by', c.closed_by,"
+	" 'handling_time', c.closed_at - c.started_at,"
+	" 'tags', json(" TAGS_OF("c.id") "),"
+	" 'ratings', json((SELECT json_group_object(criterion, score) FROM"
+	"   (SELECT criterion, score FROM ratings WHERE conversation = c.id"
+	"   ORDER BY criterion))),"
+	" 'deliveries', json((SELECT json_group_array(json_object('target',"
+	"   target, 'state', state, 'attempts', attempts, 'remote_ref',"
+	"   remote_ref, 'last_error', last_error, 'updated_at', "
+	    RFC3339("updated_at") ")) FROM (SELECT * FROM deliveries"
+	"   WHERE conversation = c.id ORDER BY id))),"
+	" 'messages', json((SELECT json_group_array(json_object('at', "
+	    RFC3339("at") ", 'author', author, 'name', name, 'id', ref,"
+	"   'text', body)) FROM (SELECT * FROM messages"
+	"   WHERE conversation = c.id ORDER BY at, id))),"
+	" 'notes', json((SELECT json_group_array(json_object('at', "
+	    RFC3339("at") ", 'author', author, 'text', body)) FROM"
+	"   (SELECT * FROM notes WHERE conversation = c.id ORDER BY at, id))),"
+	" 'events', json((SELECT json_group_array(json_object('at', "
+	    RFC3339("at") ", 'actor', actor, 'action', action, 'detail',"
+	"   detail)) FROM (SELECT * FROM events WHERE conversation = c.id"
+	"   ORDER BY at, id))))"
+	" FROM conversations c WHERE c.id = ?";
+
+static const char show_head[] =
+	"SELECT c.ref, c.channel, c.visitor, c.visitor_email, c.operator,"
+	" c.state, c.closed_by, c.started_at, c.last_activity_at,"
+	" c.visitor_left_at, c.closed_at, " TAGS_OF("c.id") ","
+	" (SELECT group_concat(criterion || ' ' || score, ', ') FROM"
+	"   (SELECT * FROM ratings WHERE conversation = c.id"
+	"   ORDER BY criterion))"
+	" FROM conversations c WHERE c.id = ?";
+static const char show_deliveries[] =
+	"SELECT target, state, attempts, remote_ref, last_error FROM deliveries"
+	" WHERE conversation = ? ORDER BY id";
+static const char show_messages[] =
+	"SELECT m.at, coalesce(m.name, CASE m.author WHEN 'visitor' THEN"
+	" c.visitor WHEN 'operator' THEN c.operator END, m.author), m.author,"
+	" m.body FROM messages m JOIN conversations c ON c.id = m.conversation"
+	" WHERE m.conversation = ? ORDER BY m.at, m.id";
+static const char show_notes[] =
+	"SELECT at, author, '', body FROM notes WHERE conversation = ?"
+	" ORDER BY at, id";
+static const char show_events[] =
+	"SELECT at, actor, action, coalesce(detail, '') FROM events"
+	" WHERE conversation = ? ORDER BY at, id";
+
+static const char *
+text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
+static void
+field(const char *label, const char *value)
+{
+	if (*value == '\0')
+		return;
+	printf("%-14s ", label);
+	put_text(value, 0);
+	putchar('\n');
+}
+
+static void
+time_field(const char *label, sqlite3_stmt *st, int i)
+{
+	char buf[32];
+
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		field(label, time_local(sqlite3_column_int64(st, i), buf));
+}
+
+/* A body over several lines, each after the first indented under it. */
+static void
+put_body(const char *s)
+{
+	const char *nl;
+	char *line;
+
+	while ((nl = strchr(s, '\n')) != NULL) {
+		if ((line = strndup(s, (size_t)(nl - s))) != NULL) {
+			put_text(line, 0);
+			free(line);
+		}
+		fputs("\n                  ", stdout);
+		s = nl + 1;
+	}
+	put_text(s, 0);
+	putchar('\n');
+}
+
+/* Prints the rows of a (time, who, what, text) query under a heading. */
+static int
+section(const char *heading, const char *sql, int64_t id, const char *fmt)
+{
+	sqlite3_stmt *st = db_prep(sql);
+	char buf[32];
+	int rc, n = 0;
+
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = db_step(st, heading)) == SQLITE_ROW) {
+		if (n++ == 0)
+			printf("\n%s\n", heading);
+		printf("%s  ", time_local(sqlite3_column_int64(st, 0), buf));
+		printf(fmt, text(st, 1), text(st, 2));
+		put_body(text(st, 3));
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
+}
+
+static int
+show_text(int64_t id)
+{
+	sqlite3_stmt *st = db_prep(show_head), *d;
+	char state[64], *tags, buf[32];
+	int rc;
+
+	if (st == NULL || (d = db_prep(show_deliveries)) == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(st, "showing")) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == -1 ? ST_DB : ST_SOME;
+	}
+	printf("conversation %lld\n", (long long)id);
+	field("ref", text(st, 0));
+	field("channel", text(st, 1));
+	field("visitor", text(st, 2));
+	field("visitor email", text(st, 3));
+	field("operator", text(st, 4));
+	snprintf(state, sizeof state, "%s%s%s", text(st, 5),
+	    *text(st, 6) ? " by " : "", text(st, 6));
+	field("state", state);
+	time_field("started", st, 7);
+	time_field("last activity", st, 8);
+	time_field("visitor left", st, 9);
+	time_field("closed", st, 10);
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+		field("handling time", duration_fmt((long)(sqlite3_column_int64(
+		    st, 10) - sqlite3_column_int64(st, 7)), buf));
+	if ((tags = json_join(text(st, 11), ", ")) != NULL)
+		field("tags", tags);
+	free(tags);
+	field("ratings", text(st, 12));
+	sqlite3_reset(st);
+	sqlite3_bind_int64(d, 1, id);
+	while ((rc = db_step(d, "showing deliveries")) == SQLITE_ROW) {
+		printf("%-14s %s %s", "delivery", text(d, 0), text(d, 1));
+		if (*text(d, 3))
+			printf(" (%s)", text(d, 3));
+		if (*text(d, 4))
+			printf(": %s", text(d, 4));
+		printf(", %d attempt%s\n", sqlite3_column_int(d, 2),
+		    sqlite3_column_int(d, 2) == 1 ? "" : "s");
+	}
+	sqlite3_reset(d);
+	if (rc == -1 ||
+	    section("transcript", show_messages, id, "%s (%s): ") ||
+	    section("notes", show_notes, id, "%s%s: ") ||
+	    section("events", show_events, id, "%s %s "))
+		return ST_DB;
+	return 0;
+}
+
+int
+conv_show(int64_t id, enum fmt fmt)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (fmt != FMT_JSON)
+		return show_text(id);
+	if ((st = db_prep(show_json)) == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(st, "showing");
+	if (rc == SQLITE_ROW)
+		printf("%s\n", text(st, 0));
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : rc == SQLITE_DONE ? ST_SOME : 0;
+}

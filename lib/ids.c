@@ -1,0 +1,121 @@
+/* ids.c: conversation ids in, from operands or else from piped standard
+ * input, one per line, first field only. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+struct ids {
+	char **argv;
+	int argc, next;
+	int by_ref;
+	struct lines *in;
+};
+
+int
+ids_open(struct ids **out, char **argv, int argc, int by_ref)
+{
+	struct ids *ids;
+
+	*out = NULL;
+	if (argc == 0 && isatty(0))
+		return chat_err(ST_USAGE, "no conversation ids given, as "
+		    "operands or on standard input");
+	if ((ids = calloc(1, sizeof *ids)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	ids->argv = argv;
+	ids->argc = argc;
+	ids->by_ref = by_ref;
+	if (argc == 0 && (ids->in = lines_open(0, "stdin")) == NULL) {
+		free(ids);
+		return chat_err(ST_DB, "out of memory");
+	}
+	*out = ids;
+	return 0;
+}
+
+/* The next input word: an operand, or the first field of the next line
+ * that is neither blank nor a comment. 1: got one; 0: end; -1: error. */
+static int
+next_word(struct ids *ids, char **word)
+{
+	char *line, *end;
+	size_t len;
+	int rc;
+
+	if (ids->in == NULL) {
+		if (ids->next >= ids->argc)
+			return 0;
+		*word = ids->argv[ids->next++];
+		return 1;
+	}
+	while ((rc = lines_next(ids->in, &line, &len)) == 1) {
+		while (isspace((unsigned char)*line))
+			line++;
+		if (*line == '\0' || *line == '#')
+			continue;
+		for (end = line; *end && !isspace((unsigned char)*end); end++)
+			;
+		*end = '\0';
+		*word = line;
+		return 1;
+	}
+	return 0;	/* a read error was reported; stop */
+}
+
+static const char *
+where(struct ids *ids, char buf[64])
+{
+	if (ids->in == NULL)
+		return "";
+	snprintf(buf, 64, "stdin:%ld: ", lines_lineno(ids->in));
+	return buf;
+}
+
+int
+ids_next(struct ids *ids, int64_t *id)
+{
+	char *word, *end, buf[64];
+	long long v;
+	int rc;
+
+	if ((rc = next_word(ids, &word)) != 1)
+		return rc;
+	if (ids->by_ref) {
+		if ((*id = db_ref_id(word)) > 0)
+			return 1;
+		if (*id == 0)
+			chat_err(ST_SOME, "%s%s: no such conversation ref",
+			    where(ids, buf), word);
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(word, &end, 10);
+	if (!isdigit((unsigned char)*word) || *end != '\0' || errno != 0 ||
+	    v <= 0) {
+		chat_err(ST_DATA, "%s%s: not a conversation id", where(ids, buf),
+		    word);
+		return -1;
+	}
+	*id = v;
+	return 1;
+}
+
+int
+ids_ready(struct ids *ids)
+{
+	return ids->in == NULL || lines_ready(ids->in);
+}
+
+void
+ids_close(struct ids *ids)
+{
+	if (ids == NULL)
+		return;
+	lines_close(ids->in);
+	free(ids);
+}

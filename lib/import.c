@@ -1,0 +1,451 @@
+/* import.c: newline-delimited JSON events in, read with SQLite's JSON
+ * functions, in batches that commit whole. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+#define BATCH_MAX 10000
+
+/* The fields of one event line; strings point into the line's arena. */
+struct event {
+	const char *conversation, *type, *channel, *visitor, *visitor_email;
+	const char *operator, *author, *name, *id, *text;
+	time_t at;
+};
+
+struct import {
+	int quiet, progress;
+	time_t now;
+	const char *actor;
+	int64_t *batch;		/* conversations changed by this batch */
+	size_t nbatch, batch_cap;
+	long lines;		/* lines in the open transaction */
+	int64_t *printed;	/* open-addressing set of ids already printed */
+	size_t nprinted, printed_cap;
+	char *arena;
+	size_t arena_len, arena_cap;
+};
+
+int
+import_begin(struct import **out, int quiet)
+{
+	struct import *im = calloc(1, sizeof *im);
+
+	if ((*out = im) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	im->quiet = quiet;
+	im->progress = isatty(2);
+	im->now = time(NULL);
+	im->actor = actor();
+	return 0;
+}
+
+/* 1 when id was not yet in the set. */
+static int
+printed_add(struct import *im, int64_t id)
+{
+	size_t i, cap;
+	int64_t *old;
+
+	if (2 * (im->nprinted + 1) > im->printed_cap) {
+		old = im->printed;
+		cap = im->printed_cap;
+		im->printed_cap = cap ? cap * 2 : 1024;
+		if ((im->printed = calloc(im->printed_cap, sizeof *old))
+		    == NULL) {
+			im->printed = old;
+			im->printed_cap = cap;
+			return 1;
+		}
+		im->nprinted = 0;
+		for (i = 0; i < cap; i++)
+			if (old[i] != 0)
+				printed_add(im, old[i]);
+		free(old);
+	}
+	for (i = (size_t)id * 2654435761u % im->printed_cap;
+	    im->printed[i] != 0; i = (i + 1) % im->printed_cap)
+		if (im->printed[i] == id)
+			return 0;
+	im->printed[i] = id;
+	im->nprinted++;
+	return 1;
+}
+
+static int
+batch_add(struct import *im, int64_t id)
+{
+	int64_t *b;
+
+	if (im->nbatch > 0 && im->batch[im->nbatch - 1] == id)
+		return 0;
+	if (im->nbatch == im->batch_cap) {
+		im->batch_cap = im->batch_cap ? im->batch_cap * 2 : 256;
+		if ((b = realloc(im->batch, im->batch_cap * sizeof *b)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		im->batch = b;
+	}
+	im->batch[im->nbatch++] = id;
+	return 0;
+}
+
+static int
+commit(struct import *im)
+{
+	size_t i;
+	int rc;
+
+	if (im->lines == 0)
+		return 0;
+	im->lines = 0;
+	if ((rc = db_commit()) != 0) {
+		im->nbatch = 0;
+		return rc;
+	}
+	for (i = 0; i < im->nbatch; i++)
+		if (printed_add(im, im->batch[i]) && !im->quiet)
+			printf("%lld\n", (long long)im->batch[i]);
+	im->nbatch = 0;
+	fflush(stdout);
+	return 0;
+}
+
+static const char *
+keep(struct import *im, const unsigned char *s, int n)
+{
+	char *p;
+
+	if (s == NULL || im->arena_len + (size_t)n + 1 > im->arena_cap)
+		return NULL;
+	p = im->arena + im->arena_len;
+	memcpy(p, s, (size_t)n);
+	p[n] = '\0';
+	im->arena_len += (size_t)n + 1;
+	return p;
+}
+
+static const char *
+parse_error(const char *key, const char *type)
+{
+	static char msg[128];
+
+	snprintf(msg, sizeof msg, "%s: expected %s", key, type);
+	return msg;
+}
+
+/* Fills ev from one JSON object; NULL when it is fine, else why not. */
+static const char *
+parse(struct import *im, const char *line, size_t len, struct event *ev)
+{
+	static const char *const strings[] = {
+		"type", "channel", "visitor", "visitor_email", "operator",
+		"author", "name", "text"
+	};
+	const char **slots[] = {
+		&ev->type, &ev->channel, &ev->visitor, &ev->visitor_email,
+		&ev->operator, &ev->author, &ev->name, &ev->text
+	};
+	sqlite3_stmt *st = db_prep("SELECT key, type, atom, json_type(?1)"
+	    " FROM json_each(?1)");
+	const char *key, *type, *err = NULL;
+	const unsigned char *atom;
+	int rc, n, has_at = 0;
+	size_t i;
+
+	memset(ev, 0, sizeof *ev);
+	if (st == NULL)
+		return "cannot prepare the JSON reader";
+	if (len * 2 + 1024 > im->arena_cap) {
+		free(im->arena);
+		im->arena_cap = len * 2 + 1024;
+		if ((im->arena = malloc(im->arena_cap)) == NULL) {
+			im->arena_cap = 0;
+			return "out of memory";
+		}
+	}
+	im->arena_len = 0;
+	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
+	while (err == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(st, 3), "object")) {
+			err = "not a JSON object";
+			break;
+		}
+		key = (const char *)sqlite3_column_text(st, 0);
+		type = (const char *)sqlite3_column_text(st, 1);
+		atom = sqlite3_column_text(st, 2);
+		n = sqlite3_column_bytes(st, 2);
+		if (strcmp(type, "null") == 0)
+			continue;
+		if (strcmp(key, "conversation") == 0 || strcmp(key, "id") == 0) {
+			if (strcmp(type, "text") && strcmp(type, "integer"))
+				err = parse_error(key, "a string or an integer");
+			else if (n == 0)
+				err = parse_error(key, "a non-empty string");
+			else if (*key == 'c')
+				ev->conversation = keep(im, atom, n);
+			else
+				ev->id = keep(im, atom, n);
+		} else if (strcmp(key, "at") == 0) {
+			has_at = 1;
+			if (strcmp(type, "text") == 0) {
+				if (time_parse((const char *)atom, im->now,
+				    &ev->at) != 0)
+					err = "at: not a time (RFC 3339 or Unix "
+					    "seconds)";
+			} else if (strcmp(type, "integer") == 0 ||
+			    strcmp(type, "real") == 0) {
+				double t = sqlite3_column_double(st, 2);
+
+				if (t < 0 || t > 253402300799.0)
+					err = "at: time out of range";
+				ev->at = (time_t)t;
+			} else
+				err = "at: not a time (RFC 3339 or Unix "
+				    "seconds)";
+		} else {
+			for (i = 0; i < sizeof strings / sizeof strings[0]; i++)
+				if (strcmp(key, strings[i]) == 0)
+					break;
+			if (i == sizeof strings / sizeof strings[0])
+				continue;	/* a platform's own field */
+			if (strcmp(type, "text") != 0)
+				err = parse_error(key, "a string");
+			else
+				*slots[i] = keep(im, atom, n);
+		}
+	}
+	if (err == NULL && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = "malformed JSON";
+	sqlite3_reset(st);
+	if (err != NULL)
+		return err;
+	if (ev->conversation == NULL)
+		return "conversation: missing";
+	if (!has_at)
+		ev->at = im->now;
+	if (ev->type == NULL)
+		ev->type = "message";
+	if (strcmp(ev->type, "message") == 0) {
+		if (ev->author == NULL)
+			return "author: missing (a message needs author and "
+			    "text)";
+		if (strcmp(ev->author, "visitor") && strcmp(ev->author,
+		    "operator") && strcmp(ev->author, "bot") &&
+		    strcmp(ev->author, "system"))
+			return "author: expected visitor, operator, bot or "
+			    "system";
+		if (ev->text == NULL)
+			return "text: missing (a message needs author and text)";
+	} else if (strcmp(ev->type, "assign") == 0) {
+		if (ev->operator == NULL)
+			return "operator: missing (assign names the operator)";
+	} else if (strcmp(ev->type, "visitor_left") != 0)
+		return "type: expected message, visitor_left or assign";
+	if (ev->channel != NULL && *ev->channel == '\0')
+		return "channel: empty";
+	return NULL;
+}
+
+static int
+add_event(int64_t conv, time_t at, const char *actor, const char *action,
+    const char *detail)
+{
+	sqlite3_stmt *st = db_prep("INSERT INTO events (conversation, at,"
+	    " actor, action, detail) VALUES (?, ?, ?, ?, ?)");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_int64(st, 2, at);
+	db_bind_text(st, 3, actor);
+	db_bind_text(st, 4, action);
+	db_bind_text(st, 5, detail);
+	rc = db_step(st, "recording an event");
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
+}
+
+/* Finds or creates the conversation; *created tells which. */
+static int
+conversation(struct import *im, const struct event *ev, int64_t *id,
+    int *created)
+{
+	sqlite3_stmt *find = db_prep("SELECT id FROM conversations"
+	    " WHERE ref = ?");
+	sqlite3_stmt *make = db_prep("INSERT INTO conversations (ref,"
+	    " channel, started_at, last_activity_at) VALUES (?1,"
+	    " coalesce(?2, 'chat'), ?3, ?3)");
+	int rc;
+
+	if (find == NULL || make == NULL)
+		return ST_DB;
+	db_bind_text(find, 1, ev->conversation);
+	rc = db_step(find, "finding a conversation");
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
+	sqlite3_reset(find);
+	if ((*created = rc == SQLITE_DONE) == 0)
+		return rc == -1 ? ST_DB : 0;
+	db_bind_text(make, 1, ev->conversation);
+	db_bind_text(make, 2, ev->channel);
+	sqlite3_bind_int64(make, 3, ev->at);
+	rc = db_step(make, "creating a conversation");
+	sqlite3_reset(make);
+	if (rc == -1)
+		return ST_DB;
+	*id = sqlite3_last_insert_rowid(db);
+	return add_event(*id, im->now, im->actor, "imported",
+	    ev->conversation);
+}
+
+/* Applies one event; *changed is set when it changed anything. */
+static int
+apply(struct import *im, const struct event *ev, int *changed)
+{
+	sqlite3_stmt *upd = db_prep("UPDATE conversations AS c SET"
+	    " channel = n.channel, visitor = n.visitor,"
+	    " visitor_email = n.visitor_email, operator = n.operator,"
+	    " started_at = n.started_at, last_activity_at = n.last_activity_at,"
+	    " visitor_left_at = n.visitor_left_at"
+	    " FROM (SELECT coalesce(?2, channel) AS channel,"
+	    "  coalesce(?3, visitor) AS visitor,"
+	    "  coalesce(?4, visitor_email) AS visitor_email,"
+	    "  coalesce(?5, operator) AS operator,"
+	    "  min(started_at, ?6) AS started_at,"
+	    "  max(last_activity_at, coalesce(?7, 0)) AS last_activity_at,"
+	    "  CASE WHEN ?8 IS NULL THEN visitor_left_at"
+	    "  ELSE max(coalesce(visitor_left_at, ?8), ?8) END AS visitor_left_at"
+	    "  FROM conversations WHERE id = ?1) AS n"
+	    " WHERE c.id = ?1 AND (c.channel, c.visitor, c.visitor_email,"
+	    " c.operator, c.started_at, c.last_activity_at, c.visitor_left_at)"
+	    " IS NOT (n.channel, n.visitor, n.visitor_email, n.operator,"
+	    " n.started_at, n.last_activity_at, n.visitor_left_at)");
+	sqlite3_stmt *msg = db_prep("INSERT INTO messages (conversation, ref,"
+	    " at, author, name, body) SELECT ?1, ?2, ?3, ?4, ?5, ?6"
+	    " WHERE ?2 NOT NULL OR NOT EXISTS (SELECT 1 FROM messages"
+	    " WHERE conversation = ?1 AND at = ?3 AND author = ?4"
+	    " AND body = ?6) ON CONFLICT DO NOTHING");
+	int64_t id;
+	int rc, created, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
+
+	if (upd == NULL || msg == NULL)
+		return ST_DB;
+	if ((rc = conversation(im, ev, &id, &created)) != 0)
+		return rc;
+	sqlite3_bind_int64(upd, 1, id);
+	db_bind_text(upd, 2, ev->channel);
+	db_bind_text(upd, 3, ev->visitor);
+	db_bind_text(upd, 4, ev->visitor_email);
+	db_bind_text(upd, 5, ev->operator);
+	sqlite3_bind_int64(upd, 6, ev->at);
+	if (is_msg || left)
+		sqlite3_bind_int64(upd, 7, ev->at);
+	else
+		sqlite3_bind_null(upd, 7);
+	if (left)
+		sqlite3_bind_int64(upd, 8, ev->at);
+	else
+		sqlite3_bind_null(upd, 8);
+	rc = db_step(upd, "updating a conversation");
+	sqlite3_reset(upd);
+	if (rc == -1)
+		return ST_DB;
+	*changed = created || sqlite3_changes(db) > 0;
+	if (!created && sqlite3_changes(db) > 0 && !is_msg &&
+	    (rc = add_event(id, ev->at, im->actor, left ? "visitor_left" :
+	    "assigned", left ? NULL : ev->operator)) != 0)
+		return rc;
+	if (is_msg) {
+		sqlite3_bind_int64(msg, 1, id);
+		db_bind_text(msg, 2, ev->id);
+		sqlite3_bind_int64(msg, 3, ev->at);
+		db_bind_text(msg, 4, ev->author);
+		db_bind_text(msg, 5, ev->name);
+		db_bind_text(msg, 6, ev->text);
+		rc = db_step(msg, "adding a message");
+		sqlite3_reset(msg);
+		if (rc == -1)
+			return ST_DB;
+		*changed |= sqlite3_changes(db) > 0;
+	}
+	return *changed ? batch_add(im, id) : 0;
+}
+
+static int
+is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t')
+			return 0;
+	return 1;
+}
+
+int
+import_file(struct import *im, int fd, const char *name)
+{
+	struct lines *l = lines_open(fd, name);
+	struct event ev;
+	const char *err;
+	char *line;
+	size_t len;
+	int rc = 0, changed;
+
+	if (l == NULL)
+		return chat_err(ST_DB, "out of memory");
+	while ((rc = lines_next(l, &line, &len)) == 1) {
+		rc = 0;
+		if (is_blank(line) && strlen(line) == len)
+			continue;
+		if (strlen(line) != len)
+			err = "contains a NUL byte";
+		else if (!utf8_valid(line, len))
+			err = "not valid UTF-8";
+		else
+			err = parse(im, line, len, &ev);
+		if (err != NULL) {
+			chat_err(ST_DATA, "%s:%ld: %s", name, lines_lineno(l),
+			    err);
+			continue;
+		}
+		if (im->lines == 0 && (rc = db_begin()) != 0)
+			break;
+		im->lines++;
+		if ((rc = apply(im, &ev, &changed)) != 0) {
+			chat_err(rc, "%s:%ld: not imported; the batch since the "
+			    "last commit is undone", name, lines_lineno(l));
+			db_rollback();
+			im->lines = 0;
+			im->nbatch = 0;
+			break;
+		}
+		if ((im->lines >= BATCH_MAX || !lines_ready(l)) &&
+		    (rc = commit(im)) != 0)
+			break;
+		if (im->progress && lines_lineno(l) % 10000 == 0)
+			fprintf(stderr, "\r%s: %s: %ld lines", chat_prog(),
+			    name, lines_lineno(l));
+	}
+	if (rc == 0)
+		rc = commit(im);
+	if (im->progress && lines_lineno(l) >= 10000)
+		fprintf(stderr, "\r%s: %s: %ld lines\n", chat_prog(), name,
+		    lines_lineno(l));
+	lines_close(l);
+	return rc;
+}
+
+void
+import_end(struct import *im)
+{
+	if (im == NULL)
+		return;
+	if (im->lines > 0)
+		db_rollback();
+	free(im->batch);
+	free(im->printed);
+	free(im->arena);
+	free(im);
+}

@@ -1,0 +1,49 @@
+/* libchat.h: what the files of lib/ share among themselves and not with cmd/. */
+#ifndef LIBCHAT_H
+#define LIBCHAT_H
+
+#include <sqlite3.h>
+
+#include "chat.h"
+
+/* PRAGMA application_id of a chat-tools database: "CHAT". */
+#define CHAT_APPLICATION_ID 1128808788
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+extern sqlite3 *db;
+extern const char *const schema_steps[];
+extern const size_t schema_nsteps;
+
+/* A statement prepared once per process, keyed by its SQL string's address;
+ * the caller resets it when done. */
+sqlite3_stmt *db_prep(const char *sql);
+/* Reports the database's last error with context; returns the exit status. */
+int db_fail(const char *context);
+/* Steps st; SQLITE_ROW or SQLITE_DONE, else reports and returns -1. */
+int db_step(sqlite3_stmt *st, const char *context);
+int db_exec(const char *sql, const char *context);
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+int64_t db_ref_id(const char *ref);
+int db_conv_exists(int64_t id);
+
+/* out.c: rows of a listing in the format asked. */
+enum coltype { COL_INT, COL_TEXT, COL_TIME, COL_DUR, COL_LIST };
+struct col {
+	const char *name;
+	enum coltype type;
+};
+struct out;
+struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
+int out_row(struct out *o, sqlite3_stmt *row);
+int out_end(struct out *o);
+/* A JSON array (as SQLite makes them) joined with sep, malloc'd. */
+char *json_join(const char *array, const char *sep);
+/* Writes s to stdout with control characters made harmless. */
+void put_text(const char *s, int tsv);
+
+/* filter.c: the WHERE clause of a selection, over conversations AS c. */
+int filter_where(const struct filter *f, sqlite3_str *sql);
+int filter_bind(const struct filter *f, sqlite3_stmt *st);
+
+#endif

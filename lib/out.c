@@ -1,0 +1,280 @@
+/* out.c: listing output: aligned table, TSV, JSON lines (made by SQLite's
+ * JSON functions) or bare ids. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+struct out {
+	enum fmt fmt;
+	const struct col *cols;
+	size_t ncols;
+	sqlite3_stmt *json;	/* SELECT json_object(...) over bound values */
+	char **cells;		/* table: every cell, row by row */
+	size_t ncells, cap;
+	int tty;
+};
+
+int
+fmt_parse(const char *s, enum fmt *f, int allow_text)
+{
+	if (strcmp(s, "table") == 0)
+		*f = FMT_TABLE;
+	else if (strcmp(s, "tsv") == 0)
+		*f = FMT_TSV;
+	else if (strcmp(s, "json") == 0)
+		*f = FMT_JSON;
+	else if (strcmp(s, "ids") == 0)
+		*f = FMT_IDS;
+	else if (allow_text && strcmp(s, "text") == 0)
+		*f = FMT_TEXT;
+	else
+		return chat_err(ST_USAGE, "-o %s: unknown format (table, tsv, "
+		    "json, ids%s)", s, allow_text ? ", text" : "");
+	return 0;
+}
+
+/* Column names are the program's own, never input, so they may be
+ * spelled into the SQL. */
+static sqlite3_stmt *
+json_stmt(const struct col *cols, size_t ncols)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_str *sql = sqlite3_str_new(db);
+	char *text;
+	size_t i;
+
+	sqlite3_str_appendall(sql, "SELECT json_object(");
+	for (i = 0; i < ncols; i++) {
+		sqlite3_str_appendf(sql, "%s%Q, ", i ? ", " : "", cols[i].name);
+		switch (cols[i].type) {
+		case COL_TIME:
+			sqlite3_str_appendf(sql, "strftime('%%Y-%%m-%%dT%%H:"
+			    "%%M:%%SZ', ?%d, 'unixepoch')", (int)i + 1);
+			break;
+		case COL_LIST:
+			sqlite3_str_appendf(sql, "coalesce(json(?%d), "
+			    "json_array())", (int)i + 1);
+			break;
+		default:
+			sqlite3_str_appendf(sql, "?%d", (int)i + 1);
+		}
+	}
+	sqlite3_str_appendall(sql, ")");
+	if ((text = sqlite3_str_finish(sql)) == NULL)
+		return NULL;
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
+		db_fail("preparing JSON output");
+	sqlite3_free(text);
+	return st;
+}
+
+struct out *
+out_begin(enum fmt fmt, const struct col *cols, size_t ncols)
+{
+	struct out *o = calloc(1, sizeof *o);
+	size_t i;
+
+	if (o == NULL) {
+		chat_err(ST_DB, "out of memory");
+		return NULL;
+	}
+	o->fmt = fmt;
+	o->cols = cols;
+	o->ncols = ncols;
+	o->tty = isatty(1);
+	if (fmt == FMT_JSON && (o->json = json_stmt(cols, ncols)) == NULL) {
+		free(o);
+		return NULL;
+	}
+	if (fmt == FMT_TSV)
+		for (i = 0; i < ncols; i++)
+			printf("%s%c", cols[i].name, i + 1 < ncols ? '\t' : '\n');
+	return o;
+}
+
+char *
+json_join(const char *array, const char *sep)
+{
+	sqlite3_stmt *st = db_prep("SELECT group_concat(value, ?2) "
+	    "FROM json_each(?1)");
+	const unsigned char *s;
+	char *joined;
+
+	if (st == NULL)
+		return NULL;
+	db_bind_text(st, 1, array);
+	db_bind_text(st, 2, sep);
+	s = db_step(st, "joining a list") == SQLITE_ROW ?
+	    sqlite3_column_text(st, 0) : NULL;
+	joined = strdup(s ? (const char *)s : "");
+	sqlite3_reset(st);
+	return joined;
+}
+
+/* A cell as text: local times and short durations for people, RFC 3339
+ * and seconds for TSV. */
+static char *
+cell(const struct out *o, sqlite3_stmt *row, size_t i)
+{
+	char buf[32];
+	int null = sqlite3_column_type(row, (int)i) == SQLITE_NULL;
+	const char *text = (const char *)sqlite3_column_text(row, (int)i);
+
+	if (null)
+		return strdup(o->fmt == FMT_TABLE ? "-" : "");
+	switch (o->cols[i].type) {
+	case COL_TIME:
+		return strdup(o->fmt == FMT_TABLE ?
+		    time_local(sqlite3_column_int64(row, (int)i), buf) :
+		    time_rfc3339(sqlite3_column_int64(row, (int)i), buf));
+	case COL_DUR:
+		if (o->fmt == FMT_TABLE)
+			return strdup(duration_fmt(
+			    (long)sqlite3_column_int64(row, (int)i), buf));
+		break;
+	case COL_LIST:
+		return json_join(text, ",");
+	default:
+		break;
+	}
+	return strdup(text ? text : "");
+}
+
+static int
+keep(struct out *o, char *c)
+{
+	char **nc;
+
+	if (c == NULL)
+		return chat_err(ST_DB, "out of memory");
+	if (o->ncells == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 256;
+		if ((nc = realloc(o->cells, o->cap * sizeof *nc)) == NULL) {
+			free(c);
+			return chat_err(ST_DB, "out of memory");
+		}
+		o->cells = nc;
+	}
+	o->cells[o->ncells++] = c;
+	return 0;
+}
+
+void
+put_text(const char *s, int tsv)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (tsv && (c == '\t' || c == '\n' || c == '\r' || c == '\\')) {
+			putchar('\\');
+			putchar(c == '\t' ? 't' : c == '\n' ? 'n' :
+			    c == '\r' ? 'r' : '\\');
+		} else if (c < 0x20 || c == 0x7f)
+			putchar(tsv ? '?' : ' ');
+		else
+			putchar(c);
+	}
+}
+
+int
+out_row(struct out *o, sqlite3_stmt *row)
+{
+	size_t i;
+	char *c;
+	int rc;
+
+	switch (o->fmt) {
+	case FMT_IDS:
+		printf("%lld\n", (long long)sqlite3_column_int64(row, 0));
+		return 0;
+	case FMT_JSON:
+		for (i = 0; i < o->ncols; i++)
+			sqlite3_bind_value(o->json, (int)i + 1,
+			    sqlite3_column_value(row, (int)i));
+		rc = db_step(o->json, "making JSON");
+		if (rc == SQLITE_ROW)
+			printf("%s\n", sqlite3_column_text(o->json, 0));
+		sqlite3_reset(o->json);
+		return rc == -1 ? ST_DB : 0;
+	case FMT_TSV:
+		for (i = 0; i < o->ncols; i++) {
+			if ((c = cell(o, row, i)) == NULL)
+				return chat_err(ST_DB, "out of memory");
+			put_text(c, 1);
+			putchar(i + 1 < o->ncols ? '\t' : '\n');
+			free(c);
+		}
+		return 0;
+	default:
+		for (i = 0; i < o->ncols; i++)
+			if ((rc = keep(o, cell(o, row, i))) != 0)
+				return rc;
+		return 0;
+	}
+}
+
+/* Display width in code points: enough for aligned columns of names. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void
+table_line(struct out *o, char **cells, const size_t *w, int header)
+{
+	size_t i, pad;
+	int bold = header && getenv("NO_COLOR") == NULL;
+
+	if (bold)
+		fputs("\033[1m", stdout);
+	for (i = 0; i < o->ncols; i++) {
+		put_text(cells[i], 0);
+		if (i + 1 == o->ncols)
+			break;
+		for (pad = width(cells[i]); pad < w[i] + 2; pad++)
+			putchar(' ');
+	}
+	if (bold)
+		fputs("\033[0m", stdout);
+	putchar('\n');
+}
+
+int
+out_end(struct out *o)
+{
+	size_t i, r, *w;
+	char *header[16];
+
+	if (o == NULL)
+		return ST_DB;
+	if (o->fmt == FMT_TABLE && (w = calloc(o->ncols, sizeof *w)) != NULL) {
+		for (i = 0; i < o->ncols && i < 16; i++) {
+			header[i] = (char *)o->cols[i].name;
+			if (o->tty)
+				w[i] = width(header[i]);
+		}
+		for (r = 0; r < o->ncells; r++)
+			if (width(o->cells[r]) > w[r % o->ncols])
+				w[r % o->ncols] = width(o->cells[r]);
+		if (o->tty && o->ncols <= 16)
+			table_line(o, header, w, 1);
+		for (r = 0; r < o->ncells; r += o->ncols)
+			table_line(o, o->cells + r, w, 0);
+		free(w);
+	}
+	for (i = 0; i < o->ncells; i++)
+		free(o->cells[i]);
+	free(o->cells);
+	sqlite3_finalize(o->json);
+	free(o);
+	return 0;
+}

@@ -1,0 +1,250 @@
+/* time.c: times and durations in (every form of DESIGN.md) and out. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "chat.h"
+
+#define MAX_TIME 253402300799LL		/* 9999-12-31T23:59:59Z */
+
+static int
+digits(const char **p, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return mdays[m - 1];
+}
+
+static int
+local_midnight(time_t now, int days_back, time_t *out)
+{
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) == NULL)
+		return -1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday -= days_back;
+	tm.tm_isdst = -1;
+	*out = mktime(&tm);
+	return 0;
+}
+
+static int
+parse_absolute(const char *p, time_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, s = 0, zone = 0, oh, om, sign;
+	long long t;
+
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+	    *p++ != '-' || digits(&p, 2, &d))
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &s))
+				return -1;
+			if (*p == '.' || *p == ',')
+				for (p++; isdigit((unsigned char)*p); p++)
+					;
+		}
+		if (h > 23 || mi > 59 || s > 60)
+			return -1;
+		if (s == 60)
+			s = 59;
+		if (*p == 'Z' || *p == 'z') {
+			zone = 1;
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '-' ? -1 : 1;
+			if (digits(&p, 2, &oh))
+				return -1;
+			if (*p == ':')
+				p++;
+			if (digits(&p, 2, &om) || oh > 23 || om > 59)
+				return -1;
+			zone = 1;
+			h -= sign * oh;
+			mi -= sign * om;
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	if (zone) {
+		t = days_from_civil(y, mo, d) * 86400LL + h * 3600LL +
+		    mi * 60LL + s;
+	} else {
+		struct tm tm = {0};
+
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = s;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	}
+	if (t < 0 || t > MAX_TIME)
+		return -1;
+	*out = (time_t)t;
+	return 0;
+}
+
+int
+duration_parse(const char *s, long *secs)
+{
+	long long total = 0, n;
+	int mult;
+
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		for (n = 0; isdigit((unsigned char)*s); s++) {
+			n = n * 10 + (*s - '0');
+			if (n > MAX_TIME)
+				return -1;
+		}
+		switch (*s++) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		case 'w': mult = 7 * 86400; break;
+		default: return -1;
+		}
+		total += n * mult;
+		if (total > MAX_TIME)
+			return -1;
+	}
+	*secs = (long)total;
+	return 0;
+}
+
+int
+time_parse(const char *s, time_t now, time_t *out)
+{
+	char buf[64];
+	size_t len = strlen(s);
+	long d;
+
+	if (strcmp(s, "now") == 0) {
+		*out = now;
+		return 0;
+	}
+	if (strcmp(s, "today") == 0)
+		return local_midnight(now, 0, out);
+	if (strcmp(s, "yesterday") == 0)
+		return local_midnight(now, 1, out);
+	if (s[0] == '@') {
+		long long v = 0;
+		const char *p = s + 1;
+
+		if (*p == '\0')
+			return -1;
+		for (; isdigit((unsigned char)*p); p++)
+			if ((v = v * 10 + (*p - '0')) > MAX_TIME)
+				return -1;
+		if (*p != '\0')
+			return -1;
+		*out = (time_t)v;
+		return 0;
+	}
+	if (len >= 10 && s[4] == '-')
+		return parse_absolute(s, out);
+	if (*s == '-') {
+		s++;
+		len--;
+	} else if (len > 4 && strcmp(s + len - 4, " ago") == 0)
+		len -= 4;
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (duration_parse(buf, &d) || d > now)
+		return -1;
+	*out = now - d;
+	return 0;
+}
+
+char *
+time_local(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, 32, "@%lld", (long long)t);
+	return buf;
+}
+
+char *
+time_rfc3339(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "@%lld", (long long)t);
+	return buf;
+}
+
+char *
+duration_fmt(long secs, char buf[32])
+{
+	const char *sign = secs < 0 ? "-" : "";
+
+	if (secs < 0)
+		secs = -secs;
+	if (secs < 60)
+		snprintf(buf, 32, "%s%lds", sign, secs);
+	else if (secs < 3600)
+		snprintf(buf, 32, "%s%ldm%02lds", sign, secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(buf, 32, "%s%ldh%02ldm", sign, secs / 3600,
+		    secs % 3600 / 60);
+	else
+		snprintf(buf, 32, "%s%ldd%02ldh", sign, secs / 86400,
+		    secs % 86400 / 3600);
+	return buf;
+}
