@@ -23,6 +23,7 @@ struct import {
 	int64_t *batch;		/* conversations changed by this batch */
 	size_t nbatch, batch_cap;
 	long lines;		/* lines in the open transaction */
+	int64_t first_message;	/* first message of the batch, to index */
 	int64_t *printed;	/* open-addressing set of ids already printed */
 	size_t nprinted, printed_cap;
 	char *arena;
@@ -93,6 +94,24 @@ batch_add(struct import *im, int64_t id)
 }
 
 static int
+index_messages(struct import *im)
+{
+	sqlite3_stmt *st = db_prep("INSERT INTO messages_fts (rowid, body)"
+	    " SELECT id, body FROM messages WHERE id >= ?");
+	int rc;
+
+	if (im->first_message == 0)
+		return 0;
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, im->first_message);
+	rc = db_step(st, "indexing messages");
+	sqlite3_reset(st);
+	im->first_message = 0;
+	return rc == -1 ? ST_DB : 0;
+}
+
+static int
 commit(struct import *im)
 {
 	size_t i;
@@ -101,7 +120,8 @@ commit(struct import *im)
 	if (im->lines == 0)
 		return 0;
 	im->lines = 0;
-	if ((rc = db_commit()) != 0) {
+	if ((rc = index_messages(im)) != 0 || (rc = db_commit()) != 0) {
+		db_rollback();
 		im->nbatch = 0;
 		return rc;
 	}
@@ -369,7 +389,11 @@ apply(struct import *im, const struct event *ev, int *changed)
 		sqlite3_reset(msg);
 		if (rc == -1)
 			return ST_DB;
-		*changed |= sqlite3_changes(db) > 0;
+		if (sqlite3_changes(db) > 0) {
+			*changed = 1;
+			if (im->first_message == 0)
+				im->first_message = sqlite3_last_insert_rowid(db);
+		}
 	}
 	return *changed ? batch_add(im, id) : 0;
 }
@@ -419,6 +443,7 @@ import_file(struct import *im, int fd, const char *name)
 			db_rollback();
 			im->lines = 0;
 			im->nbatch = 0;
+			im->first_message = 0;
 			break;
 		}
 		if ((im->lines >= BATCH_MAX || !lines_ready(l)) &&

@@ -228,20 +228,22 @@ width(const char *s)
 	return w;
 }
 
+/* Pads lazily so that no line ends in blanks. */
 static void
 table_line(struct out *o, char **cells, const size_t *w, int header)
 {
-	size_t i, pad;
+	size_t i, pad = 0;
 	int bold = header && getenv("NO_COLOR") == NULL;
 
 	if (bold)
 		fputs("\033[1m", stdout);
 	for (i = 0; i < o->ncols; i++) {
-		put_text(cells[i], 0);
-		if (i + 1 == o->ncols)
-			break;
-		for (pad = width(cells[i]); pad < w[i] + 2; pad++)
-			putchar(' ');
+		if (*cells[i] != '\0') {
+			printf("%*s", (int)pad, "");
+			put_text(cells[i], 0);
+			pad = 0;
+		}
+		pad += w[i] + 2 - width(cells[i]);
 	}
 	if (bold)
 		fputs("\033[0m", stdout);
