@@ -150,7 +150,7 @@ static const char show_notes[] =
 	"SELECT at, author, '', body FROM notes WHERE conversation = ?"
 	" ORDER BY at, id";
 static const char show_events[] =
-	"SELECT at, actor, action, coalesce(detail, '') FROM events"
+	"SELECT at, actor, action || coalesce(' ' || detail, ''), '' FROM events"
 	" WHERE conversation = ? ORDER BY at, id";
 
 static const char *
@@ -270,7 +270,7 @@ show_text(int64_t id)
 	if (rc == -1 ||
 	    section("transcript", show_messages, id, "%s (%s): ") ||
 	    section("notes", show_notes, id, "%s%s: ") ||
-	    section("events", show_events, id, "%s %s "))
+	    section("events", show_events, id, "%s %s"))
 		return ST_DB;
 	return 0;
 }

@@ -8,8 +8,9 @@ int
 utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str, *end = s + len;
+	static const unsigned int least[] = { 0, 0x80, 0x800, 0x10000 };
 	unsigned int c;
-	int n;
+	int n, need;
 
 	while (s < end) {
 		c = *s++;
@@ -25,13 +26,14 @@ utf8_valid(const char *str, size_t len)
 			return 0;
 		if (end - s < n)
 			return 0;
+		need = n;
 		while (n-- > 0) {
 			if ((*s & 0xc0) != 0x80)
 				return 0;
 			c = c << 6 | (*s++ & 0x3f);
 		}
 		if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff ||
-		    (c < 0x800 && s[-2] >= 0xe0) || (c < 0x10000 && s[-3] >= 0xf0))
+		    c < least[need])
 			return 0;
 	}
 	return 1;

@@ -1,1 +1,404 @@
-int main(void) { return 0; }
+/* unit.c: C tests of lib/'s time parser, ids reader, line reader and config
+ * loader; prints TAP. */
+#define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chat.h"
+
+static int n, failed;
+static char dir[] = "/tmp/chat-unit-XXXXXX";
+
+static void
+ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void
+ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	char name[1024], *s;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	for (s = name; *s; s++)
+		if (*s == '\n')
+			*s = ' ';
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, name);
+	failed += !cond;
+}
+
+/* Standard error of the code under test goes to a file we read back. */
+static int saved_err = -1;
+static char errfile[64];
+
+static void
+capture(void)
+{
+	int fd;
+
+	fflush(stderr);
+	snprintf(errfile, sizeof errfile, "%s/stderr", dir);
+	fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved_err = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static char *
+captured(void)
+{
+	static char buf[4096];
+	FILE *fp;
+	size_t len;
+
+	fflush(stderr);
+	dup2(saved_err, 2);
+	close(saved_err);
+	buf[0] = '\0';
+	if ((fp = fopen(errfile, "r")) != NULL) {
+		len = fread(buf, 1, sizeof buf - 1, fp);
+		buf[len] = '\0';
+		fclose(fp);
+	}
+	return buf;
+}
+
+static void
+parses(const char *s, time_t now, long long want)
+{
+	time_t t = 0;
+	int rc = time_parse(s, now, &t);
+
+	ok(rc == 0 && (long long)t == want, "time_parse(\"%s\") = %lld (got "
+	    "%lld, rc %d)", s, want, (long long)t, rc);
+}
+
+static void
+refuses(const char *s)
+{
+	time_t t;
+
+	ok(time_parse(s, 1800000000, &t) != 0, "time_parse refuses \"%s\"", s);
+}
+
+static void
+test_times(void)
+{
+	const time_t now = 1795437900;	/* 2026-11-23T09:25:00Z, a Monday */
+	char buf[32];
+	long d;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	parses("2026-11-23", now, 1795392000);
+	parses("2026-11-23T14:05", now, 1795392000 + 14 * 3600 + 5 * 60);
+	parses("2026-11-23 14:05:00", now, 1795392000 + 14 * 3600 + 5 * 60);
+	parses("2026-11-23T14:05:07Z", now, 1795392000 + 50707);
+	parses("2026-11-23T14:05:07.250Z", now, 1795392000 + 50707);
+	parses("2026-11-23T14:05+02:00", now, 1795392000 + 12 * 3600 + 300);
+	parses("2026-11-23T14:05-0130", now, 1795392000 + 15 * 3600 + 2100);
+	parses("2028-02-29", now, 1835395200);
+	parses("1970-01-01T00:00:00Z", now, 0);
+	parses("@0", now, 0);
+	parses("@1700000000", now, 1700000000);
+	parses("now", now, now);
+	parses("today", now, 1795392000);
+	parses("yesterday", now, 1795392000 - 86400);
+	parses("90s", now, now - 90);
+	parses("30m", now, now - 1800);
+	parses("2h", now, now - 7200);
+	parses("-2h", now, now - 7200);
+	parses("2h ago", now, now - 7200);
+	parses("7d", now, now - 7 * 86400);
+	parses("2w", now, now - 14 * 86400);
+	parses("1h30m", now, now - 5400);
+	refuses("");
+	refuses("abc");
+	refuses("5x");
+	refuses("@");
+	refuses("@-1");
+	refuses("@12x");
+	refuses("2026-13-01");
+	refuses("2026-02-29");
+	refuses("2026-11-31");
+	refuses("1969-12-31");
+	refuses("2026-11-23T25:00");
+	refuses("2026-11-23T14:60");
+	refuses("2026-11-23T14:05Zjunk");
+	refuses("2026-11-23T14:05+25:00");
+	refuses("2026-1-23");
+	refuses("99999999999999999999s");
+	refuses("-");
+	refuses(" ago");
+
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	parses("2026-07-01T12:00", now, 1782900000);	/* CEST, +02:00 */
+	parses("2026-12-01T12:00", now, 1796122800);	/* CET, +01:00 */
+	ok(strcmp(time_local(1782900000, buf), "2026-07-01 12:00") == 0,
+	    "time_local in Europe/Paris: %s", buf);
+	ok(strcmp(time_rfc3339(1782900000, buf), "2026-07-01T10:00:00Z") == 0,
+	    "time_rfc3339 is UTC: %s", buf);
+	setenv("TZ", "UTC", 1);
+	tzset();
+
+	ok(strcmp(duration_fmt(45, buf), "45s") == 0, "45 s -> %s", buf);
+	ok(strcmp(duration_fmt(200, buf), "3m20s") == 0, "200 s -> %s", buf);
+	ok(strcmp(duration_fmt(3900, buf), "1h05m") == 0, "3900 s -> %s", buf);
+	ok(strcmp(duration_fmt(90000, buf), "1d01h") == 0, "90000 s -> %s",
+	    buf);
+	ok(duration_parse("10s", &d) == 0 && d == 10, "duration 10s");
+	ok(duration_parse("2w1d", &d) == 0 && d == 15 * 86400, "duration 2w1d");
+	ok(duration_parse("10", &d) != 0, "duration needs a unit");
+	ok(duration_parse("1.5h", &d) != 0, "duration is whole units");
+}
+
+static void
+test_utf8(void)
+{
+	ok(utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+	    "utf8: accents, euro sign, emoji");
+	ok(!utf8_valid("\xc3", 1), "utf8: truncated sequence");
+	ok(!utf8_valid("\xc0\xaf", 2), "utf8: overlong slash");
+	ok(!utf8_valid("\xe0\x80\xaf", 3), "utf8: overlong 3-byte");
+	ok(!utf8_valid("\xed\xa0\x80", 3), "utf8: surrogate");
+	ok(!utf8_valid("\xf4\x90\x80\x80", 4), "utf8: past U+10FFFF");
+	ok(!utf8_valid("\xff", 1), "utf8: 0xff");
+}
+
+/* Points standard input at a pipe holding text, writer closed. */
+static void
+stdin_from(const char *text)
+{
+	int p[2];
+
+	if (pipe(p) != 0)
+		abort();
+	if (write(p[1], text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(p[1]);
+	dup2(p[0], 0);
+	close(p[0]);
+}
+
+static void
+test_ids(void)
+{
+	struct ids *ids;
+	int64_t id;
+	int r[8], i, rc;
+	char *err, *argv[] = { "5", "x", "-3", NULL };
+
+	stdin_from("12\n  \n# comment\n13\tclosed whatsapp\n\nabc\n0\n"
+	    "99999999999999999999\n14");
+	capture();
+	rc = ids_open(&ids, NULL, 0, 0);
+	for (i = 0; i < 8; i++) {
+		r[i] = ids_next(ids, &id);
+		if (r[i] == 1)
+			r[i] = (int)id;
+	}
+	ids_close(ids);
+	err = captured();
+	ok(rc == 0, "ids_open on a pipe");
+	ok(r[0] == 12 && r[1] == 13, "ids: first field, blank and # lines "
+	    "skipped (%d %d)", r[0], r[1]);
+	ok(r[2] == -1 && r[3] == -1 && r[4] == -1, "ids: abc, 0 and an "
+	    "overflowing id refused (%d %d %d)", r[2], r[3], r[4]);
+	ok(r[5] == 14 && r[6] == 0 && r[7] == 0, "ids: last line without "
+	    "newline, then end (%d %d)", r[5], r[6]);
+	ok(strstr(err, "stdin:6: abc: not a conversation id") != NULL,
+	    "ids: refusal names line and input: %s", err);
+
+	capture();
+	rc = ids_open(&ids, argv, 3, 0);
+	r[0] = ids_next(ids, &id);
+	r[1] = ids_next(ids, &id);
+	r[2] = ids_next(ids, &id);
+	r[3] = ids_next(ids, &id);
+	ids_close(ids);
+	err = captured();
+	ok(rc == 0 && r[0] == 1 && r[1] == -1 && r[2] == -1 && r[3] == 0,
+	    "ids: operands first, bad ones refused");
+	ok(strstr(err, "x: not a conversation id") != NULL &&
+	    strstr(err, "stdin") == NULL, "ids: operand refusal names it: %s",
+	    err);
+}
+
+static void
+test_lines(void)
+{
+	struct lines *l;
+	char *line;
+	size_t len;
+	int p[2];
+
+	if (pipe(p) != 0)
+		abort();
+	l = lines_open(p[0], "pipe");
+	ok(!lines_ready(l), "lines: an empty open pipe is not ready");
+	if (write(p[1], "a\r\nbb", 5) != 5)
+		abort();
+	ok(lines_ready(l), "lines: ready once data is written");
+	ok(lines_next(l, &line, &len) == 1 && strcmp(line, "a") == 0 &&
+	    len == 1, "lines: CRLF line read without CR");
+	ok(!lines_ready(l), "lines: a partial line is not ready");
+	close(p[1]);
+	ok(lines_next(l, &line, &len) == 1 && strcmp(line, "bb") == 0,
+	    "lines: last line without newline");
+	ok(lines_next(l, &line, &len) == 0, "lines: end");
+	lines_close(l);
+	close(p[0]);
+}
+
+static int
+load(const char *text, struct config *c, char **err)
+{
+	char path[128];
+	FILE *fp;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/config.yaml", dir);
+	fp = fopen(path, "w");
+	fputs(text, fp);
+	fclose(fp);
+	capture();
+	rc = config_load_file(path, 1, c);
+	*err = captured();
+	return rc;
+}
+
+static void
+refused_config(const char *text, const char *want, const char *what)
+{
+	struct config c;
+	char *err;
+	int rc = load(text, &c, &err);
+
+	ok(rc == ST_CONFIG && strstr(err, want) != NULL, "config: %s -> %d, "
+	    "%s", what, rc, err);
+	config_free(&c);
+}
+
+static void
+test_config(void)
+{
+	struct config c;
+	char *err;
+	int rc;
+
+	setenv("HOME", "/home/u", 1);
+	rc = load("db: ~/support/chat.db\n"
+	    "db_busy_timeout: 3s\n"
+	    "operator: alice\n"
+	    "tags:\n  catalog: [after-sales, billing]\n  strict: true\n"
+	    "close:\n  require: [tag, rating]\n  forgotten_after: 1h\n"
+	    "  social_channels: [whatsapp]\n"
+	    "rating:\n  criteria: {nps: [0, 10], speed: [1, 5]}\n"
+	    "auto_tag:\n  - {tag: delivery, match: \"parcel OR tracking\","
+	    " channel: whatsapp}\n  - tag: after-sales\n    match: refund\n"
+	    "mail:\n  url: smtp://127.0.0.1:2525/example.com\n"
+	    "  insecure: true\n"
+	    "zendesk:\n  url: https://acme.zendesk.com\n  status: open\n"
+	    "delivery:\n  max_attempts: 3\n  timeout: 2m\n", &c, &err);
+	ok(rc == 0, "config: the whole reference loads (%s)", err);
+	ok(c.db && strcmp(c.db, "/home/u/support/chat.db") == 0,
+	    "config: ~ expanded in db: %s", c.db ? c.db : "(null)");
+	ok(c.busy_timeout_ms == 3000, "config: db_busy_timeout 3s");
+	ok(c.operator && strcmp(c.operator, "alice") == 0, "config: operator");
+	ok(c.ntags_catalog == 2 && strcmp(c.tags_catalog[1], "billing") == 0 &&
+	    c.tags_strict, "config: tags");
+	ok(c.require_tag && !c.require_note && c.require_rating &&
+	    c.forgotten_after == 3600, "config: close");
+	ok(c.nsocial_channels == 1 && strcmp(c.social_channels[0],
+	    "whatsapp") == 0, "config: social channels replace the default");
+	ok(c.ncriteria == 2 && strcmp(c.criteria[0].name, "nps") == 0 &&
+	    c.criteria[0].min == 0 && c.criteria[0].max == 10,
+	    "config: rating criteria");
+	ok(c.nauto_tags == 2 && strcmp(c.auto_tags[0].channel, "whatsapp")
+	    == 0 && c.auto_tags[1].channel == NULL &&
+	    strcmp(c.auto_tags[1].match, "refund") == 0, "config: auto_tag");
+	ok(c.mail_insecure && c.max_attempts == 3 && c.timeout == 120 &&
+	    c.connect_timeout == 10 && strcmp(c.zd_status, "open") == 0,
+	    "config: mail, zendesk, delivery and defaults");
+	config_free(&c);
+
+	rc = load("", &c, &err);
+	ok(rc == 0 && c.ncriteria == 2 && c.nsocial_channels == 5 &&
+	    c.forgotten_after == 1800 && c.busy_timeout_ms == 10000,
+	    "config: an empty file gives the defaults");
+	config_free(&c);
+	rc = config_load_file("/nonexistent/config.yaml", 0, &c);
+	ok(rc == 0, "config: a missing default file is fine");
+	config_free(&c);
+	capture();
+	rc = config_load_file("/nonexistent/config.yaml", 1, &c);
+	err = captured();
+	ok(rc == ST_CONFIG && strstr(err, "/nonexistent/config.yaml"),
+	    "config: a missing named file is an error: %s", err);
+	config_free(&c);
+
+	refused_config("operator: a\nfoo: 1\n", "config.yaml:2: foo: unknown "
+	    "key", "unknown key");
+	refused_config("tags:\n  strict: true\n  colour: red\n",
+	    "config.yaml:3: tags.colour: unknown key", "unknown nested key");
+	refused_config("operator: a\noperator: b\n",
+	    "config.yaml:2: operator: duplicate key", "duplicate key");
+	refused_config("tags:\n  strict: yes\n", "config.yaml:2: tags.strict: "
+	    "expected true or false", "YAML 1.1 boolean");
+	refused_config("tags:\n  strict: \"true\"\n", "expected true or false",
+	    "quoted boolean");
+	refused_config("delivery:\n  max_attempts: 010\n",
+	    "delivery.max_attempts: expected a decimal number", "octal guess");
+	refused_config("delivery:\n  max_attempts: 0x10\n",
+	    "expected a decimal number", "hex guess");
+	refused_config("delivery:\n  max_attempts: 99999999999\n",
+	    "out of range", "huge number");
+	refused_config("delivery:\n  timeout: soon\n",
+	    "delivery.timeout: expected a duration", "bad duration");
+	refused_config("tags:\n  catalog: billing\n", "tags.catalog: expected "
+	    "a list", "scalar for a list");
+	refused_config("operator: [a, b]\n", "operator: expected a string",
+	    "list for a string");
+	refused_config("operator: ~\n", "operator: expected a string", "null");
+	refused_config("close:\n  require: [tag, colour]\n",
+	    "expected tag, note or rating", "bad require");
+	refused_config("rating:\n  criteria: {nps: [10, 0]}\n",
+	    "min must be below max", "inverted scale");
+	refused_config("rating:\n  criteria: {nps: [1]}\n",
+	    "expected [min, max]", "short scale");
+	refused_config("auto_tag:\n  - {tag: x}\n", "needs tag and match",
+	    "auto_tag without match");
+	refused_config("a: &x 1\nb: *x\n", "aliases are not allowed", "alias");
+	refused_config("tags:\n\tstrict: true\n", "config.yaml:2:", "tab");
+	refused_config("operator: a\n---\noperator: b\n",
+	    "only one YAML document", "two documents");
+	refused_config("- a\n- b\n", "expected a mapping", "top-level list");
+	refused_config("operator: 'unclosed\n", "config.yaml:", "syntax error");
+}
+
+int
+main(void)
+{
+	char cmd[64];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	chat_init("unit");
+	test_times();
+	test_utf8();
+	test_ids();
+	test_lines();
+	test_config();
+	printf("1..%d\n", n);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		failed++;
+	return failed != 0;
+}

@@ -1,0 +1,262 @@
+#!/usr/bin/env bats
+# chat-history: listing by filter, and showing conversations in full.
+
+load helper
+
+# The examples, with states, tags, notes, ratings and a delivery written
+# straight into the schema (the tools that write them come later).
+fixture() {
+	chat-import -q "$EXAMPLES"
+	sql <<-'EOF'
+	UPDATE conversations SET state = 'closed', closed_at = last_activity_at,
+	  closed_by = 'operator' WHERE ref IN ('IA-1001', 'IA-1003', 'IA-1005', 'IA-1007');
+	UPDATE conversations SET state = 'parked' WHERE ref IN ('IA-1002', 'IA-1004');
+	INSERT INTO tags (name, created_at) VALUES ('delivery', 0), ('After-Sales', 0);
+	INSERT INTO conversation_tags VALUES
+	  (1, 1, 0, 'alice'), (7, 2, 0, 'alice'), (5, 2, 0, 'carol'), (7, 1, 0, 'alice');
+	INSERT INTO notes (conversation, at, author, body) VALUES
+	  (3, 1795392000, 'alice', 'Customer asked about customs fees; sent the FAQ link.');
+	INSERT INTO ratings VALUES (1, 'network', 4, 0, 'alice'), (1, 'solution', 5, 0, 'alice');
+	INSERT INTO deliveries (conversation, target, state, attempts, remote_ref, created_at, updated_at)
+	  VALUES (1, 'zendesk', 'sent', 1, '4711', 0, 0);
+	EOF
+}
+
+ids() {
+	chat-history -o ids "$@" | sort -n | tr '\n' ' '
+}
+
+@test "lists newest first with the documented columns, no header off a terminal" {
+	fixture
+	run -0 chat-history
+	assert_equal "${#lines[@]}" 30
+	assert_line --index 0 --regexp '^30 +open +whatsapp +2026-11-23 05:33 +1m39s +bruno +John Doe$'
+	assert_line --index 29 --regexp '^1 +closed +chat +2026-11-16 08:31 +.* +alice +Jane Roe +delivery$'
+	refute_output --partial "STATE"
+}
+
+@test "a terminal gets a bold header, and no colour with NO_COLOR" {
+	fixture
+	run -0 on_tty chat-history --limit 1
+	assert_line --index 0 --partial $'\033[1mid'
+	assert_line --index 0 --partial "state"
+	run -0 on_tty env NO_COLOR=1 chat-history --limit 1
+	assert_line --index 0 --regexp '^id +state +channel +started +duration +operator +visitor +tags'
+	refute_output --partial $'\033'
+}
+
+@test "times follow TZ in tables" {
+	fixture
+	run -0 env TZ=Asia/Tokyo chat-history --limit 1
+	assert_output --partial "2026-11-23 14:33"
+}
+
+@test "--open, --parked, --closed, and several of them as OR" {
+	fixture
+	assert_equal "$(ids --closed)" "1 3 5 7 "
+	assert_equal "$(ids --parked)" "2 4 "
+	assert_equal "$(ids --closed --parked)" "1 2 3 4 5 7 "
+	assert_equal "$(chat-history --open --count)" 24
+}
+
+@test "--channel (repeatable as OR), --social and its config list" {
+	fixture
+	assert_equal "$(ids --channel twitter)" "8 21 "
+	assert_equal "$(ids --channel twitter --channel instagram)" "8 10 21 "
+	assert_equal "$(chat-history --social --count)" 12
+	export CHAT_CONFIG=$BATS_TEST_TMPDIR/c.yaml
+	echo 'close: {social_channels: [twitter]}' >"$CHAT_CONFIG"
+	assert_equal "$(ids --social)" "8 21 "
+}
+
+@test "--operator" {
+	fixture
+	assert_equal "$(chat-history --operator carol --count)" 9
+	assert_equal "$(ids --operator carol --closed)" "5 "
+}
+
+@test "--tag, case-insensitive, repeated tags all required; --untagged" {
+	fixture
+	assert_equal "$(ids --tag delivery)" "1 7 "
+	assert_equal "$(ids --tag after-sales)" "5 7 "
+	assert_equal "$(ids --tag DELIVERY --tag after-sales)" "7 "
+	assert_equal "$(chat-history --untagged --count)" 27
+	run -1 chat-history --tag nosuchtag
+	assert_output ""
+}
+
+@test "--unrated and --no-note" {
+	fixture
+	assert_equal "$(chat-history --unrated --count)" 29
+	assert_equal "$(chat-history --no-note --count)" 29
+	assert_equal "$(ids --closed --unrated --no-note)" "5 7 "
+}
+
+@test "--since and --until select by start time" {
+	fixture
+	assert_equal "$(ids --since 2026-11-22)" "26 27 28 29 30 "
+	assert_equal "$(ids --since 2026-11-22 --until 2026-11-23)" "26 27 "
+	assert_equal "$(ids --until 2026-11-16T10:00Z)" "1 2 3 "
+	assert_equal "$(ids --since @1795392000)" "28 29 30 "
+}
+
+@test "--idle, --visitor-left and --forgotten" {
+	now=$(date +%s)
+	{
+		msg fresh "@$((now - 60))" visitor hi
+		msg idle "@$((now - 7200))" visitor hi
+		msg left "@$((now - 120))" visitor hi
+		echo "{\"conversation\":\"left\",\"type\":\"visitor_left\",\"at\":$((now - 60))}"
+		msg done "@$((now - 7200))" visitor hi
+	} | sed 's/"@\([0-9]*\)"/\1/' | chat-import -q
+	sql "UPDATE conversations SET state = 'closed', closed_at = started_at WHERE ref = 'done'"
+	assert_equal "$(ids --idle 1h)" "2 "
+	assert_equal "$(ids --idle 30s)" "1 2 3 "
+	assert_equal "$(ids --visitor-left)" "3 "
+	assert_equal "$(ids --forgotten)" "2 3 "
+	export CHAT_CONFIG=$BATS_TEST_TMPDIR/c.yaml
+	echo 'close: {forgotten_after: 3h}' >"$CHAT_CONFIG"
+	assert_equal "$(ids --forgotten)" "3 "
+}
+
+@test "--grep searches transcripts and notes, accents folded" {
+	fixture
+	assert_equal "$(ids --grep remboursement)" "2 "
+	assert_equal "$(ids --grep customs)" "3 "
+	assert_equal "$(ids --grep 'écran')" "6 "
+	assert_equal "$(ids --grep 'ecran')" "6 "
+	assert_equal "$(ids --grep 'parcel OR colis')" "1 2 9 12 15 24 26 "
+	assert_equal "$(ids --grep 'parcel OR colis' --open --social)" "12 15 24 "
+	run -2 chat-history --grep 'AND AND'
+	assert_output --partial "--grep: fts5: syntax error"
+}
+
+@test "--count, --limit, exit 1 when nothing matched" {
+	fixture
+	run -0 chat-history --count --channel chat
+	assert_output 18
+	run -0 chat-history --limit 2 -o ids
+	assert_output "30
+29"
+	run -1 chat-history --channel fax
+	assert_output ""
+	run -1 chat-history --count --channel fax
+	assert_output 0
+}
+
+@test "-o tsv has a header, RFC 3339 UTC times and seconds" {
+	fixture
+	run -0 chat-history -o tsv --tag after-sales
+	assert_line --index 0 "$(printf 'id\tstate\tchannel\tstarted\tduration\toperator\tvisitor\ttags')"
+	assert_line --index 1 --regexp "^7	closed	chat	2026-11-16T14:0[0-9]:[0-9]{2}Z	[0-9]+	alice	Oliver Smith	After-Sales,delivery$"
+}
+
+@test "-o json is one valid object per line with typed fields" {
+	fixture
+	chat-history -o json >"$BATS_TEST_TMPDIR/out.json"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out.json")" 30
+	run -0 /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+r = [x for x in rows if x["id"] == 7][0]
+assert r["tags"] == ["After-Sales", "delivery"], r
+assert isinstance(r["duration"], int) and r["started"].endswith("Z"), r
+assert rows[0]["operator"] == "bruno" and rows[0]["tags"] == []
+print("ok")' "$BATS_TEST_TMPDIR/out.json"
+	assert_output ok
+}
+
+@test "-o ids pipes into chat-history showing" {
+	fixture
+	run -0 sh -c 'chat-history --tag after-sales -o ids | chat-history -o json - | wc -l'
+	assert_output 2
+}
+
+@test "showing prints header, tags, ratings, delivery, transcript, notes and events" {
+	fixture
+	sql "INSERT INTO notes (conversation, at, author, body) VALUES (1, 1795392000, 'alice', 'line one
+line two')"
+	run -0 chat-history 1
+	assert_line --index 0 "conversation 1"
+	assert_line --regexp '^ref +IA-1001$'
+	assert_line --regexp '^visitor email +jane@example.com$'
+	assert_line --regexp '^state +closed by operator$'
+	assert_line --regexp '^handling time +[0-9]+m[0-9]{2}s$'
+	assert_line --regexp '^tags +delivery$'
+	assert_line --regexp '^ratings +network 4, solution 5$'
+	assert_line --regexp '^delivery +zendesk sent \(4711\), 1 attempt$'
+	assert_line "transcript"
+	assert_line --regexp '^2026-11-16 08:31  Jane Roe \(visitor\): Hello, my parcel'
+	assert_line --regexp '^2026-11-16 08:3[0-9]  Alice \(operator\): Hi Jane'
+	assert_line "notes"
+	assert_line "2026-11-23 00:00  alice: line one"
+	assert_line "                  line two"
+	assert_line "events"
+	assert_line --regexp '^.* tester imported IA-1001$'
+}
+
+@test "showing as JSON carries everything" {
+	fixture
+	run -0 chat-history -o json 3
+	run -0 /usr/bin/python3 -c '
+import json, sys
+c = json.loads(sys.argv[1])
+assert c["ref"] == "IA-1003" and c["state"] == "closed" and c["handling_time"] > 0
+assert c["notes"][0]["text"].startswith("Customer asked") and c["notes"][0]["at"] == "2026-11-23T00:00:00Z"
+assert [m["author"] for m in c["messages"]] == ["visitor", "operator", "visitor", "operator"]
+assert [e["action"] for e in c["events"]] == ["assigned", "visitor_left", "imported"], c["events"]
+print("ok")' "$output"
+	assert_output ok
+	run -0 chat-history -o json 1
+	assert_output --partial '"ratings":{"network":4,"solution":5}'
+	assert_output --partial '"deliveries":[{"target":"zendesk","state":"sent","attempts":1,"remote_ref":"4711"'
+}
+
+@test "showing by --ref, several ids, and unknown ids (exit 1, the rest shown)" {
+	fixture
+	run -0 chat-history --ref IA-1002
+	assert_line --index 0 "conversation 2"
+	run -1 chat-history 3 999 4
+	assert_output --partial "chat-history: 999: no such conversation"
+	assert_output --partial "conversation 3"
+	assert_output --partial "conversation 4"
+	run -1 chat-history --ref NOPE
+	assert_output --partial "NOPE: no such conversation ref"
+	run -65 chat-history 12abc
+	assert_output --partial "12abc: not a conversation id"
+}
+
+@test "ids from standard input: first field, blank and comment lines skipped" {
+	fixture
+	run -0 sh -c 'printf "# picked\n\n3 closed chat\n4\n" | chat-history -o json - | wc -l'
+	assert_output 2
+	run -0 sh -c 'chat-history --parked | chat-history -'
+	assert_output --partial "conversation 2"
+	assert_output --partial "conversation 4"
+}
+
+@test "usage errors exit 2" {
+	fixture
+	run -2 chat-history --bogus
+	assert_output --partial "usage: chat-history"
+	run -2 chat-history --since "next tuesday"
+	assert_output --partial "--since next tuesday: not a time"
+	run -2 chat-history --idle soon
+	run -2 chat-history -o xml
+	assert_output --partial "-o xml: unknown format"
+	run -2 chat-history -o text
+	run -2 chat-history -o tsv 1
+	run -2 chat-history --closed 1
+	run -2 chat-history --limit 0
+	run -2 on_tty chat-history -
+	assert_output --partial "no conversation ids given"
+}
+
+@test "a missing database reads as empty and is not created" {
+	run -1 chat-history
+	assert_output ""
+	run -1 chat-history --count --closed
+	assert_output 0
+	run -1 chat-history 1
+	assert_file_not_exists "$CHAT_DB"
+}

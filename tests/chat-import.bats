@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# chat-import: NDJSON events in.
+
+load helper
+
+@test "imports the examples and prints each conversation id once" {
+	run -0 chat-import "$EXAMPLES"
+	assert_equal "${#lines[@]}" 30
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" 30
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 30
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" \
+		"$(grep -c '"author"' "$EXAMPLES")"
+}
+
+@test "re-importing the same file changes nothing and prints nothing" {
+	chat-import "$EXAMPLES" >/dev/null
+	before=$(sql .dump)
+	run -0 chat-import "$EXAMPLES"
+	assert_output ""
+	assert_equal "$(sql .dump)" "$before"
+}
+
+@test "the database is created private: file 0600, new directories 0700" {
+	unset CHAT_DB
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	db=$HOME/.local/share/chat-tools/chat.db
+	assert_file_exists "$db"
+	assert_equal "$(stat -c %a "$db")" 600
+	assert_equal "$(stat -c %a "$HOME/.local/share/chat-tools")" 700
+	assert_equal "$(stat -c %a "$HOME/.local/share")" 700
+}
+
+@test "XDG_DATA_HOME, CHAT_DB, config db and --db are taken in that order" {
+	export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg
+	mkdir -p "$HOME/.config/chat-tools"
+	echo "db: $BATS_TEST_TMPDIR/conf.db" >"$HOME/.config/chat-tools/config.yaml"
+	unset CHAT_DB
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	assert_file_exists "$BATS_TEST_TMPDIR/conf.db"
+	rm "$HOME/.config/chat-tools/config.yaml"
+	msg B 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	assert_file_exists "$XDG_DATA_HOME/chat-tools/chat.db"
+	msg C 2026-11-23T10:00:00Z visitor hi | CHAT_DB=$BATS_TEST_TMPDIR/env.db chat-import -q
+	assert_file_exists "$BATS_TEST_TMPDIR/env.db"
+	msg D 2026-11-23T10:00:00Z visitor hi |
+		CHAT_DB=$BATS_TEST_TMPDIR/env.db chat-import -q --db "$BATS_TEST_TMPDIR/flag.db"
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/flag.db" 'SELECT ref FROM conversations')" D
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/env.db" 'SELECT ref FROM conversations')" C
+}
+
+@test "messages are deduplicated by id, and without id by time, author and text" {
+	{
+		msg A 2026-11-23T10:00:00Z visitor hello m1
+		msg A 2026-11-23T10:00:05Z visitor "hello again" m1
+		msg A 2026-11-23T10:01:00Z operator "no id"
+		msg A 2026-11-23T10:01:00Z operator "no id"
+		msg A 2026-11-23T10:01:00Z operator "other text"
+		msg A 2026-11-23T10:01:00Z visitor "no id"
+	} | chat-import -q
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 4
+	assert_equal "$(sql "SELECT body FROM messages WHERE ref = 'm1'")" hello
+}
+
+@test "conversation fields fill in and update; only changed ones are printed" {
+	chat-import -q <<-'EOF'
+	{"conversation":"A","channel":"whatsapp","visitor":"Jane","at":"2026-11-23T10:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"B","at":"2026-11-23T10:00:00Z","author":"visitor","text":"hi"}
+	EOF
+	run -0 chat-import <<-'EOF'
+	{"conversation":"A","visitor_email":"jane@example.com","operator":"bob","at":"2026-11-23T10:00:00Z","type":"assign"}
+	{"conversation":"B","at":"2026-11-23T10:00:00Z","author":"visitor","text":"hi"}
+	EOF
+	assert_output 1
+	run -0 sql "SELECT channel, visitor, visitor_email, operator FROM conversations WHERE ref = 'A'"
+	assert_output "whatsapp|Jane|jane@example.com|bob"
+	assert_equal "$(sql "SELECT channel FROM conversations WHERE ref = 'B'")" chat
+}
+
+@test "start and last activity follow the messages, in any order" {
+	{
+		msg A 2026-11-23T10:05:00Z visitor second
+		msg A 2026-11-23T10:00:00Z visitor first
+		msg A 2026-11-23T10:09:00Z operator last
+	} | chat-import -q
+	run -0 sql "SELECT started_at, last_activity_at FROM conversations"
+	assert_output "$(date -d 2026-11-23T10:00:00Z +%s)|$(date -d 2026-11-23T10:09:00Z +%s)"
+}
+
+@test "visitor_left and assign are recorded, with events" {
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	chat-import -q <<-'EOF'
+	{"conversation":"A","type":"assign","operator":"carol","at":"2026-11-23T10:01:00Z"}
+	{"conversation":"A","type":"visitor_left","at":"2026-11-23T10:20:00Z"}
+	EOF
+	run -0 sql "SELECT operator, visitor_left_at - started_at, last_activity_at - started_at FROM conversations"
+	assert_output "carol|1200|1200"
+	run -0 sql "SELECT action || ':' || coalesce(detail, '') FROM events ORDER BY id"
+	assert_output "imported:A
+assigned:carol
+visitor_left:"
+}
+
+@test "an imported event names the actor: --as, then CHAT_OPERATOR" {
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q --as ops-bot
+	msg B 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	run -0 sql "SELECT actor FROM events WHERE action = 'imported' ORDER BY id"
+	assert_output "ops-bot
+tester"
+}
+
+@test "conversation may be a number; at may be Unix seconds or RFC 3339 with an offset" {
+	chat-import -q <<-'EOF'
+	{"conversation":1002,"at":1795392000,"author":"visitor","text":"a"}
+	{"conversation":"X","at":"2026-11-23T02:00:00+02:00","author":"visitor","text":"b"}
+	EOF
+	run -0 sql "SELECT ref, started_at FROM conversations ORDER BY id"
+	assert_output "1002|1795392000
+X|1795392000"
+}
+
+@test "a line without at is stamped now" {
+	before=$(date +%s)
+	echo '{"conversation":"A","author":"visitor","text":"hi"}' | chat-import -q
+	at=$(sql 'SELECT at FROM messages')
+	[ "$at" -ge "$before" ] && [ "$at" -le "$(date +%s)" ]
+}
+
+@test "malformed lines are reported with file and line, skipped, exit 65; the rest is committed" {
+	f=$BATS_TEST_TMPDIR/bad.ndjson
+	{
+		msg A 2026-11-23T10:00:00Z visitor ok1
+		echo 'not json'
+		echo '[1, 2]'
+		echo '{"author":"visitor","text":"no conversation"}'
+		echo '{"conversation":"B","author":"nobody","text":"x"}'
+		echo '{"conversation":"B","author":"visitor"}'
+		echo '{"conversation":"B","type":"shout"}'
+		echo '{"conversation":"B","at":"yesterday-ish","author":"visitor","text":"x"}'
+		echo '{"conversation":"B","at":-5,"author":"visitor","text":"x"}'
+		echo '{"conversation":{"id":1},"author":"visitor","text":"x"}'
+		echo '{"conversation":"B","author":"visitor","text":42}'
+		echo '{"conversation":"B","type":"assign"}'
+		printf '{"conversation":"B","author":"visitor","text":"\xff"}\n'
+		printf '{"conversation":"B","author":"visitor","text":"a\0b"}\n'
+		echo '{"conversation":"","author":"visitor","text":"x"}'
+		msg C 2026-11-23T10:00:00Z visitor ok2
+	} >"$f"
+	run -65 chat-import "$f"
+	assert_output --partial "bad.ndjson:2: malformed JSON"
+	assert_output --partial "bad.ndjson:3: not a JSON object"
+	assert_output --partial "bad.ndjson:4: conversation: missing"
+	assert_output --partial "bad.ndjson:5: author: expected visitor, operator, bot or system"
+	assert_output --partial "bad.ndjson:6: text: missing"
+	assert_output --partial "bad.ndjson:7: type: expected message, visitor_left or assign"
+	assert_output --partial "bad.ndjson:8: at: not a time"
+	assert_output --partial "bad.ndjson:9: at: time out of range"
+	assert_output --partial "bad.ndjson:10: conversation: expected a string or an integer"
+	assert_output --partial "bad.ndjson:11: text: expected a string"
+	assert_output --partial "bad.ndjson:12: operator: missing"
+	assert_output --partial "bad.ndjson:13: not valid UTF-8"
+	assert_output --partial "bad.ndjson:14: contains a NUL byte"
+	assert_output --partial "bad.ndjson:15: conversation: expected a non-empty string"
+	assert_equal "$(sql 'SELECT group_concat(ref) FROM conversations')" "A,C"
+}
+
+@test "CRLF line ends, blank lines and unknown fields are fine" {
+	printf '%s\r\n\r\n   \n%s\n' \
+		'{"conversation":"A","at":1795392000,"author":"visitor","text":"hi","platform_x":{"a":1}}' \
+		'{"conversation":"A","at":1795392001,"author":"bot","text":"bye"}' |
+		chat-import -q
+	assert_equal "$(sql "SELECT group_concat(body, '|') FROM messages")" "hi|bye"
+}
+
+@test "stdin is read when no file is given, and as -; errors name stdin" {
+	echo 'oops' | run -65 chat-import
+	msg A 2026-11-23T10:00:00Z visitor hi >"$BATS_TEST_TMPDIR/a.ndjson"
+	run -65 chat-import "$BATS_TEST_TMPDIR/a.ndjson" - <<<'oops'
+	assert_line --index 0 1
+	assert_line --index 1 "chat-import: stdin:1: malformed JSON"
+}
+
+@test "a missing file is a usage error before anything is written" {
+	msg A 2026-11-23T10:00:00Z visitor hi >"$BATS_TEST_TMPDIR/a.ndjson"
+	run -2 chat-import "$BATS_TEST_TMPDIR/a.ndjson" "$BATS_TEST_TMPDIR/nope.ndjson"
+	assert_output --partial "nope.ndjson: cannot open"
+	assert_file_not_exists "$CHAT_DB"
+}
+
+@test "-q prints no ids; bad options and a terminal on stdin are usage errors" {
+	run -0 chat-import -q "$EXAMPLES"
+	assert_output ""
+	run -2 chat-import --bogus
+	assert_output --partial "usage: chat-import"
+	run -2 on_tty chat-import
+	assert_output --partial "no input"
+	run -0 chat-import --help
+	assert_output --partial "usage: chat-import"
+	run -0 chat-import --version
+	assert_output --regexp "^chat-import [0-9]+\.[0-9]+"
+}
+
+@test "another application's SQLite file is refused with 74 and left unchanged" {
+	sqlite3 "$CHAT_DB" "CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos VALUES (1, 'a.jpg')"
+	before=$(sha256sum <"$CHAT_DB")
+	run -74 chat-import "$EXAMPLES"
+	assert_output --partial "not a chat-tools database"
+	assert_equal "$(sha256sum <"$CHAT_DB")" "$before"
+	run -74 chat-history
+}
+
+@test "a file that is not a database at all is refused with 74" {
+	head -c 8192 /dev/urandom >"$CHAT_DB"
+	run -74 chat-import "$EXAMPLES"
+	assert_output --partial "$CHAT_DB"
+	run -74 chat-history --count
+}
+
+@test "a database from a newer chat-tools is refused with 74" {
+	chat-import -q "$EXAMPLES"
+	sql 'PRAGMA user_version = 999'
+	run -74 chat-import "$EXAMPLES"
+	assert_output --partial "schema version 999 is newer"
+}
+
+@test "the schema is whole, STRICT and at version 1 with a database id" {
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	assert_equal "$(sql 'PRAGMA user_version')" 1
+	assert_equal "$(sql 'PRAGMA journal_mode')" wal
+	for t in meta conversations messages tags conversation_tags notes ratings deliveries events; do
+		sql "SELECT sql FROM sqlite_schema WHERE name = '$t'" | grep -q STRICT
+	done
+	run -0 sql "SELECT length(value) FROM meta WHERE key = 'database_id'"
+	assert_output 32
+	run -0 sql "PRAGMA integrity_check; PRAGMA foreign_key_check"
+	assert_output ok
+}
+
+@test "a config error stops with 78, naming file, line and key" {
+	export CHAT_CONFIG=$BATS_TEST_TMPDIR/c.yaml
+	printf 'operator: a\ncolour: red\n' >"$CHAT_CONFIG"
+	run -78 chat-import "$EXAMPLES"
+	assert_output "chat-import: $CHAT_CONFIG:2: colour: unknown key"
+	run -78 chat-import -c "$BATS_TEST_TMPDIR/missing.yaml" "$EXAMPLES"
+}
+
+@test "a quiet pipe commits at once: tail -f | chat-import shows up live" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	chat-import -q <"$BATS_TEST_TMPDIR/fifo" &
+	pid=$!
+	exec 7>"$BATS_TEST_TMPDIR/fifo"
+	msg A 2026-11-23T10:00:00Z visitor hi >&7
+	n=0
+	for i in $(seq 50); do
+		n=$(chat-history --count 2>/dev/null || true)
+		[ "$n" = 1 ] && break
+		sleep 0.1
+	done
+	msg B 2026-11-23T10:00:00Z visitor hi >&7
+	exec 7>&-
+	wait "$pid"
+	assert_equal "$n" 1
+	assert_equal "$(chat-history --count)" 2
+}
+
+@test "batches of 10,000 lines: kill -9 leaves each batch wholly done or undone" {
+	f=$BATS_TEST_TMPDIR/big.ndjson
+	awk 'BEGIN { for (i = 1; i <= 40000; i++)
+		printf "{\"conversation\":\"C%d\",\"at\":%d,\"author\":\"visitor\",\"id\":\"m%d\",\"text\":\"parcel %d\"}\n", i % 500, 1795392000 + i, i, i }' >"$f"
+	chat-import -q "$f" &
+	pid=$!
+	sleep 0.$((RANDOM % 9 + 1))
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	n=$(sql 'SELECT count(*) FROM messages' 2>/dev/null || echo 0)
+	assert_equal "$((n % 10000))" 0
+	[ "$(sql 'PRAGMA integrity_check')" = ok ] || [ ! -s "$CHAT_DB" ]
+	chat-import -q "$f"
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 40000
+	assert_equal "$(chat-history --grep parcel --count)" 500
+	sql "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"
+}
+
+@test "progress goes to standard error when it is a terminal" {
+	awk 'BEGIN { for (i = 1; i <= 20000; i++)
+		printf "{\"conversation\":\"C%d\",\"at\":%d,\"author\":\"visitor\",\"text\":\"x\"}\n", i % 50, 1795392000 + i }' >"$BATS_TEST_TMPDIR/p.ndjson"
+	run -0 on_tty chat-import -q "$BATS_TEST_TMPDIR/p.ndjson"
+	assert_output --partial "20000 lines"
+	run -0 chat-import -q "$BATS_TEST_TMPDIR/p.ndjson"
+	assert_output ""
+}
