@@ -207,26 +207,27 @@ time_parse(const char *s, time_t now, time_t *out)
 	return 0;
 }
 
-char *
-time_local(time_t t, char buf[32])
+static char *
+time_fmt(time_t t, int utc, const char *fmt, char buf[32])
 {
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, 32, "%Y-%m-%d %H:%M", &tm) == 0)
+	if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
+	    strftime(buf, 32, fmt, &tm) == 0)
 		snprintf(buf, 32, "@%lld", (long long)t);
 	return buf;
 }
 
 char *
+time_local(time_t t, char buf[32])
+{
+	return time_fmt(t, 0, "%Y-%m-%d %H:%M", buf);
+}
+
+char *
 time_rfc3339(time_t t, char buf[32])
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, 32, "@%lld", (long long)t);
-	return buf;
+	return time_fmt(t, 1, "%Y-%m-%dT%H:%M:%SZ", buf);
 }
 
 char *
