@@ -134,6 +134,66 @@ int conv_list(const struct filter *f, enum fmt fmt, long limit,
     int count_only, long *matched);
 int conv_show(int64_t id, enum fmt fmt);
 
+/* batch.c: ids changed in batches that commit whole; a refused id is
+ * undone alone. Loop: batch_item(), the change, batch_item_end(). */
+struct batch;
+int batch_open(struct batch **b, int quiet, int dry_run);
+int batch_item(struct batch *b);
+/* status is the change's: 0 keeps it and prints the id on commit; 1 or 65
+ * undo this id only; anything else undoes the batch and is returned. */
+int batch_item_end(struct batch *b, int64_t id, int status, int ready);
+/* Another conversation the current item changed, to print on commit. */
+int batch_keep(struct batch *b, int64_t id);
+int batch_close(struct batch *b);
+int conv_exists(int64_t id);
+
+/* tags.c */
+struct taglist { char **names; size_t n; };
+enum tag_op { TAG_ADD, TAG_REMOVE, TAG_SET };
+int taglist_add(struct taglist *t, const char *comma_list);
+int taglist_check(const struct taglist *t);
+void taglist_free(struct taglist *t);
+int tags_apply(int64_t conv, const struct taglist *t, enum tag_op op);
+int tags_rename(const char *old, const char *new, int quiet);
+int tags_auto(struct ids *ids, int dry_run, int quiet);
+
+/* notes.c */
+#define NOTE_MAX 65536
+int note_text(const char *in, size_t len, const char *what, char **out);
+int note_read(const char *path, char **out);
+int note_edit(char **out);
+int note_add(int64_t conv, const char *text);
+
+/* ratings.c */
+struct rating { char criterion[64]; long score; };
+int rating_parse(const char *arg, struct rating *r);
+int ratings_apply(int64_t conv, const struct rating *r, size_t n);
+
+/* conv.c: close, park, reopen, with the qualifying extras. */
+enum close_op { CLOSE, PARK, REOPEN };
+struct close_req {
+	enum close_op op;
+	int at_last, has_at;
+	time_t at;
+	const char *by;
+	struct taglist tags;
+	char *note;
+	struct rating *ratings;
+	size_t nratings;
+};
+int conv_close(const struct close_req *r, int64_t id);
+
+/* listing.c: notes, ratings and the tag catalogue as listings. */
+enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS };
+struct listing;
+struct listing *list_open(enum list_kind kind, enum fmt fmt);
+int list_id(struct listing *l, int64_t id);
+int list_all(struct listing *l);
+/* Returns how many rows were listed. */
+long list_close(struct listing *l);
+int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
+    int by_ref);
+
 /* import.c: NDJSON events in. */
 struct import;
 int import_begin(struct import **out, int quiet);

@@ -336,17 +336,3 @@ db_ref_id(const char *ref)
 	sqlite3_reset(st);
 	return id;
 }
-
-int
-db_conv_exists(int64_t id)
-{
-	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_step(st, "looking up a conversation");
-	sqlite3_reset(st);
-	return rc == -1 ? -1 : rc == SQLITE_ROW;
-}

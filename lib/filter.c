@@ -33,9 +33,13 @@ filter_new(void)
 void
 filter_free(struct filter *f)
 {
+	size_t i;
+
 	if (f == NULL)
 		return;
 	free(f->channels);
+	for (i = 0; i < f->ntags; i++)
+		free((char *)f->tags[i]);
 	free(f->tags);
 	free(f);
 }
@@ -49,6 +53,21 @@ push(const char ***list, size_t *n, const char *s)
 		return chat_err(ST_DB, "out of memory");
 	*list = l;
 	l[(*n)++] = s;
+	return 0;
+}
+
+/* Tags are looked up by their folded key. */
+static int
+tag_opt(struct filter *f, const char *arg)
+{
+	char *key = tag_fold(arg);
+
+	if (key == NULL)
+		return chat_err(ST_DB, "out of memory");
+	if (push(&f->tags, &f->ntags, key) != 0) {
+		free(key);
+		return ST_DB;
+	}
 	return 0;
 }
 
@@ -71,7 +90,7 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x183: return push(&f->channels, &f->nchannels, arg);
 	case 0x184: f->social = 1; return 0;
 	case 0x185: f->operator = arg; return 0;
-	case 0x186: return push(&f->tags, &f->ntags, arg);
+	case 0x186: return tag_opt(f, arg);
 	case 0x187: f->untagged = 1; return 0;
 	case 0x188: f->unrated = 1; return 0;
 	case 0x189: f->no_note = 1; return 0;
@@ -129,7 +148,7 @@ filter_where(const struct filter *f, sqlite3_str *sql)
 	for (i = 0; i < f->ntags; i++)
 		sqlite3_str_appendall(sql, " AND c.id IN (SELECT ct.conversation"
 		    " FROM conversation_tags ct JOIN tags t ON t.id = ct.tag"
-		    " WHERE t.name = ?)");
+		    " WHERE t.key = ?)");
 	if (f->untagged)
 		sqlite3_str_appendall(sql, " AND NOT EXISTS (SELECT 1 FROM"
 		    " conversation_tags WHERE conversation = c.id)");
@@ -152,11 +171,7 @@ filter_where(const struct filter *f, sqlite3_str *sql)
 		sqlite3_str_appendall(sql, " AND c.state = 'open' AND"
 		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?)");
 	if (f->grep)
-		sqlite3_str_appendall(sql, " AND c.id IN ("
-		    "SELECT conversation FROM messages WHERE id IN"
-		    " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
-		    " UNION SELECT conversation FROM notes WHERE id IN"
-		    " (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?))");
+		sqlite3_str_appendall(sql, " AND c.id IN (" GREP_IDS("?") ")");
 	return 0;
 }
 

@@ -8,7 +8,7 @@
 #define RFC3339(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
 #define TAGS_OF(c) "(SELECT json_group_array(name) FROM (SELECT t.name" \
 	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
-	" WHERE ct.conversation = " c " ORDER BY t.name))"
+	" WHERE ct.conversation = " c " ORDER BY t.key))"
 
 static const struct col list_cols[] = {
 	{"id", COL_INT}, {"state", COL_TEXT}, {"channel", COL_TEXT},

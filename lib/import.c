@@ -19,7 +19,6 @@ struct event {
 struct import {
 	int quiet, progress;
 	time_t now;
-	const char *actor;
 	int64_t *batch;		/* conversations changed by this batch */
 	size_t nbatch, batch_cap;
 	long lines;		/* lines in the open transaction */
@@ -40,7 +39,6 @@ import_begin(struct import **out, int quiet)
 	im->quiet = quiet;
 	im->progress = isatty(2);
 	im->now = time(NULL);
-	im->actor = actor();
 	return 0;
 }
 
@@ -269,26 +267,6 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 	return NULL;
 }
 
-static int
-add_event(int64_t conv, time_t at, const char *actor, const char *action,
-    const char *detail)
-{
-	sqlite3_stmt *st = db_prep("INSERT INTO events (conversation, at,"
-	    " actor, action, detail) VALUES (?, ?, ?, ?, ?)");
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_int64(st, 2, at);
-	db_bind_text(st, 3, actor);
-	db_bind_text(st, 4, action);
-	db_bind_text(st, 5, detail);
-	rc = db_step(st, "recording an event");
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
-}
-
 /* Finds or creates the conversation; *created tells which. */
 static int
 conversation(struct import *im, const struct event *ev, int64_t *id,
@@ -317,8 +295,7 @@ conversation(struct import *im, const struct event *ev, int64_t *id,
 	if (rc == -1)
 		return ST_DB;
 	*id = sqlite3_last_insert_rowid(db);
-	return add_event(*id, im->now, im->actor, "imported",
-	    ev->conversation);
+	return event_add(*id, im->now, "imported", ev->conversation);
 }
 
 /* Applies one event; *changed is set when it changed anything. */
@@ -375,8 +352,8 @@ apply(struct import *im, const struct event *ev, int *changed)
 		return ST_DB;
 	*changed = created || sqlite3_changes(db) > 0;
 	if (!created && sqlite3_changes(db) > 0 && !is_msg &&
-	    (rc = add_event(id, ev->at, im->actor, left ? "visitor_left" :
-	    "assigned", left ? NULL : ev->operator)) != 0)
+	    (rc = event_add(id, ev->at, left ? "visitor_left" : "assigned",
+	    left ? NULL : ev->operator)) != 0)
 		return rc;
 	if (is_msg) {
 		sqlite3_bind_int64(msg, 1, id);

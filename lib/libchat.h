@@ -25,7 +25,9 @@ int db_step(sqlite3_stmt *st, const char *context);
 int db_exec(const char *sql, const char *context);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 int64_t db_ref_id(const char *ref);
-int db_conv_exists(int64_t id);
+
+/* batch.c */
+int event_add(int64_t conv, time_t at, const char *action, const char *detail);
 
 /* out.c: rows of a listing in the format asked. */
 enum coltype { COL_INT, COL_TEXT, COL_TIME, COL_DUR, COL_LIST };
@@ -41,6 +43,16 @@ int out_end(struct out *o);
 char *json_join(const char *array, const char *sep);
 /* Writes s to stdout with control characters made harmless. */
 void put_text(const char *s, int tsv);
+
+/* tags.c */
+char *tag_fold(const char *name);
+
+/* The conversations whose transcript or notes match the FTS5 query bound
+ * at parameter p. */
+#define GREP_IDS(p) "SELECT conversation FROM messages WHERE id IN" \
+	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH " p ")" \
+	" UNION SELECT conversation FROM notes WHERE id IN" \
+	" (SELECT rowid FROM notes_fts WHERE notes_fts MATCH " p ")"
 
 /* filter.c: the WHERE clause of a selection, over conversations AS c. */
 int filter_where(const struct filter *f, sqlite3_str *sql);

@@ -53,9 +53,12 @@ const char *const schema_steps[] = {
 	") STRICT;"
 	"CREATE INDEX messages_conversation ON messages (conversation, at);"
 
+	/* key is the name case-folded by tag_fold(): unique, and what
+	 * lookups use, so that Été and été are one tag. */
 	"CREATE TABLE tags ("
 	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  key TEXT NOT NULL UNIQUE,"
 	"  created_at INTEGER NOT NULL"
 	") STRICT;"
 	"CREATE TABLE conversation_tags ("

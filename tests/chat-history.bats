@@ -11,7 +11,7 @@ fixture() {
 	UPDATE conversations SET state = 'closed', closed_at = last_activity_at,
 	  closed_by = 'operator' WHERE ref IN ('IA-1001', 'IA-1003', 'IA-1005', 'IA-1007');
 	UPDATE conversations SET state = 'parked' WHERE ref IN ('IA-1002', 'IA-1004');
-	INSERT INTO tags (name, created_at) VALUES ('delivery', 0), ('After-Sales', 0);
+	INSERT INTO tags (name, key, created_at) VALUES ('delivery', 'delivery', 0), ('After-Sales', 'after-sales', 0);
 	INSERT INTO conversation_tags VALUES
 	  (1, 1, 0, 'alice'), (7, 2, 0, 'alice'), (5, 2, 0, 'carol'), (7, 1, 0, 'alice');
 	INSERT INTO notes (conversation, at, author, body) VALUES

@@ -1,0 +1,147 @@
+/* chat-close: end, park or reopen conversations, qualifying, annotating
+ * and rating them in the same transaction. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chat.h"
+
+enum {
+	OPT_REF = OPT_FIRST_LOCAL, OPT_PARK, OPT_REOPEN, OPT_AT, OPT_BY,
+	OPT_MAIL, OPT_ZENDESK
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: chat-close [-qn] [--ref] [--park | --reopen] "
+	    "[--at TIME|last]\n"
+	    "                  [--by operator|visitor|system] "
+	    "[-t TAG[,TAG...]]...\n"
+	    "                  [-m NOTE | -F FILE] [-r CRITERION=SCORE]... "
+	    "[ID...]\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
+		{"ref", 0, 0, OPT_REF}, {"park", 0, 0, OPT_PARK},
+		{"reopen", 0, 0, OPT_REOPEN}, {"at", 1, 0, OPT_AT},
+		{"by", 1, 0, OPT_BY}, {"tag", 1, 0, 't'}, {"note", 1, 0, 'm'},
+		{"note-file", 1, 0, 'F'}, {"rate", 1, 0, 'r'},
+		{"mail", 1, 0, OPT_MAIL}, {"zendesk", 0, 0, OPT_ZENDESK},
+		{0, 0, 0, 0}
+	};
+	struct close_req req = { .op = CLOSE, .by = "operator" };
+	struct rating *r;
+	struct batch *b = NULL;
+	struct ids *ids = NULL;
+	const char *note = NULL, *note_file = NULL;
+	int64_t id;
+	int c, rc, quiet = 0, dry_run = 0, by_ref = 0;
+
+	chat_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "qnt:m:F:r:d:c:h", longopts,
+	    NULL)) != -1) {
+		rc = 0;
+		switch (c) {
+		case 'q': quiet = 1; continue;
+		case 'n': dry_run = 1; continue;
+		case OPT_REF: by_ref = 1; continue;
+		case OPT_PARK: req.op = PARK; continue;
+		case OPT_REOPEN: req.op = REOPEN; continue;
+		case OPT_BY:
+			if (strcmp(optarg, "operator") && strcmp(optarg,
+			    "visitor") && strcmp(optarg, "system")) {
+				chat_err(ST_USAGE, "--by %s: operator, visitor "
+				    "or system", optarg);
+				goto bad;
+			}
+			req.by = optarg;
+			continue;
+		case OPT_AT:
+			if (strcmp(optarg, "last") == 0)
+				req.at_last = 1;
+			else if (time_parse(optarg, time(NULL), &req.at) != 0) {
+				chat_err(ST_USAGE, "--at %s: not a time", optarg);
+				goto bad;
+			}
+			req.has_at = 1;
+			continue;
+		case 't':
+			if (taglist_add(&req.tags, optarg) != 0)
+				goto fail;
+			continue;
+		case 'm': note = optarg; continue;
+		case 'F': note_file = optarg; continue;
+		case 'r':
+			r = realloc(req.ratings, (req.nratings + 1) * sizeof *r);
+			if (r == NULL)
+				goto fail;
+			req.ratings = r;
+			if (rating_parse(optarg, &r[req.nratings++]) != 0)
+				goto fail;
+			continue;
+		case OPT_MAIL:
+		case OPT_ZENDESK:
+			chat_err(ST_USAGE, "--%s: delivery is not available in "
+			    "this version", c == OPT_MAIL ? "mail" : "zendesk");
+			goto bad;
+		case 'h':
+		case OPT_HELP: usage(stdout); goto done;
+		case 'd': c = OPT_DB; break;
+		case 'c': c = OPT_CONFIG; break;
+		}
+		if ((rc = chat_opt(c, optarg)) == 1)
+			goto done;
+		if (rc != 0)
+			goto bad;
+	}
+	argc -= optind;
+	argv += optind;
+	if ((note && note_file) || (req.op != CLOSE && (req.has_at ||
+	    strcmp(req.by, "operator") != 0))) {
+		chat_err(ST_USAGE, "-m goes without -F, and --at and --by with "
+		    "a close only");
+		goto bad;
+	}
+	if (note_file != NULL && strcmp(note_file, "-") == 0 && argc == 0) {
+		chat_err(ST_USAGE, "-F -: the note is on standard input, so "
+		    "the ids must be operands");
+		goto bad;
+	}
+	if ((note && note_text(note, strlen(note), "-m", &req.note) != 0) ||
+	    (note_file && note_read(note_file, &req.note) != 0))
+		goto fail;
+
+	if (db_open(DB_WRITE) != 0 || taglist_check(&req.tags) != 0 ||
+	    ids_open(&ids, argv, argc, by_ref) != 0 ||
+	    batch_open(&b, quiet, dry_run) != 0)
+		goto fail;
+	while ((rc = ids_next(ids, &id)) != 0) {
+		if (rc < 0)
+			continue;
+		if (batch_item(b) != 0)
+			break;
+		rc = conv_close(&req, id);
+		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
+			break;
+	}
+fail:
+	batch_close(b);
+	ids_close(ids);
+done:
+	taglist_free(&req.tags);
+	free(req.note);
+	free(req.ratings);
+	return chat_exit();
+bad:
+	usage(stderr);
+	chat_status(ST_USAGE);
+	goto done;
+}

@@ -1,0 +1,107 @@
+/* chat-note: end-of-conversation notes, appended, never edited. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chat.h"
+
+enum { OPT_REF = OPT_FIRST_LOCAL };
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: chat-note [-qn] [--ref] -m TEXT | -F FILE [ID...]\n"
+	    "       chat-note [-qn] [--ref] ID   (text on stdin, else "
+	    "$VISUAL or $EDITOR)\n"
+	    "       chat-note -l [-o table|tsv|json] [--ref] [ID...]\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
+		{"ref", 0, 0, OPT_REF}, {"message", 1, 0, 'm'},
+		{"file", 1, 0, 'F'}, {"list", 0, 0, 'l'},
+		{"output", 1, 0, 'o'}, {0, 0, 0, 0}
+	};
+	struct batch *b = NULL;
+	struct ids *ids = NULL;
+	const char *m = NULL, *file = NULL, *o = NULL;
+	char *text = NULL;
+	enum fmt fmt = FMT_TABLE;
+	int64_t id;
+	int c, rc, quiet = 0, dry_run = 0, by_ref = 0, list = 0;
+
+	chat_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "qnm:F:lo:d:c:h", longopts, NULL))
+	    != -1) {
+		switch (c) {
+		case 'q': quiet = 1; continue;
+		case 'n': dry_run = 1; continue;
+		case OPT_REF: by_ref = 1; continue;
+		case 'm': m = optarg; continue;
+		case 'F': file = optarg; continue;
+		case 'l': list = 1; continue;
+		case 'o': o = optarg; continue;
+		case 'h':
+		case OPT_HELP: usage(stdout); return 0;
+		case 'd': c = OPT_DB; break;
+		case 'c': c = OPT_CONFIG; break;
+		}
+		if ((rc = chat_opt(c, optarg)) == 1)
+			return 0;
+		if (rc != 0)
+			goto bad;
+	}
+	argc -= optind;
+	argv += optind;
+	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+		goto bad;
+	if (list) {
+		if (m || file)
+			goto bad;
+		if (db_open(DB_READ) == 0)
+			list_run(LIST_NOTES, fmt, argv, argc, by_ref);
+		return chat_exit();
+	}
+	if ((m && file) || (!m && !file && argc != 1) ||
+	    (file && strcmp(file, "-") == 0 && argc == 0)) {
+		chat_err(ST_USAGE, "one of -m or -F, or a single id with the "
+		    "note on standard input or from an editor");
+		goto bad;
+	}
+
+	if (m != NULL)
+		rc = note_text(m, strlen(m), "-m", &text);
+	else if (file != NULL)
+		rc = note_read(file, &text);
+	else if (!isatty(0))
+		rc = note_read("-", &text);
+	else
+		rc = note_edit(&text);
+	if (rc == 0 && db_open(DB_WRITE) == 0 &&
+	    ids_open(&ids, argv, argc, by_ref) == 0 &&
+	    batch_open(&b, quiet, dry_run) == 0) {
+		while ((rc = ids_next(ids, &id)) != 0) {
+			if (rc < 0)
+				continue;
+			if (batch_item(b) != 0)
+				break;
+			rc = note_add(id, text);
+			if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
+				break;
+		}
+	}
+	batch_close(b);
+	ids_close(ids);
+	free(text);
+	return chat_exit();
+bad:
+	usage(stderr);
+	chat_status(ST_USAGE);
+	return chat_exit();
+}

@@ -1,0 +1,97 @@
+/* chat-rate: the satisfaction form, one score per configured criterion. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+
+enum { OPT_REF = OPT_FIRST_LOCAL };
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: chat-rate [-qn] [--ref] CRITERION=SCORE... [ID...]\n"
+	    "       chat-rate -l [-o table|tsv|json] [--ref] [ID...]\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
+		{"ref", 0, 0, OPT_REF}, {"list", 0, 0, 'l'},
+		{"output", 1, 0, 'o'}, {0, 0, 0, 0}
+	};
+	struct rating *r = NULL;
+	struct batch *b = NULL;
+	struct ids *ids = NULL;
+	const char *o = NULL;
+	enum fmt fmt = FMT_TABLE;
+	size_t n = 0;
+	int64_t id;
+	int c, rc, quiet = 0, dry_run = 0, by_ref = 0, list = 0;
+
+	chat_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "qnlo:d:c:h", longopts, NULL))
+	    != -1) {
+		switch (c) {
+		case 'q': quiet = 1; continue;
+		case 'n': dry_run = 1; continue;
+		case OPT_REF: by_ref = 1; continue;
+		case 'l': list = 1; continue;
+		case 'o': o = optarg; continue;
+		case 'h':
+		case OPT_HELP: usage(stdout); return 0;
+		case 'd': c = OPT_DB; break;
+		case 'c': c = OPT_CONFIG; break;
+		}
+		if ((rc = chat_opt(c, optarg)) == 1)
+			return 0;
+		if (rc != 0)
+			goto bad;
+	}
+	argc -= optind;
+	argv += optind;
+	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+		goto bad;
+	if (list) {
+		if (db_open(DB_READ) == 0)
+			list_run(LIST_RATINGS, fmt, argv, argc, by_ref);
+		return chat_exit();
+	}
+
+	/* The leading CRITERION=SCORE operands, all checked first. */
+	if ((r = calloc((size_t)argc + 1, sizeof *r)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	for (; argc > 0 && strchr(argv[0], '=') != NULL; argc--, argv++)
+		if (rating_parse(argv[0], &r[n++]) != 0)
+			goto done;
+	if (n == 0) {
+		chat_err(ST_USAGE, "no CRITERION=SCORE given");
+		free(r);
+		goto bad;
+	}
+	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc, by_ref) != 0 ||
+	    batch_open(&b, quiet, dry_run) != 0)
+		goto done;
+	while ((rc = ids_next(ids, &id)) != 0) {
+		if (rc < 0)
+			continue;
+		if (batch_item(b) != 0)
+			break;
+		rc = ratings_apply(id, r, n);
+		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
+			break;
+	}
+done:
+	batch_close(b);
+	ids_close(ids);
+	free(r);
+	return chat_exit();
+bad:
+	usage(stderr);
+	chat_status(ST_USAGE);
+	return chat_exit();
+}

@@ -1,0 +1,130 @@
+/* chat-tag: qualify conversations with tags; the catalogue; renames; the
+ * auto_tag rules for late qualification. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chat.h"
+
+enum { OPT_REF = OPT_FIRST_LOCAL, OPT_RENAME, OPT_AUTO };
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: chat-tag [-qn] [--ref] [-d] TAG[,TAG...] [ID...]\n"
+	    "       chat-tag [-qn] [--ref] -s TAG[,TAG...] [ID...]\n"
+	    "       chat-tag -l [-o table|tsv|json]\n"
+	    "       chat-tag --rename OLD NEW\n"
+	    "       chat-tag --auto [-qn] [--ref] [ID...]\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
+		{"ref", 0, 0, OPT_REF}, {"delete", 0, 0, 'd'},
+		{"set", 1, 0, 's'}, {"list", 0, 0, 'l'},
+		{"output", 1, 0, 'o'}, {"rename", 0, 0, OPT_RENAME},
+		{"auto", 0, 0, OPT_AUTO}, {0, 0, 0, 0}
+	};
+	struct taglist tags = { NULL, 0 };
+	enum tag_op op = TAG_ADD;
+	enum fmt fmt = FMT_TABLE;
+	struct batch *b = NULL;
+	struct ids *ids = NULL;
+	const char *set = NULL, *o = NULL;
+	int64_t id;
+	int c, rc, quiet = 0, dry_run = 0, by_ref = 0, list = 0, mode = 0;
+
+	chat_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "qnds:lo:c:h", longopts, NULL))
+	    != -1) {
+		switch (c) {
+		case 'q': quiet = 1; continue;
+		case 'n': dry_run = 1; continue;
+		case OPT_REF: by_ref = 1; continue;
+		case 'd': op = TAG_REMOVE; continue;
+		case 's': op = TAG_SET; set = optarg; continue;
+		case 'l': list = 1; continue;
+		case 'o': o = optarg; continue;
+		case OPT_RENAME:
+		case OPT_AUTO: mode = c; continue;
+		case 'h':
+		case OPT_HELP: usage(stdout); return 0;
+		case 'c': c = OPT_CONFIG; break;
+		}
+		if ((rc = chat_opt(c, optarg)) == 1)
+			return 0;
+		if (rc != 0)
+			goto bad;
+	}
+	argc -= optind;
+	argv += optind;
+	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+		goto bad;
+
+	if (list) {
+		if (argc > 0 || mode || op != TAG_ADD)
+			goto bad;
+		if (db_open(DB_READ) == 0) {
+			struct listing *l = list_open(LIST_TAGS, fmt);
+
+			if (l != NULL && list_all(l) == 0 && list_close(l) == 0)
+				chat_status(ST_SOME);
+		}
+		return chat_exit();
+	}
+	if (mode == OPT_RENAME) {
+		if (argc != 2 || op != TAG_ADD)
+			goto bad;
+		if (db_open(DB_WRITE) == 0)
+			tags_rename(argv[0], argv[1], quiet);
+		return chat_exit();
+	}
+	if (mode == OPT_AUTO) {
+		if (op != TAG_ADD)
+			goto bad;
+		/* No ids, or none piped in: every closed untagged one. */
+		if (db_open(DB_WRITE) == 0 && ((argc == 0 && isatty(0)) ||
+		    ids_open(&ids, argv, argc, by_ref) == 0))
+			tags_auto(ids, dry_run, quiet);
+		ids_close(ids);
+		return chat_exit();
+	}
+
+	if (set == NULL) {
+		if (argc == 0)
+			goto bad;
+		set = *argv++;
+		argc--;
+	}
+	if (taglist_add(&tags, set) != 0)
+		goto done;
+	if (db_open(DB_WRITE) != 0 || (op != TAG_REMOVE &&
+	    taglist_check(&tags) != 0) ||
+	    ids_open(&ids, argv, argc, by_ref) != 0 ||
+	    batch_open(&b, quiet, dry_run) != 0)
+		goto done;
+	while ((rc = ids_next(ids, &id)) != 0) {
+		if (rc < 0)
+			continue;
+		if (batch_item(b) != 0)
+			break;
+		rc = tags_apply(id, &tags, op);
+		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
+			break;
+	}
+done:
+	batch_close(b);
+	ids_close(ids);
+	taglist_free(&tags);
+	return chat_exit();
+bad:
+	usage(stderr);
+	taglist_free(&tags);
+	chat_status(ST_USAGE);
+	return chat_exit();
+}

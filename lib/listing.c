@@ -1,0 +1,193 @@
+/* listing.c: notes, ratings and the tag catalogue as listings, for one
+ * conversation at a time or all of them. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+static const struct col note_cols[] = {
+	{"id", COL_INT}, {"at", COL_TIME}, {"author", COL_TEXT},
+	{"note", COL_TEXT},
+};
+static const struct col rating_cols[] = {
+	{"id", COL_INT}, {"criterion", COL_TEXT}, {"score", COL_INT},
+	{"rated", COL_TIME}, {"by", COL_TEXT},
+};
+static const struct col tag_cols[] = {
+	{"tag", COL_TEXT}, {"conversations", COL_INT}, {"created", COL_TIME},
+};
+
+static const struct kind {
+	const struct col *cols;
+	size_t ncols;
+	const char *one, *all;
+} kinds[] = {
+	[LIST_NOTES] = { note_cols, 4,
+	    "SELECT conversation, at, author, body FROM notes"
+	    " WHERE conversation = ? ORDER BY at, id",
+	    "SELECT conversation, at, author, body FROM notes"
+	    " ORDER BY at DESC, id DESC" },
+	[LIST_RATINGS] = { rating_cols, 5,
+	    "SELECT conversation, criterion, score, rated_at, rated_by"
+	    " FROM ratings WHERE conversation = ? ORDER BY criterion",
+	    "SELECT conversation, criterion, score, rated_at, rated_by"
+	    " FROM ratings ORDER BY conversation DESC, criterion" },
+	[LIST_TAGS] = { tag_cols, 3, NULL, NULL },
+};
+
+struct listing {
+	const struct kind *kind;
+	enum list_kind which;
+	struct out *out;
+	long rows;
+};
+
+struct listing *
+list_open(enum list_kind which, enum fmt fmt)
+{
+	struct listing *l = calloc(1, sizeof *l);
+
+	if (l == NULL) {
+		chat_err(ST_DB, "out of memory");
+		return NULL;
+	}
+	l->which = which;
+	l->kind = &kinds[which];
+	if ((l->out = out_begin(fmt, l->kind->cols, l->kind->ncols)) == NULL) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static int
+rows(struct listing *l, sqlite3_stmt *st)
+{
+	int rc, status = 0;
+
+	while (status == 0 && (rc = db_step(st, "listing")) == SQLITE_ROW) {
+		status = out_row(l->out, st);
+		l->rows++;
+	}
+	return rc == -1 ? ST_DB : status;
+}
+
+int
+list_id(struct listing *l, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = conv_exists(id)) != 0)
+		return rc;
+	if ((st = db_prep(l->kind->one)) == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = rows(l, st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The catalogue: the database's tags and the config's not used yet. */
+static sqlite3_stmt *
+catalogue(void)
+{
+	const struct config *cfg;
+	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_stmt *st = NULL;
+	char *text, *key;
+	size_t i;
+
+	if (config_get(&cfg) != 0)
+		return NULL;
+	sqlite3_str_appendall(sql, "SELECT name, (SELECT count(*) FROM"
+	    " conversation_tags WHERE tag = t.id), created_at FROM tags t");
+	if (cfg->ntags_catalog > 0) {
+		sqlite3_str_appendall(sql, " UNION ALL SELECT column1, 0, NULL"
+		    " FROM (VALUES");
+		for (i = 0; i < cfg->ntags_catalog; i++)
+			sqlite3_str_appendall(sql, i ? ", (?, ?)" : " (?, ?)");
+		sqlite3_str_appendall(sql, ") WHERE column2 NOT IN"
+		    " (SELECT key FROM tags)");
+	}
+	sqlite3_str_appendall(sql, " ORDER BY 1 COLLATE NOCASE");
+	if ((text = sqlite3_str_finish(sql)) == NULL)
+		return NULL;
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
+		db_fail("listing tags");
+	sqlite3_free(text);
+	for (i = 0; st != NULL && i < cfg->ntags_catalog; i++) {
+		sqlite3_bind_text(st, (int)(2 * i + 1), cfg->tags_catalog[i], -1,
+		    SQLITE_STATIC);
+		if ((key = tag_fold(cfg->tags_catalog[i])) != NULL)
+			sqlite3_bind_text(st, (int)(2 * i + 2), key, -1, free);
+	}
+	return st;
+}
+
+int
+list_all(struct listing *l)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (l->which == LIST_TAGS) {
+		if ((st = catalogue()) == NULL)
+			return ST_DB;
+		rc = rows(l, st);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	if ((st = db_prep(l->kind->all)) == NULL)
+		return ST_DB;
+	rc = rows(l, st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+long
+list_close(struct listing *l)
+{
+	long n;
+
+	if (l == NULL)
+		return 0;
+	n = l->rows;
+	out_end(l->out);
+	free(l);
+	return n;
+}
+
+/* The listing mode of chat-note and chat-rate: the ids given as operands
+ * or piped in, or, when none come, every conversation. Exit 1 when
+ * nothing was listed. */
+int
+list_run(enum list_kind which, enum fmt fmt, char **argv, int argc,
+    int by_ref)
+{
+	struct listing *l;
+	struct ids *ids = NULL;
+	int64_t id;
+	long given = 0;
+	int rc = 0;
+
+	if ((l = list_open(which, fmt)) == NULL)
+		return ST_DB;
+	if ((argc > 0 || !isatty(0)) &&
+	    (rc = ids_open(&ids, argv, argc, by_ref)) != 0) {
+		list_close(l);
+		return rc;
+	}
+	while (ids != NULL && (rc = ids_next(ids, &id)) != 0) {
+		given++;
+		if (rc > 0 && (rc = list_id(l, id)) != 0 && rc != ST_SOME)
+			break;
+		rc = 0;
+	}
+	ids_close(ids);
+	if (rc == 0 && given == 0)
+		rc = list_all(l);
+	if (list_close(l) == 0 && rc == 0)
+		chat_status(ST_SOME);
+	return rc;
+}

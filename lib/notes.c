@@ -1,0 +1,180 @@
+/* notes.c: end-of-conversation notes: their text from an option, a file,
+ * standard input or an editor, and appending them. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+int
+note_text(const char *in, size_t len, const char *what, char **out)
+{
+	*out = NULL;
+	if (memchr(in, '\0', len) != NULL)
+		return chat_err(ST_DATA, "%s: a note cannot hold a NUL byte",
+		    what);
+	if (!utf8_valid(in, len))
+		return chat_err(ST_DATA, "%s: a note must be valid UTF-8", what);
+	while (len > 0 && strchr(" \t\r\n\v\f", in[len - 1]) != NULL)
+		len--;
+	if (len == 0)
+		return chat_err(ST_DATA, "%s: empty note", what);
+	if (len > NOTE_MAX)
+		return chat_err(ST_DATA, "%s: note over %d bytes", what,
+		    NOTE_MAX);
+	if ((*out = malloc(len + 1)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	memcpy(*out, in, len);
+	(*out)[len] = '\0';
+	return 0;
+}
+
+/* Reads a whole note; what is far past NOTE_MAX is refused unread. */
+static int
+read_all(int fd, const char *what, char **buf, size_t *len)
+{
+	size_t cap = 4096;
+	char *nb;
+	ssize_t n;
+
+	*len = 0;
+	if ((*buf = malloc(cap)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	for (;;) {
+		if (*len == cap) {
+			if (cap > 4 * NOTE_MAX)
+				return chat_err(ST_DATA, "%s: note over %d "
+				    "bytes", what, NOTE_MAX);
+			if ((nb = realloc(*buf, cap * 2)) == NULL)
+				return chat_err(ST_DB, "out of memory");
+			*buf = nb;
+			cap *= 2;
+		}
+		if ((n = read(fd, *buf + *len, cap - *len)) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n < 0)
+			return chat_err(ST_DATA, "%s: %s", what,
+			    strerror(errno));
+		if (n == 0)
+			return 0;
+		*len += (size_t)n;
+	}
+}
+
+static int
+read_note(int fd, const char *what, int empty_ok, char **out)
+{
+	char *buf;
+	size_t len, i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_all(fd, what, &buf, &len)) == 0) {
+		for (i = 0; i < len && strchr(" \t\r\n\v\f", buf[i]); i++)
+			;
+		if (i == len && empty_ok)
+			rc = chat_err(ST_SOME, "empty note: nothing written");
+		else
+			rc = note_text(buf, len, what, out);
+	}
+	free(buf);
+	return rc;
+}
+
+static int
+read_path(const char *path, int empty_ok, char **out)
+{
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0)
+		return read_note(0, "stdin", empty_ok, out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return chat_err(ST_DATA, "%s: %s", path, strerror(errno));
+	rc = read_note(fd, path, empty_ok, out);
+	close(fd);
+	return rc;
+}
+
+int
+note_read(const char *path, char **out)
+{
+	return read_path(path, 0, out);
+}
+
+/* $VISUAL, else $EDITOR, else vi, on an empty file: left empty, it means
+ * no note. */
+int
+note_edit(char **out)
+{
+	const char *editor = getenv("VISUAL");
+	char path[] = "/tmp/chat-note-XXXXXX";
+	pid_t pid;
+	int fd, status, rc;
+
+	*out = NULL;
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || *editor == '\0')
+		editor = "vi";
+	if ((fd = mkstemp(path)) < 0)
+		return chat_err(ST_DB, "%s: %s", path, strerror(errno));
+	close(fd);
+	if ((pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path,
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		unlink(path);
+		return chat_err(ST_SOME, "%s failed; no note written", editor);
+	}
+	rc = read_path(path, 1, out);
+	unlink(path);
+	return rc;
+}
+
+/* Appends the note, unless the conversation has that very note already:
+ * a command run twice adds it once. */
+int
+note_add(int64_t conv, const char *text)
+{
+	sqlite3_stmt *st = db_prep("INSERT INTO notes (conversation, at, author,"
+	    " body) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM notes"
+	    " WHERE conversation = ?1 AND body = ?4)");
+	char detail[64];
+	size_t len;
+	int rc;
+
+	if ((rc = conv_exists(conv)) != 0)
+		return rc;
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_int64(st, 2, time(NULL));
+	db_bind_text(st, 3, actor());
+	db_bind_text(st, 4, text);
+	rc = db_step(st, "adding a note");
+	sqlite3_reset(st);
+	if (rc == -1)
+		return ST_DB;
+	if (sqlite3_changes(db) == 0)
+		return 0;
+	/* The event shows the note's start, cut on a character boundary. */
+	len = strcspn(text, "\n");
+	if (len > sizeof detail - 1)
+		len = sizeof detail - 1;
+	while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+		len--;
+	memcpy(detail, text, len);
+	detail[len] = '\0';
+	return event_add(conv, time(NULL), "noted", detail);
+}
