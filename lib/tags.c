@@ -523,7 +523,8 @@ matches(const struct config *cfg, struct match **out, size_t *n)
 			    sqlite3_errmsg(db));
 		sqlite3_reset(st);
 	}
-	qsort(m, *n, sizeof *m, by_id);
+	if (*n > 1)
+		qsort(m, *n, sizeof *m, by_id);
 	*out = m;
 	return rc;
 }

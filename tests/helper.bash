@@ -33,3 +33,18 @@ msg() {
 	printf '{"conversation":"%s","at":"%s","author":"%s","text":"%s"%s}\n' \
 		"$1" "$2" "$3" "$4" "${5:+,\"id\":\"$5\"}"
 }
+
+examples() {
+	chat-import -q "$EXAMPLES"
+}
+
+# A config file for this test, from standard input.
+config() {
+	export CHAT_CONFIG="$BATS_TEST_TMPDIR/config.yaml"
+	cat >"$CHAT_CONFIG"
+}
+
+# The canonical content of the database, for "nothing changed" checks.
+dump() {
+	sql .dump | grep -v '^INSERT INTO sqlite_stat'
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bats
+# chat-close: end, park, reopen, with inline tags, note and ratings.
+
+load helper
+
+@test "closes: state, close time now, closed by operator, an event, the id printed" {
+	examples
+	before=$(date +%s)
+	run -0 chat-close 3
+	assert_output 3
+	run -0 sql "SELECT state, closed_by, closed_at >= $before, closed_at <= strftime('%s') FROM conversations WHERE id = 3"
+	assert_output "closed|operator|1|1"
+	run -0 sql "SELECT actor, action, detail LIKE 'by operator at 20%Z' FROM events WHERE conversation = 3 ORDER BY id DESC LIMIT 1"
+	assert_output "tester|closed|1"
+}
+
+@test "--at last closes at the last activity, so handling time stays true" {
+	examples
+	run -0 chat-close --at last 1 2
+	# IA-1001: first message 08:31:41, visitor left 08:40:xx; IA-1002 has no visitor_left.
+	run -0 sql "SELECT closed_at - started_at, closed_at = last_activity_at FROM conversations WHERE id IN (1, 2) ORDER BY id"
+	assert_line --index 0 --regexp '^5[0-9][0-9]\|1$'
+	assert_line --index 1 "$(sql "SELECT max(at) - min(at) FROM messages WHERE conversation = 2")|1"
+}
+
+@test "--at TIME and --by" {
+	examples
+	run -0 chat-close --at 2026-11-16T10:00:00Z --by visitor 1
+	run -0 chat-close --at @1795392000 --by system 3
+	run -0 sql "SELECT id, closed_at, closed_by FROM conversations WHERE state = 'closed' ORDER BY id"
+	assert_output "1|1794823200|visitor
+3|1795392000|system"
+	run -2 chat-close --by robot 1
+	assert_output --partial "--by robot: operator, visitor or system"
+	run -2 chat-close --at tomorrowish 1
+}
+
+@test "a close time before the start is refused with 65; the other ids are closed" {
+	examples
+	run -65 chat-close --at 2026-11-16T09:00:00Z 1 3
+	assert_output --partial "chat-close: 3: close time 2026-11-16T09:00:00Z is before the conversation's start"
+	assert_line 1
+	assert_equal "$(sql "SELECT group_concat(id) FROM conversations WHERE state = 'closed'")" 1
+}
+
+@test "a close time in the future is refused with 65" {
+	examples
+	run -65 chat-close --at "@$(( $(date +%s) + 3600 ))" 1
+	assert_output --partial "is in the future"
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 1")" open
+}
+
+@test "an already-closed conversation keeps its close time; the other options apply" {
+	examples
+	chat-close -q --at last 1
+	t=$(sql "SELECT closed_at FROM conversations WHERE id = 1")
+	run -0 chat-close -t late 1
+	assert_output 1
+	assert_equal "$(sql "SELECT closed_at FROM conversations WHERE id = 1")" "$t"
+	assert_equal "$(chat-history --tag late -o ids)" 1
+}
+
+@test "running the same close twice changes nothing the second time" {
+	examples
+	chat-close -q -t billing -m "Invoice fixed." -r network=4 --at last 5
+	before=$(dump)
+	run -0 chat-close -t billing -m "Invoice fixed." -r network=4 --at last 5
+	assert_output 5
+	assert_equal "$(dump)" "$before"
+}
+
+@test "--park keeps it out of the closed count; a later close ends it" {
+	examples
+	run -0 chat-close --park 2 4
+	assert_output "2
+4"
+	assert_equal "$(chat-history --parked -o ids | sort -n | tr '\n' ' ')" "2 4 "
+	assert_equal "$(chat-history --closed --count || true)" 0
+	run -0 chat-close --at last 2
+	assert_equal "$(sql "SELECT state, closed_at = last_activity_at FROM conversations WHERE id = 2")" "closed|1"
+	run -0 sql "SELECT action FROM events WHERE conversation = 2 AND action IN ('parked', 'closed') ORDER BY id"
+	assert_output "parked
+closed"
+}
+
+@test "parking a closed conversation is refused (1); --at and --by go with a close only" {
+	examples
+	chat-close -q 1
+	run -1 chat-close --park 1 2
+	assert_output --partial "1: closed; reopen it before parking it"
+	assert_line 2
+	run -2 chat-close --park --at last 3
+	run -2 chat-close --reopen --by visitor 3
+}
+
+@test "--reopen undoes a close; a new close sets a new time" {
+	examples
+	chat-close -q --at last 1
+	run -0 chat-close --reopen 1
+	assert_output 1
+	assert_equal "$(sql "SELECT state, closed_at IS NULL, closed_by IS NULL FROM conversations WHERE id = 1")" "open|1|1"
+	chat-close -q --at 2026-11-16T12:00:00Z 1
+	assert_equal "$(sql "SELECT closed_at FROM conversations WHERE id = 1")" 1794830400
+	run -0 sql "SELECT action || coalesce(' ' || detail, '') FROM events WHERE conversation = 1 AND action IN ('closed', 'reopened') ORDER BY id"
+	assert_line --index 1 "reopened closed"
+	assert_line --index 2 "closed by operator at 2026-11-16T12:00:00Z"
+	run -0 chat-close --reopen 1 2
+	assert_output "1
+2"
+}
+
+@test "-t, -m and -r qualify, annotate and rate in the same transaction" {
+	examples
+	run -0 chat-close -t after-sales,billing -t refund -m "Refund of 30 EUR sent." -r network=4 -r solution=5 2
+	run -0 sql "SELECT action || ' ' || coalesce(detail, '') FROM events WHERE conversation = 2 AND action NOT IN ('imported', 'assigned') ORDER BY id"
+	assert_output "tagged after-sales
+tagged billing
+tagged refund
+noted Refund of 30 EUR sent.
+rated network=4
+rated solution=5
+closed by operator at $(sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', closed_at, 'unixepoch') FROM conversations WHERE id = 2")"
+}
+
+@test "close.require refuses a close lacking a tag, note or rating (exit 1, reason named), and nothing of it is kept" {
+	examples
+	config <<-'EOF'
+	close: {require: [tag, note]}
+	EOF
+	run -1 chat-close -m "a note" 1
+	assert_output "chat-close: 1: not closed: close.require wants a tag (-t)"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 0
+	run -1 chat-close -t billing 1
+	assert_output --partial "wants a note (-m or -F)"
+	run -0 chat-close --park 3
+	assert_output 3
+	run -0 chat-close -t billing -m "done" 1
+	assert_output 1
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id IN (1, 3) ORDER BY id")" "closed
+parked"
+	config <<-'EOF'
+	close: {require: [rating]}
+	EOF
+	run -1 chat-close 2
+	assert_output --partial "wants a rating (-r)"
+	run -0 chat-close -r solution=3 2
+}
+
+@test "-F reads the note from a file or, with ids as operands, from standard input" {
+	examples
+	printf 'Line one.\nLine two.\n\n' >"$BATS_TEST_TMPDIR/note.txt"
+	run -0 chat-close -F "$BATS_TEST_TMPDIR/note.txt" 1
+	assert_equal "$(sql "SELECT body FROM notes")" "Line one.
+Line two."
+	run -0 chat-close -F - 2 <<<"From stdin."
+	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 2")" "From stdin."
+	run -2 chat-close -F - <<<"3"
+	run -2 chat-close -m a -F "$BATS_TEST_TMPDIR/note.txt" 3
+	run -65 chat-close -F "$BATS_TEST_TMPDIR/missing" 3
+	run -65 chat-close -m "   " 3
+	assert_output --partial "-m: empty note"
+}
+
+@test "bad tags and ratings are refused (65) before anything is written" {
+	examples
+	before=$(dump)
+	run -65 chat-close -t "two words" 1
+	assert_output --partial "tag 'two words'"
+	run -65 chat-close -r network=9 1
+	run -65 chat-close -r nps=3 1
+	assert_equal "$(dump)" "$before"
+}
+
+@test "-n prints what would be done and changes nothing" {
+	examples
+	before=$(dump)
+	run -0 chat-close -n -t billing --at last 1 3
+	assert_line --index 0 "1 tagged billing"
+	assert_line --index 1 --regexp '^1 closed by operator at 2026-11-16T08:4[0-9]:[0-9]{2}Z$'
+	assert_line --index 2 "3 tagged billing"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "unknown ids exit 1 and bad ones 65, the rest is done; --ref takes refs" {
+	examples
+	run -1 chat-close 1 999 3
+	assert_output --partial "chat-close: 999: no such conversation"
+	assert_line 1
+	assert_line 3
+	run -65 sh -c 'printf "2\nxyz\n" | chat-close'
+	assert_output --partial "stdin:2: xyz: not a conversation id"
+	assert_line 2
+	run -0 chat-close --ref IA-1004
+	assert_output 4
+	run -2 on_tty chat-close
+	assert_output --partial "no conversation ids given"
+}
+
+@test "--mail and --zendesk are usage errors until delivery exists" {
+	examples
+	run -2 chat-close --mail a@example.com 1
+	assert_output --partial "--mail: delivery is not available"
+	run -2 chat-close --zendesk 1
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 1")" open
+}
+
+@test "the forgotten-close pipeline: chat-history --forgotten | chat-close --at last | chat-tag forgotten" {
+	examples
+	chat-close -q 1
+	n=$(chat-history --forgotten --count)
+	run -0 sh -c 'chat-history --forgotten | chat-close --at last | chat-tag forgotten'
+	assert_equal "${#lines[@]}" "$n"
+	assert_equal "$(chat-history --tag forgotten --closed --count)" "$n"
+	assert_equal "$(sql "SELECT count(*) FROM conversations WHERE state = 'closed' AND closed_at = last_activity_at")" "$n"
+	run -1 chat-history --forgotten
+}
+
+@test "two writers on one database at once both succeed" {
+	awk 'BEGIN { for (i = 1; i <= 3000; i++)
+		printf "{\"conversation\":\"C%d\",\"at\":%d,\"author\":\"visitor\",\"text\":\"x\"}\n", i, 1795392000 + i }' |
+		chat-import -q
+	seq 1 2 3000 >"$BATS_TEST_TMPDIR/odd"
+	seq 1 3000 >"$BATS_TEST_TMPDIR/all"
+	for i in 1 2 3 4 5; do
+		head -n $((i * 300)) "$BATS_TEST_TMPDIR/odd" | tail -n 300 | chat-close -q --at last &
+		head -n $((i * 600)) "$BATS_TEST_TMPDIR/all" | tail -n 600 | chat-tag -q "t$i" &
+	done
+	fail=0
+	for job in $(jobs -p); do wait "$job" || fail=$((fail + 1)); done
+	assert_equal "$fail" 0
+	assert_equal "$(chat-history --closed --count)" 1500
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3000
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 1500
+	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+}
+
+@test "a writer held off past db_busy_timeout exits 75 and changes nothing" {
+	examples
+	config <<-'EOF'
+	db_busy_timeout: 1s
+	EOF
+	{ echo 'BEGIN IMMEDIATE;'; echo "UPDATE meta SET value = value WHERE key = 'x';"; sleep 3; echo 'COMMIT;'; } |
+		sqlite3 "$CHAT_DB" &
+	sleep 0.5
+	run -75 chat-close 1
+	assert_output --partial "database is busy"
+	wait
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 1")" open
+}
+
+@test "kill -9 during a batch close leaves whole batches, each change with its event" {
+	awk 'BEGIN { for (i = 1; i <= 30000; i++)
+		printf "{\"conversation\":\"C%d\",\"at\":%d,\"author\":\"visitor\",\"text\":\"x\"}\n", i, 1795392000 + i }' |
+		chat-import -q
+	seq 1 30000 >"$BATS_TEST_TMPDIR/ids"
+	chat-close -q --at last <"$BATS_TEST_TMPDIR/ids" &
+	pid=$!
+	sleep 0.$((RANDOM % 6 + 2))
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	closed=$(sql "SELECT count(*) FROM conversations WHERE state = 'closed'")
+	assert_equal "$((closed % 10000))" 0
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" "$closed"
+	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	chat-close -q --at last <"$BATS_TEST_TMPDIR/ids"
+	assert_equal "$(chat-history --closed --count)" 30000
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 30000
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# chat-note: end-of-conversation notes.
+
+load helper
+
+@test "-m appends a note to each id, trailing white space trimmed, with an event" {
+	examples
+	run -0 chat-note -m "Sent the return label.   
+	" 1 2
+	assert_output "1
+2"
+	run -0 sql "SELECT conversation, author, body FROM notes ORDER BY id"
+	assert_output "1|tester|Sent the return label.
+2|tester|Sent the return label."
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'noted' LIMIT 1")" "Sent the return label."
+}
+
+@test "the same note twice is added once; a correction is another note" {
+	examples
+	chat-note -q -m "Refund sent." 1
+	before=$(dump)
+	run -0 chat-note -m "Refund sent." 1
+	assert_output 1
+	assert_equal "$(dump)" "$before"
+	chat-note -q -m "Correction: refund sent on Monday." 1
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 2
+}
+
+@test "-F reads a file; a multi-line note is kept whole" {
+	examples
+	printf 'First line.\nSecond line, é.\n\n\n' >"$BATS_TEST_TMPDIR/n.txt"
+	run -0 chat-note -F "$BATS_TEST_TMPDIR/n.txt" 3
+	assert_equal "$(sql "SELECT body FROM notes")" "First line.
+Second line, é."
+}
+
+@test "one id and piped standard input: the note is the input" {
+	examples
+	run -0 chat-note 4 <<<"Typed in a pipe."
+	assert_output 4
+	assert_equal "$(sql "SELECT body FROM notes")" "Typed in a pipe."
+	run -2 chat-note 4 5 <<<"which id?"
+}
+
+@test "on a terminal, the note comes from \$VISUAL, else \$EDITOR" {
+	examples
+	printf '#!/bin/sh\nprintf "From the editor.\\n" >"$1"\n' >"$BATS_TEST_TMPDIR/ed"
+	printf '#!/bin/sh\nprintf "From visual.\\n" >"$1"\n' >"$BATS_TEST_TMPDIR/vis"
+	chmod +x "$BATS_TEST_TMPDIR/ed" "$BATS_TEST_TMPDIR/vis"
+	run -0 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note 5
+	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 5")" "From the editor."
+	run -0 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" VISUAL="$BATS_TEST_TMPDIR/vis" chat-note 6
+	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 6")" "From visual."
+}
+
+@test "an editor left empty, or failing, writes nothing (exit 1)" {
+	examples
+	run -1 on_tty env EDITOR=true chat-note 5
+	assert_output --partial "empty note: nothing written"
+	run -1 on_tty env EDITOR=false chat-note 5
+	assert_output --partial "no note written"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 0
+}
+
+@test "size and UTF-8: 65,536 bytes pass, more, invalid UTF-8, NUL or empty are 65" {
+	examples
+	head -c 65536 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/max"
+	run -0 chat-note -q -F "$BATS_TEST_TMPDIR/max" 1
+	assert_equal "$(sql "SELECT length(body) FROM notes")" 65536
+	{ cat "$BATS_TEST_TMPDIR/max"; echo b; } >"$BATS_TEST_TMPDIR/over"
+	run -65 chat-note -F "$BATS_TEST_TMPDIR/over" 2
+	assert_output --partial "note over 65536 bytes"
+	printf 'caf\xe9\n' >"$BATS_TEST_TMPDIR/latin1"
+	run -65 chat-note -F "$BATS_TEST_TMPDIR/latin1" 2
+	assert_output --partial "latin1: a note must be valid UTF-8"
+	printf 'a\0b\n' >"$BATS_TEST_TMPDIR/nul"
+	run -65 chat-note -F "$BATS_TEST_TMPDIR/nul" 2
+	assert_output --partial "NUL"
+	run -65 chat-note -m "" 2
+	assert_output --partial "empty note"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 1
+}
+
+@test "notes are found by chat-history --grep and shown in the history" {
+	examples
+	chat-note -q -m "Customer mentioned a chargeback threat." 7
+	assert_equal "$(chat-history --grep chargeback -o ids)" 7
+	run -0 chat-history 7
+	assert_line "notes"
+	assert_line --regexp '^20[0-9-]+ [0-9:]+  tester: Customer mentioned a chargeback threat.$'
+}
+
+@test "-l lists notes of given ids or of all, in every format; exit 1 when none" {
+	examples
+	chat-note -q -m "one" 1
+	chat-note -q -m "two
+lines" 2
+	run -0 chat-note -l 1
+	assert_output --regexp '^1 +20[0-9-]+ [0-9:]+ +tester +one$'
+	run -0 chat-note -l </dev/null
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp '^2 .* tester +two lines$'
+	run -0 chat-note -l -o tsv 2
+	assert_line --index 1 --regexp $'^2\t20[0-9-]+T[0-9:]+Z\ttester\ttwo\\\\nlines$'
+	run -0 chat-note -l -o json 2
+	assert_output --regexp '^\{"id":2,"at":"20[0-9-]+T[0-9:]+Z","author":"tester","note":"two\\nlines"\}$'
+	run -1 chat-note -l 3
+	assert_output ""
+	run -0 sh -c 'echo 1 | chat-note -l -o ids'
+	assert_output 1
+}
+
+@test "usage errors and unknown ids" {
+	examples
+	run -2 chat-note -m a -F b 1
+	run -2 chat-note
+	run -2 chat-note -l -m a
+	run -1 chat-note -m "x" 1 999
+	assert_output --partial "999: no such conversation"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 1
+	run -0 chat-note -n -m "dry" 2
+	assert_output "2 noted dry"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 1
+}

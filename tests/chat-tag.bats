@@ -1,0 +1,219 @@
+#!/usr/bin/env bats
+# chat-tag: add, remove, set, catalogue, rename, auto_tag rules.
+
+load helper
+
+tags_of() {
+	sql "SELECT group_concat(t.name, ',') FROM (SELECT t.name FROM conversation_tags ct
+	     JOIN tags t ON t.id = ct.tag WHERE ct.conversation = $1 ORDER BY t.key) t"
+}
+
+@test "adds a comma list to each id, prints the ids, writes an event per tag" {
+	examples
+	run -0 chat-tag after-sales,billing 1 2
+	assert_output "1
+2"
+	assert_equal "$(tags_of 1)" "after-sales,billing"
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" 4
+	assert_equal "$(sql "SELECT tagged_by FROM conversation_tags LIMIT 1")" tester
+}
+
+@test "tagging twice changes nothing and still prints the ids" {
+	examples
+	chat-tag -q billing 1
+	before=$(dump)
+	run -0 chat-tag billing 1
+	assert_output 1
+	assert_equal "$(dump)" "$before"
+}
+
+@test "tags are unique case-insensitively, in any script, kept as first spelled" {
+	examples
+	chat-tag -q Billing 1
+	chat-tag -q BILLING 2
+	chat-tag -q Été 3
+	chat-tag -q été 4
+	chat-tag -q ДОСТАВКА 5
+	chat-tag -q доставка 6
+	run -0 sql "SELECT name FROM tags ORDER BY id"
+	assert_output "Billing
+Été
+ДОСТАВКА"
+	assert_equal "$(chat-history --tag billing -o ids | sort -n | tr '\n' ' ')" "1 2 "
+	assert_equal "$(chat-history --tag ÉTÉ -o ids | sort -n | tr '\n' ' ')" "3 4 "
+}
+
+@test "a tag is 1 to 64 letters, digits or - _ . / :, else 65 and nothing written" {
+	examples
+	before=$(dump)
+	for bad in "two words" "" "a,,b" "$(printf 'x%.0s' $(seq 65))" "tab	x" "emoji😀" "semi;colon" "quote'd"; do
+		run -65 chat-tag "$bad" 1
+		assert_output --partial "chat-tag: tag '"
+	done
+	assert_equal "$(dump)" "$before"
+	run -0 chat-tag "après-vente,v2.1/promo:noël,$(printf 'y%.0s' $(seq 64)),客服" 1
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 4
+}
+
+@test "-d removes (absent tags are fine), with untagged events" {
+	examples
+	chat-tag -q a,b,c 1
+	run -0 chat-tag -d B,zzz 1
+	assert_output 1
+	assert_equal "$(tags_of 1)" "a,c"
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'untagged'")" b
+}
+
+@test "-s sets exactly these tags" {
+	examples
+	chat-tag -q a,b 1 2
+	run -0 chat-tag -s b,c 1 2
+	assert_equal "$(tags_of 1)" "b,c"
+	assert_equal "$(tags_of 2)" "b,c"
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'untagged'")" 2
+}
+
+@test "-l lists the catalogue with counts, config catalogue included, in every format" {
+	examples
+	config <<-'EOF'
+	tags: {catalog: [pre-sales, Billing]}
+	EOF
+	chat-tag -q billing 1 2 3
+	chat-tag -q delivery 4
+	run -0 chat-tag -l
+	assert_line --index 0 --regexp '^billing +3 +20[0-9-]+ [0-9:]+$'
+	assert_line --index 1 --regexp '^delivery +1 '
+	assert_line --index 2 --regexp '^pre-sales +0 +-$'
+	assert_equal "${#lines[@]}" 3
+	run -0 chat-tag -l -o tsv
+	assert_line --index 0 "$(printf 'tag\tconversations\tcreated')"
+	assert_line --index 3 "$(printf 'pre-sales\t0\t')"
+	run -0 chat-tag -l -o json
+	assert_line --index 2 '{"tag":"pre-sales","conversations":0,"created":null}'
+	run -2 chat-tag -l -o text
+}
+
+@test "an empty catalogue lists nothing and exits 1" {
+	run -1 chat-tag -l
+	assert_output ""
+}
+
+@test "tags.strict accepts only catalogue or existing tags (65 otherwise); -d is always allowed" {
+	examples
+	chat-tag -q legacy 1
+	config <<-'EOF'
+	tags: {catalog: [after-sales, billing], strict: true}
+	EOF
+	run -65 chat-tag billing,typo 2
+	assert_output "chat-tag: tag 'typo': not in the catalogue (tags.strict is on)"
+	assert_equal "$(tags_of 2)" ""
+	run -0 chat-tag AFTER-SALES,legacy 2
+	run -0 chat-tag -d typo 2
+	run -65 chat-close -t typo 3
+}
+
+@test "--rename respells, renames, and merges into an existing tag, with events" {
+	examples
+	chat-tag -q aftersales 1 2
+	chat-tag -q billing 2 3
+	run -0 chat-tag --rename aftersales After-Sales
+	assert_output "1
+2"
+	assert_equal "$(sql "SELECT name FROM tags ORDER BY id")" "After-Sales
+billing"
+	run -0 chat-tag --rename after-sales Billing
+	assert_output "1
+2"
+	assert_equal "$(sql "SELECT name FROM tags")" billing
+	assert_equal "$(tags_of 1)" billing
+	assert_equal "$(tags_of 2)" billing
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'retagged' ORDER BY id DESC LIMIT 1")" "after-sales -> Billing"
+	run -1 chat-tag --rename nosuch other
+	assert_output "chat-tag: nosuch: no such tag"
+	run -65 chat-tag --rename billing "bad tag"
+	run -2 chat-tag --rename billing
+}
+
+@test "--auto applies the rules to the given ids, with channel restrictions" {
+	examples
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR return OR warranty OR garantie OR remboursement"}
+	  - {tag: delivery, match: "parcel OR tracking OR colis", channel: whatsapp}
+	EOF
+	run -0 chat-tag --auto 1 2 3 6 12
+	assert_output "2
+6
+12"
+	assert_equal "$(tags_of 1)" ""
+	assert_equal "$(tags_of 2)" "after-sales,delivery"
+	assert_equal "$(tags_of 6)" "after-sales"
+	assert_equal "$(tags_of 12)" "delivery"
+}
+
+@test "--auto without ids qualifies every closed untagged conversation; -n changes nothing" {
+	examples
+	chat-close -q 1 2 5 7 14 20
+	chat-tag -q kept 20
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR return* OR warranty OR retour"}
+	  - {tag: delivery, match: "parcel"}
+	EOF
+	before=$(dump)
+	run -0 chat-tag --auto -n </dev/null
+	assert_output "1 tagged delivery
+7 tagged after-sales
+14 tagged after-sales"
+	assert_equal "$(dump)" "$before"
+	run -0 chat-tag --auto </dev/null
+	assert_output "1
+7
+14"
+	assert_equal "$(tags_of 20)" kept
+	run -0 on_tty chat-tag --auto
+	assert_output ""
+}
+
+@test "late qualification: chat-history --closed --untagged | chat-tag --auto, notes searched too" {
+	examples
+	chat-close -q 3 5 9
+	chat-note -q -m "Customer wants a refund next time" 9
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund"}
+	  - {tag: billing, match: "invoice OR VAT"}
+	EOF
+	run -0 sh -c 'chat-history --closed --untagged | chat-tag --auto'
+	assert_output "5
+9"
+	assert_equal "$(tags_of 5)" billing
+	assert_equal "$(tags_of 9)" after-sales
+	run -1 chat-history --closed --untagged --tag billing
+}
+
+@test "a bad auto_tag query is a configuration error naming the rule" {
+	examples
+	chat-close -q 1
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: x, match: "AND AND"}
+	EOF
+	run -78 chat-tag --auto </dev/null
+	assert_output --partial "auto_tag rule 1 (tag x):"
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 0
+}
+
+@test "usage errors, unknown and bad ids" {
+	examples
+	run -2 chat-tag
+	run -2 chat-tag --bogus x 1
+	run -1 chat-tag x 1 999
+	assert_output --partial "999: no such conversation"
+	run -0 chat-tag --ref billing IA-1005
+	assert_output 5
+	run -0 chat-tag -n billing 6
+	assert_output "6 tagged billing"
+	assert_equal "$(tags_of 6)" ""
+}
