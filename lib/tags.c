@@ -158,13 +158,29 @@ taglist_free(struct taglist *t)
 	t->n = 0;
 }
 
+/* The id of the tag whose key is key; 0 when there is none, -1 on error. */
+static int64_t
+tag_find(const char *key)
+{
+	sqlite3_stmt *st = db_prep("SELECT id FROM tags WHERE key = ?");
+	int64_t id;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, key);
+	rc = db_step(st, "looking up a tag");
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == -1 ? -1 : 0;
+	sqlite3_reset(st);
+	return id;
+}
+
 /* With tags.strict, a tag must be in the config catalogue or already in
  * the database. */
 int
 taglist_check(const struct taglist *t)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("SELECT 1 FROM tags WHERE key = ?");
 	size_t i, j;
 	char *key, *ckey;
 	int rc, known;
@@ -173,14 +189,10 @@ taglist_check(const struct taglist *t)
 		return rc;
 	if (!cfg->tags_strict)
 		return 0;
-	if (st == NULL)
-		return ST_DB;
 	for (i = 0; i < t->n; i++) {
 		if ((key = tag_fold(t->names[i])) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		db_bind_text(st, 1, key);
-		known = db_step(st, "looking up a tag") == SQLITE_ROW;
-		sqlite3_reset(st);
+		known = tag_find(key) > 0;
 		for (j = 0; !known && j < cfg->ntags_catalog; j++) {
 			ckey = tag_fold(cfg->tags_catalog[j]);
 			known = ckey != NULL && strcmp(ckey, key) == 0;
@@ -198,23 +210,18 @@ taglist_check(const struct taglist *t)
 static int
 tag_id(const char *name, int64_t *id)
 {
-	sqlite3_stmt *find = db_prep("SELECT id FROM tags WHERE key = ?");
 	sqlite3_stmt *make = db_prep("INSERT INTO tags (name, key, created_at)"
 	    " VALUES (?, ?, ?)");
 	char *key = tag_fold(name);
-	int rc;
+	int rc = 0;
 
 	if (key == NULL)
 		return chat_err(ST_DB, "out of memory");
-	if (find == NULL || make == NULL) {
+	if (make == NULL || (*id = tag_find(key)) < 0) {
 		free(key);
 		return ST_DB;
 	}
-	db_bind_text(find, 1, key);
-	rc = db_step(find, "looking up a tag");
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
-	sqlite3_reset(find);
-	if (rc == SQLITE_DONE) {
+	if (*id == 0) {
 		db_bind_text(make, 1, name);
 		db_bind_text(make, 2, key);
 		sqlite3_bind_int64(make, 3, time(NULL));
@@ -345,7 +352,6 @@ tags_apply(int64_t conv, const struct taglist *t, enum tag_op op)
 int
 tags_rename(const char *old, const char *new, int quiet)
 {
-	sqlite3_stmt *find = db_prep("SELECT id FROM tags WHERE key = ?");
 	sqlite3_stmt *convs = db_prep("SELECT conversation FROM"
 	    " conversation_tags WHERE tag = ? ORDER BY conversation");
 	struct taglist t = { NULL, 0 };
@@ -354,7 +360,7 @@ tags_rename(const char *old, const char *new, int quiet)
 	int64_t oid = 0, nid = 0, conv;
 	int rc;
 
-	if (okey == NULL || nkey == NULL || find == NULL || convs == NULL) {
+	if (okey == NULL || nkey == NULL || convs == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
@@ -364,18 +370,11 @@ tags_rename(const char *old, const char *new, int quiet)
 		rc = chat_err(ST_DATA, "%s: one tag, without commas", new);
 		goto done;
 	}
-	db_bind_text(find, 1, okey);
-	if (db_step(find, "looking up a tag") == SQLITE_ROW)
-		oid = sqlite3_column_int64(find, 0);
-	sqlite3_reset(find);
-	if (oid == 0) {
-		rc = chat_err(ST_SOME, "%s: no such tag", old);
+	if ((oid = tag_find(okey)) <= 0 || (nid = tag_find(nkey)) < 0) {
+		rc = oid == 0 ? chat_err(ST_SOME, "%s: no such tag", old) :
+		    ST_DB;
 		goto done;
 	}
-	db_bind_text(find, 1, nkey);
-	if (db_step(find, "looking up a tag") == SQLITE_ROW)
-		nid = sqlite3_column_int64(find, 0);
-	sqlite3_reset(find);
 	snprintf(detail, sizeof detail, "%s -> %s", old, new);
 
 	if ((rc = batch_open(&b, quiet, 0)) != 0 ||
