@@ -19,7 +19,7 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate
+BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate chat-stats
 LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
 PROGS := $(BINS:%=$(B)/bin/%)

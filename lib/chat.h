@@ -194,6 +194,13 @@ long list_close(struct listing *l);
 int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
     int by_ref);
 
+/* stats.c: the report of chat-stats. */
+enum stats_by {
+	BY_NONE, BY_TAG, BY_OPERATOR, BY_CHANNEL, BY_DAY, BY_WEEK, BY_MONTH
+};
+int stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
+    int chart);
+
 /* import.c: NDJSON events in. */
 struct import;
 int import_begin(struct import **out, int quiet);

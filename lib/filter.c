@@ -1,6 +1,8 @@
 /* filter.c: the selection options shared by chat-history and chat-stats,
  * turned into a WHERE clause whose values are all bound parameters. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <string.h>
 #include <time.h>
 
@@ -110,27 +112,27 @@ filter_opt(struct filter *f, int c, const char *arg)
 }
 
 static void
-in_list(sqlite3_str *sql, const char *column, size_t n)
+in_list(sqlite3_str *sql, const char *column, size_t n, int *p)
 {
 	size_t i;
 
 	sqlite3_str_appendf(sql, " AND %s IN (", column);
 	for (i = 0; i < n; i++)
-		sqlite3_str_appendall(sql, i ? ", ?" : "?");
+		sqlite3_str_appendf(sql, "%s?%d", i ? ", " : "", (*p)++);
 	sqlite3_str_appendall(sql, ")");
 }
 
-/* The clause and filter_bind() walk the options in the same order, so the
- * n-th ? gets the n-th value. */
+/* The clause and filter_bind() walk the options in the same order; the
+ * parameters are numbered from first, and the next free number returned. */
 int
-filter_where(const struct filter *f, sqlite3_str *sql)
+filter_where(const struct filter *f, sqlite3_str *sql, int first)
 {
 	const struct config *cfg;
 	size_t i;
-	int rc;
+	int p = first;
 
-	if ((rc = config_get(&cfg)) != 0)
-		return rc;
+	if (config_get(&cfg) != 0)
+		return -1;
 	sqlite3_str_appendall(sql, " WHERE 1");
 	if (f->states) {
 		sqlite3_str_appendf(sql, " AND c.state IN ('%s', '%s', '%s')",
@@ -139,16 +141,16 @@ filter_where(const struct filter *f, sqlite3_str *sql)
 		    f->states & S_CLOSED ? "closed" : "");
 	}
 	if (f->nchannels)
-		in_list(sql, "c.channel", f->nchannels);
+		in_list(sql, "c.channel", f->nchannels, &p);
 	if (f->social)
 		in_list(sql, "c.channel", cfg->nsocial_channels ?
-		    cfg->nsocial_channels : 1);
+		    cfg->nsocial_channels : 1, &p);
 	if (f->operator)
-		sqlite3_str_appendall(sql, " AND c.operator = ?");
+		sqlite3_str_appendf(sql, " AND c.operator = ?%d", p++);
 	for (i = 0; i < f->ntags; i++)
-		sqlite3_str_appendall(sql, " AND c.id IN (SELECT ct.conversation"
+		sqlite3_str_appendf(sql, " AND c.id IN (SELECT ct.conversation"
 		    " FROM conversation_tags ct JOIN tags t ON t.id = ct.tag"
-		    " WHERE t.key = ?)");
+		    " WHERE t.key = ?%d)", p++);
 	if (f->untagged)
 		sqlite3_str_appendall(sql, " AND NOT EXISTS (SELECT 1 FROM"
 		    " conversation_tags WHERE conversation = c.id)");
@@ -159,55 +161,68 @@ filter_where(const struct filter *f, sqlite3_str *sql)
 		sqlite3_str_appendall(sql, " AND NOT EXISTS (SELECT 1 FROM"
 		    " notes WHERE conversation = c.id)");
 	if (f->has_since)
-		sqlite3_str_appendall(sql, " AND c.started_at >= ?");
+		sqlite3_str_appendf(sql, " AND c.started_at >= ?%d", p++);
 	if (f->has_until)
-		sqlite3_str_appendall(sql, " AND c.started_at < ?");
+		sqlite3_str_appendf(sql, " AND c.started_at < ?%d", p++);
 	if (f->has_idle)
-		sqlite3_str_appendall(sql, " AND c.state IN ('open', 'parked')"
-		    " AND c.last_activity_at <= ?");
+		sqlite3_str_appendf(sql, " AND c.state IN ('open', 'parked')"
+		    " AND c.last_activity_at <= ?%d", p++);
 	if (f->visitor_left)
 		sqlite3_str_appendall(sql, " AND c.visitor_left_at NOT NULL");
 	if (f->forgotten)
-		sqlite3_str_appendall(sql, " AND c.state = 'open' AND"
-		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?)");
-	if (f->grep)
-		sqlite3_str_appendall(sql, " AND c.id IN (" GREP_IDS("?") ")");
-	return 0;
+		sqlite3_str_appendf(sql, " AND c.state = 'open' AND"
+		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?%d)",
+		    p++);
+	if (f->grep) {
+		char grep[16];
+
+		snprintf(grep, sizeof grep, "?%d", p++);
+		sqlite3_str_appendf(sql, " AND c.id IN (" GREP_IDS("%s") ")",
+		    grep, grep);
+	}
+	return p;
 }
 
 int
-filter_bind(const struct filter *f, sqlite3_stmt *st)
+filter_bind(const struct filter *f, sqlite3_stmt *st, int first)
 {
 	const struct config *cfg;
 	time_t now = time(NULL);
 	size_t i;
-	int n = 0, rc;
+	int p = first, rc;
 
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
 	for (i = 0; i < f->nchannels; i++)
-		db_bind_text(st, ++n, f->channels[i]);
+		db_bind_text(st, p++, f->channels[i]);
 	if (f->social) {
 		for (i = 0; i < cfg->nsocial_channels; i++)
-			db_bind_text(st, ++n, cfg->social_channels[i]);
+			db_bind_text(st, p++, cfg->social_channels[i]);
 		if (cfg->nsocial_channels == 0)
-			sqlite3_bind_null(st, ++n);
+			sqlite3_bind_null(st, p++);
 	}
 	if (f->operator)
-		db_bind_text(st, ++n, f->operator);
+		db_bind_text(st, p++, f->operator);
 	for (i = 0; i < f->ntags; i++)
-		db_bind_text(st, ++n, f->tags[i]);
+		db_bind_text(st, p++, f->tags[i]);
 	if (f->has_since)
-		sqlite3_bind_int64(st, ++n, f->since);
+		sqlite3_bind_int64(st, p++, f->since);
 	if (f->has_until)
-		sqlite3_bind_int64(st, ++n, f->until);
+		sqlite3_bind_int64(st, p++, f->until);
 	if (f->has_idle)
-		sqlite3_bind_int64(st, ++n, now - f->idle);
+		sqlite3_bind_int64(st, p++, now - f->idle);
 	if (f->forgotten)
-		sqlite3_bind_int64(st, ++n, now - cfg->forgotten_after);
-	if (f->grep) {
-		db_bind_text(st, ++n, f->grep);
-		db_bind_text(st, ++n, f->grep);
-	}
+		sqlite3_bind_int64(st, p++, now - cfg->forgotten_after);
+	if (f->grep)
+		db_bind_text(st, p++, f->grep);
 	return 0;
+}
+
+/* A query that a bad --grep expression makes fail is the user's error. */
+int
+filter_fail(void)
+{
+	if (strstr(sqlite3_errmsg(db), "fts5") != NULL)
+		return chat_err(ST_USAGE, "--grep: %s", sqlite3_errmsg(db));
+	return db_fail("listing");
 }

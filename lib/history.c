@@ -16,36 +16,31 @@ static const struct col list_cols[] = {
 	{"visitor", COL_TEXT}, {"tags", COL_LIST},
 };
 
-/* A query that a bad --grep expression makes fail is the user's error. */
-static int
-query_fail(const struct filter *f)
-{
-	(void)f;
-	if (strstr(sqlite3_errmsg(db), "fts5") != NULL)
-		return chat_err(ST_USAGE, "--grep: %s", sqlite3_errmsg(db));
-	return db_fail("listing");
-}
-
+/* SELECT ... FROM conversations c, the filter's WHERE, then tail, which
+ * may use parameter ?L for a limit. */
 static sqlite3_stmt *
-prepare_list(const struct filter *f, const char *select, const char *tail)
+prepare_list(const struct filter *f, const char *select, const char *tail,
+    int *next)
 {
 	sqlite3_str *sql = sqlite3_str_new(db);
 	sqlite3_stmt *st = NULL;
 	char *text;
 
 	sqlite3_str_appendall(sql, select);
-	if (filter_where(f, sql) != 0) {
+	if ((*next = filter_where(f, sql, 1)) < 0) {
 		sqlite3_free(sqlite3_str_finish(sql));
 		return NULL;
 	}
 	sqlite3_str_appendall(sql, tail);
+	if (*tail != '\0')
+		sqlite3_str_appendf(sql, "%d", *next);
 	if ((text = sqlite3_str_finish(sql)) == NULL) {
 		chat_err(ST_DB, "out of memory");
 		return NULL;
 	}
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		query_fail(f);
-	else if (filter_bind(f, st) != 0) {
+		filter_fail();
+	else if (filter_bind(f, st, 1) != 0) {
 		sqlite3_finalize(st);
 		st = NULL;
 	}
@@ -59,22 +54,22 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 {
 	sqlite3_stmt *st;
 	struct out *o = NULL;
-	int rc, status = 0;
+	int rc, status = 0, lim;
 
 	*matched = 0;
 	if (count_only)
-		st = prepare_list(f, "SELECT count(*) FROM conversations c", "");
+		st = prepare_list(f, "SELECT count(*) FROM conversations c", "",
+		    &lim);
 	else
 		st = prepare_list(f, "SELECT c.id, c.state, c.channel,"
 		    " c.started_at, coalesce(c.closed_at, c.last_activity_at)"
 		    " - c.started_at, c.operator, c.visitor, " TAGS_OF("c.id")
 		    " FROM conversations c",
-		    " ORDER BY c.started_at DESC, c.id DESC LIMIT ?");
+		    " ORDER BY c.started_at DESC, c.id DESC LIMIT ?", &lim);
 	if (st == NULL)
 		return ST_DB;
 	if (!count_only) {
-		sqlite3_bind_int64(st, sqlite3_bind_parameter_count(st),
-		    limit > 0 ? limit : -1);
+		sqlite3_bind_int64(st, lim, limit > 0 ? limit : -1);
 		if ((o = out_begin(fmt, list_cols,
 		    sizeof list_cols / sizeof list_cols[0])) == NULL) {
 			sqlite3_finalize(st);
@@ -91,7 +86,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 			(*matched)++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		status = query_fail(f);
+		status = filter_fail();
 	if (o != NULL)
 		out_end(o);
 	sqlite3_finalize(st);

@@ -30,7 +30,9 @@ int64_t db_ref_id(const char *ref);
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);
 
 /* out.c: rows of a listing in the format asked. */
-enum coltype { COL_INT, COL_TEXT, COL_TIME, COL_DUR, COL_LIST };
+enum coltype {
+	COL_INT, COL_TEXT, COL_TIME, COL_DUR, COL_LIST, COL_REAL, COL_PCT
+};
 struct col {
 	const char *name;
 	enum coltype type;
@@ -54,8 +56,12 @@ char *tag_fold(const char *name);
 	" UNION SELECT conversation FROM notes WHERE id IN" \
 	" (SELECT rowid FROM notes_fts WHERE notes_fts MATCH " p ")"
 
-/* filter.c: the WHERE clause of a selection, over conversations AS c. */
-int filter_where(const struct filter *f, sqlite3_str *sql);
-int filter_bind(const struct filter *f, sqlite3_stmt *st);
+/* filter.c: the WHERE clause of a selection, over conversations AS c,
+ * its parameters numbered from first; returns the next free number, or -1
+ * on a config error. */
+int filter_where(const struct filter *f, sqlite3_str *sql, int first);
+int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
+/* Reports the failure of a filtered query; a bad --grep is a usage error. */
+int filter_fail(void);
 
 #endif

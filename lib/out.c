@@ -37,8 +37,8 @@ fmt_parse(const char *s, enum fmt *f, int allow_text)
 	return 0;
 }
 
-/* Column names are the program's own, never input, so they may be
- * spelled into the SQL. */
+/* SELECT json_object(?1, v1, ?3, v2, ...): keys bound once here, values
+ * bound per row by out_row(). */
 static sqlite3_stmt *
 json_stmt(const struct col *cols, size_t ncols)
 {
@@ -46,21 +46,24 @@ json_stmt(const struct col *cols, size_t ncols)
 	sqlite3_str *sql = sqlite3_str_new(db);
 	char *text;
 	size_t i;
+	int k, v;
 
 	sqlite3_str_appendall(sql, "SELECT json_object(");
 	for (i = 0; i < ncols; i++) {
-		sqlite3_str_appendf(sql, "%s%Q, ", i ? ", " : "", cols[i].name);
+		k = 2 * (int)i + 1;
+		v = k + 1;
+		sqlite3_str_appendf(sql, "%s?%d, ", i ? ", " : "", k);
 		switch (cols[i].type) {
 		case COL_TIME:
 			sqlite3_str_appendf(sql, "strftime('%%Y-%%m-%%dT%%H:"
-			    "%%M:%%SZ', ?%d, 'unixepoch')", (int)i + 1);
+			    "%%M:%%SZ', ?%d, 'unixepoch')", v);
 			break;
 		case COL_LIST:
 			sqlite3_str_appendf(sql, "coalesce(json(?%d), "
-			    "json_array())", (int)i + 1);
+			    "json_array())", v);
 			break;
 		default:
-			sqlite3_str_appendf(sql, "?%d", (int)i + 1);
+			sqlite3_str_appendf(sql, "?%d", v);
 		}
 	}
 	sqlite3_str_appendall(sql, ")");
@@ -69,6 +72,8 @@ json_stmt(const struct col *cols, size_t ncols)
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
 		db_fail("preparing JSON output");
 	sqlite3_free(text);
+	for (i = 0; st != NULL && i < ncols; i++)
+		db_bind_text(st, 2 * (int)i + 1, cols[i].name);
 	return st;
 }
 
@@ -138,6 +143,17 @@ cell(const struct out *o, sqlite3_stmt *row, size_t i)
 		break;
 	case COL_LIST:
 		return json_join(text, ",");
+	case COL_REAL:
+	case COL_PCT:
+		if (o->fmt == FMT_TABLE) {
+			double v = sqlite3_column_double(row, (int)i);
+
+			snprintf(buf, sizeof buf, o->cols[i].type == COL_PCT ?
+			    "%.0f%%" : "%.2f", o->cols[i].type == COL_PCT ?
+			    v * 100 : v);
+			return strdup(buf);
+		}
+		break;
 	default:
 		break;
 	}
@@ -193,7 +209,7 @@ out_row(struct out *o, sqlite3_stmt *row)
 		return 0;
 	case FMT_JSON:
 		for (i = 0; i < o->ncols; i++)
-			sqlite3_bind_value(o->json, (int)i + 1,
+			sqlite3_bind_value(o->json, 2 * (int)i + 2,
 			    sqlite3_column_value(row, (int)i));
 		rc = db_step(o->json, "making JSON");
 		if (rc == SQLITE_ROW)

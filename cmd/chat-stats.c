@@ -1,0 +1,95 @@
+/* chat-stats: handling time and satisfaction of closed conversations, by
+ * tag, operator, channel or period. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chat.h"
+
+enum { OPT_BY = OPT_FIRST_LOCAL, OPT_CHART };
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: chat-stats [--by tag|operator|channel|day|week|month] "
+	    "[FILTER...]\n"
+	    "                  [-o table|tsv|json] [--chart]\n"
+	    "filters: as chat-history's (--since, --tag, --channel, "
+	    "--grep, ...)\n");
+}
+
+static int
+parse_by(const char *s, enum stats_by *by)
+{
+	static const char *const names[] = {
+		"tag", "operator", "channel", "day", "week", "month"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*by = (enum stats_by)(i + 1);
+			return 0;
+		}
+	return chat_err(ST_USAGE, "--by %s: tag, operator, channel, day, "
+	    "week or month", s);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		CHAT_LONGOPTS, FILTER_LONGOPTS, {"by", 1, 0, OPT_BY},
+		{"chart", 0, 0, OPT_CHART}, {"output", 1, 0, 'o'},
+		{0, 0, 0, 0}
+	};
+	struct filter *f = filter_new();
+	enum stats_by by = BY_NONE;
+	enum fmt fmt = FMT_TABLE;
+	int c, rc, chart = 0;
+
+	chat_init(argv[0]);
+	if (f == NULL)
+		return chat_exit();
+	while ((c = getopt_long(argc, argv, "o:d:c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_BY:
+			if (parse_by(optarg, &by) != 0)
+				goto bad;
+			continue;
+		case OPT_CHART: chart = 1; continue;
+		case 'o':
+			if (fmt_parse(optarg, &fmt, 0) != 0 || fmt == FMT_IDS)
+				goto bad;
+			continue;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			filter_free(f);
+			return 0;
+		case 'd': c = OPT_DB; break;
+		case 'c': c = OPT_CONFIG; break;
+		}
+		if ((rc = filter_opt(f, c, optarg)) == 0)
+			continue;
+		if (rc > 0)
+			goto bad;
+		if ((rc = chat_opt(c, optarg)) == 1) {
+			filter_free(f);
+			return 0;
+		}
+		if (rc < 0)
+			goto bad;
+	}
+	if (optind < argc || (chart && fmt != FMT_TABLE))
+		goto bad;
+	if (db_open(DB_READ) == 0)
+		stats_report(f, by, fmt, chart);
+	filter_free(f);
+	return chat_exit();
+bad:
+	usage(stderr);
+	filter_free(f);
+	return ST_USAGE;
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# chat-stats: figures of closed conversations, computed here by hand.
+
+load helper
+
+B=1793613600	# 2026-11-02T10:00:00Z, a Monday
+
+# conversation start first-operator-reply(seconds after, or -) tags close-after
+fixture() {
+	{
+		conv A 0 30 x
+		conv B 1000 60 x,y
+		conv C 2000 - -
+		conv D 3000 90 y
+		conv G 4000 10 x
+		conv E 5000 20 x
+		conv F 6000 20 x
+	} | chat-import -q
+	chat-close -q --at "@$((B + 100))" --ref A
+	chat-close -q --at "@$((B + 1200))" -r network=2 -r solution=5 --ref B
+	chat-close -q --at "@$((B + 2300))" --ref C
+	chat-close -q --at "@$((B + 3400))" --ref D
+	chat-close -q --at "@$((B + 5000))" --ref G
+	chat-close -q --reopen --ref G
+	chat-close -q --at "@$((B + 4500))" --ref G
+	chat-close -q --park --ref E
+	chat-rate -q network=4 --ref A
+}
+
+conv() {
+	printf '{"conversation":"%s","at":%d,"author":"visitor","text":"hello","operator":"op%s"}\n' \
+		"$1" "$((B + $2))" "$(( $2 % 2000 == 0 ? 1 : 2 ))"
+	[ "$3" = - ] || printf '{"conversation":"%s","at":%d,"author":"operator","text":"hi"}\n' "$1" "$((B + $2 + $3))"
+	[ "$4" = - ] || chat_tags="$chat_tags $1:$4"
+}
+
+tag_fixture() {
+	chat-tag -q x --ref A B G E F
+	chat-tag -q y --ref B D
+}
+
+@test "one total row: count, average, median and p90 of handling time, first response, scores, share tagged" {
+	fixture
+	tag_fixture
+	# handling times 100 200 300 400 500; replies 30 60 - 90 10
+	avg=$(( (100 + 200 + 300 + 400 + 500) / 5 ))
+	run -0 chat-stats -o tsv
+	assert_line --index 0 "$(printf 'all\tconversations\thandling_avg\thandling_median\thandling_p90\tfirst_response_median\tnetwork\tnetwork_n\tsolution\tsolution_n\ttagged')"
+	# median of 10 30 60 90 is (30 + 60) / 2; network (4 + 2) / 2; 4 of 5 tagged
+	assert_line --index 1 "$(printf '(total)\t5\t%d\t300\t500\t45\t3.0\t2\t5.0\t1\t0.8' "$avg")"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "--by tag counts a conversation under each tag, untagged under (untagged), and a total once each" {
+	fixture
+	tag_fixture
+	run -0 chat-stats --by tag -o tsv
+	# x: A B G -> 100 200 500, replies 30 60 10; y: B D -> 200 400, replies 60 90
+	assert_line --index 1 "$(printf '(untagged)\t1\t300\t300\t300\t\t\t0\t\t0\t0.0')"
+	assert_line --index 2 "$(printf 'x\t3\t%d\t200\t500\t30\t3.0\t2\t5.0\t1\t1.0' $(( (800 + 1) / 3 )))"
+	assert_line --index 3 "$(printf 'y\t2\t300\t300\t400\t75\t2.0\t1\t5.0\t1\t1.0')"
+	assert_line --index 4 --regexp $'^\\(total\\)\t5\t'
+}
+
+@test "the median of an even count is the mean of the middle two; p90 is the nearest rank" {
+	fixture
+	run -0 chat-stats --channel chat --until "@$((B + 3500))" -o tsv
+	# A B C D: 100 200 300 400 -> median 250, p90 is the ceil(3.6) = 4th
+	assert_line --index 1 --regexp $'^\\(total\\)\t4\t250\t250\t400\t'
+}
+
+@test "a reopened conversation counts with the close in force; parked and open ones are not counted" {
+	fixture
+	run -0 chat-stats -o json
+	run -0 /usr/bin/python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+# A B C D G closed, G at its second close (500 s, not 1000 s); E parked, F open
+assert r["conversations"] == 5, r
+assert r["handling_p90"] == 500 and r["handling_avg"] == 300, r
+print("ok")' "$output"
+	assert_output ok
+	run -0 chat-stats
+	assert_line --index 1 "not counted: 1 open, 1 parked"
+	run -0 chat-stats --operator op1
+	assert_line --index 1 "not counted: 1 open, 0 parked"
+}
+
+@test "the table shows durations, scores and shares for people" {
+	fixture
+	tag_fixture
+	run -0 chat-stats --by operator
+	# op1: A C G -> 100 300 500, replies 30 10, network 4, 2 of 3 tagged
+	assert_line --index 0 --regexp '^op1 +3 +5m00s +5m00s +8m20s +20s +4.00 +1 +- +0 +67%$'
+	# op2: B D -> 200 400, replies 60 90
+	assert_line --index 1 --regexp '^op2 +2 +5m00s +5m00s +6m40s +1m15s +2.00 +1 +5.00 +1 +100%$'
+	assert_line --index 2 --regexp '^\(total\) +5 '
+	assert_line --index 3 "not counted: 1 open, 1 parked"
+}
+
+@test "--by day, week and month use local time; weeks are ISO" {
+	{
+		printf '{"conversation":"late","at":%d,"author":"visitor","text":"x"}\n' $((B + 48600))
+		printf '{"conversation":"sunday","at":%d,"author":"visitor","text":"x"}\n' 1766916000
+		printf '{"conversation":"monday","at":%d,"author":"visitor","text":"x"}\n' 1767002400
+	} | chat-import -q
+	chat-close -q --at last --ref late sunday monday
+	# late starts 2026-11-02T23:30Z: the 2nd in UTC, the 3rd in Tokyo
+	run -0 chat-stats --by day -o tsv
+	assert_line --index 3 --regexp $'^2026-11-02\t1\t'
+	run -0 env TZ=Asia/Tokyo chat-stats --by day -o tsv
+	assert_line --index 3 --regexp $'^2026-11-03\t1\t'
+	# 2025-12-28 is a Sunday, the end of ISO week 52 of 2025; the Monday
+	# after starts week 1 of 2026
+	run -0 chat-stats --by week -o tsv
+	assert_line --index 1 --regexp $'^2025-W52\t1\t'
+	assert_line --index 2 --regexp $'^2026-W01\t1\t'
+	assert_line --index 3 --regexp $'^2026-W45\t1\t'
+	run -0 chat-stats --by month -o tsv
+	assert_line --index 1 --regexp $'^2025-12\t2\t'
+	assert_line --index 2 --regexp $'^2026-11\t1\t'
+}
+
+@test "every chat-history filter applies" {
+	fixture
+	tag_fixture
+	assert_equal "$(chat-stats --tag y -o tsv | sed -n 2p | cut -f2)" 2
+	assert_equal "$(chat-stats --since "@$((B + 2000))" -o tsv | sed -n 2p | cut -f2)" 3
+	assert_equal "$(chat-stats --untagged -o tsv | sed -n 2p | cut -f2)" 1
+	assert_equal "$(chat-stats --unrated -o tsv | sed -n 2p | cut -f2)" 3
+	assert_equal "$(chat-stats --grep hello -o tsv | sed -n 2p | cut -f2)" 5
+	run -2 chat-stats --grep 'AND AND'
+}
+
+@test "nothing closed to report exits 1" {
+	fixture
+	run -1 chat-stats --channel fax
+	assert_output ""
+	run -1 chat-stats --by tag --parked -o json
+	assert_output ""
+}
+
+@test "configured criteria become columns" {
+	fixture
+	config <<-'EOF'
+	rating: {criteria: {nps: [0, 10]}}
+	EOF
+	chat-rate -q nps=9 --ref A
+	chat-rate -q nps=6 --ref B
+	run -0 chat-stats -o json
+	assert_output --partial '"nps":7.5,"nps_n":2,"tagged":0.0}'
+	refute_output --partial network
+}
+
+@test "--chart draws bars of counts and median handling time, fitted to the width" {
+	fixture
+	tag_fixture
+	run -0 env COLUMNS=60 chat-stats --by tag --chart
+	assert_line --index 0 "closed conversations by tag"
+	assert_line --index 2 --regexp '^x +█+ +3$'
+	assert_line "median handling time by tag"
+	assert_line --regexp '^y +█+[▏▎▍▌▋▊▉]? *5m00s$'
+	refute_output --partial $'\033'
+	for l in "${lines[@]}"; do [ "$(printf '%s' "$l" | wc -m)" -le 60 ]; done
+	run -0 on_tty env NO_COLOR=1 chat-stats --by tag --chart
+	refute_output --partial $'\033['
+	run -0 on_tty chat-stats --by tag --chart
+	assert_output --partial $'\033[36m'
+	run -2 chat-stats --chart -o json
+}
+
+@test "usage errors" {
+	run -2 chat-stats --by year
+	assert_output --partial "--by year: tag, operator, channel, day, week or month"
+	run -2 chat-stats -o ids
+	run -2 chat-stats extra
+}
