@@ -9,8 +9,8 @@
 #include "chat.h"
 
 enum {
-	OPT_REF = OPT_FIRST_LOCAL, OPT_PARK, OPT_REOPEN, OPT_AT, OPT_BY,
-	OPT_MAIL, OPT_ZENDESK
+	OPT_PARK = OPT_FIRST_LOCAL, OPT_REOPEN, OPT_AT, OPT_BY, OPT_MAIL,
+	OPT_ZENDESK
 };
 
 static void
@@ -43,16 +43,12 @@ main(int argc, char *argv[])
 	struct ids *ids = NULL;
 	const char *note = NULL, *note_file = NULL;
 	int64_t id;
-	int c, rc, quiet = 0, dry_run = 0, by_ref = 0;
+	int c, rc;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnt:m:F:r:d:c:h", longopts,
 	    NULL)) != -1) {
-		rc = 0;
 		switch (c) {
-		case 'q': quiet = 1; continue;
-		case 'n': dry_run = 1; continue;
-		case OPT_REF: by_ref = 1; continue;
 		case OPT_PARK: req.op = PARK; continue;
 		case OPT_REOPEN: req.op = REOPEN; continue;
 		case OPT_BY:
@@ -94,8 +90,6 @@ main(int argc, char *argv[])
 			goto bad;
 		case 'h':
 		case OPT_HELP: usage(stdout); goto done;
-		case 'd': c = OPT_DB; break;
-		case 'c': c = OPT_CONFIG; break;
 		}
 		if ((rc = chat_opt(c, optarg)) == 1)
 			goto done;
@@ -120,8 +114,8 @@ main(int argc, char *argv[])
 		goto fail;
 
 	if (db_open(DB_WRITE) != 0 || taglist_check(&req.tags) != 0 ||
-	    ids_open(&ids, argv, argc, by_ref) != 0 ||
-	    batch_open(&b, quiet, dry_run) != 0)
+	    ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) != 0)
 		goto fail;
 	while ((rc = ids_next(ids, &id)) != 0) {
 		if (rc < 0)

@@ -6,7 +6,7 @@
 
 #include "chat.h"
 
-enum { OPT_LIMIT = OPT_FIRST_LOCAL, OPT_COUNT, OPT_REF };
+enum { OPT_LIMIT = OPT_FIRST_LOCAL, OPT_COUNT };
 
 static void
 usage(FILE *fp)
@@ -23,7 +23,7 @@ usage(FILE *fp)
 }
 
 static int
-show(char **argv, int argc, int by_ref, enum fmt fmt)
+show(char **argv, int argc, enum fmt fmt)
 {
 	struct ids *ids;
 	int64_t id;
@@ -31,7 +31,7 @@ show(char **argv, int argc, int by_ref, enum fmt fmt)
 
 	if (argc == 1 && strcmp(argv[0], "-") == 0)
 		argc = 0;
-	if ((rc = ids_open(&ids, argv, argc, by_ref)) != 0)
+	if ((rc = ids_open(&ids, argv, argc, chat_flags.by_ref)) != 0)
 		return rc;
 	while ((rc = ids_next(ids, &id)) != 0) {
 		if (rc < 0)
@@ -60,7 +60,7 @@ main(int argc, char *argv[])
 	const char *o = NULL;
 	enum fmt fmt = FMT_TABLE;
 	long limit = 0, matched = 0;
-	int c, rc, count = 0, by_ref = 0, filtered = 0;
+	int c, rc, count = 0, filtered = 0;
 	char *end;
 
 	chat_init(argv[0]);
@@ -70,7 +70,6 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'o': o = optarg; continue;
 		case OPT_COUNT: count = 1; continue;
-		case OPT_REF: by_ref = 1; continue;
 		case OPT_LIMIT:
 			limit = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || limit <= 0) {
@@ -84,8 +83,6 @@ main(int argc, char *argv[])
 			usage(stdout);
 			filter_free(f);
 			return 0;
-		case 'd': c = OPT_DB; break;
-		case 'c': c = OPT_CONFIG; break;
 		}
 		if ((rc = filter_opt(f, c, optarg)) == 0) {
 			filtered = 1;
@@ -118,7 +115,7 @@ main(int argc, char *argv[])
 	}
 	if (db_open(DB_READ) == 0) {
 		if (argc > 0)
-			show(argv, argc, by_ref, fmt);
+			show(argv, argc, fmt);
 		else if (conv_list(f, fmt, limit, count, &matched) == 0 &&
 		    matched == 0)
 			chat_status(ST_SOME);

@@ -22,18 +22,15 @@ main(int argc, char *argv[])
 		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {0, 0, 0, 0}
 	};
 	struct import *im = NULL;
-	int c, i, rc, quiet = 0, *fds;
+	int c, i, rc, *fds;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qd:c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'q': quiet = 1; break;
-		case 'd': c = OPT_DB; break;
-		case 'c': c = OPT_CONFIG; break;
-		case 'h':
-		case OPT_HELP: usage(stdout); return 0;
+		if (c == 'h' || c == OPT_HELP) {
+			usage(stdout);
+			return 0;
 		}
-		if (c != 'q' && (rc = chat_opt(c, optarg)) != 0) {
+		if ((rc = chat_opt(c, optarg)) != 0) {
 			if (rc < 0)
 				usage(stderr);
 			return rc < 0 ? ST_USAGE : 0;
@@ -57,7 +54,7 @@ main(int argc, char *argv[])
 			free(fds);
 			return chat_exit();
 		}
-	if (db_open(DB_WRITE) == 0 && import_begin(&im, quiet) == 0) {
+	if (db_open(DB_WRITE) == 0 && import_begin(&im, chat_flags.quiet) == 0) {
 		if (argc == 0)
 			import_file(im, 0, "stdin");
 		for (i = 0; i < argc; i++)

@@ -7,8 +7,6 @@
 
 #include "chat.h"
 
-enum { OPT_REF = OPT_FIRST_LOCAL };
-
 static void
 usage(FILE *fp)
 {
@@ -34,23 +32,18 @@ main(int argc, char *argv[])
 	char *text = NULL;
 	enum fmt fmt = FMT_TABLE;
 	int64_t id;
-	int c, rc, quiet = 0, dry_run = 0, by_ref = 0, list = 0;
+	int c, rc, list = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnm:F:lo:d:c:h", longopts, NULL))
 	    != -1) {
 		switch (c) {
-		case 'q': quiet = 1; continue;
-		case 'n': dry_run = 1; continue;
-		case OPT_REF: by_ref = 1; continue;
 		case 'm': m = optarg; continue;
 		case 'F': file = optarg; continue;
 		case 'l': list = 1; continue;
 		case 'o': o = optarg; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
-		case 'd': c = OPT_DB; break;
-		case 'c': c = OPT_CONFIG; break;
 		}
 		if ((rc = chat_opt(c, optarg)) == 1)
 			return 0;
@@ -65,7 +58,7 @@ main(int argc, char *argv[])
 		if (m || file)
 			goto bad;
 		if (db_open(DB_READ) == 0)
-			list_run(LIST_NOTES, fmt, argv, argc, by_ref);
+			list_run(LIST_NOTES, fmt, argv, argc, chat_flags.by_ref);
 		return chat_exit();
 	}
 	if ((m && file) || (!m && !file && argc != 1) ||
@@ -84,8 +77,8 @@ main(int argc, char *argv[])
 	else
 		rc = note_edit(&text);
 	if (rc == 0 && db_open(DB_WRITE) == 0 &&
-	    ids_open(&ids, argv, argc, by_ref) == 0 &&
-	    batch_open(&b, quiet, dry_run) == 0) {
+	    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0 &&
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) == 0) {
 		while ((rc = ids_next(ids, &id)) != 0) {
 			if (rc < 0)
 				continue;

@@ -6,8 +6,6 @@
 
 #include "chat.h"
 
-enum { OPT_REF = OPT_FIRST_LOCAL };
-
 static void
 usage(FILE *fp)
 {
@@ -31,21 +29,16 @@ main(int argc, char *argv[])
 	enum fmt fmt = FMT_TABLE;
 	size_t n = 0;
 	int64_t id;
-	int c, rc, quiet = 0, dry_run = 0, by_ref = 0, list = 0;
+	int c, rc, list = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnlo:d:c:h", longopts, NULL))
 	    != -1) {
 		switch (c) {
-		case 'q': quiet = 1; continue;
-		case 'n': dry_run = 1; continue;
-		case OPT_REF: by_ref = 1; continue;
 		case 'l': list = 1; continue;
 		case 'o': o = optarg; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
-		case 'd': c = OPT_DB; break;
-		case 'c': c = OPT_CONFIG; break;
 		}
 		if ((rc = chat_opt(c, optarg)) == 1)
 			return 0;
@@ -58,7 +51,7 @@ main(int argc, char *argv[])
 		goto bad;
 	if (list) {
 		if (db_open(DB_READ) == 0)
-			list_run(LIST_RATINGS, fmt, argv, argc, by_ref);
+			list_run(LIST_RATINGS, fmt, argv, argc, chat_flags.by_ref);
 		return chat_exit();
 	}
 
@@ -73,8 +66,8 @@ main(int argc, char *argv[])
 		free(r);
 		goto bad;
 	}
-	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc, by_ref) != 0 ||
-	    batch_open(&b, quiet, dry_run) != 0)
+	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) != 0)
 		goto done;
 	while ((rc = ids_next(ids, &id)) != 0) {
 		if (rc < 0)

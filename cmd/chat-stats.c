@@ -68,8 +68,6 @@ main(int argc, char *argv[])
 			usage(stdout);
 			filter_free(f);
 			return 0;
-		case 'd': c = OPT_DB; break;
-		case 'c': c = OPT_CONFIG; break;
 		}
 		if ((rc = filter_opt(f, c, optarg)) == 0)
 			continue;

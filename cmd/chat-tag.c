@@ -7,7 +7,7 @@
 
 #include "chat.h"
 
-enum { OPT_REF = OPT_FIRST_LOCAL, OPT_RENAME, OPT_AUTO };
+enum { OPT_RENAME = OPT_FIRST_LOCAL, OPT_AUTO };
 
 static void
 usage(FILE *fp)
@@ -37,15 +37,12 @@ main(int argc, char *argv[])
 	struct ids *ids = NULL;
 	const char *set = NULL, *o = NULL;
 	int64_t id;
-	int c, rc, quiet = 0, dry_run = 0, by_ref = 0, list = 0, mode = 0;
+	int c, rc, list = 0, mode = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnds:lo:c:h", longopts, NULL))
 	    != -1) {
 		switch (c) {
-		case 'q': quiet = 1; continue;
-		case 'n': dry_run = 1; continue;
-		case OPT_REF: by_ref = 1; continue;
 		case 'd': op = TAG_REMOVE; continue;
 		case 's': op = TAG_SET; set = optarg; continue;
 		case 'l': list = 1; continue;
@@ -54,7 +51,6 @@ main(int argc, char *argv[])
 		case OPT_AUTO: mode = c; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
-		case 'c': c = OPT_CONFIG; break;
 		}
 		if ((rc = chat_opt(c, optarg)) == 1)
 			return 0;
@@ -81,7 +77,7 @@ main(int argc, char *argv[])
 		if (argc != 2 || op != TAG_ADD)
 			goto bad;
 		if (db_open(DB_WRITE) == 0)
-			tags_rename(argv[0], argv[1], quiet);
+			tags_rename(argv[0], argv[1], chat_flags.quiet);
 		return chat_exit();
 	}
 	if (mode == OPT_AUTO) {
@@ -89,8 +85,8 @@ main(int argc, char *argv[])
 			goto bad;
 		/* No ids, or none piped in: every closed untagged one. */
 		if (db_open(DB_WRITE) == 0 && ((argc == 0 && isatty(0)) ||
-		    ids_open(&ids, argv, argc, by_ref) == 0))
-			tags_auto(ids, dry_run, quiet);
+		    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0))
+			tags_auto(ids, chat_flags.dry_run, chat_flags.quiet);
 		ids_close(ids);
 		return chat_exit();
 	}
@@ -105,8 +101,8 @@ main(int argc, char *argv[])
 		goto done;
 	if (db_open(DB_WRITE) != 0 || (op != TAG_REMOVE &&
 	    taglist_check(&tags) != 0) ||
-	    ids_open(&ids, argv, argc, by_ref) != 0 ||
-	    batch_open(&b, quiet, dry_run) != 0)
+	    ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) != 0)
 		goto done;
 	while ((rc = ids_next(ids, &id)) != 0) {
 		if (rc < 0)

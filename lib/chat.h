@@ -30,13 +30,17 @@ int chat_exit(void);
 
 /* Long options every binary takes; chat_opt() handles them. */
 enum {
-	OPT_DB = 0x100, OPT_CONFIG, OPT_AS, OPT_VERSION, OPT_HELP,
+	OPT_DB = 0x100, OPT_CONFIG, OPT_AS, OPT_VERSION, OPT_HELP, OPT_REF,
 	OPT_FIRST_LOCAL = 0x140		/* binaries number their own from here */
 };
 #define CHAT_LONGOPTS \
 	{"db", 1, 0, OPT_DB}, {"config", 1, 0, OPT_CONFIG}, \
 	{"as", 1, 0, OPT_AS}, {"version", 0, 0, OPT_VERSION}, \
 	{"help", 0, 0, OPT_HELP}
+/* chat_opt() also takes the short options every binary spells alike, when
+ * the binary has them: -d DB, -c CONFIG, -q, -n, and --ref; their flags: */
+struct chat_flags { int quiet, dry_run, by_ref; };
+extern struct chat_flags chat_flags;
 /* 0: handled; 1: done (--version printed), exit 0 now; -1: not a common
  * option or a bad argument: print usage, exit 2. --help is the binary's. */
 int chat_opt(int c, const char *arg);

@@ -69,12 +69,25 @@ chat_exit(void)
 	return worst;
 }
 
+struct chat_flags chat_flags;
+
 int
 chat_opt(int c, const char *arg)
 {
 	switch (c) {
+	case 'q':
+		chat_flags.quiet = 1;
+		return 0;
+	case 'n':
+		chat_flags.dry_run = 1;
+		return 0;
+	case OPT_REF:
+		chat_flags.by_ref = 1;
+		return 0;
+	case 'd':
 	case OPT_DB:
 		return db_set_path(arg);
+	case 'c':
 	case OPT_CONFIG:
 		return config_set_path(arg);
 	case OPT_AS:
