@@ -157,46 +157,47 @@ text(sqlite3_stmt *st, int i)
 }
 
 static void
-field(const char *label, const char *value)
+field(sqlite3_str *out, const char *label, const char *value)
 {
 	if (*value == '\0')
 		return;
-	printf("%-14s ", label);
-	put_text(value, 0);
-	putchar('\n');
+	sqlite3_str_appendf(out, "%-14s ", label);
+	str_text(out, value);
+	sqlite3_str_appendchar(out, 1, '\n');
 }
 
 static void
-time_field(const char *label, sqlite3_stmt *st, int i)
+time_field(sqlite3_str *out, const char *label, sqlite3_stmt *st, int i)
 {
 	char buf[32];
 
 	if (sqlite3_column_type(st, i) != SQLITE_NULL)
-		field(label, time_local(sqlite3_column_int64(st, i), buf));
+		field(out, label, time_local(sqlite3_column_int64(st, i), buf));
 }
 
 /* A body over several lines, each after the first indented under it. */
 static void
-put_body(const char *s)
+body(sqlite3_str *out, const char *s)
 {
 	const char *nl;
-	char *line;
 
 	while ((nl = strchr(s, '\n')) != NULL) {
-		if ((line = strndup(s, (size_t)(nl - s))) != NULL) {
-			put_text(line, 0);
-			free(line);
-		}
-		fputs("\n                  ", stdout);
+		char *line = sqlite3_mprintf("%.*s", (int)(nl - s), s);
+
+		if (line != NULL)
+			str_text(out, line);
+		sqlite3_free(line);
+		sqlite3_str_appendall(out, "\n                  ");
 		s = nl + 1;
 	}
-	put_text(s, 0);
-	putchar('\n');
+	str_text(out, s);
+	sqlite3_str_appendchar(out, 1, '\n');
 }
 
-/* Prints the rows of a (time, who, what, text) query under a heading. */
+/* The rows of a (time, who, what, text) query under a heading. */
 static int
-section(const char *heading, const char *sql, int64_t id, const char *fmt)
+section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
+    const char *fmt)
 {
 	sqlite3_stmt *st = db_prep(sql);
 	char buf[32];
@@ -207,17 +208,18 @@ section(const char *heading, const char *sql, int64_t id, const char *fmt)
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = db_step(st, heading)) == SQLITE_ROW) {
 		if (n++ == 0)
-			printf("\n%s\n", heading);
-		printf("%s  ", time_local(sqlite3_column_int64(st, 0), buf));
-		printf(fmt, text(st, 1), text(st, 2));
-		put_body(text(st, 3));
+			sqlite3_str_appendf(out, "\n%s\n", heading);
+		sqlite3_str_appendf(out, "%s  ",
+		    time_local(sqlite3_column_int64(st, 0), buf));
+		sqlite3_str_appendf(out, fmt, text(st, 1), text(st, 2));
+		body(out, text(st, 3));
 	}
 	sqlite3_reset(st);
 	return rc == -1 ? ST_DB : 0;
 }
 
-static int
-show_text(int64_t id)
+int
+conv_text(int64_t id, int with_events, sqlite3_str *out)
 {
 	sqlite3_stmt *st = db_prep(show_head), *d;
 	char state[64], *tags, buf[32];
@@ -230,44 +232,60 @@ show_text(int64_t id)
 		sqlite3_reset(st);
 		return rc == -1 ? ST_DB : ST_SOME;
 	}
-	printf("conversation %lld\n", (long long)id);
-	field("ref", text(st, 0));
-	field("channel", text(st, 1));
-	field("visitor", text(st, 2));
-	field("visitor email", text(st, 3));
-	field("operator", text(st, 4));
+	sqlite3_str_appendf(out, "conversation %lld\n", (long long)id);
+	field(out, "ref", text(st, 0));
+	field(out, "channel", text(st, 1));
+	field(out, "visitor", text(st, 2));
+	field(out, "visitor email", text(st, 3));
+	field(out, "operator", text(st, 4));
 	snprintf(state, sizeof state, "%s%s%s", text(st, 5),
 	    *text(st, 6) ? " by " : "", text(st, 6));
-	field("state", state);
-	time_field("started", st, 7);
-	time_field("last activity", st, 8);
-	time_field("visitor left", st, 9);
-	time_field("closed", st, 10);
+	field(out, "state", state);
+	time_field(out, "started", st, 7);
+	time_field(out, "last activity", st, 8);
+	time_field(out, "visitor left", st, 9);
+	time_field(out, "closed", st, 10);
 	if (sqlite3_column_type(st, 10) != SQLITE_NULL)
-		field("handling time", duration_fmt((long)(sqlite3_column_int64(
-		    st, 10) - sqlite3_column_int64(st, 7)), buf));
+		field(out, "handling time", duration_fmt((long)(
+		    sqlite3_column_int64(st, 10) - sqlite3_column_int64(st, 7)),
+		    buf));
 	if ((tags = json_join(text(st, 11), ", ")) != NULL)
-		field("tags", tags);
+		field(out, "tags", tags);
 	free(tags);
-	field("ratings", text(st, 12));
+	field(out, "ratings", text(st, 12));
 	sqlite3_reset(st);
 	sqlite3_bind_int64(d, 1, id);
-	while ((rc = db_step(d, "showing deliveries")) == SQLITE_ROW) {
-		printf("%-14s %s %s", "delivery", text(d, 0), text(d, 1));
+	while (with_events &&
+	    (rc = db_step(d, "showing deliveries")) == SQLITE_ROW) {
+		sqlite3_str_appendf(out, "%-14s %s %s", "delivery", text(d, 0),
+		    text(d, 1));
 		if (*text(d, 3))
-			printf(" (%s)", text(d, 3));
+			sqlite3_str_appendf(out, " (%s)", text(d, 3));
 		if (*text(d, 4))
-			printf(": %s", text(d, 4));
-		printf(", %d attempt%s\n", sqlite3_column_int(d, 2),
+			sqlite3_str_appendf(out, ": %s", text(d, 4));
+		sqlite3_str_appendf(out, ", %d attempt%s\n",
+		    sqlite3_column_int(d, 2),
 		    sqlite3_column_int(d, 2) == 1 ? "" : "s");
 	}
 	sqlite3_reset(d);
 	if (rc == -1 ||
-	    section("transcript", show_messages, id, "%s (%s): ") ||
-	    section("notes", show_notes, id, "%s%s: ") ||
-	    section("events", show_events, id, "%s %s"))
+	    section(out, "transcript", show_messages, id, "%s (%s): ") ||
+	    section(out, "notes", show_notes, id, "%s%s: ") ||
+	    (with_events && section(out, "events", show_events, id, "%s %s")))
 		return ST_DB;
 	return 0;
+}
+
+/* Prints what conv_text() or a JSON query makes of a conversation. */
+static int
+print_str(sqlite3_str *out, int rc)
+{
+	char *s = sqlite3_str_finish(out);
+
+	if (rc == 0 && s != NULL)
+		fputs(s, stdout);
+	sqlite3_free(s);
+	return rc;
 }
 
 int
@@ -276,8 +294,11 @@ conv_show(int64_t id, enum fmt fmt)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (fmt != FMT_JSON)
-		return show_text(id);
+	if (fmt != FMT_JSON) {
+		sqlite3_str *out = sqlite3_str_new(db);
+
+		return print_str(out, conv_text(id, 1, out));
+	}
 	if ((st = db_prep(show_json)) == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);

@@ -45,6 +45,11 @@ int out_end(struct out *o);
 char *json_join(const char *array, const char *sep);
 /* Writes s to stdout with control characters made harmless. */
 void put_text(const char *s, int tsv);
+/* Appends s with control characters but tabs made spaces. */
+void str_text(sqlite3_str *out, const char *s);
+/* history.c: a conversation as text: header, transcript, notes and, with
+ * with_events, deliveries and events. */
+int conv_text(int64_t id, int with_events, sqlite3_str *out);
 
 /* tags.c */
 char *tag_fold(const char *name);

@@ -196,6 +196,14 @@ put_text(const char *s, int tsv)
 	}
 }
 
+void
+str_text(sqlite3_str *out, const char *s)
+{
+	for (; *s; s++)
+		sqlite3_str_appendchar(out, 1, ((unsigned char)*s < 0x20 &&
+		    *s != '\t') || *s == 0x7f ? ' ' : *s);
+}
+
 int
 out_row(struct out *o, sqlite3_stmt *row)
 {
