@@ -21,8 +21,8 @@ usage(FILE *fp)
 	    "[--at TIME|last]\n"
 	    "                  [--by operator|visitor|system] "
 	    "[-t TAG[,TAG...]]...\n"
-	    "                  [-m NOTE | -F FILE] [-r CRITERION=SCORE]... "
-	    "[ID...]\n");
+	    "                  [-m NOTE | -F FILE] [-r CRITERION=SCORE]...\n"
+	    "                  [--mail ADDR]... [--zendesk] [ID...]\n");
 }
 
 int
@@ -41,9 +41,10 @@ main(int argc, char *argv[])
 	struct rating *r;
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
-	const char *note = NULL, *note_file = NULL;
+	const char *note = NULL, *note_file = NULL, **mail = NULL, **t;
+	size_t nmail = 0, i;
 	int64_t id;
-	int c, rc;
+	int c, rc, zendesk = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnt:m:F:r:d:c:h", longopts,
@@ -84,10 +85,14 @@ main(int argc, char *argv[])
 				goto fail;
 			continue;
 		case OPT_MAIL:
-		case OPT_ZENDESK:
-			chat_err(ST_USAGE, "--%s: delivery is not available in "
-			    "this version", c == OPT_MAIL ? "mail" : "zendesk");
-			goto bad;
+			if (outbox_address(optarg) != 0)
+				goto fail;
+			if ((t = realloc(mail, (nmail + 1) * sizeof *t)) == NULL)
+				goto fail;
+			mail = t;
+			mail[nmail++] = optarg;
+			continue;
+		case OPT_ZENDESK: zendesk = 1; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); goto done;
 		}
@@ -123,13 +128,22 @@ main(int argc, char *argv[])
 		if (batch_item(b) != 0)
 			break;
 		rc = conv_close(&req, id);
+		for (i = 0; rc == 0 && i < nmail; i++)
+			rc = outbox_queue(id, mail[i], 0);
+		if (rc == 0 && zendesk)
+			rc = outbox_queue(id, NULL, 0);
 		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
 			break;
 	}
+	/* The close stands: a delivery failing for now only warns. */
+	if (batch_close(b) == 0 && (rc = outbox_run()) == ST_REMOTE)
+		chat_status(rc);
+	b = NULL;
 fail:
 	batch_close(b);
 	ids_close(ids);
 done:
+	free(mail);
 	taglist_free(&req.tags);
 	free(req.note);
 	free(req.ratings);

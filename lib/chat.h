@@ -71,10 +71,10 @@ struct config {
 	struct criterion *criteria; size_t ncriteria;
 	struct auto_tag *auto_tags; size_t nauto_tags;
 	char *mail_url, *mail_from, *mail_username;
-	char *mail_password_env, *mail_password_file;
+	char *mail_password_env, *mail_password_file, *mail_ca_file;
 	int mail_insecure;
 	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
-	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status;
+	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status, *zd_ca_file;
 	int zd_insecure;
 	long max_attempts, connect_timeout, timeout;
 };
@@ -188,7 +188,7 @@ struct close_req {
 int conv_close(const struct close_req *r, int64_t id);
 
 /* listing.c: notes, ratings and the tag catalogue as listings. */
-enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS };
+enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS, LIST_DELIVERIES };
 struct listing;
 struct listing *list_open(enum list_kind kind, enum fmt fmt);
 int list_id(struct listing *l, int64_t id);
@@ -197,6 +197,18 @@ int list_all(struct listing *l);
 long list_close(struct listing *l);
 int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
     int by_ref);
+
+/* export.c: conversations to standard output. */
+enum export_fmt { EXPORT_TXT, EXPORT_JSON, EXPORT_CSV, EXPORT_EML };
+int export_begin(enum export_fmt f);
+int export_one(int64_t id, enum export_fmt f);
+
+/* outbox.c: deliveries by mail and to Zendesk. outbox_queue() goes in the
+ * command's transaction; outbox_run() after its commit. */
+int outbox_address(const char *addr);
+int outbox_queue(int64_t conv, const char *mail_to, int again);
+int outbox_run(void);
+int outbox_flush(long max);
 
 /* stats.c: the report of chat-stats. */
 enum stats_by {

@@ -52,6 +52,7 @@ static const struct key {
 	{"mail.password_env", K_STR, F(mail_password_env), 0},
 	{"mail.password_file", K_PATH, F(mail_password_file), 0},
 	{"mail.insecure", K_BOOL, F(mail_insecure), 0},
+	{"mail.ca_file", K_PATH, F(mail_ca_file), 0},
 	{"zendesk", K_MAP, 0, 0},
 	{"zendesk.url", K_STR, F(zd_url), 0},
 	{"zendesk.email", K_STR, F(zd_email), 0},
@@ -61,6 +62,7 @@ static const struct key {
 	{"zendesk.oauth_token_file", K_PATH, F(zd_oauth_token_file), 0},
 	{"zendesk.status", K_STR, F(zd_status), 0},
 	{"zendesk.insecure", K_BOOL, F(zd_insecure), 0},
+	{"zendesk.ca_file", K_PATH, F(zd_ca_file), 0},
 	{"delivery", K_MAP, 0, 0},
 	{"delivery.max_attempts", K_INT, F(max_attempts), 0},
 	{"delivery.connect_timeout", K_DUR, F(connect_timeout), 0},
@@ -613,6 +615,7 @@ config_free(struct config *c)
 	free(c->mail_username);
 	free(c->mail_password_env);
 	free(c->mail_password_file);
+	free(c->mail_ca_file);
 	free(c->zd_url);
 	free(c->zd_email);
 	free(c->zd_token_env);
@@ -620,6 +623,7 @@ config_free(struct config *c)
 	free(c->zd_oauth_token_env);
 	free(c->zd_oauth_token_file);
 	free(c->zd_status);
+	free(c->zd_ca_file);
 	memset(c, 0, sizeof *c);
 }
 

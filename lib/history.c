@@ -291,20 +291,28 @@ print_str(sqlite3_str *out, int rc)
 int
 conv_show(int64_t id, enum fmt fmt)
 {
+	sqlite3_str *out;
+
+	if (fmt != FMT_JSON) {
+		out = sqlite3_str_new(db);
+		return print_str(out, conv_text(id, 1, out));
+	}
+	out = sqlite3_str_new(db);
+	return print_str(out, conv_json(id, out));
+}
+
+int
+conv_json(int64_t id, sqlite3_str *out)
+{
 	sqlite3_stmt *st;
 	int rc;
 
-	if (fmt != FMT_JSON) {
-		sqlite3_str *out = sqlite3_str_new(db);
-
-		return print_str(out, conv_text(id, 1, out));
-	}
 	if ((st = db_prep(show_json)) == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
 	rc = db_step(st, "showing");
 	if (rc == SQLITE_ROW)
-		printf("%s\n", text(st, 0));
+		sqlite3_str_appendf(out, "%s\n", text(st, 0));
 	sqlite3_reset(st);
 	return rc == -1 ? ST_DB : rc == SQLITE_DONE ? ST_SOME : 0;
 }

@@ -50,6 +50,7 @@ void str_text(sqlite3_str *out, const char *s);
 /* history.c: a conversation as text: header, transcript, notes and, with
  * with_events, deliveries and events. */
 int conv_text(int64_t id, int with_events, sqlite3_str *out);
+int conv_json(int64_t id, sqlite3_str *out);
 
 /* tags.c */
 char *tag_fold(const char *name);
@@ -60,6 +61,29 @@ char *tag_fold(const char *name);
 	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH " p ")" \
 	" UNION SELECT conversation FROM notes WHERE id IN" \
 	" (SELECT rowid FROM notes_fts WHERE notes_fts MATCH " p ")"
+
+/* What a delivery attempt came to: status 0 (done), ST_TEMP (try again,
+ * after retry_after seconds when the server said so) or ST_REMOTE (refused
+ * for good); ambiguous when the request may have been acted on. */
+struct sent {
+	int status, ambiguous;
+	long retry_after;
+	char error[256];
+	char remote_ref[300];
+};
+
+/* mail.c */
+int mail_message(int64_t id, const char *to, const char *key, time_t date,
+    sqlite3_str *out, char msgid[300]);
+int mail_send(const char *to, const char *message, struct sent *r);
+
+/* zendesk.c */
+int zendesk_body(int64_t id, sqlite3_str *out);
+int zendesk_send(int64_t id, const char *key, int retry, time_t since,
+    struct sent *r);
+
+/* net.c */
+void net_cleanup(void);
 
 /* filter.c: the WHERE clause of a selection, over conversations AS c,
  * its parameters numbered from first; returns the next free number, or -1

@@ -13,6 +13,11 @@ static const struct col rating_cols[] = {
 	{"id", COL_INT}, {"criterion", COL_TEXT}, {"score", COL_INT},
 	{"rated", COL_TIME}, {"by", COL_TEXT},
 };
+static const struct col delivery_cols[] = {
+	{"id", COL_INT}, {"target", COL_TEXT}, {"state", COL_TEXT},
+	{"attempts", COL_INT}, {"next", COL_TIME}, {"error", COL_TEXT},
+	{"delivery", COL_INT},
+};
 static const struct col tag_cols[] = {
 	{"tag", COL_TEXT}, {"conversations", COL_INT}, {"created", COL_TIME},
 };
@@ -33,6 +38,15 @@ static const struct kind {
 	    "SELECT conversation, criterion, score, rated_at, rated_by"
 	    " FROM ratings ORDER BY conversation DESC, criterion" },
 	[LIST_TAGS] = { tag_cols, 3, NULL, NULL },
+	[LIST_DELIVERIES] = { delivery_cols, 7,
+	    "SELECT conversation, target, state, attempts, CASE state WHEN"
+	    " 'pending' THEN next_attempt_at END, last_error, id"
+	    " FROM deliveries WHERE conversation = ? AND state <> 'sent'"
+	    " ORDER BY id",
+	    "SELECT conversation, target, state, attempts, CASE state WHEN"
+	    " 'pending' THEN next_attempt_at END, last_error, id"
+	    " FROM deliveries WHERE state <> 'sent'"
+	    " ORDER BY state DESC, next_attempt_at, id" },
 };
 
 struct listing {

@@ -196,14 +196,6 @@ Line two."
 	assert_output --partial "no conversation ids given"
 }
 
-@test "--mail and --zendesk are usage errors until delivery exists" {
-	examples
-	run -2 chat-close --mail a@example.com 1
-	assert_output --partial "--mail: delivery is not available"
-	run -2 chat-close --zendesk 1
-	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 1")" open
-}
-
 @test "the forgotten-close pipeline: chat-history --forgotten | chat-close --at last | chat-tag forgotten" {
 	examples
 	chat-close -q 1

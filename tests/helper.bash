@@ -8,6 +8,8 @@ load /usr/lib/bats/bats-file/load
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 EXAMPLES=$TOP/examples/conversations.ndjson
 
+REAL_HOME=$HOME
+
 setup() {
 	export PATH="$TOP/${CHAT_BUILD:-build}/bin:$PATH"
 	export HOME="$BATS_TEST_TMPDIR/home"
@@ -47,4 +49,73 @@ config() {
 # The canonical content of the database, for "nothing changed" checks.
 dump() {
 	sql .dump | grep -v '^INSERT INTO sqlite_stat'
+}
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_ready() {
+	for _ in $(seq 200); do
+		[ -e "$1/ready" ] && return 0
+		sleep 0.05
+	done
+	echo "server in $1 did not start" >&2
+	return 1
+}
+
+# A real SMTP server on 127.0.0.1:$SMTP_PORT, storing in $SMTP_DIR/maildir.
+start_smtpd() {
+	SMTP_DIR=$BATS_TEST_TMPDIR/smtp
+	mkdir -p "$SMTP_DIR"
+	rm -f "$SMTP_DIR/ready"
+	SMTP_PORT=${SMTP_PORT:-$(free_port)}
+	/usr/bin/python3 "$TOP/tests/smtpd.py" "$SMTP_DIR" "$SMTP_PORT" "$@" 3>&- &
+	SMTP_PID=$!
+	wait_ready "$SMTP_DIR"
+}
+
+# The Zendesk stand-in on 127.0.0.1:$ZD_PORT, its state in $ZD_DIR.
+start_zendesk() {
+	ZD_DIR=$BATS_TEST_TMPDIR/zendesk
+	mkdir -p "$ZD_DIR"
+	echo "zd-secret-token-4711" >"$ZD_DIR/token"
+	ZD_PORT=$(free_port)
+	/usr/bin/python3 "$TOP/tests/zendesk.py" "$ZD_DIR" "$ZD_PORT" 3>&- &
+	ZD_PID=$!
+	wait_ready "$ZD_DIR"
+}
+
+# A self-signed certificate for 127.0.0.1 in $BATS_TEST_TMPDIR/{cert,key}.pem.
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+}
+
+# Messages the SMTP server stored.
+stored() {
+	find "$SMTP_DIR/maildir/new" -type f 2>/dev/null | wc -l
+}
+
+teardown() {
+	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${PRISM_PID:-}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# Prism serving the project's CreateTicket description on $PRISM_PORT.
+start_prism() {
+	local prism=${CHAT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$REAL_HOME/.cache}/chat-tools}/prism/node_modules/.bin/prism
+	PRISM_PORT=$(free_port)
+	"$prism" mock -h 127.0.0.1 -p "$PRISM_PORT" "$TOP/tests/zendesk-create-ticket.yaml" \
+		>"$BATS_TEST_TMPDIR/prism.log" 2>&1 3>&- &
+	PRISM_PID=$!
+	for _ in $(seq 300); do
+		grep -q "Prism is listening" "$BATS_TEST_TMPDIR/prism.log" && return 0
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/prism.log" >&2
+	return 1
 }

@@ -1,0 +1,125 @@
+/* export.c: conversations out on standard output, as the transcript, JSON,
+ * CSV summary rows or the mail message. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "libchat.h"
+
+static const char csv_sql[] =
+	"SELECT c.id, c.ref, c.channel, c.visitor, c.operator,"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', c.started_at, 'unixepoch'),"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', c.closed_at, 'unixepoch'),"
+	" c.closed_at - c.started_at,"
+	" (SELECT group_concat(name, ' ') FROM (SELECT t.name FROM"
+	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
+	"  WHERE ct.conversation = c.id ORDER BY t.key)),"
+	" (SELECT count(*) FROM notes WHERE conversation = c.id)"
+	" FROM conversations c WHERE c.id = ?";
+
+/* RFC 4180: quoted when it holds a comma, quote or line break. */
+static void
+csv_field(const char *s, int first)
+{
+	if (!first)
+		putchar(',');
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+int
+export_begin(enum export_fmt f)
+{
+	static const char *const head[] = {
+		"id", "ref", "channel", "visitor", "operator", "started",
+		"closed", "handling_time", "tags", "notes"
+	};
+	const struct config *cfg;
+	size_t i;
+	int rc;
+
+	if (f != EXPORT_CSV)
+		return 0;
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	for (i = 0; i < sizeof head / sizeof head[0]; i++)
+		csv_field(head[i], i == 0);
+	for (i = 0; i < cfg->ncriteria; i++)
+		csv_field(cfg->criteria[i].name, 0);
+	fputs("\r\n", stdout);
+	return 0;
+}
+
+static int
+csv_row(int64_t id)
+{
+	const struct config *cfg;
+	sqlite3_stmt *st = db_prep(csv_sql), *score = db_prep("SELECT score"
+	    " FROM ratings WHERE conversation = ? AND criterion = ?");
+	size_t i;
+	int rc, n;
+
+	if ((rc = config_get(&cfg)) != 0 || st == NULL || score == NULL)
+		return rc ? rc : ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(st, "exporting")) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == -1 ? ST_DB : ST_SOME;
+	}
+	for (n = 0; n < 10; n++)
+		csv_field((const char *)sqlite3_column_text(st, n), n == 0);
+	sqlite3_reset(st);
+	for (i = 0; i < cfg->ncriteria; i++) {
+		sqlite3_bind_int64(score, 1, id);
+		db_bind_text(score, 2, cfg->criteria[i].name);
+		rc = db_step(score, "exporting");
+		csv_field(rc == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(score, 0) : NULL, 0);
+		sqlite3_reset(score);
+	}
+	fputs("\r\n", stdout);
+	return 0;
+}
+
+int
+export_one(int64_t id, enum export_fmt f)
+{
+	sqlite3_str *out;
+	char *s, key[64], msgid[300];
+	int rc;
+
+	if (f == EXPORT_CSV)
+		return csv_row(id);
+	out = sqlite3_str_new(db);
+	switch (f) {
+	case EXPORT_JSON:
+		rc = conv_json(id, out);
+		break;
+	case EXPORT_EML:
+		snprintf(key, sizeof key, "c%lld", (long long)id);
+		rc = mail_message(id, NULL, key, time(NULL), out, msgid);
+		break;
+	default:
+		rc = conv_text(id, 0, out);
+		if (rc == 0)
+			sqlite3_str_appendchar(out, 1, '\n');
+	}
+	s = sqlite3_str_finish(out);
+	if (rc == 0 && s != NULL)
+		fputs(s, stdout);
+	sqlite3_free(s);
+	if (rc == ST_SOME)
+		chat_err(ST_SOME, "%lld: no such conversation", (long long)id);
+	return rc;
+}

@@ -1,0 +1,283 @@
+/* mail.c: a conversation as an RFC 5322 message (UTF-8, quoted-printable),
+ * and sending it through libcurl's SMTP. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libchat.h"
+#include "net.h"
+
+static void
+base64(sqlite3_str *out, const unsigned char *s, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	unsigned long v;
+
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned long)s[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= s[i + 2];
+		sqlite3_str_appendchar(out, 1, b64[v >> 18 & 63]);
+		sqlite3_str_appendchar(out, 1, b64[v >> 12 & 63]);
+		sqlite3_str_appendchar(out, 1, i + 1 < len ? b64[v >> 6 & 63] : '=');
+		sqlite3_str_appendchar(out, 1, i + 2 < len ? b64[v & 63] : '=');
+	}
+}
+
+/* A header value: as it is when ASCII, else RFC 2047 encoded words of at
+ * most 45 bytes, cut between characters. */
+static void
+encoded(sqlite3_str *out, const char *value)
+{
+	const unsigned char *s = (const unsigned char *)value;
+	size_t len = strlen(value), i, n;
+	int ascii = 1;
+
+	for (i = 0; i < len; i++)
+		if (s[i] >= 0x80 || s[i] < 0x20)
+			ascii = 0;
+	if (ascii) {
+		sqlite3_str_appendall(out, value);
+		return;
+	}
+	for (i = 0; i < len; i += n) {
+		n = len - i < 45 ? len - i : 45;
+		while (i + n < len && (s[i + n] & 0xc0) == 0x80)
+			n--;
+		sqlite3_str_appendall(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
+		base64(out, s + i, n);
+		sqlite3_str_appendall(out, "?=");
+	}
+}
+
+/* From: with its display name encoded when it is not ASCII. */
+static void
+from_header(sqlite3_str *out, const char *from)
+{
+	const char *lt = strchr(from, '<'), *end = lt;
+	char *name;
+
+	sqlite3_str_appendall(out, "From: ");
+	while (end != NULL && end > from && end[-1] == ' ')
+		end--;
+	if (lt == NULL || end == from) {
+		sqlite3_str_appendf(out, "%s\r\n", lt ? lt : from);
+		return;
+	}
+	name = sqlite3_mprintf("%.*s", (int)(end - from), from);
+	encoded(out, name ? name : "");
+	sqlite3_free(name);
+	sqlite3_str_appendf(out, " %s\r\n", lt);
+}
+
+/* Quoted-printable, lines of at most 76 characters, CRLF. */
+static void
+quoted_printable(sqlite3_str *out, const char *text)
+{
+	const unsigned char *p;
+	int col = 0, literal, w;
+
+	for (p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n') {
+			sqlite3_str_appendall(out, "\r\n");
+			col = 0;
+			continue;
+		}
+		literal = (*p >= 33 && *p <= 126 && *p != '=') ||
+		    ((*p == ' ' || *p == '\t') && p[1] != '\n' && p[1] != '\0');
+		w = literal ? 1 : 3;
+		if (col + w > 75) {
+			sqlite3_str_appendall(out, "=\r\n");
+			col = 0;
+		}
+		if (literal)
+			sqlite3_str_appendchar(out, 1, (char)*p);
+		else
+			sqlite3_str_appendf(out, "=%02X", *p);
+		col += w;
+	}
+	if (col > 0)
+		sqlite3_str_appendall(out, "\r\n");
+}
+
+/* The domain of mail.from, for Message-IDs. */
+static const char *
+domain(const struct config *cfg, char buf[256])
+{
+	const char *at = cfg->mail_from ? strrchr(cfg->mail_from, '@') : NULL;
+	size_t n;
+
+	if (at == NULL)
+		return "localhost";
+	n = strcspn(at + 1, ">");
+	snprintf(buf, 256, "%.*s", (int)n, at + 1);
+	return buf;
+}
+
+static const char message_head[] =
+	"SELECT coalesce(c.ref, 'chat-' || c.id), coalesce(c.visitor, 'a visitor'),"
+	" c.channel FROM conversations c WHERE c.id = ?";
+
+/* The message of conversation id: to may be NULL (an export), and key
+ * names the delivery in the Message-ID, so that a retry is recognised;
+ * the Message-ID is also left in msgid. */
+int
+mail_message(int64_t id, const char *to, const char *key, time_t date,
+    sqlite3_str *out, char msgid[300])
+{
+	static const char *const days[] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char *const months[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+		"Oct", "Nov", "Dec"
+	};
+	const struct config *cfg;
+	sqlite3_stmt *st = db_prep(message_head);
+	sqlite3_str *text;
+	char *subject, *body, host[256];
+	struct tm tm;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step(st, "building a message")) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == -1 ? ST_DB : ST_SOME;
+	}
+	subject = sqlite3_mprintf("Conversation %s with %s (%s)",
+	    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+	    sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	gmtime_r(&date, &tm);
+	from_header(out, cfg->mail_from ? cfg->mail_from : "chat-tools <chat-tools@localhost>");
+	if (to != NULL)
+		sqlite3_str_appendf(out, "To: %s\r\n", to);
+	sqlite3_str_appendall(out, "Subject: ");
+	encoded(out, subject ? subject : "Conversation");
+	sqlite3_str_appendall(out, "\r\n");
+	sqlite3_free(subject);
+	sqlite3_str_appendf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(msgid, 300, "<chat-tools.%s@%s>", key, domain(cfg, host));
+	sqlite3_str_appendf(out, "Message-ID: %s\r\n", msgid);
+	sqlite3_str_appendf(out, "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "X-Chat-Tools-Conversation: %lld\r\n\r\n", (long long)id);
+	text = sqlite3_str_new(db);
+	rc = conv_text(id, 0, text);
+	body = sqlite3_str_finish(text);
+	if (rc == 0 && body != NULL)
+		quoted_printable(out, body);
+	sqlite3_free(body);
+	return rc;
+}
+
+struct upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t
+feed(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upload *u = arg;
+	size_t len = size * n;
+
+	if (len > u->len - u->off)
+		len = u->len - u->off;
+	memcpy(buf, u->data + u->off, len);
+	u->off += len;
+	return len;
+}
+
+/* The address of mail.from, for MAIL FROM. */
+static char *
+sender(const char *from)
+{
+	const char *lt = strchr(from, '<');
+
+	if (lt == NULL)
+		return sqlite3_mprintf("<%s>", from);
+	return sqlite3_mprintf("%.*s", (int)(strcspn(lt, ">") + 1), lt);
+}
+
+int
+mail_send(const char *to, const char *message, struct sent *r)
+{
+	const struct config *cfg;
+	struct curl_slist *rcpt = NULL;
+	struct upload u = { message, strlen(message), 0 };
+	char *password = NULL, *from = NULL;
+	CURLcode cc;
+	long code = 0;
+	CURL *c;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	if (cfg->mail_url == NULL || cfg->mail_from == NULL)
+		return chat_err(ST_CONFIG, "mail: mail.url and mail.from must "
+		    "be set in the config");
+	if (strncmp(cfg->mail_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->mail_url, "smtps://", 8) != 0)
+		return chat_err(ST_CONFIG, "mail.url: smtp:// or smtps:// only");
+	if ((rc = net_secret("mail", cfg->mail_password_env,
+	    cfg->mail_password_file, &password)) != 0)
+		return rc;
+	if ((c = net_open("mail", cfg->mail_insecure, cfg->mail_ca_file))
+	    == NULL) {
+		free(password);
+		return ST_TEMP;
+	}
+	from = sender(cfg->mail_from);
+	rcpt = curl_slist_append(NULL, to);
+	curl_easy_setopt(c, CURLOPT_URL, cfg->mail_url);
+	curl_easy_setopt(c, CURLOPT_USE_SSL, cfg->mail_insecure ?
+	    (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
+	curl_easy_setopt(c, CURLOPT_READDATA, &u);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	if (cfg->mail_username != NULL)
+		curl_easy_setopt(c, CURLOPT_USERNAME, cfg->mail_username);
+	if (password != NULL)
+		curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	cc = net_perform(c, NULL);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (cc == CURLE_OK)
+		r->status = 0;
+	else {
+		/* 4xx replies and transport trouble pass; 5xx and refusals
+		 * of login or TLS are for good. */
+		r->status = (code >= 500 || net_permanent(cc)) && !(code >= 400 &&
+		    code < 500) ? ST_REMOTE : ST_TEMP;
+		if (code > 0)
+			snprintf(r->error, sizeof r->error, "%s (SMTP %ld)",
+			    curl_easy_strerror(cc), code);
+		else
+			snprintf(r->error, sizeof r->error, "%s",
+			    curl_easy_strerror(cc));
+	}
+	curl_slist_free_all(rcpt);
+	sqlite3_free(from);
+	net_close(c);
+	if (password != NULL) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	return 0;
+}

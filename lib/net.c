@@ -1,0 +1,149 @@
+/* net.c: what mail and Zendesk deliveries share: libcurl, set up on first
+ * use only, with timeouts and verified TLS; secrets from the environment or
+ * a private file. */
+#define _POSIX_C_SOURCE 200809L
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libchat.h"
+#include "net.h"
+
+static int curl_ready;
+
+CURL *
+net_open(const char *what, int insecure, const char *ca_file)
+{
+	const struct config *cfg;
+	CURL *c;
+
+	if (config_get(&cfg) != 0)
+		return NULL;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
+			return NULL;
+		}
+		curl_ready = 1;
+	}
+	if ((c = curl_easy_init()) == NULL) {
+		chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
+		return NULL;
+	}
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
+	/* A transfer stalled below 1 byte/s for 30 s is dead. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	if (ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	if (insecure) {
+		fprintf(stderr, "%s: warning: %s.insecure is set: TLS is not "
+		    "required nor verified (for tests on loopback only)\n",
+		    chat_prog(), what);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	return c;
+}
+
+void
+net_close(CURL *c)
+{
+	curl_easy_cleanup(c);
+}
+
+void
+net_cleanup(void)
+{
+	if (curl_ready)
+		curl_global_cleanup();
+	curl_ready = 0;
+}
+
+/* A secret from the variable named env, else from file, which must be
+ * readable by its owner only. The caller frees it. */
+int
+net_secret(const char *what, const char *env, const char *file, char **out)
+{
+	struct stat sb;
+	char buf[4096];
+	const char *v;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	if (env != NULL) {
+		if ((v = getenv(env)) == NULL || *v == '\0')
+			return chat_err(ST_CONFIG, "%s: the variable %s named by "
+			    "the config is not set", what, env);
+		if ((*out = strdup(v)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		return 0;
+	}
+	if (file == NULL)
+		return 0;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return chat_err(ST_CONFIG, "%s: %s", file, strerror(errno));
+	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
+		close(fd);
+		return chat_err(ST_CONFIG, "%s: a secret file must be mode 0600 "
+		    "(it is %03o)", file, (unsigned)(sb.st_mode & 0777));
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return chat_err(ST_CONFIG, "%s: %s", file, strerror(errno));
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	if ((*out = strdup(buf)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	memset(buf, 0, sizeof buf);
+	return 0;
+}
+
+static size_t
+collect(char *data, size_t size, size_t n, void *arg)
+{
+	sqlite3_str_append(arg, data, (int)(size * n));
+	return size * n;
+}
+
+/* Runs the transfer; the response body, if any, goes to body. */
+CURLcode
+net_perform(CURL *c, sqlite3_str *body)
+{
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	}
+	return curl_easy_perform(c);
+}
+
+/* Whether a failed transfer may have reached the server: then a retry
+ * must first look for what the first try made. */
+int
+net_ambiguous(CURLcode rc)
+{
+	return rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
+	    rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE ||
+	    rc == CURLE_SEND_ERROR;
+}
+
+/* Permanent transport failures: retrying cannot help until the config or
+ * the server changes. */
+int
+net_permanent(CURLcode rc)
+{
+	return rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED ||
+	    rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_URL_MALFORMAT ||
+	    rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_REMOTE_ACCESS_DENIED;
+}

@@ -1,0 +1,278 @@
+/* zendesk.c: a conversation saved as a Zendesk ticket: the request made
+ * with SQLite's JSON functions, the answers read with them. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libchat.h"
+#include "net.h"
+
+/* The transcript and notes go as a private comment; the requester only
+ * when the visitor's email is known. */
+static const char ticket_sql[] =
+	"SELECT json_object('ticket', json_patch(json_object("
+	"  'subject', 'Conversation ' || coalesce(c.ref, 'chat-' || c.id)"
+	"    || ' with ' || coalesce(c.visitor, 'a visitor')"
+	"    || ' (' || c.channel || ')',"
+	"  'comment', json_object('body', ?2, 'public', json('false')),"
+	"  'tags', json((SELECT json_group_array(t.name) FROM"
+	"    conversation_tags ct JOIN tags t ON t.id = ct.tag"
+	"    WHERE ct.conversation = c.id)),"
+	"  'external_id', coalesce(c.ref, 'chat-' || c.id),"
+	"  'status', ?3),"
+	"  CASE WHEN c.visitor_email IS NULL THEN '{}' ELSE"
+	"  json_object('requester', json_object('name',"
+	"    coalesce(c.visitor, c.visitor_email), 'email', c.visitor_email))"
+	"  END))"
+	" FROM conversations c WHERE c.id = ?1";
+
+int
+zendesk_body(int64_t id, sqlite3_str *out)
+{
+	const struct config *cfg;
+	sqlite3_stmt *st = db_prep(ticket_sql);
+	sqlite3_str *text = sqlite3_str_new(db);
+	char *comment;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0 || st == NULL) {
+		sqlite3_free(sqlite3_str_finish(text));
+		return rc ? rc : ST_DB;
+	}
+	rc = conv_text(id, 0, text);
+	comment = sqlite3_str_finish(text);
+	if (rc != 0) {
+		sqlite3_free(comment);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, comment);
+	db_bind_text(st, 3, cfg->zd_status);
+	if ((rc = db_step(st, "making the ticket")) == SQLITE_ROW)
+		sqlite3_str_appendall(out, (const char *)sqlite3_column_text(st,
+		    0));
+	sqlite3_reset(st);
+	sqlite3_free(comment);
+	return rc == SQLITE_ROW ? 0 : rc == -1 ? ST_DB : ST_SOME;
+}
+
+/* What Zendesk said went wrong: its JSON error, description and details,
+ * or the start of a text/plain body. */
+static void
+reason(const char *body, long code, char *buf, size_t size)
+{
+	sqlite3_stmt *st = db_prep("SELECT CASE WHEN json_valid(?1) THEN"
+	    " rtrim(coalesce(json_extract(?1, '$.error.title') || ': ', '') ||"
+	    " coalesce(CASE json_type(?1, '$.error') WHEN 'text' THEN"
+	    "  json_extract(?1, '$.error') || ': ' END, '') ||"
+	    " coalesce(json_extract(?1, '$.description') || ': ', '') ||"
+	    " coalesce(json_extract(?1, '$.details'), ''), ': ') END");
+	const unsigned char *s = NULL;
+	size_t n;
+
+	if (st != NULL) {
+		db_bind_text(st, 1, body);
+		if (db_step(st, "reading an error") == SQLITE_ROW)
+			s = sqlite3_column_text(st, 0);
+	}
+	if (s == NULL || *s == '\0')
+		s = (const unsigned char *)body;
+	n = strcspn((const char *)s, "\r\n");
+	snprintf(buf, size, "HTTP %ld: %.*s", code, (int)(n > 160 ? 160 : n),
+	    (const char *)s);
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
+/* The authentication of the config: basic with an API token, else an
+ * OAuth bearer token; the secret never leaves this function but to curl. */
+static int
+authenticate(CURL *c, struct curl_slist **headers)
+{
+	const struct config *cfg;
+	char *token = NULL, *line;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
+		if (cfg->zd_email == NULL)
+			return chat_err(ST_CONFIG, "zendesk: an API token needs "
+			    "zendesk.email");
+		if ((rc = net_secret("zendesk", cfg->zd_token_env,
+		    cfg->zd_token_file, &token)) != 0)
+			return rc;
+		line = sqlite3_mprintf("%s/token", cfg->zd_email);
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, line);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, token);
+		sqlite3_free(line);
+	} else if (cfg->zd_oauth_token_env != NULL ||
+	    cfg->zd_oauth_token_file != NULL) {
+		if ((rc = net_secret("zendesk", cfg->zd_oauth_token_env,
+		    cfg->zd_oauth_token_file, &token)) != 0)
+			return rc;
+		line = sqlite3_mprintf("Authorization: Bearer %s", token);
+		*headers = curl_slist_append(*headers, line);
+		memset(line, 0, strlen(line));
+		sqlite3_free(line);
+	} else
+		return chat_err(ST_CONFIG, "zendesk: set zendesk.token_env or "
+		    "token_file, or oauth_token_env or oauth_token_file");
+	memset(token, 0, strlen(token));
+	free(token);
+	return 0;
+}
+
+/* One request; the answer's body in *body, its code in *code. */
+static int
+request(const char *path, const char *post, const char *key,
+    sqlite3_str *body, long *code, struct sent *r)
+{
+	const struct config *cfg;
+	struct curl_slist *headers = NULL;
+	char *url, *line;
+	curl_off_t after = 0;
+	CURLcode cc;
+	CURL *c;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	if (cfg->zd_url == NULL)
+		return chat_err(ST_CONFIG, "zendesk: zendesk.url must be set");
+	if (strncmp(cfg->zd_url, "https://", 8) != 0 && !(cfg->zd_insecure &&
+	    strncmp(cfg->zd_url, "http://", 7) == 0))
+		return chat_err(ST_CONFIG, "zendesk.url: https:// only");
+	if ((c = net_open("zendesk", cfg->zd_insecure, cfg->zd_ca_file))
+	    == NULL)
+		return ST_TEMP;
+	if ((rc = authenticate(c, &headers)) != 0) {
+		net_close(c);
+		return rc;
+	}
+	url = sqlite3_mprintf("%s%s", cfg->zd_url, path);
+	headers = curl_slist_append(headers, "Accept: application/json");
+	if (post != NULL) {
+		headers = curl_slist_append(headers,
+		    "Content-Type: application/json");
+		line = sqlite3_mprintf("Idempotency-Key: %s", key);
+		headers = curl_slist_append(headers, line);
+		sqlite3_free(line);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
+	cc = net_perform(c, body);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
+	r->retry_after = (long)after;
+	if (cc != CURLE_OK) {
+		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
+		r->ambiguous = post != NULL && net_ambiguous(cc);
+		snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(cc));
+	}
+	curl_slist_free_all(headers);
+	sqlite3_free(url);
+	net_close(c);
+	return 0;
+}
+
+/* The ticket made by an earlier try of this delivery, if any: one with our
+ * external_id created since the delivery was queued. */
+static int
+lookup(int64_t id, time_t since, struct sent *r)
+{
+	sqlite3_stmt *ext = db_prep("SELECT coalesce(ref, 'chat-' || id)"
+	    " FROM conversations WHERE id = ?");
+	sqlite3_stmt *pick = db_prep("SELECT json_extract(value, '$.id')"
+	    " FROM json_each(?1, '$.tickets') WHERE"
+	    " unixepoch(json_extract(value, '$.created_at')) >= ?2"
+	    " ORDER BY json_extract(value, '$.id') LIMIT 1");
+	sqlite3_str *body = sqlite3_str_new(db);
+	char *path, *answer, *escaped;
+	long code = 0;
+	int rc;
+
+	if (ext == NULL || pick == NULL) {
+		sqlite3_free(sqlite3_str_finish(body));
+		return ST_DB;
+	}
+	sqlite3_bind_int64(ext, 1, id);
+	rc = db_step(ext, "finding the external id");
+	escaped = rc == SQLITE_ROW ? curl_easy_escape(NULL,
+	    (const char *)sqlite3_column_text(ext, 0), 0) : NULL;
+	sqlite3_reset(ext);
+	path = sqlite3_mprintf("/api/v2/tickets?external_id=%s", escaped);
+	curl_free(escaped);
+	rc = request(path, NULL, NULL, body, &code, r);
+	sqlite3_free(path);
+	answer = sqlite3_str_finish(body);
+	if (rc == 0 && r->status == 0 && code == 200) {
+		db_bind_text(pick, 1, answer ? answer : "{}");
+		sqlite3_bind_int64(pick, 2, since - 300);
+		if (sqlite3_step(pick) == SQLITE_ROW)
+			snprintf(r->remote_ref, sizeof r->remote_ref, "%s",
+			    sqlite3_column_text(pick, 0));
+		sqlite3_reset(pick);
+	} else if (rc == 0 && r->status == 0) {
+		r->status = code == 429 || code >= 500 ? ST_TEMP : ST_REMOTE;
+		reason(answer ? answer : "", code, r->error, sizeof r->error);
+	}
+	sqlite3_free(answer);
+	return rc;
+}
+
+int
+zendesk_send(int64_t id, const char *key, int retry, time_t since,
+    struct sent *r)
+{
+	sqlite3_stmt *ticket = db_prep("SELECT json_extract(?1, '$.ticket.id')");
+	sqlite3_str *post = sqlite3_str_new(db), *body;
+	char *json, *answer;
+	long code = 0;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	rc = zendesk_body(id, post);
+	json = sqlite3_str_finish(post);
+	if (rc != 0 || ticket == NULL) {
+		sqlite3_free(json);
+		return rc ? rc : ST_DB;
+	}
+	/* A retry first looks for what an earlier try may have made. */
+	if (retry && ((rc = lookup(id, since, r)) != 0 || r->status != 0 ||
+	    r->remote_ref[0] != '\0')) {
+		sqlite3_free(json);
+		return rc;
+	}
+	body = sqlite3_str_new(db);
+	rc = request("/api/v2/tickets", json, key, body, &code, r);
+	answer = sqlite3_str_finish(body);
+	if (rc == 0 && r->status == 0) {
+		if (code == 200 || code == 201) {
+			db_bind_text(ticket, 1, answer ? answer : "{}");
+			if (sqlite3_step(ticket) == SQLITE_ROW &&
+			    sqlite3_column_type(ticket, 0) != SQLITE_NULL)
+				snprintf(r->remote_ref, sizeof r->remote_ref,
+				    "%s", sqlite3_column_text(ticket, 0));
+			else {
+				r->status = ST_TEMP;
+				r->ambiguous = 1;
+				snprintf(r->error, sizeof r->error, "HTTP %ld "
+				    "without a ticket id", code);
+			}
+			sqlite3_reset(ticket);
+		} else {
+			r->status = code == 408 || code == 429 || code >= 500 ?
+			    ST_TEMP : ST_REMOTE;
+			reason(answer ? answer : "", code, r->error,
+			    sizeof r->error);
+		}
+	}
+	sqlite3_free(answer);
+	sqlite3_free(json);
+	return rc;
+}

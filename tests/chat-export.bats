@@ -1,0 +1,469 @@
+#!/usr/bin/env bats
+# chat-export: formats, mail through a real SMTP server, Zendesk through a
+# stand-in and through Prism, the outbox.
+
+load helper
+
+SECRET=pw-planted-7f3a9
+
+# The config for mail to the test server; the arguments are more lines of
+# its mail: section.
+mail_config() {
+	config <<-EOF
+	mail:
+	  url: smtp://127.0.0.1:$SMTP_PORT/chat-tools.test
+	  from: "Support Café <support@example.com>"
+	$(printf '  %s\n' "$@")
+	delivery: {max_attempts: 3, connect_timeout: 2s, timeout: 5s}
+	EOF
+}
+
+zendesk_config() {
+	config <<-EOF
+	zendesk:
+	  url: http://127.0.0.1:$ZD_PORT
+	  email: agent@example.com
+	  insecure: true
+	$(printf '  %s\n' "$@")
+	delivery: {max_attempts: 3, connect_timeout: 2s, timeout: 2s}
+	EOF
+}
+
+# Parses the stored message (or the one on stdin with -) with Python's
+# email package and prints: To, Subject, Message-ID, body.
+parse_mail() {
+	/usr/bin/python3 -c '
+import email, email.policy, glob, sys
+f = sys.stdin.buffer if sys.argv[1] == "-" else open(sorted(glob.glob(sys.argv[1] + "/maildir/new/*"))[-1], "rb")
+m = email.message_from_binary_file(f, policy=email.policy.default)
+print("To:", m["To"]); print("From:", m["From"]); print("Subject:", m["Subject"])
+print("Message-ID:", m["Message-ID"]); print("Date:", m["Date"])
+print(m.get_content())' "$1"
+}
+
+due_now() {
+	sql "UPDATE deliveries SET next_attempt_at = 0 WHERE state = 'pending'"
+}
+
+@test "-f txt prints the transcript with notes, tags and ratings, without events" {
+	examples
+	chat-close -q -t after-sales -m "Refund approved." -r network=4 2
+	run -0 chat-export 2
+	assert_line --index 0 "conversation 2"
+	assert_line --regexp '^tags +after-sales$'
+	assert_line --regexp '^ratings +network 4$'
+	assert_line "transcript"
+	assert_line "notes"
+	assert_line --regexp 'tester: Refund approved.$'
+	refute_line "events"
+	run -1 chat-export 2 999
+	assert_output --partial "999: no such conversation"
+	run -2 chat-export -f pdf 2
+}
+
+@test "-f json is one object per conversation with messages, notes, tags, ratings" {
+	examples
+	chat-close -q -t billing -m "n1" -r solution=5 5
+	run -0 sh -c 'chat-export -f json 5 6 | /usr/bin/python3 -c "
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r[\"id\"] for r in rows] == [5, 6]
+r = rows[0]
+assert r[\"tags\"] == [\"billing\"] and r[\"ratings\"] == {\"solution\": 5}
+assert r[\"notes\"][0][\"text\"] == \"n1\" and len(r[\"messages\"]) == 4
+print(\"ok\")"'
+	assert_output ok
+}
+
+@test "-f csv has a header and RFC 4180 rows, one per conversation" {
+	printf '%s\n' '{"conversation":"Q1","visitor":"Roe, Jane \"JR\"","at":"2026-11-20T10:00:00Z","author":"visitor","text":"hi"}' | chat-import -q
+	chat-close -q --at 2026-11-20T10:05:00Z -t a,b -m "x" -r network=3 1
+	run -0 chat-export -f csv 1
+	assert_line --index 0 "id,ref,channel,visitor,operator,started,closed,handling_time,tags,notes,network,solution"$'\r'
+	assert_line --index 1 '1,Q1,chat,"Roe, Jane ""JR""",,2026-11-20T10:00:00Z,2026-11-20T10:05:00Z,300,a b,1,3,'$'\r'
+	run -0 /usr/bin/python3 -c 'import csv, sys; r = list(csv.reader(open(sys.argv[1], newline=""))); assert r[1][3] == "Roe, Jane \"JR\"", r; print(len(r))' <(chat-export -f csv 1)
+	assert_output 2
+}
+
+@test "-f eml is the message --mail sends: UTF-8, quoted-printable, notes" {
+	examples
+	chat-note -q -m "Remboursé ✓ — voilà." 2
+	mail_config
+	chat-export -f eml 2 >"$BATS_TEST_TMPDIR/m.eml"
+	run -0 parse_mail - <"$BATS_TEST_TMPDIR/m.eml"
+	assert_line "From: Support Café <support@example.com>"
+	assert_line "Subject: Conversation IA-1002 with Lucas Martin (whatsapp)"
+	assert_line --regexp '^Message-ID: <chat-tools\.c2@example\.com>$'
+	assert_line --regexp "Bonjour, je voudrais un remboursement pour une commande arrivée cassée\.$"
+	assert_line --regexp "tester: Remboursé ✓ — voilà\.$"
+	run -0 chat-export -f eml 2
+	assert_output --partial "Content-Transfer-Encoding: quoted-printable"
+	assert_output --partial "arriv=C3=A9e"
+}
+
+@test "mail over plain SMTP (mail.insecure): stored with headers, body, note; delivery sent" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	chat-note -q -m "Échange accepté." 2
+	run -0 chat-export --mail jane@example.com 2
+	assert_output --partial "mail.insecure is set"
+	assert_line 2
+	assert_equal "$(stored)" 1
+	run -0 parse_mail "$SMTP_DIR"
+	assert_line "To: jane@example.com"
+	assert_line "Subject: Conversation IA-1002 with Lucas Martin (whatsapp)"
+	assert_line --regexp "tester: Échange accepté\.$"
+	assert_line --regexp "^Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} "
+	msgid=$(printf '%s\n' "${lines[@]}" | sed -n 's/^Message-ID: //p')
+	run -0 sql "SELECT state, attempts, remote_ref FROM deliveries"
+	assert_output "sent|1|$msgid"
+	run -0 chat-history 2
+	assert_line --regexp "^delivery +mail:jane@example.com sent \($msgid\), 1 attempt$"
+	assert_line --regexp "delivered mail:jane@example.com $msgid$"
+}
+
+@test "STARTTLS with a verified certificate and AUTH; the password is nowhere but the server" {
+	examples
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
+	printf '%s\n' "$SECRET" >"$BATS_TEST_TMPDIR/smtp.secret"
+	chmod 600 "$BATS_TEST_TMPDIR/smtp.secret"
+	mail_config "username: support" "password_file: $BATS_TEST_TMPDIR/smtp.secret" \
+		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	run -0 chat-export --mail jane@example.com 3
+	refute_output --partial "$SECRET"
+	assert_equal "$(stored)" 1
+	run -0 chat-history 3
+	refute_output --partial "$SECRET"
+	sql .dump >"$BATS_TEST_TMPDIR/dump.sql"
+	run grep -c "$SECRET" "$BATS_TEST_TMPDIR/dump.sql" "$CHAT_DB"
+	assert_output --partial "dump.sql:0"
+	assert_output --partial "chat.db:0"
+}
+
+@test "a wrong password is refused for good (69), shown, the delivery failed" {
+	examples
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
+	export SMTP_PASSWORD=wrong-password
+	mail_config "username: support" "password_env: SMTP_PASSWORD" \
+		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	run -69 chat-export --mail jane@example.com 3
+	assert_output --partial "3: mail:jane@example.com: Login denied (SMTP 535); failed for good"
+	refute_output --partial wrong-password
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "failed|1"
+	assert_equal "$(stored)" 0
+}
+
+@test "TLS is required: a server without STARTTLS, or an unknown certificate, is refused (69)" {
+	examples
+	start_smtpd
+	mail_config
+	run -69 chat-export --mail jane@example.com 1
+	assert_output --partial "failed for good"
+	assert_equal "$(stored)" 0
+	kill "$SMTP_PID"; wait "$SMTP_PID" || true
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem"
+	mail_config
+	run -69 chat-export --mail jane@example.com 2
+	assert_output --regexp "certificate|SSL"
+	assert_equal "$(stored)" 0
+}
+
+@test "smtps:// with implicit TLS" {
+	examples
+	make_cert
+	start_smtpd --smtps "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem"
+	config <<-EOF
+	mail:
+	  url: smtps://127.0.0.1:$SMTP_PORT/chat-tools.test
+	  from: support@example.com
+	  ca_file: $BATS_TEST_TMPDIR/cert.pem
+	EOF
+	run -0 chat-export --mail jane@example.com 4
+	assert_equal "$(stored)" 1
+}
+
+@test "server down: queued (75), back-off from a minute; --flush delivers once due" {
+	examples
+	SMTP_PORT=$(free_port)
+	mail_config 'insecure: true'
+	before=$(date +%s)
+	run -75 chat-export --mail jane@example.com 2
+	assert_output --partial "queued, next attempt at"
+	run -0 sql "SELECT state, attempts, next_attempt_at - $before BETWEEN 59 AND 62, last_error IS NOT NULL FROM deliveries"
+	assert_output "pending|1|1|1"
+	start_smtpd
+	run -0 chat-export --flush
+	assert_equal "$(stored)" 0
+	due_now
+	run -0 chat-export --flush
+	assert_equal "$(stored)" 1
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "sent|2"
+}
+
+@test "a 450 answer is temporary; after delivery.max_attempts the delivery fails (69)" {
+	examples
+	start_smtpd --reply "450 4.3.2 try again later"
+	mail_config 'insecure: true'
+	run -75 chat-export --mail jane@example.com 2
+	assert_output --partial "(SMTP 450)"
+	before=$(date +%s)
+	due_now
+	run -75 chat-export --flush
+	# the second failure waits two minutes
+	assert_equal "$(sql "SELECT next_attempt_at - $before BETWEEN 119 AND 122 FROM deliveries")" 1
+	due_now
+	run -69 chat-export --flush
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "failed|3"
+	run -0 chat-export --pending
+	assert_line --regexp '^2 +mail:jane@example.com +failed +3 +- +.*450'
+}
+
+@test "re-running a delivery never sends twice; --again sends a new one" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	chat-export -q --mail jane@example.com 2
+	run -0 chat-export --mail jane@example.com 2
+	assert_equal "$(stored)" 1
+	run -0 chat-export --again --mail jane@example.com 2
+	assert_equal "$(stored)" 2
+	assert_equal "$(sql "SELECT count(DISTINCT remote_ref) FROM deliveries")" 2
+}
+
+@test "bad addresses are refused (65) before anything is written" {
+	examples
+	before=$(dump)
+	for bad in "jane" "@example.com" "a b@example.com" $'a@example.com\r\nBcc: x@evil' "<a@example.com>"; do
+		run -65 chat-export --mail "$bad" 2
+		assert_output --partial "not a mail address"
+		run -65 chat-close --mail "$bad" 2
+	done
+	assert_equal "$(dump)" "$before"
+}
+
+@test "a password file readable by others is a config error (78)" {
+	examples
+	start_smtpd
+	printf '%s\n' "$SECRET" >"$BATS_TEST_TMPDIR/smtp.secret"
+	chmod 644 "$BATS_TEST_TMPDIR/smtp.secret"
+	mail_config "password_file: $BATS_TEST_TMPDIR/smtp.secret" "insecure: true"
+	run -78 chat-export --mail jane@example.com 2
+	assert_output --partial "must be mode 0600 (it is 644)"
+	refute_output --partial "$SECRET"
+}
+
+@test "chat-close --mail queues with the close; a failure to send only warns (exit 0)" {
+	examples
+	SMTP_PORT=$(free_port)
+	mail_config 'insecure: true'
+	run -0 chat-close --at last -t billing --mail jane@example.com 5
+	assert_output --partial "queued, next attempt at"
+	assert_line 5
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 5")" closed
+	assert_equal "$(sql "SELECT state FROM deliveries")" pending
+	start_smtpd
+	due_now
+	run -0 chat-export --flush
+	assert_equal "$(stored)" 1
+	run -0 chat-close --mail jane@example.com 6
+	assert_equal "$(stored)" 2
+}
+
+@test "chat-close -n with --mail sends nothing and queues nothing" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	run -0 chat-close -n --mail jane@example.com 7
+	assert_line "7 queued mail:jane@example.com"
+	assert_equal "$(stored)" 0
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
+}
+
+@test "zendesk: one ticket with transcript and notes as a private comment, requester, tags, external_id, status" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	zendesk_config 'token_env: ZENDESK_TOKEN' 'status: pending'
+	chat-close -q --at last -t delivery,after-sales -m "Colis retrouvé." 1
+	run -0 chat-export --zendesk 1
+	assert_output --partial "zendesk.insecure is set"
+	refute_output --partial "$ZENDESK_TOKEN"
+	run -0 /usr/bin/python3 -c '
+import json, sys
+t = [json.loads(l) for l in open(sys.argv[1] + "/tickets.jsonl")]
+r = [json.loads(l) for l in open(sys.argv[1] + "/requests.jsonl")]
+assert len(t) == 1 and t[0]["id"] == 1
+body = json.loads(r[0]["body"])["ticket"]
+assert body["comment"]["public"] is False
+assert "Hello, my parcel was supposed to arrive" in body["comment"]["body"]
+assert "Colis retrouvé." in body["comment"]["body"]
+assert body["requester"] == {"name": "Jane Roe", "email": "jane@example.com"}
+assert sorted(body["tags"]) == ["after-sales", "delivery"]
+assert body["external_id"] == "IA-1001" and body["status"] == "pending"
+assert r[0]["idempotency_key"] and r[0]["content_type"] == "application/json"
+print("ok")' "$ZD_DIR"
+	assert_output ok
+	assert_equal "$(sql "SELECT state, remote_ref FROM deliveries")" "sent|1"
+	run -0 chat-history 1
+	assert_line --regexp '^delivery +zendesk sent \(1\), 1 attempt$'
+	refute_output --partial "$ZENDESK_TOKEN"
+	run grep -c "$ZENDESK_TOKEN" "$CHAT_DB"
+	assert_output 0
+}
+
+@test "zendesk with an OAuth bearer token from a 0600 file; external_id chat-ID without a ref" {
+	printf '%s\n' '{"conversation":7,"at":1795392000,"author":"visitor","text":"hi"}' | chat-import -q
+	sql "UPDATE conversations SET ref = NULL"
+	start_zendesk
+	cp "$ZD_DIR/token" "$BATS_TEST_TMPDIR/oauth"
+	chmod 600 "$BATS_TEST_TMPDIR/oauth"
+	zendesk_config "oauth_token_file: $BATS_TEST_TMPDIR/oauth"
+	run -0 chat-export --zendesk 1
+	assert_equal "$(sed -n 's/.*"external_id": "\([^"]*\)".*/\1/p' "$ZD_DIR/tickets.jsonl")" chat-1
+	run -1 grep -c '"requester"' "$ZD_DIR/tickets.jsonl"
+	assert_output 0
+}
+
+@test "zendesk 429 with Retry-After and 500 are retried; one ticket in the end" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	printf '429:120\n500\n' >"$ZD_DIR/plan"
+	before=$(date +%s)
+	run -75 chat-export --zendesk 2
+	assert_output --partial "HTTP 429: Too Many Requests; queued"
+	assert_equal "$(sql "SELECT next_attempt_at - $before BETWEEN 119 AND 122 FROM deliveries")" 1
+	due_now
+	run -75 chat-export --flush
+	assert_output --partial "HTTP 500: InternalError"
+	due_now
+	run -0 chat-export --flush
+	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 1
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "sent|3"
+	assert_equal "$(grep POST "$ZD_DIR/requests.jsonl" | /usr/bin/python3 -c 'import json, sys; print(len({json.loads(l)["idempotency_key"] for l in sys.stdin}))')" 1
+}
+
+@test "zendesk text/plain errors are shown" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	echo text500 >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 3
+	assert_output --partial "zendesk: HTTP 503: Service Unavailable; queued"
+}
+
+@test "zendesk 401, 403, 422 and IdempotentRequestError are permanent (69), Zendesk's message shown" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	printf '401\n403\n422\nidem400\n' >"$ZD_DIR/plan"
+	run -69 chat-export --zendesk 1
+	assert_output --partial "HTTP 401: Couldn't authenticate you; failed for good"
+	run -69 chat-export --zendesk 2
+	assert_output --partial "HTTP 403: Forbidden: You do not have access"
+	run -69 chat-export --zendesk 3
+	assert_output --partial 'HTTP 422: RecordInvalid: Record validation errors: {"requester":[{"description":"Requester: Email is invalid"}]}'
+	run -69 chat-export --zendesk 4
+	assert_output --partial "HTTP 400: IdempotentRequestError: Request parameters differ"
+	assert_equal "$(sql "SELECT group_concat(state) FROM deliveries")" "failed,failed,failed,failed"
+	run -69 chat-export --zendesk 4
+	assert_output --partial "failed for good"
+	run -0 chat-export --pending -o ids
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "a response lost after the ticket was made: the retry finds the ticket, never makes two" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	touch "$ZD_DIR/noidem"
+	echo drop >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 5
+	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 1
+	due_now
+	run -0 chat-export --flush
+	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 1
+	assert_equal "$(grep -c '"POST"' "$ZD_DIR/requests.jsonl")" 1
+	assert_equal "$(grep -c 'external_id=IA-1005' "$ZD_DIR/requests.jsonl")" 1
+	assert_equal "$(sql "SELECT state, remote_ref FROM deliveries")" "sent|1"
+}
+
+@test "a response slower than the timeout: the retry finds the ticket; with idempotency the key replays" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	touch "$ZD_DIR/noidem"
+	echo slow:4 >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 6
+	assert_output --partial "Timeout"
+	due_now
+	run -0 chat-export --flush
+	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 1
+	rm "$ZD_DIR/noidem"
+	echo drop >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 7
+	due_now
+	run -0 chat-export --flush
+	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 2
+	assert_equal "$(sql "SELECT group_concat(remote_ref) FROM deliveries")" "1,2"
+}
+
+@test "zendesk.url must be https unless zendesk.insecure; a token needs zendesk.email" {
+	examples
+	config <<-'EOF'
+	zendesk: {url: "http://127.0.0.1:9", email: a@example.com, token_env: T}
+	EOF
+	T=x run -78 chat-export --zendesk 1
+	assert_output --partial "zendesk.url: https:// only"
+	config <<-'EOF'
+	zendesk: {url: "https://127.0.0.1:9", token_env: T}
+	EOF
+	T=x run -78 chat-export --zendesk 1
+	assert_output --partial "needs zendesk.email"
+	config <<-'EOF'
+	zendesk: {url: "https://127.0.0.1:9", email: a@example.com, token_env: T}
+	EOF
+	run -78 chat-export --zendesk 1
+	assert_output --partial "the variable T named by the config is not set"
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "pending|0"
+}
+
+@test "contract: the ticket request validates against CreateTicket served by Prism (201)" {
+	examples
+	start_prism
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	ZD_PORT=$PRISM_PORT
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	chat-close -q --at last -t delivery -m "Note for the ticket." 1
+	run -0 chat-export --zendesk 1 3
+	assert_equal "$(sql "SELECT group_concat(state || ':' || remote_ref) FROM deliveries")" "sent:35436,sent:35436"
+}
+
+@test "--pending lists queued and failed deliveries in every format; --max bounds --flush" {
+	examples
+	SMTP_PORT=$(free_port)
+	mail_config 'insecure: true'
+	run -75 chat-export --mail a@example.com 1 2 3
+	run -0 chat-export --pending -o tsv
+	assert_line --index 0 "$(printf 'id\ttarget\tstate\tattempts\tnext\terror\tdelivery')"
+	assert_equal "${#lines[@]}" 4
+	run -0 chat-export --pending -o json
+	assert_line --index 0 --regexp '^\{"id":1,"target":"mail:a@example.com","state":"pending","attempts":1,"next":"20[-0-9T:]+Z","error":".+","delivery":1\}$'
+	start_smtpd
+	due_now
+	run -0 chat-export --flush --max 2
+	assert_equal "$(stored)" 2
+	run -0 chat-export --pending -o ids
+	assert_output 3
+	run -2 chat-export --flush 1
+	run -2 chat-export --max 0 --flush
+}
