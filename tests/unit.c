@@ -304,7 +304,7 @@ test_config(void)
 	    "auto_tag:\n  - {tag: delivery, match: \"parcel OR tracking\","
 	    " channel: whatsapp}\n  - tag: after-sales\n    match: refund\n"
 	    "mail:\n  url: smtp://127.0.0.1:2525/example.com\n"
-	    "  insecure: true\n"
+	    "  insecure: true\n  ca_file: ~/ca.pem\n"
 	    "zendesk:\n  url: https://acme.zendesk.com\n  status: open\n"
 	    "delivery:\n  max_attempts: 3\n  timeout: 2m\n", &c, &err);
 	ok(rc == 0, "config: the whole reference loads (%s)", err);
@@ -324,6 +324,8 @@ test_config(void)
 	ok(c.nauto_tags == 2 && strcmp(c.auto_tags[0].channel, "whatsapp")
 	    == 0 && c.auto_tags[1].channel == NULL &&
 	    strcmp(c.auto_tags[1].match, "refund") == 0, "config: auto_tag");
+	ok(c.mail_ca_file && strcmp(c.mail_ca_file, "/home/u/ca.pem") == 0,
+	    "config: mail.ca_file, ~ expanded");
 	ok(c.mail_insecure && c.max_attempts == 3 && c.timeout == 120 &&
 	    c.connect_timeout == 10 && strcmp(c.zd_status, "open") == 0,
 	    "config: mail, zendesk, delivery and defaults");
