@@ -14,16 +14,14 @@ SAN := $(if $(SANITIZE),$(SANFLAGS))
 
 PKGS := sqlite3 yaml-0.1
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
+# libcurl is not linked: lib/net.c loads it when a delivery needs it.
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
-CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl)
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate \
 	chat-stats chat-export
-# Only the binaries that deliver link libcurl.
-CURL_BINS := chat-close chat-export
 LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
 PROGS := $(BINS:%=$(B)/bin/%)
@@ -39,10 +37,7 @@ $(B)/libchat.a: $(LIBOBJ)
 	ar rcs $@ $(LIBOBJ)
 
 $(B)/bin/%: cmd/%.c $(B)/libchat.a lib/chat.h | $(B)/bin
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libchat.a $(PKG_LIBS) $(NET_LIBS) \
-		$(ALL_LDFLAGS)
-
-$(CURL_BINS:%=$(B)/bin/%): NET_LIBS = $(CURL_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libchat.a $(PKG_LIBS) $(ALL_LDFLAGS)
 
 $(B)/unit: tests/unit.c $(B)/libchat.a lib/chat.h
 	$(CC) $(ALL_CFLAGS) -o $@ tests/unit.c $(B)/libchat.a $(PKG_LIBS) \

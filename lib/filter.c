@@ -17,6 +17,7 @@ struct filter {
 	const char *operator;
 	const char *grep;
 	int social, untagged, unrated, no_note, visitor_left, forgotten;
+	int explain;
 	int has_since, has_until, has_idle;
 	time_t since, until;
 	long idle;
@@ -107,6 +108,7 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x18d: f->visitor_left = 1; return 0;
 	case 0x18e: f->forgotten = 1; return 0;
 	case 0x18f: f->grep = arg; return 0;
+	case 0x190: f->explain = 1; return 0;
 	}
 	return -1;
 }
@@ -225,4 +227,31 @@ filter_fail(void)
 	if (strstr(sqlite3_errmsg(db), "fts5") != NULL)
 		return chat_err(ST_USAGE, "--grep: %s", sqlite3_errmsg(db));
 	return db_fail("listing");
+}
+
+int
+filter_explain(const struct filter *f)
+{
+	return f->explain;
+}
+
+/* Prints the rows of an EXPLAIN QUERY PLAN, indented as a tree, and
+ * finalizes the statement. */
+int
+plan_print(sqlite3_stmt *st)
+{
+	int rc, depth, parents[64], n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int parent = sqlite3_column_int(st, 1);
+
+		for (depth = 0; depth < n && parents[depth] != parent; depth++)
+			;
+		n = depth + 1 < 64 ? depth + 1 : 63;
+		parents[n - 1] = parent;
+		parents[n < 63 ? n : 62] = sqlite3_column_int(st, 0);
+		printf("%*s%s\n", 2 * depth, "", sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : filter_fail();
 }

@@ -26,6 +26,8 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 	sqlite3_stmt *st = NULL;
 	char *text;
 
+	if (filter_explain(f))
+		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
 	sqlite3_str_appendall(sql, select);
 	if ((*next = filter_where(f, sql, 1)) < 0) {
 		sqlite3_free(sqlite3_str_finish(sql));
@@ -68,6 +70,10 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		    " ORDER BY c.started_at DESC, c.id DESC LIMIT ?", &lim);
 	if (st == NULL)
 		return ST_DB;
+	if (filter_explain(f)) {
+		*matched = 1;
+		return plan_print(st);
+	}
 	if (!count_only) {
 		sqlite3_bind_int64(st, lim, limit > 0 ? limit : -1);
 		if ((o = out_begin(fmt, list_cols,

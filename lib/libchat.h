@@ -92,5 +92,8 @@ int filter_where(const struct filter *f, sqlite3_str *sql, int first);
 int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
 /* Reports the failure of a filtered query; a bad --grep is a usage error. */
 int filter_fail(void);
+/* --explain: the query plan is printed instead of the rows. */
+int filter_explain(const struct filter *f);
+int plan_print(sqlite3_stmt *st);
 
 #endif

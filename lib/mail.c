@@ -1,6 +1,5 @@
 /* mail.c: a conversation as an RFC 5322 message (UTF-8, quoted-printable),
  * and sending it through libcurl's SMTP. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,21 +242,21 @@ mail_send(const char *to, const char *message, struct sent *r)
 		return ST_TEMP;
 	}
 	from = sender(cfg->mail_from);
-	rcpt = curl_slist_append(NULL, to);
-	curl_easy_setopt(c, CURLOPT_URL, cfg->mail_url);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, cfg->mail_insecure ?
+	rcpt = curl.slist_append(NULL, to);
+	curl.easy_setopt(c, CURLOPT_URL, cfg->mail_url);
+	curl.easy_setopt(c, CURLOPT_USE_SSL, cfg->mail_insecure ?
 	    (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
-	curl_easy_setopt(c, CURLOPT_READDATA, &u);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl.easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl.easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl.easy_setopt(c, CURLOPT_READFUNCTION, feed);
+	curl.easy_setopt(c, CURLOPT_READDATA, &u);
+	curl.easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	if (cfg->mail_username != NULL)
-		curl_easy_setopt(c, CURLOPT_USERNAME, cfg->mail_username);
+		curl.easy_setopt(c, CURLOPT_USERNAME, cfg->mail_username);
 	if (password != NULL)
-		curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+		curl.easy_setopt(c, CURLOPT_PASSWORD, password);
 	cc = net_perform(c, NULL);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (cc == CURLE_OK)
 		r->status = 0;
 	else {
@@ -267,12 +266,12 @@ mail_send(const char *to, const char *message, struct sent *r)
 		    code < 500) ? ST_REMOTE : ST_TEMP;
 		if (code > 0)
 			snprintf(r->error, sizeof r->error, "%s (SMTP %ld)",
-			    curl_easy_strerror(cc), code);
+			    curl.easy_strerror(cc), code);
 		else
 			snprintf(r->error, sizeof r->error, "%s",
-			    curl_easy_strerror(cc));
+			    curl.easy_strerror(cc));
 	}
-	curl_slist_free_all(rcpt);
+	curl.slist_free_all(rcpt);
 	sqlite3_free(from);
 	net_close(c);
 	if (password != NULL) {

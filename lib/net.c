@@ -2,9 +2,10 @@
  * use only, with timeouts and verified TLS; secrets from the environment or
  * a private file. */
 #define _POSIX_C_SOURCE 200809L
-#include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,53 @@
 #include "libchat.h"
 #include "net.h"
 
+struct curl_api curl;
+static void *libcurl;
 static int curl_ready;
+
+static int
+load(const char *what)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fns[] = {
+#define FN(f) { "curl_" #f, offsetof(struct curl_api, f) }
+		FN(global_init), FN(global_cleanup), FN(easy_init),
+		FN(easy_setopt), FN(easy_perform), FN(easy_getinfo),
+		FN(easy_cleanup), FN(easy_strerror), FN(easy_escape), FN(free),
+		FN(slist_append), FN(slist_free_all),
+#undef FN
+	};
+	void *sym;
+	size_t i;
+
+	if (libcurl != NULL)
+		return 0;
+	if ((libcurl = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return chat_err(ST_TEMP, "%s: cannot load libcurl: %s", what,
+		    dlerror());
+	for (i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+		if ((sym = dlsym(libcurl, fns[i].name)) == NULL)
+			return chat_err(ST_TEMP, "%s: libcurl lacks %s", what,
+			    fns[i].name);
+		memcpy((char *)&curl + fns[i].off, &sym, sizeof sym);
+	}
+	return 0;
+}
+
+int
+net_ready(const char *what)
+{
+	if (curl_ready)
+		return 0;
+	if (load(what) != 0)
+		return ST_TEMP;
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
+	curl_ready = 1;
+	return 0;
+}
 
 CURL *
 net_open(const char *what, int insecure, const char *ca_file)
@@ -22,33 +69,26 @@ net_open(const char *what, int insecure, const char *ca_file)
 	const struct config *cfg;
 	CURL *c;
 
-	if (config_get(&cfg) != 0)
+	if (config_get(&cfg) != 0 || net_ready(what) != 0)
 		return NULL;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
-			return NULL;
-		}
-		curl_ready = 1;
-	}
-	if ((c = curl_easy_init()) == NULL) {
+	if ((c = curl.easy_init()) == NULL) {
 		chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
 		return NULL;
 	}
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
+	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
+	curl.easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
 	/* A transfer stalled below 1 byte/s for 30 s is dead. */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
 	if (ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+		curl.easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	if (insecure) {
 		fprintf(stderr, "%s: warning: %s.insecure is set: TLS is not "
 		    "required nor verified (for tests on loopback only)\n",
 		    chat_prog(), what);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	return c;
 }
@@ -56,14 +96,14 @@ net_open(const char *what, int insecure, const char *ca_file)
 void
 net_close(CURL *c)
 {
-	curl_easy_cleanup(c);
+	curl.easy_cleanup(c);
 }
 
 void
 net_cleanup(void)
 {
 	if (curl_ready)
-		curl_global_cleanup();
+		curl.global_cleanup();
 	curl_ready = 0;
 }
 
@@ -121,10 +161,10 @@ CURLcode
 net_perform(CURL *c, sqlite3_str *body)
 {
 	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+		curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+		curl.easy_setopt(c, CURLOPT_WRITEDATA, body);
 	}
-	return curl_easy_perform(c);
+	return curl.easy_perform(c);
 }
 
 /* Whether a failed transfer may have reached the server: then a retry

@@ -44,6 +44,8 @@ prepare(const struct filter *f, enum stats_by by, size_t ncrit)
 	char *text;
 	size_t i;
 
+	if (filter_explain(f))
+		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
 	sqlite3_str_appendf(sql, "WITH base AS (SELECT %s AS grp,"
 	    " c.closed_at - c.started_at AS ht,"
 	    " (SELECT min(o.at) FROM messages o WHERE o.conversation = c.id"
@@ -305,8 +307,13 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	long groups = 0;
 	int rc = ST_DB;
 
-	if ((st = report(f, by)) == NULL || (by != BY_NONE &&
-	    (total = report(f, BY_NONE)) == NULL))
+	if ((st = report(f, by)) == NULL)
+		goto done;
+	if (filter_explain(f)) {
+		rc = plan_print(st);
+		return rc;
+	}
+	if (by != BY_NONE && (total = report(f, BY_NONE)) == NULL)
 		goto done;
 	if (with_chart) {
 		if ((rc = chart(st, by, &groups)) == 0 && groups > 0)

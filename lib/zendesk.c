@@ -1,6 +1,5 @@
 /* zendesk.c: a conversation saved as a Zendesk ticket: the request made
  * with SQLite's JSON functions, the answers read with them. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +103,9 @@ authenticate(CURL *c, struct curl_slist **headers)
 		    cfg->zd_token_file, &token)) != 0)
 			return rc;
 		line = sqlite3_mprintf("%s/token", cfg->zd_email);
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERNAME, line);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, token);
+		curl.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl.easy_setopt(c, CURLOPT_USERNAME, line);
+		curl.easy_setopt(c, CURLOPT_PASSWORD, token);
 		sqlite3_free(line);
 	} else if (cfg->zd_oauth_token_env != NULL ||
 	    cfg->zd_oauth_token_file != NULL) {
@@ -114,7 +113,7 @@ authenticate(CURL *c, struct curl_slist **headers)
 		    cfg->zd_oauth_token_file, &token)) != 0)
 			return rc;
 		line = sqlite3_mprintf("Authorization: Bearer %s", token);
-		*headers = curl_slist_append(*headers, line);
+		*headers = curl.slist_append(*headers, line);
 		memset(line, 0, strlen(line));
 		sqlite3_free(line);
 	} else
@@ -153,28 +152,28 @@ request(const char *path, const char *post, const char *key,
 		return rc;
 	}
 	url = sqlite3_mprintf("%s%s", cfg->zd_url, path);
-	headers = curl_slist_append(headers, "Accept: application/json");
+	headers = curl.slist_append(headers, "Accept: application/json");
 	if (post != NULL) {
-		headers = curl_slist_append(headers,
+		headers = curl.slist_append(headers,
 		    "Content-Type: application/json");
 		line = sqlite3_mprintf("Idempotency-Key: %s", key);
-		headers = curl_slist_append(headers, line);
+		headers = curl.slist_append(headers, line);
 		sqlite3_free(line);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+		curl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
+	curl.easy_setopt(c, CURLOPT_URL, url);
+	curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl.easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
 	cc = net_perform(c, body);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
-	curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
+	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl.easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
 	r->retry_after = (long)after;
 	if (cc != CURLE_OK) {
 		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
 		r->ambiguous = post != NULL && net_ambiguous(cc);
-		snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(cc));
+		snprintf(r->error, sizeof r->error, "%s", curl.easy_strerror(cc));
 	}
-	curl_slist_free_all(headers);
+	curl.slist_free_all(headers);
 	sqlite3_free(url);
 	net_close(c);
 	return 0;
@@ -196,17 +195,17 @@ lookup(int64_t id, time_t since, struct sent *r)
 	long code = 0;
 	int rc;
 
-	if (ext == NULL || pick == NULL) {
+	if (ext == NULL || pick == NULL || (rc = net_ready("zendesk")) != 0) {
 		sqlite3_free(sqlite3_str_finish(body));
-		return ST_DB;
+		return ext && pick ? rc : ST_DB;
 	}
 	sqlite3_bind_int64(ext, 1, id);
 	rc = db_step(ext, "finding the external id");
-	escaped = rc == SQLITE_ROW ? curl_easy_escape(NULL,
+	escaped = rc == SQLITE_ROW ? curl.easy_escape(NULL,
 	    (const char *)sqlite3_column_text(ext, 0), 0) : NULL;
 	sqlite3_reset(ext);
 	path = sqlite3_mprintf("/api/v2/tickets?external_id=%s", escaped);
-	curl_free(escaped);
+	curl.free(escaped);
 	rc = request(path, NULL, NULL, body, &code, r);
 	sqlite3_free(path);
 	answer = sqlite3_str_finish(body);
