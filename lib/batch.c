@@ -52,6 +52,20 @@ conv_exists(int64_t id)
 	return rc == -1 ? ST_DB : 0;
 }
 
+/* A statement without results, prepared once: one per id adds up. */
+static int
+run(const char *sql, const char *context)
+{
+	sqlite3_stmt *st = db_prep(sql);
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	rc = db_step(st, context);
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
+}
+
 int
 batch_open(struct batch **out, int quiet, int dry_run)
 {
@@ -87,7 +101,7 @@ batch_item(struct batch *b)
 	b->item_start = b->n;
 	if (b->dry_run)
 		b->mark = last_event();
-	return db_exec("SAVEPOINT item", "starting an item");
+	return run("SAVEPOINT item", "starting an item");
 }
 
 /* -n shows the events the item would have written. */
@@ -158,12 +172,12 @@ batch_item_end(struct batch *b, int64_t id, int status, int ready)
 	if (status == 0 && id > 0)
 		status = batch_keep(b, id);
 	if (status == 0) {
-		if ((rc = db_exec("RELEASE item", "ending an item")) != 0)
+		if ((rc = run("RELEASE item", "ending an item")) != 0)
 			return rc;
 	} else if (status == ST_SOME || status == ST_DATA) {
 		b->n = b->item_start;
-		if ((rc = db_exec("ROLLBACK TO item; RELEASE item",
-		    "undoing an item")) != 0)
+		if ((rc = run("ROLLBACK TO item", "undoing an item")) != 0 ||
+		    (rc = run("RELEASE item", "undoing an item")) != 0)
 			return rc;
 	} else {
 		db_rollback();

@@ -9,6 +9,12 @@
 #define TAGS_OF(c) "(SELECT json_group_array(name) FROM (SELECT t.name" \
 	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
 	" WHERE ct.conversation = " c " ORDER BY t.key))"
+/* Tags hold no commas: text formats take them joined, with no JSON to
+ * take apart row by row. */
+#define TAGS_JOINED(c, sep) "(SELECT coalesce(group_concat(name, '" sep "')," \
+	" '') FROM (SELECT t.name" \
+	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
+	" WHERE ct.conversation = " c " ORDER BY t.key))"
 
 static const struct col list_cols[] = {
 	{"id", COL_INT}, {"state", COL_TEXT}, {"channel", COL_TEXT},
@@ -63,10 +69,14 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		st = prepare_list(f, "SELECT count(*) FROM conversations c", "",
 		    &lim);
 	else
-		st = prepare_list(f, "SELECT c.id, c.state, c.channel,"
-		    " c.started_at, coalesce(c.closed_at, c.last_activity_at)"
-		    " - c.started_at, c.operator, c.visitor, " TAGS_OF("c.id")
-		    " FROM conversations c",
+		st = prepare_list(f, fmt == FMT_JSON ? "SELECT c.id, c.state,"
+		    " c.channel, c.started_at, coalesce(c.closed_at,"
+		    " c.last_activity_at) - c.started_at, c.operator, c.visitor, "
+		    TAGS_OF("c.id") " FROM conversations c" : fmt == FMT_IDS ?
+		    "SELECT c.id FROM conversations c" : "SELECT c.id, c.state,"
+		    " c.channel, c.started_at, coalesce(c.closed_at,"
+		    " c.last_activity_at) - c.started_at, c.operator, c.visitor, "
+		    TAGS_JOINED("c.id", ",") " FROM conversations c",
 		    " ORDER BY c.started_at DESC, c.id DESC LIMIT ?", &lim);
 	if (st == NULL)
 		return ST_DB;
@@ -134,7 +144,7 @@ static const char show_json[] =
 static const char show_head[] =
 	"SELECT c.ref, c.channel, c.visitor, c.visitor_email, c.operator,"
 	" c.state, c.closed_by, c.started_at, c.last_activity_at,"
-	" c.visitor_left_at, c.closed_at, " TAGS_OF("c.id") ","
+	" c.visitor_left_at, c.closed_at, " TAGS_JOINED("c.id", ", ") ","
 	" (SELECT group_concat(criterion || ' ' || score, ', ') FROM"
 	"   (SELECT * FROM ratings WHERE conversation = c.id"
 	"   ORDER BY criterion))"
@@ -228,7 +238,7 @@ int
 conv_text(int64_t id, int with_events, sqlite3_str *out)
 {
 	sqlite3_stmt *st = db_prep(show_head), *d;
-	char state[64], *tags, buf[32];
+	char state[64], buf[32];
 	int rc;
 
 	if (st == NULL || (d = db_prep(show_deliveries)) == NULL)
@@ -255,9 +265,7 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 		field(out, "handling time", duration_fmt((long)(
 		    sqlite3_column_int64(st, 10) - sqlite3_column_int64(st, 7)),
 		    buf));
-	if ((tags = json_join(text(st, 11), ", ")) != NULL)
-		field(out, "tags", tags);
-	free(tags);
+	field(out, "tags", text(st, 11));
 	field(out, "ratings", text(st, 12));
 	sqlite3_reset(st);
 	sqlite3_bind_int64(d, 1, id);

@@ -41,8 +41,6 @@ struct out;
 struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
 int out_row(struct out *o, sqlite3_stmt *row);
 int out_end(struct out *o);
-/* A JSON array (as SQLite makes them) joined with sep, malloc'd. */
-char *json_join(const char *array, const char *sep);
 /* Writes s to stdout with control characters made harmless. */
 void put_text(const char *s, int tsv);
 /* Appends s with control characters but tabs made spaces. */

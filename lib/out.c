@@ -101,25 +101,6 @@ out_begin(enum fmt fmt, const struct col *cols, size_t ncols)
 	return o;
 }
 
-char *
-json_join(const char *array, const char *sep)
-{
-	sqlite3_stmt *st = db_prep("SELECT group_concat(value, ?2) "
-	    "FROM json_each(?1)");
-	const unsigned char *s;
-	char *joined;
-
-	if (st == NULL)
-		return NULL;
-	db_bind_text(st, 1, array);
-	db_bind_text(st, 2, sep);
-	s = db_step(st, "joining a list") == SQLITE_ROW ?
-	    sqlite3_column_text(st, 0) : NULL;
-	joined = strdup(s ? (const char *)s : "");
-	sqlite3_reset(st);
-	return joined;
-}
-
 /* A cell as text: local times and short durations for people, RFC 3339
  * and seconds for TSV. */
 static char *
@@ -141,8 +122,6 @@ cell(const struct out *o, sqlite3_stmt *row, size_t i)
 			return strdup(duration_fmt(
 			    (long)sqlite3_column_int64(row, (int)i), buf));
 		break;
-	case COL_LIST:
-		return json_join(text, ",");
 	case COL_REAL:
 	case COL_PCT:
 		if (o->fmt == FMT_TABLE) {
