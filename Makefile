@@ -53,6 +53,11 @@ check: deps
 	$(MAKE) all
 	scripts/check $(B)
 
+# make bench BENCH_ARGS="--size 10000" for a quicker run.
+bench: deps
+	$(MAKE) all
+	scripts/bench --bin $(B)/bin $(BENCH_ARGS)
+
 demo: deps
 	$(MAKE) all
 	scripts/demo $(B)/bin
@@ -70,4 +75,4 @@ install: $(PROGS)
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check demo lint-man install clean
+.PHONY: all deps check bench demo lint-man install clean

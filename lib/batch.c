@@ -1,5 +1,7 @@
 /* batch.c: the write side shared by the tools that change conversations:
- * events, and batches of ids that commit whole, one savepoint per id. */
+ * events, and batches of ids that commit whole. A change refuses an id
+ * before writing anything for it, so a refused id needs no undoing; a
+ * failure of the database undoes the batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -52,20 +54,6 @@ conv_exists(int64_t id)
 	return rc == -1 ? ST_DB : 0;
 }
 
-/* A statement without results, prepared once: one per id adds up. */
-static int
-run(const char *sql, const char *context)
-{
-	sqlite3_stmt *st = db_prep(sql);
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	rc = db_step(st, context);
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
-}
-
 int
 batch_open(struct batch **out, int quiet, int dry_run)
 {
@@ -101,7 +89,7 @@ batch_item(struct batch *b)
 	b->item_start = b->n;
 	if (b->dry_run)
 		b->mark = last_event();
-	return run("SAVEPOINT item", "starting an item");
+	return 0;
 }
 
 /* -n shows the events the item would have written. */
@@ -165,21 +153,13 @@ batch_keep(struct batch *b, int64_t id)
 int
 batch_item_end(struct batch *b, int64_t id, int status, int ready)
 {
-	int rc;
-
 	if (status == 0 && b->dry_run)
 		status = describe(b);
 	if (status == 0 && id > 0)
 		status = batch_keep(b, id);
-	if (status == 0) {
-		if ((rc = run("RELEASE item", "ending an item")) != 0)
-			return rc;
-	} else if (status == ST_SOME || status == ST_DATA) {
+	if (status == ST_SOME || status == ST_DATA)
 		b->n = b->item_start;
-		if ((rc = run("ROLLBACK TO item", "undoing an item")) != 0 ||
-		    (rc = run("RELEASE item", "undoing an item")) != 0)
-			return rc;
-	} else {
+	else if (status != 0) {
 		db_rollback();
 		b->items = 0;
 		b->n = 0;

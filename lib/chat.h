@@ -139,13 +139,13 @@ int conv_list(const struct filter *f, enum fmt fmt, long limit,
     int count_only, long *matched);
 int conv_show(int64_t id, enum fmt fmt);
 
-/* batch.c: ids changed in batches that commit whole; a refused id is
- * undone alone. Loop: batch_item(), the change, batch_item_end(). */
+/* batch.c: ids changed in batches that commit whole. Loop: batch_item(),
+ * the change, batch_item_end(). A change refuses an id before it writes. */
 struct batch;
 int batch_open(struct batch **b, int quiet, int dry_run);
 int batch_item(struct batch *b);
-/* status is the change's: 0 keeps it and prints the id on commit; 1 or 65
- * undo this id only; anything else undoes the batch and is returned. */
+/* status is the change's: 0 prints the id on commit; 1 or 65, a refusal,
+ * does not; anything else undoes the batch and is returned. */
 int batch_item_end(struct batch *b, int64_t id, int status, int ready);
 /* Another conversation the current item changed, to print on commit. */
 int batch_keep(struct batch *b, int64_t id);

@@ -1,14 +1,17 @@
 /* conv.c: a conversation's state: close (with its time and who closed it),
- * park, reopen, with tags, note and ratings in the same transaction. */
+ * park, reopen, with tags, note and ratings in the same transaction. Every
+ * refusal is decided before the first write, so a refused id leaves no
+ * trace and needs no savepoint. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "libchat.h"
 
-/* Which of close.require the conversation lacks, or NULL. */
+/* Which of close.require the conversation would still lack once this
+ * command's own tags, note and ratings are in; NULL when none. */
 static const char *
-lacking(int64_t id, int *status)
+lacking(const struct close_req *r, int64_t id, int *status)
 {
 	const struct config *cfg;
 	sqlite3_stmt *st = db_prep("SELECT"
@@ -19,7 +22,9 @@ lacking(int64_t id, int *status)
 
 	if ((*status = config_get(&cfg)) != 0)
 		return NULL;
-	if (!cfg->require_tag && !cfg->require_note && !cfg->require_rating)
+	if (!(cfg->require_tag && r->tags.n == 0) &&
+	    !(cfg->require_note && r->note == NULL) &&
+	    !(cfg->require_rating && r->nratings == 0))
 		return NULL;
 	if (st == NULL) {
 		*status = ST_DB;
@@ -28,11 +33,14 @@ lacking(int64_t id, int *status)
 	sqlite3_bind_int64(st, 1, id);
 	if (db_step(st, "checking close.require") != SQLITE_ROW)
 		*status = ST_DB;
-	else if (cfg->require_tag && !sqlite3_column_int(st, 0))
+	else if (cfg->require_tag && r->tags.n == 0 &&
+	    !sqlite3_column_int(st, 0))
 		why = "a tag (-t)";
-	else if (cfg->require_note && !sqlite3_column_int(st, 1))
+	else if (cfg->require_note && r->note == NULL &&
+	    !sqlite3_column_int(st, 1))
 		why = "a note (-m or -F)";
-	else if (cfg->require_rating && !sqlite3_column_int(st, 2))
+	else if (cfg->require_rating && r->nratings == 0 &&
+	    !sqlite3_column_int(st, 2))
 		why = "a rating (-r)";
 	sqlite3_reset(st);
 	return why;
@@ -59,33 +67,49 @@ set_state(int64_t id, const char *state, time_t at, const char *by)
 	return rc == -1 ? ST_DB : 0;
 }
 
+/* Whether the command changes the state (*change), or refuses the id
+ * (its status, reported). */
 static int
-close_one(const struct close_req *r, int64_t id, time_t started,
-    time_t last)
+decide(const struct close_req *r, int64_t id, const char *state,
+    time_t started, time_t at, int *change)
 {
-	time_t now = time(NULL), at;
-	char detail[96], t1[32], t2[32];
+	time_t now = time(NULL);
+	char t1[32], t2[32];
 	const char *why;
 	int rc;
 
-	at = r->at_last ? last : r->has_at ? r->at : now;
-	if ((why = lacking(id, &rc)) != NULL)
-		return chat_err(ST_SOME, "%lld: not closed: close.require "
-		    "wants %s", (long long)id, why);
-	if (rc != 0)
-		return rc;
-	if (at < started)
-		return chat_err(ST_DATA, "%lld: close time %s is before the "
-		    "conversation's start, %s", (long long)id,
-		    time_rfc3339(at, t1), time_rfc3339(started, t2));
-	if (at > now + 60)
-		return chat_err(ST_DATA, "%lld: close time %s is in the "
-		    "future", (long long)id, time_rfc3339(at, t1));
-	if ((rc = set_state(id, "closed", at, r->by)) != 0)
-		return rc;
-	snprintf(detail, sizeof detail, "by %s at %s", r->by,
-	    time_rfc3339(at, t1));
-	return event_add(id, now, "closed", detail);
+	*change = 0;
+	switch (r->op) {
+	case CLOSE:
+		if (strcmp(state, "closed") == 0)
+			return 0;	/* it keeps its close time */
+		if ((why = lacking(r, id, &rc)) != NULL)
+			return chat_err(ST_SOME, "%lld: not closed: close.require "
+			    "wants %s", (long long)id, why);
+		if (rc != 0)
+			return rc;
+		if (at < started)
+			return chat_err(ST_DATA, "%lld: close time %s is before "
+			    "the conversation's start, %s", (long long)id,
+			    time_rfc3339(at, t1), time_rfc3339(started, t2));
+		if (at > now + 60)
+			return chat_err(ST_DATA, "%lld: close time %s is in the "
+			    "future", (long long)id, time_rfc3339(at, t1));
+		break;
+	case PARK:
+		if (strcmp(state, "closed") == 0)
+			return chat_err(ST_SOME, "%lld: closed; reopen it "
+			    "before parking it", (long long)id);
+		if (strcmp(state, "parked") == 0)
+			return 0;
+		break;
+	case REOPEN:
+		if (strcmp(state, "open") == 0)
+			return 0;
+		break;
+	}
+	*change = 1;
+	return 0;
 }
 
 int
@@ -93,12 +117,27 @@ conv_close(const struct close_req *r, int64_t id)
 {
 	sqlite3_stmt *st = db_prep("SELECT state, started_at, last_activity_at"
 	    " FROM conversations WHERE id = ?");
-	char state[16];
-	time_t started, last;
-	int rc;
+	char state[16], detail[96], when[32];
+	time_t started, at;
+	int rc, change;
 
-	if ((rc = conv_exists(id)) != 0 || st == NULL)
-		return rc ? rc : ST_DB;
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(st, "reading a conversation");
+	if (rc == SQLITE_ROW) {
+		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
+		started = sqlite3_column_int64(st, 1);
+		at = r->at_last ? sqlite3_column_int64(st, 2) : r->has_at ?
+		    r->at : time(NULL);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == -1 ? ST_DB : chat_err(ST_SOME,
+		    "%lld: no such conversation", (long long)id);
+	if ((rc = decide(r, id, state, started, at, &change)) != 0)
+		return rc;
+
 	if (r->tags.n > 0 && (rc = tags_apply(id, &r->tags, TAG_ADD)) != 0)
 		return rc;
 	if (r->note != NULL && (rc = note_add(id, r->note)) != 0)
@@ -106,33 +145,20 @@ conv_close(const struct close_req *r, int64_t id)
 	if (r->nratings > 0 && (rc = ratings_apply(id, r->ratings,
 	    r->nratings)) != 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	if (db_step(st, "reading a conversation") != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return ST_DB;
-	}
-	snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
-	started = sqlite3_column_int64(st, 1);
-	last = sqlite3_column_int64(st, 2);
-	sqlite3_reset(st);
-
+	if (!change)
+		return 0;
 	switch (r->op) {
 	case CLOSE:
-		if (strcmp(state, "closed") == 0)
-			return 0;	/* it keeps its close time */
-		return close_one(r, id, started, last);
+		if ((rc = set_state(id, "closed", at, r->by)) != 0)
+			return rc;
+		snprintf(detail, sizeof detail, "by %s at %s", r->by,
+		    time_rfc3339(at, when));
+		return event_add(id, time(NULL), "closed", detail);
 	case PARK:
-		if (strcmp(state, "closed") == 0)
-			return chat_err(ST_SOME, "%lld: closed; reopen it "
-			    "before parking it", (long long)id);
-		if (strcmp(state, "parked") == 0)
-			return 0;
 		if ((rc = set_state(id, "parked", 0, NULL)) != 0)
 			return rc;
 		return event_add(id, time(NULL), "parked", NULL);
 	case REOPEN:
-		if (strcmp(state, "open") == 0)
-			return 0;
 		if ((rc = set_state(id, "open", 0, NULL)) != 0)
 			return rc;
 		return event_add(id, time(NULL), "reopened", state);
