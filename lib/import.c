@@ -23,8 +23,6 @@ struct import {
 	size_t nbatch, batch_cap;
 	long lines;		/* lines in the open transaction */
 	int64_t first_message;	/* first message of the batch, to index */
-	int64_t *printed;	/* open-addressing set of ids already printed */
-	size_t nprinted, printed_cap;
 	char *arena;
 	size_t arena_len, arena_cap;
 };
@@ -36,42 +34,14 @@ import_begin(struct import **out, int quiet)
 
 	if ((*out = im) == NULL)
 		return chat_err(ST_DB, "out of memory");
+	if (db_exec("PRAGMA temp.cache_size = -64;"
+	    " CREATE TEMP TABLE printed (id INTEGER PRIMARY KEY)",
+	    "preparing the import") != 0)
+		return ST_DB;
 	im->quiet = quiet;
 	im->progress = isatty(2);
 	im->now = time(NULL);
 	return 0;
-}
-
-/* 1 when id was not yet in the set. */
-static int
-printed_add(struct import *im, int64_t id)
-{
-	size_t i, cap;
-	int64_t *old;
-
-	if (2 * (im->nprinted + 1) > im->printed_cap) {
-		old = im->printed;
-		cap = im->printed_cap;
-		im->printed_cap = cap ? cap * 2 : 1024;
-		if ((im->printed = calloc(im->printed_cap, sizeof *old))
-		    == NULL) {
-			im->printed = old;
-			im->printed_cap = cap;
-			return 1;
-		}
-		im->nprinted = 0;
-		for (i = 0; i < cap; i++)
-			if (old[i] != 0)
-				printed_add(im, old[i]);
-		free(old);
-	}
-	for (i = (size_t)id * 2654435761u % im->printed_cap;
-	    im->printed[i] != 0; i = (i + 1) % im->printed_cap)
-		if (im->printed[i] == id)
-			return 0;
-	im->printed[i] = id;
-	im->nprinted++;
-	return 1;
 }
 
 static int
@@ -109,23 +79,47 @@ index_messages(struct import *im)
 	return rc == -1 ? ST_DB : 0;
 }
 
+/* The ids of the batch that no earlier batch printed, kept in a temporary
+ * table with a small cache rather than in memory: a million-line import
+ * needs no more memory than a short one. */
+static int
+unprinted(struct import *im, size_t *n)
+{
+	sqlite3_stmt *st = db_prep("INSERT INTO temp.printed VALUES (?)"
+	    " ON CONFLICT DO NOTHING");
+	size_t i;
+	int rc = 0;
+
+	*n = 0;
+	if (st == NULL)
+		return ST_DB;
+	for (i = 0; rc == 0 && i < im->nbatch; i++) {
+		sqlite3_bind_int64(st, 1, im->batch[i]);
+		rc = db_step(st, "noting printed ids") == -1 ? ST_DB : 0;
+		sqlite3_reset(st);
+		if (rc == 0 && sqlite3_changes(db) > 0)
+			im->batch[(*n)++] = im->batch[i];
+	}
+	return rc;
+}
+
 static int
 commit(struct import *im)
 {
-	size_t i;
+	size_t i, n = 0;
 	int rc;
 
 	if (im->lines == 0)
 		return 0;
 	im->lines = 0;
-	if ((rc = index_messages(im)) != 0 || (rc = db_commit()) != 0) {
+	if ((rc = index_messages(im)) != 0 || (rc = unprinted(im, &n)) != 0 ||
+	    (rc = db_commit()) != 0) {
 		db_rollback();
 		im->nbatch = 0;
 		return rc;
 	}
-	for (i = 0; i < im->nbatch; i++)
-		if (printed_add(im, im->batch[i]) && !im->quiet)
-			printf("%lld\n", (long long)im->batch[i]);
+	for (i = 0; i < n && !im->quiet; i++)
+		printf("%lld\n", (long long)im->batch[i]);
 	im->nbatch = 0;
 	fflush(stdout);
 	return 0;
@@ -447,7 +441,6 @@ import_end(struct import *im)
 	if (im->lines > 0)
 		db_rollback();
 	free(im->batch);
-	free(im->printed);
 	free(im->arena);
 	free(im);
 }

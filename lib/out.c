@@ -158,20 +158,28 @@ keep(struct out *o, char *c)
 	return 0;
 }
 
+/* Writes s, control characters made harmless; runs of plain characters go
+ * out whole, since listings write every cell through here. */
 void
 put_text(const char *s, int tsv)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const char *run;
+	unsigned char c;
 
+	for (;;) {
+		for (run = s; (c = (unsigned char)*s) >= 0x20 && c != 0x7f &&
+		    !(tsv && c == '\\'); s++)
+			;
+		fwrite(run, 1, (size_t)(s - run), stdout);
+		if (c == '\0')
+			return;
 		if (tsv && (c == '\t' || c == '\n' || c == '\r' || c == '\\')) {
 			putchar('\\');
 			putchar(c == '\t' ? 't' : c == '\n' ? 'n' :
 			    c == '\r' ? 'r' : '\\');
-		} else if (c < 0x20 || c == 0x7f)
+		} else
 			putchar(tsv ? '?' : ' ');
-		else
-			putchar(c);
+		s++;
 	}
 }
 
@@ -205,11 +213,19 @@ out_row(struct out *o, sqlite3_stmt *row)
 		return rc == -1 ? ST_DB : 0;
 	case FMT_TSV:
 		for (i = 0; i < o->ncols; i++) {
-			if ((c = cell(o, row, i)) == NULL)
+			if (o->cols[i].type == COL_TEXT ||
+			    o->cols[i].type == COL_LIST) {
+				const unsigned char *t =
+				    sqlite3_column_text(row, (int)i);
+
+				put_text(t ? (const char *)t : "", 1);
+			} else if ((c = cell(o, row, i)) == NULL)
 				return chat_err(ST_DB, "out of memory");
-			put_text(c, 1);
+			else {
+				put_text(c, 1);
+				free(c);
+			}
 			putchar(i + 1 < o->ncols ? '\t' : '\n');
-			free(c);
 		}
 		return 0;
 	default:
