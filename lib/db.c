@@ -161,32 +161,29 @@ db_bind_text(sqlite3_stmt *st, int i, const char *s)
 	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-static int
-pragma_int(const char *sql, int *v)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Reads the schema version; refuses another application's database or a
  * newer schema than this build knows. */
 static int
 schema_check(int *version)
 {
-	int appid, tables;
+	sqlite3_stmt *st;
+	int appid = 0, tables = 0, rc;
 
-	if (pragma_int("PRAGMA user_version", version) != 0 ||
-	    pragma_int("PRAGMA application_id", &appid) != 0 ||
-	    pragma_int("SELECT count(*) FROM sqlite_schema", &tables) != 0)
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM"
+	    " pragma_user_version), (SELECT application_id FROM"
+	    " pragma_application_id), (SELECT count(*) FROM sqlite_schema)",
+	    -1, &st, NULL) != SQLITE_OK)
 		return chat_err(ST_DB, "%s: cannot read the database: %s",
 		    path, sqlite3_errmsg(db));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		appid = sqlite3_column_int(st, 1);
+		tables = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return chat_err(rc == SQLITE_BUSY ? ST_TEMP : ST_DB,
+		    "%s: cannot read the database: %s", path, sqlite3_errmsg(db));
 	if (appid != CHAT_APPLICATION_ID && (*version != 0 || tables != 0))
 		return chat_err(ST_DB, "%s: not a chat-tools database (it holds "
 		    "another application's tables); refusing to change it",
@@ -201,13 +198,11 @@ schema_check(int *version)
 /* Brings the schema up to date, one transaction per step; a concurrent
  * process doing the same is serialised by BEGIN IMMEDIATE. */
 static int
-migrate(void)
+migrate(int version)
 {
-	int version, rc;
 	char sql[64];
+	int rc;
 
-	if ((rc = schema_check(&version)) != 0)
-		return rc;
 	if ((size_t)version == schema_nsteps)
 		return 0;
 	if ((rc = db_begin()) != 0)
@@ -283,13 +278,15 @@ db_open(enum db_mode mode)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
 		return rc;
-	if (file == path && mode == DB_WRITE &&
+	/* Readers need none of this; a reader's migration is written with
+	 * the defaults, which are the same but for WAL. */
+	if (mode == DB_WRITE && file == path &&
 	    (rc = db_exec("PRAGMA journal_mode = WAL", "setting WAL mode")) != 0)
 		return rc;
-	if ((rc = db_exec("PRAGMA foreign_keys = ON; "
+	if (mode == DB_WRITE && (rc = db_exec("PRAGMA foreign_keys = ON; "
 	    "PRAGMA synchronous = FULL", "setting up")) != 0)
 		return rc;
-	return migrate();
+	return migrate(version);
 }
 
 void
@@ -304,10 +301,19 @@ db_close(void)
 	db = NULL;
 }
 
+static unsigned generation;
+
 int
 db_begin(void)
 {
+	generation++;
 	return db_exec("BEGIN IMMEDIATE", "starting a transaction");
+}
+
+unsigned
+db_generation(void)
+{
+	return generation;
 }
 
 int

@@ -25,6 +25,8 @@ int db_step(sqlite3_stmt *st, const char *context);
 int db_exec(const char *sql, const char *context);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 int64_t db_ref_id(const char *ref);
+/* Changes with every transaction: what was read in one holds until then. */
+unsigned db_generation(void);
 
 /* batch.c */
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);

@@ -206,16 +206,31 @@ taglist_check(const struct taglist *t)
 	return 0;
 }
 
-/* The tag's id, made when new. */
+/* The tag's id, made when new. A batch asks for the same few tags for
+ * every id: the answers hold for the transaction, keyed by the name's
+ * address, which the caller keeps for the command. */
 static int
 tag_id(const char *name, int64_t *id)
 {
+	static struct {
+		const char *name;
+		int64_t id;
+		unsigned generation;
+	} memo[16];
+	static size_t next;
 	sqlite3_stmt *make = db_prep("INSERT INTO tags (name, key, created_at)"
 	    " VALUES (?, ?, ?)");
-	char *key = tag_fold(name);
+	char *key;
+	size_t i;
 	int rc = 0;
 
-	if (key == NULL)
+	for (i = 0; i < 16; i++)
+		if (memo[i].name == name &&
+		    memo[i].generation == db_generation()) {
+			*id = memo[i].id;
+			return 0;
+		}
+	if ((key = tag_fold(name)) == NULL)
 		return chat_err(ST_DB, "out of memory");
 	if (make == NULL || (*id = tag_find(key)) < 0) {
 		free(key);
@@ -230,7 +245,13 @@ tag_id(const char *name, int64_t *id)
 		*id = sqlite3_last_insert_rowid(db);
 	}
 	free(key);
-	return rc == -1 ? ST_DB : 0;
+	if (rc == -1)
+		return ST_DB;
+	memo[next].name = name;
+	memo[next].id = *id;
+	memo[next].generation = db_generation();
+	next = (next + 1) % 16;
+	return 0;
 }
 
 static int
