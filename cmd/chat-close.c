@@ -41,10 +41,9 @@ main(int argc, char *argv[])
 	struct rating *r;
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
-	const char *note = NULL, *note_file = NULL, **mail = NULL, **t;
-	size_t nmail = 0, i;
+	const char *note = NULL, *note_file = NULL, **t;
 	int64_t id;
-	int c, rc, zendesk = 0;
+	int c, rc;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnt:m:F:r:d:c:h", longopts,
@@ -77,22 +76,25 @@ main(int argc, char *argv[])
 		case 'm': note = optarg; continue;
 		case 'F': note_file = optarg; continue;
 		case 'r':
-			r = realloc(req.ratings, (req.nratings + 1) * sizeof *r);
+			r = realloc(req.ratings.r, (req.ratings.n + 1) *
+			    sizeof *r);
 			if (r == NULL)
 				goto fail;
-			req.ratings = r;
-			if (rating_parse(optarg, &r[req.nratings++]) != 0)
+			req.ratings.r = r;
+			if (rating_parse(optarg, &r[req.ratings.n++]) != 0)
 				goto fail;
 			continue;
 		case OPT_MAIL:
 			if (outbox_address(optarg) != 0)
 				goto fail;
-			if ((t = realloc(mail, (nmail + 1) * sizeof *t)) == NULL)
+			t = realloc(req.deliver.mail, (req.deliver.nmail + 1) *
+			    sizeof *t);
+			if (t == NULL)
 				goto fail;
-			mail = t;
-			mail[nmail++] = optarg;
+			req.deliver.mail = t;
+			t[req.deliver.nmail++] = optarg;
 			continue;
-		case OPT_ZENDESK: zendesk = 1; continue;
+		case OPT_ZENDESK: req.deliver.zendesk = 1; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); goto done;
 		}
@@ -120,21 +122,12 @@ main(int argc, char *argv[])
 
 	if (db_open(DB_WRITE) != 0 || taglist_check(&req.tags) != 0 ||
 	    ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
-	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) != 0)
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run, conv_close,
+	    &req) != 0)
 		goto fail;
-	while ((rc = ids_next(ids, &id)) != 0) {
-		if (rc < 0)
-			continue;
-		if (batch_item(b) != 0)
+	while ((rc = ids_next(ids, &id)) != 0)
+		if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
 			break;
-		rc = conv_close(&req, id);
-		for (i = 0; rc == 0 && i < nmail; i++)
-			rc = outbox_queue(id, mail[i], 0);
-		if (rc == 0 && zendesk)
-			rc = outbox_queue(id, NULL, 0);
-		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
-			break;
-	}
 	/* The close stands: a delivery failing for now only warns. */
 	if (batch_close(b) == 0 && (rc = outbox_run()) == ST_REMOTE)
 		chat_status(rc);
@@ -143,10 +136,10 @@ fail:
 	batch_close(b);
 	ids_close(ids);
 done:
-	free(mail);
+	free(req.deliver.mail);
 	taglist_free(&req.tags);
 	free(req.note);
-	free(req.ratings);
+	free(req.ratings.r);
 	return chat_exit();
 bad:
 	usage(stderr);

@@ -46,15 +46,16 @@ main(int argc, char *argv[])
 		{0, 0, 0, 0}
 	};
 	static const char *const formats[] = { "txt", "json", "csv", "eml" };
-	const char **targets = NULL, **t;
+	struct deliveries d = { NULL, 0, 0, 0 };
+	const char **t;
 	enum export_fmt f = EXPORT_TXT;
 	enum fmt fmt = FMT_TABLE;
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
-	size_t ntargets = 0, i;
+	size_t i;
 	long max = 0;
 	int64_t id;
-	int c, rc, again = 0, mode = 0, zendesk = 0;
+	int c, rc, mode = 0;
 	char *end;
 
 	chat_init(argv[0]);
@@ -78,14 +79,14 @@ main(int argc, char *argv[])
 		case OPT_MAIL:
 			if (outbox_address(optarg) != 0)
 				goto done;
-			if ((t = realloc(targets, (ntargets + 1) * sizeof *t))
+			if ((t = realloc(d.mail, (d.nmail + 1) * sizeof *t))
 			    == NULL)
 				goto done;
-			targets = t;
-			targets[ntargets++] = optarg;
+			d.mail = t;
+			t[d.nmail++] = optarg;
 			continue;
-		case OPT_ZENDESK: zendesk = 1; continue;
-		case OPT_AGAIN: again = 1; continue;
+		case OPT_ZENDESK: d.zendesk = 1; continue;
+		case OPT_AGAIN: d.again = 1; continue;
 		case OPT_FLUSH:
 		case OPT_PENDING: mode = c; continue;
 		case OPT_MAX:
@@ -108,7 +109,7 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	if (mode == OPT_PENDING || mode == OPT_FLUSH) {
-		if (argc > 0 || ntargets || zendesk)
+		if (argc > 0 || d.nmail || d.zendesk)
 			goto bad;
 		if (db_open(DB_WRITE) != 0)
 			goto done;
@@ -123,7 +124,7 @@ main(int argc, char *argv[])
 		}
 		goto done;
 	}
-	if (ntargets == 0 && !zendesk) {
+	if (d.nmail == 0 && !d.zendesk) {
 		if (db_open(DB_READ) != 0 || ids_open(&ids, argv, argc,
 		    chat_flags.by_ref) != 0 || export_begin(f) != 0)
 			goto done;
@@ -135,27 +136,19 @@ main(int argc, char *argv[])
 	}
 
 	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc,
-	    chat_flags.by_ref) != 0 || batch_open(&b, chat_flags.quiet, 0) != 0)
+	    chat_flags.by_ref) != 0 || batch_open(&b, chat_flags.quiet, 0,
+	    outbox_apply, &d) != 0)
 		goto done;
-	while ((rc = ids_next(ids, &id)) != 0) {
-		if (rc < 0)
-			continue;
-		if (batch_item(b) != 0)
+	while ((rc = ids_next(ids, &id)) != 0)
+		if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
 			break;
-		for (i = 0, rc = 0; rc == 0 && i < ntargets; i++)
-			rc = outbox_queue(id, targets[i], again);
-		if (rc == 0 && zendesk)
-			rc = outbox_queue(id, NULL, again);
-		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
-			break;
-	}
 	if (batch_close(b) == 0)
 		deliver();
 	b = NULL;
 done:
 	batch_close(b);
 	ids_close(ids);
-	free(targets);
+	free(d.mail);
 	return chat_exit();
 bad:
 	usage(stderr);

@@ -78,17 +78,11 @@ main(int argc, char *argv[])
 		rc = note_edit(&text);
 	if (rc == 0 && db_open(DB_WRITE) == 0 &&
 	    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0 &&
-	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) == 0) {
-		while ((rc = ids_next(ids, &id)) != 0) {
-			if (rc < 0)
-				continue;
-			if (batch_item(b) != 0)
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run, notes_apply,
+	    text) == 0)
+		while ((rc = ids_next(ids, &id)) != 0)
+			if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
 				break;
-			rc = note_add(id, text);
-			if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
-				break;
-		}
-	}
 	batch_close(b);
 	ids_close(ids);
 	free(text);

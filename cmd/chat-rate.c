@@ -23,6 +23,7 @@ main(int argc, char *argv[])
 		{"output", 1, 0, 'o'}, {0, 0, 0, 0}
 	};
 	struct rating *r = NULL;
+	struct ratings set;
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
 	const char *o = NULL;
@@ -66,18 +67,15 @@ main(int argc, char *argv[])
 		free(r);
 		goto bad;
 	}
-	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
-	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) != 0)
+	set.r = r;
+	set.n = n;
+	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc,
+	    chat_flags.by_ref) != 0 || batch_open(&b, chat_flags.quiet,
+	    chat_flags.dry_run, ratings_apply, &set) != 0)
 		goto done;
-	while ((rc = ids_next(ids, &id)) != 0) {
-		if (rc < 0)
-			continue;
-		if (batch_item(b) != 0)
+	while ((rc = ids_next(ids, &id)) != 0)
+		if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
 			break;
-		rc = ratings_apply(id, r, n);
-		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
-			break;
-	}
 done:
 	batch_close(b);
 	ids_close(ids);

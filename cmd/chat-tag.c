@@ -30,8 +30,7 @@ main(int argc, char *argv[])
 		{"output", 1, 0, 'o'}, {"rename", 0, 0, OPT_RENAME},
 		{"auto", 0, 0, OPT_AUTO}, {0, 0, 0, 0}
 	};
-	struct taglist tags = { NULL, 0 };
-	enum tag_op op = TAG_ADD;
+	struct tag_req req = { { NULL, 0 }, TAG_ADD };
 	enum fmt fmt = FMT_TABLE;
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
@@ -43,8 +42,8 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "qnds:lo:c:h", longopts, NULL))
 	    != -1) {
 		switch (c) {
-		case 'd': op = TAG_REMOVE; continue;
-		case 's': op = TAG_SET; set = optarg; continue;
+		case 'd': req.op = TAG_REMOVE; continue;
+		case 's': req.op = TAG_SET; set = optarg; continue;
 		case 'l': list = 1; continue;
 		case 'o': o = optarg; continue;
 		case OPT_RENAME:
@@ -63,7 +62,7 @@ main(int argc, char *argv[])
 		goto bad;
 
 	if (list) {
-		if (argc > 0 || mode || op != TAG_ADD)
+		if (argc > 0 || mode || req.op != TAG_ADD)
 			goto bad;
 		if (db_open(DB_READ) == 0) {
 			struct listing *l = list_open(LIST_TAGS, fmt);
@@ -74,14 +73,14 @@ main(int argc, char *argv[])
 		return chat_exit();
 	}
 	if (mode == OPT_RENAME) {
-		if (argc != 2 || op != TAG_ADD)
+		if (argc != 2 || req.op != TAG_ADD)
 			goto bad;
 		if (db_open(DB_WRITE) == 0)
 			tags_rename(argv[0], argv[1], chat_flags.quiet);
 		return chat_exit();
 	}
 	if (mode == OPT_AUTO) {
-		if (op != TAG_ADD)
+		if (req.op != TAG_ADD)
 			goto bad;
 		/* No ids, or none piped in: every closed untagged one. */
 		if (db_open(DB_WRITE) == 0 && ((argc == 0 && isatty(0)) ||
@@ -97,30 +96,25 @@ main(int argc, char *argv[])
 		set = *argv++;
 		argc--;
 	}
-	if (taglist_add(&tags, set) != 0)
+	if (taglist_add(&req.tags, set) != 0)
 		goto done;
-	if (db_open(DB_WRITE) != 0 || (op != TAG_REMOVE &&
-	    taglist_check(&tags) != 0) ||
+	if (db_open(DB_WRITE) != 0 || (req.op != TAG_REMOVE &&
+	    taglist_check(&req.tags) != 0) ||
 	    ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
-	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run) != 0)
+	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run, tags_apply,
+	    &req) != 0)
 		goto done;
-	while ((rc = ids_next(ids, &id)) != 0) {
-		if (rc < 0)
-			continue;
-		if (batch_item(b) != 0)
+	while ((rc = ids_next(ids, &id)) != 0)
+		if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
 			break;
-		rc = tags_apply(id, &tags, op);
-		if (batch_item_end(b, id, rc, ids_ready(ids)) != 0)
-			break;
-	}
 done:
 	batch_close(b);
 	ids_close(ids);
-	taglist_free(&tags);
+	taglist_free(&req.tags);
 	return chat_exit();
 bad:
 	usage(stderr);
-	taglist_free(&tags);
+	taglist_free(&req.tags);
 	chat_status(ST_USAGE);
 	return chat_exit();
 }

@@ -1,7 +1,9 @@
 /* batch.c: the write side shared by the tools that change conversations:
- * events, and batches of ids that commit whole. A change refuses an id
- * before writing anything for it, so a refused id needs no undoing; a
- * failure of the database undoes the batch. */
+ * events, and batches of ids that commit whole. The ids of a batch wait in
+ * the temporary table batch and are then applied together, a statement per
+ * kind of row rather than per id: the cost of a statement, not of a row,
+ * is what a pipe of 100,000 ids would otherwise pay 100,000 times. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,10 +14,9 @@
 
 struct batch {
 	int quiet, dry_run;
-	int64_t *ids;		/* left in the asked state, printed on commit */
-	size_t n, cap, item_start;
-	long items;
-	int64_t mark;		/* last event before the item, for -n */
+	long n;			/* ids in the open batch */
+	batch_fn *apply;
+	const void *req;
 };
 
 int
@@ -37,32 +38,50 @@ event_add(int64_t conv, time_t at, const char *action, const char *detail)
 	return rc == -1 ? ST_DB : 0;
 }
 
+/* Runs one statement of a batch's work: parameter i binds the i-th
+ * argument, each "i" (an int64_t) or "t" (a string or NULL). */
 int
-conv_exists(int64_t id)
+batch_run(const char *sql, const char *context, const char *types, ...)
 {
-	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
-	int rc;
+	sqlite3_stmt *st = db_prep(sql);
+	va_list ap;
+	int i, rc;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_step(st, "looking up a conversation");
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else
+			db_bind_text(st, i + 1, va_arg(ap, const char *));
+	}
+	va_end(ap);
+	while ((rc = db_step(st, context)) == SQLITE_ROW)
+		;
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return chat_err(ST_SOME, "%lld: no such conversation",
-		    (long long)id);
 	return rc == -1 ? ST_DB : 0;
 }
 
 int
-batch_open(struct batch **out, int quiet, int dry_run)
+batch_open(struct batch **out, int quiet, int dry_run, batch_fn *apply,
+    const void *req)
 {
-	struct batch *b = calloc(1, sizeof *b);
+	struct batch *b;
 
-	if ((*out = b) == NULL)
+	/* Keyed by id, the batch joins conversations in their order; an id
+	 * given twice in a batch is applied once. */
+	if (db_exec("CREATE TEMP TABLE IF NOT EXISTS batch (id INTEGER"
+	    " PRIMARY KEY, seq INTEGER NOT NULL, status INTEGER, why TEXT);"
+	    " CREATE TEMP VIEW IF NOT EXISTS batch_ok AS SELECT id FROM batch"
+	    " WHERE status IS NULL", "preparing a batch") != 0)
+		return ST_DB;
+	if ((*out = b = calloc(1, sizeof *b)) == NULL)
 		return chat_err(ST_DB, "out of memory");
 	b->quiet = quiet;
 	b->dry_run = dry_run;
+	b->apply = apply;
+	b->req = req;
 	return 0;
 }
 
@@ -79,30 +98,36 @@ last_event(void)
 	return id;
 }
 
-int
-batch_item(struct batch *b)
-{
-	int rc;
-
-	if (b->items == 0 && (rc = db_begin()) != 0)
-		return rc;
-	b->item_start = b->n;
-	if (b->dry_run)
-		b->mark = last_event();
-	return 0;
-}
-
-/* -n shows the events the item would have written. */
+/* The refusals, in the order the ids came. */
 static int
-describe(struct batch *b)
+report(void)
 {
-	sqlite3_stmt *st = db_prep("SELECT conversation, action, detail"
-	    " FROM events WHERE id > ? ORDER BY id");
+	sqlite3_stmt *st = db_prep("SELECT status, why FROM batch"
+	    " WHERE status > 0 ORDER BY seq");
 	int rc;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, b->mark);
+	while ((rc = db_step(st, "reading a batch")) == SQLITE_ROW)
+		chat_err(sqlite3_column_int(st, 0), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
+}
+
+/* -n shows the events the batch would have written, by conversation in
+ * the order the ids came. */
+static int
+describe(int64_t mark)
+{
+	sqlite3_stmt *st = db_prep("SELECT e.conversation, e.action, e.detail"
+	    " FROM events e JOIN batch b ON b.id = e.conversation"
+	    " WHERE e.id > ? ORDER BY b.seq, e.id");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, mark);
 	while ((rc = db_step(st, "reading events")) == SQLITE_ROW) {
 		printf("%lld %s", (long long)sqlite3_column_int64(st, 0),
 		    sqlite3_column_text(st, 1));
@@ -117,55 +142,65 @@ describe(struct batch *b)
 }
 
 static int
+print_ok(void)
+{
+	sqlite3_stmt *st = db_prep("SELECT id FROM batch WHERE status IS NULL"
+	    " ORDER BY seq");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	while ((rc = db_step(st, "reading a batch")) == SQLITE_ROW)
+		printf("%lld\n", (long long)sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
+}
+
+static int
 flush(struct batch *b)
 {
-	size_t i;
-	int rc = 0;
+	int64_t mark;
+	int rc;
 
-	if (b->items == 0)
+	if (b->n == 0)
 		return 0;
-	b->items = 0;
-	if (b->dry_run)
+	b->n = 0;
+	mark = b->dry_run ? last_event() : 0;
+	rc = batch_run("UPDATE batch SET status = ?1, why = format('%d: no such"
+	    " conversation', id) WHERE status IS NULL AND NOT EXISTS"
+	    " (SELECT 1 FROM conversations WHERE id = batch.id)", "reading a batch", "i",
+	    (int64_t)ST_SOME);
+	if (rc == 0)
+		rc = b->apply(b->req);
+	if (rc == 0)
+		rc = report();
+	if (rc == 0 && b->dry_run)
+		rc = describe(mark);
+	if (rc != 0 || b->dry_run)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !b->quiet)
-		for (i = 0; i < b->n; i++)
-			printf("%lld\n", (long long)b->ids[i]);
-	b->n = 0;
+		rc = print_ok();
 	fflush(stdout);
 	return rc;
 }
 
 int
-batch_keep(struct batch *b, int64_t id)
+batch_add(struct batch *b, int64_t id, int ready)
 {
-	int64_t *ids;
+	int rc;
 
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		if ((ids = realloc(b->ids, b->cap * sizeof *ids)) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		b->ids = ids;
-	}
-	b->ids[b->n++] = id;
-	return 0;
-}
-
-int
-batch_item_end(struct batch *b, int64_t id, int status, int ready)
-{
-	if (status == 0 && b->dry_run)
-		status = describe(b);
-	if (status == 0 && id > 0)
-		status = batch_keep(b, id);
-	if (status == ST_SOME || status == ST_DATA)
-		b->n = b->item_start;
-	else if (status != 0) {
+	/* What the last batch left in the table goes in this transaction. */
+	if (b->n == 0 && ((rc = db_begin()) != 0 ||
+	    (rc = db_exec("DELETE FROM batch", "starting a batch")) != 0))
+		return rc;
+	if ((rc = batch_run("INSERT INTO batch (id, seq) VALUES (?, ?)"
+	    " ON CONFLICT DO NOTHING", "starting a batch", "ii", id,
+	    (int64_t)b->n)) != 0) {
 		db_rollback();
-		b->items = 0;
 		b->n = 0;
-		return status;
+		return rc;
 	}
-	if (++b->items >= BATCH_MAX || !ready)
+	if (++b->n >= BATCH_MAX || !ready)
 		return flush(b);
 	return 0;
 }
@@ -178,7 +213,6 @@ batch_close(struct batch *b)
 	if (b == NULL)
 		return 0;
 	rc = flush(b);
-	free(b->ids);
 	free(b);
 	return rc;
 }

@@ -139,26 +139,27 @@ int conv_list(const struct filter *f, enum fmt fmt, long limit,
     int count_only, long *matched);
 int conv_show(int64_t id, enum fmt fmt);
 
-/* batch.c: ids changed in batches that commit whole. Loop: batch_item(),
- * the change, batch_item_end(). A change refuses an id before it writes. */
+/* batch.c: ids changed in batches that commit whole. The loop hands each
+ * id to batch_add(); a batch of them (up to 10,000, or what came before
+ * the input paused) is applied at once by the function given to
+ * batch_open(), set-based. Unknown ids are refused first; the function
+ * refuses what else it must, changes the rest, and they are printed once
+ * committed. -n prints the events instead and rolls back. */
 struct batch;
-int batch_open(struct batch **b, int quiet, int dry_run);
-int batch_item(struct batch *b);
-/* status is the change's: 0 prints the id on commit; 1 or 65, a refusal,
- * does not; anything else undoes the batch and is returned. */
-int batch_item_end(struct batch *b, int64_t id, int status, int ready);
-/* Another conversation the current item changed, to print on commit. */
-int batch_keep(struct batch *b, int64_t id);
+typedef int batch_fn(const void *req);
+int batch_open(struct batch **b, int quiet, int dry_run, batch_fn *apply,
+    const void *req);
+int batch_add(struct batch *b, int64_t id, int ready);
 int batch_close(struct batch *b);
-int conv_exists(int64_t id);
 
 /* tags.c */
 struct taglist { char **names; size_t n; };
 enum tag_op { TAG_ADD, TAG_REMOVE, TAG_SET };
+struct tag_req { struct taglist tags; enum tag_op op; };
 int taglist_add(struct taglist *t, const char *comma_list);
 int taglist_check(const struct taglist *t);
 void taglist_free(struct taglist *t);
-int tags_apply(int64_t conv, const struct taglist *t, enum tag_op op);
+int tags_apply(const void *tag_req);
 int tags_rename(const char *old, const char *new, int quiet);
 int tags_auto(struct ids *ids, int dry_run, int quiet);
 
@@ -167,12 +168,22 @@ int tags_auto(struct ids *ids, int dry_run, int quiet);
 int note_text(const char *in, size_t len, const char *what, char **out);
 int note_read(const char *path, char **out);
 int note_edit(char **out);
-int note_add(int64_t conv, const char *text);
+/* A batch_fn; its request is the note's text. */
+int notes_apply(const void *text);
 
 /* ratings.c */
 struct rating { char criterion[64]; long score; };
+struct ratings { struct rating *r; size_t n; };
 int rating_parse(const char *arg, struct rating *r);
-int ratings_apply(int64_t conv, const struct rating *r, size_t n);
+int ratings_apply(const void *ratings);
+
+/* outbox.c: deliveries by mail and to Zendesk. outbox_apply() queues them
+ * in the command's transaction; outbox_run() attempts them after it. */
+struct deliveries { const char **mail; size_t nmail; int zendesk, again; };
+int outbox_address(const char *addr);
+int outbox_apply(const void *deliveries);
+int outbox_run(void);
+int outbox_flush(long max);
 
 /* conv.c: close, park, reopen, with the qualifying extras. */
 enum close_op { CLOSE, PARK, REOPEN };
@@ -183,10 +194,10 @@ struct close_req {
 	const char *by;
 	struct taglist tags;
 	char *note;
-	struct rating *ratings;
-	size_t nratings;
+	struct ratings ratings;
+	struct deliveries deliver;
 };
-int conv_close(const struct close_req *r, int64_t id);
+int conv_close(const void *close_req);
 
 /* listing.c: notes, ratings and the tag catalogue as listings. */
 enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS, LIST_DELIVERIES };
@@ -203,13 +214,6 @@ int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
 enum export_fmt { EXPORT_TXT, EXPORT_JSON, EXPORT_CSV, EXPORT_EML };
 int export_begin(enum export_fmt f);
 int export_one(int64_t id, enum export_fmt f);
-
-/* outbox.c: deliveries by mail and to Zendesk. outbox_queue() goes in the
- * command's transaction; outbox_run() after its commit. */
-int outbox_address(const char *addr);
-int outbox_queue(int64_t conv, const char *mail_to, int again);
-int outbox_run(void);
-int outbox_flush(long max);
 
 /* stats.c: the report of chat-stats. */
 enum stats_by {

@@ -1,167 +1,123 @@
 /* conv.c: a conversation's state: close (with its time and who closed it),
- * park, reopen, with tags, note and ratings in the same transaction. Every
- * refusal is decided before the first write, so a refused id leaves no
- * trace and needs no savepoint. */
+ * park, reopen, with tags, note, ratings and deliveries in the same
+ * transaction. Every refusal is decided before the first write, so a
+ * refused id leaves no trace. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "libchat.h"
 
-/* Which of close.require the conversation would still lack once this
- * command's own tags, note and ratings are in; NULL when none. */
-static const char *
-lacking(const struct close_req *r, int64_t id, int *status)
+/* The close time of conversation c: ?1 true for its last activity, else
+ * ?2. */
+#define CLOSE_AT "CASE WHEN ?1 THEN c.last_activity_at ELSE ?2 END"
+
+/* Refuses the ids close.require would still find lacking once this
+ * command's own tags, note and ratings are in. */
+static int
+refuse_lacking(const struct close_req *r)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("SELECT"
-	    " EXISTS (SELECT 1 FROM conversation_tags WHERE conversation = ?1),"
-	    " EXISTS (SELECT 1 FROM notes WHERE conversation = ?1),"
-	    " EXISTS (SELECT 1 FROM ratings WHERE conversation = ?1)");
-	const char *why = NULL;
-
-	if ((*status = config_get(&cfg)) != 0)
-		return NULL;
-	if (!(cfg->require_tag && r->tags.n == 0) &&
-	    !(cfg->require_note && r->note == NULL) &&
-	    !(cfg->require_rating && r->nratings == 0))
-		return NULL;
-	if (st == NULL) {
-		*status = ST_DB;
-		return NULL;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	if (db_step(st, "checking close.require") != SQLITE_ROW)
-		*status = ST_DB;
-	else if (cfg->require_tag && r->tags.n == 0 &&
-	    !sqlite3_column_int(st, 0))
-		why = "a tag (-t)";
-	else if (cfg->require_note && r->note == NULL &&
-	    !sqlite3_column_int(st, 1))
-		why = "a note (-m or -F)";
-	else if (cfg->require_rating && r->nratings == 0 &&
-	    !sqlite3_column_int(st, 2))
-		why = "a rating (-r)";
-	sqlite3_reset(st);
-	return why;
-}
-
-static int
-set_state(int64_t id, const char *state, time_t at, const char *by)
-{
-	sqlite3_stmt *st = db_prep("UPDATE conversations SET state = ?2,"
-	    " closed_at = ?3, closed_by = ?4 WHERE id = ?1");
+	int64_t tag, note, rating;
 	int rc;
 
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, state);
-	if (by != NULL)
-		sqlite3_bind_int64(st, 3, at);
-	else
-		sqlite3_bind_null(st, 3);
-	db_bind_text(st, 4, by);
-	rc = db_step(st, "changing the state");
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	tag = cfg->require_tag && r->tags.n == 0;
+	note = cfg->require_note && r->note == NULL;
+	rating = cfg->require_rating && r->ratings.n == 0;
+	if (!tag && !note && !rating)
+		return 0;
+	return batch_run("UPDATE batch SET status = ?4, why = format('%d: not"
+	    " closed: close.require wants %s', batch.id, x.what) FROM (SELECT"
+	    " b.id, CASE WHEN ?1 AND NOT EXISTS (SELECT 1 FROM"
+	    " conversation_tags WHERE conversation = c.id) THEN 'a tag (-t)'"
+	    " WHEN ?2 AND NOT EXISTS (SELECT 1 FROM notes WHERE"
+	    " conversation = c.id) THEN 'a note (-m or -F)' WHEN ?3 AND NOT"
+	    " EXISTS (SELECT 1 FROM ratings WHERE conversation = c.id) THEN"
+	    " 'a rating (-r)' END AS what FROM batch b CROSS JOIN conversations c"
+	    " ON c.id = b.id WHERE b.status IS NULL AND c.state <> 'closed') x"
+	    " WHERE x.id = batch.id AND x.what IS NOT NULL",
+	    "checking close.require", "iiii", tag, note, rating,
+	    (int64_t)ST_SOME);
 }
 
-/* Whether the command changes the state (*change), or refuses the id
- * (its status, reported). */
+/* Refuses a close time before the conversation's start or in the future. */
 static int
-decide(const struct close_req *r, int64_t id, const char *state,
-    time_t started, time_t at, int *change)
+refuse_time(int64_t last, int64_t at, int64_t now)
 {
-	time_t now = time(NULL);
-	char t1[32], t2[32];
-	const char *why;
+	return batch_run("UPDATE batch SET status = ?4, why = CASE WHEN x.at <"
+	    " x.started THEN format('%d: close time %s is before the"
+	    " conversation''s start, %s', batch.id, strftime('%Y-%m-%dT%H:%M:"
+	    "%SZ', x.at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ',"
+	    " x.started, 'unixepoch')) ELSE format('%d: close time %s is in"
+	    " the future', batch.id, strftime('%Y-%m-%dT%H:%M:%SZ', x.at,"
+	    " 'unixepoch')) END FROM (SELECT b.id, c.started_at AS started, "
+	    CLOSE_AT " AS at FROM batch b CROSS JOIN conversations c ON c.id = b.id"
+	    " WHERE b.status IS NULL AND c.state <> 'closed') x WHERE x.id ="
+	    " batch.id AND (x.at < x.started OR x.at > ?3 + 60)",
+	    "checking the close time", "iiii", last, at, now,
+	    (int64_t)ST_DATA);
+}
+
+/* A closed conversation is reopened before it is parked, not parked. */
+static int
+refuse_closed(void)
+{
+	return batch_run("UPDATE batch SET status = ?1, why = format('%d:"
+	    " closed; reopen it before parking it', id) WHERE status IS NULL"
+	    " AND (SELECT state FROM conversations WHERE id = batch.id) = 'closed'",
+	    "checking the state", "i", (int64_t)ST_SOME);
+}
+
+/* Moves the batch's conversations not in it yet to the state, each with
+ * its event: "closed" (by whom, when), "parked", "reopened" (from what). */
+static int
+set_state(const struct close_req *r, int64_t last, int64_t at, int64_t now)
+{
+	static const char *const state[] = { "closed", "parked", "open" };
+	static const char *const action[] = { "closed", "parked", "reopened" };
+	const char *by = r->op == CLOSE ? r->by : NULL;
 	int rc;
 
-	*change = 0;
-	switch (r->op) {
-	case CLOSE:
-		if (strcmp(state, "closed") == 0)
-			return 0;	/* it keeps its close time */
-		if ((why = lacking(r, id, &rc)) != NULL)
-			return chat_err(ST_SOME, "%lld: not closed: close.require "
-			    "wants %s", (long long)id, why);
-		if (rc != 0)
-			return rc;
-		if (at < started)
-			return chat_err(ST_DATA, "%lld: close time %s is before "
-			    "the conversation's start, %s", (long long)id,
-			    time_rfc3339(at, t1), time_rfc3339(started, t2));
-		if (at > now + 60)
-			return chat_err(ST_DATA, "%lld: close time %s is in the "
-			    "future", (long long)id, time_rfc3339(at, t1));
-		break;
-	case PARK:
-		if (strcmp(state, "closed") == 0)
-			return chat_err(ST_SOME, "%lld: closed; reopen it "
-			    "before parking it", (long long)id);
-		if (strcmp(state, "parked") == 0)
-			return 0;
-		break;
-	case REOPEN:
-		if (strcmp(state, "open") == 0)
-			return 0;
-		break;
-	}
-	*change = 1;
-	return 0;
+	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	    " action, detail) SELECT c.id, ?5, ?6, ?4, CASE ?4 WHEN 'closed'"
+	    " THEN format('by %s at %s', ?7, strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    CLOSE_AT ", 'unixepoch')) WHEN 'reopened' THEN c.state END FROM"
+	    " batch_ok o CROSS JOIN conversations c ON c.id = o.id WHERE c.state <>"
+	    " ?3",
+	    "changing the state", "iittitt", last, at,
+	    state[r->op], action[r->op], now, actor(), by)) != 0)
+		return rc;
+	return batch_run("UPDATE conversations AS c SET state = ?3, closed_at ="
+	    " CASE WHEN ?7 IS NOT NULL THEN " CLOSE_AT " END, closed_by = ?7"
+	    " WHERE id IN (SELECT id FROM batch_ok) AND state <> ?3",
+	    "changing the state", "iittitt", last, at, state[r->op],
+	    action[r->op], now, actor(), by);
 }
 
 int
-conv_close(const struct close_req *r, int64_t id)
+conv_close(const void *req)
 {
-	sqlite3_stmt *st = db_prep("SELECT state, started_at, last_activity_at"
-	    " FROM conversations WHERE id = ?");
-	char state[16], detail[96], when[32];
-	time_t started, at;
-	int rc, change;
+	const struct close_req *r = req;
+	struct tag_req tags = { r->tags, TAG_ADD };
+	int64_t now = time(NULL), last = r->op == CLOSE && r->at_last;
+	int64_t at = r->has_at && !r->at_last ? (int64_t)r->at : now;
+	int rc = 0;
 
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_step(st, "reading a conversation");
-	if (rc == SQLITE_ROW) {
-		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
-		started = sqlite3_column_int64(st, 1);
-		at = r->at_last ? sqlite3_column_int64(st, 2) : r->has_at ?
-		    r->at : time(NULL);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return rc == -1 ? ST_DB : chat_err(ST_SOME,
-		    "%lld: no such conversation", (long long)id);
-	if ((rc = decide(r, id, state, started, at, &change)) != 0)
-		return rc;
-
-	if (r->tags.n > 0 && (rc = tags_apply(id, &r->tags, TAG_ADD)) != 0)
-		return rc;
-	if (r->note != NULL && (rc = note_add(id, r->note)) != 0)
-		return rc;
-	if (r->nratings > 0 && (rc = ratings_apply(id, r->ratings,
-	    r->nratings)) != 0)
-		return rc;
-	if (!change)
-		return 0;
-	switch (r->op) {
-	case CLOSE:
-		if ((rc = set_state(id, "closed", at, r->by)) != 0)
-			return rc;
-		snprintf(detail, sizeof detail, "by %s at %s", r->by,
-		    time_rfc3339(at, when));
-		return event_add(id, time(NULL), "closed", detail);
-	case PARK:
-		if ((rc = set_state(id, "parked", 0, NULL)) != 0)
-			return rc;
-		return event_add(id, time(NULL), "parked", NULL);
-	case REOPEN:
-		if ((rc = set_state(id, "open", 0, NULL)) != 0)
-			return rc;
-		return event_add(id, time(NULL), "reopened", state);
-	}
-	return 0;
+	if (r->op == CLOSE && (rc = refuse_lacking(r)) == 0)
+		rc = refuse_time(last, at, now);
+	else if (r->op == PARK)
+		rc = refuse_closed();
+	if (rc == 0 && r->tags.n > 0)
+		rc = tags_apply(&tags);
+	if (rc == 0 && r->note != NULL)
+		rc = notes_apply(r->note);
+	if (rc == 0 && r->ratings.n > 0)
+		rc = ratings_apply(&r->ratings);
+	if (rc == 0)
+		rc = set_state(r, last, at, now);
+	if (rc == 0)
+		rc = outbox_apply(&r->deliver);
+	return rc;
 }

@@ -301,19 +301,10 @@ db_close(void)
 	db = NULL;
 }
 
-static unsigned generation;
-
 int
 db_begin(void)
 {
-	generation++;
 	return db_exec("BEGIN IMMEDIATE", "starting a transaction");
-}
-
-unsigned
-db_generation(void)
-{
-	return generation;
 }
 
 int

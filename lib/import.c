@@ -45,7 +45,7 @@ import_begin(struct import **out, int quiet)
 }
 
 static int
-batch_add(struct import *im, int64_t id)
+changed_add(struct import *im, int64_t id)
 {
 	int64_t *b;
 
@@ -366,7 +366,7 @@ apply(struct import *im, const struct event *ev, int *changed)
 				im->first_message = sqlite3_last_insert_rowid(db);
 		}
 	}
-	return *changed ? batch_add(im, id) : 0;
+	return *changed ? changed_add(im, id) : 0;
 }
 
 static int

@@ -25,8 +25,9 @@ int db_step(sqlite3_stmt *st, const char *context);
 int db_exec(const char *sql, const char *context);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 int64_t db_ref_id(const char *ref);
-/* Changes with every transaction: what was read in one holds until then. */
-unsigned db_generation(void);
+/* Runs a statement of a batch's work; parameter i binds the i-th argument
+ * after types, each "i" (an int64_t) or "t" (a string or NULL). */
+int batch_run(const char *sql, const char *context, const char *types, ...);
 
 /* batch.c */
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);

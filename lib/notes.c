@@ -142,32 +142,17 @@ note_edit(char **out)
 	return rc;
 }
 
-/* Appends the note, unless the conversation has that very note already:
- * a command run twice adds it once. */
+/* Appends the note to the batch's conversations but those that have that
+ * very note already: a command run twice adds it once. */
 int
-note_add(int64_t conv, const char *text)
+notes_apply(const void *note)
 {
-	sqlite3_stmt *st = db_prep("INSERT INTO notes (conversation, at, author,"
-	    " body) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM notes"
-	    " WHERE conversation = ?1 AND body = ?4)");
+	const char *text = note;
+	int64_t now = time(NULL);
 	char detail[64];
 	size_t len;
 	int rc;
 
-	if ((rc = conv_exists(conv)) != 0)
-		return rc;
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_int64(st, 2, time(NULL));
-	db_bind_text(st, 3, actor());
-	db_bind_text(st, 4, text);
-	rc = db_step(st, "adding a note");
-	sqlite3_reset(st);
-	if (rc == -1)
-		return ST_DB;
-	if (sqlite3_changes(db) == 0)
-		return 0;
 	/* The event shows the note's start, cut on a character boundary. */
 	len = strcspn(text, "\n");
 	if (len > sizeof detail - 1)
@@ -176,5 +161,14 @@ note_add(int64_t conv, const char *text)
 		len--;
 	memcpy(detail, text, len);
 	detail[len] = '\0';
-	return event_add(conv, time(NULL), "noted", detail);
+	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	    " action, detail) SELECT id, ?1, ?2, 'noted', ?3 FROM batch_ok o"
+	    " WHERE NOT EXISTS (SELECT 1 FROM notes WHERE conversation = o.id"
+	    " AND body = ?4)", "adding a note", "ittt", now, actor(), detail,
+	    text)) != 0)
+		return rc;
+	return batch_run("INSERT INTO notes (conversation, at, author, body)"
+	    " SELECT id, ?1, ?2, ?4 FROM batch_ok o WHERE NOT EXISTS"
+	    " (SELECT 1 FROM notes WHERE conversation = o.id AND body = ?4)",
+	    "adding a note", "ittt", now, actor(), detail, text);
 }

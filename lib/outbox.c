@@ -52,8 +52,8 @@ remember(int64_t delivery)
 /* In the caller's transaction: the delivery of conv by mail to mail_to,
  * or to Zendesk when it is NULL, made when there is none (or, with again, a
  * new one), and kept for outbox_run(). */
-int
-outbox_queue(int64_t conv, const char *mail_to, int again)
+static int
+queue(int64_t conv, const char *mail_to, int again)
 {
 	char target[300];
 	sqlite3_stmt *find = db_prep("SELECT id FROM deliveries WHERE"
@@ -65,8 +65,6 @@ outbox_queue(int64_t conv, const char *mail_to, int again)
 	int64_t id = 0;
 	int rc;
 
-	if ((rc = conv_exists(conv)) != 0)
-		return rc;
 	if (find == NULL || add == NULL)
 		return ST_DB;
 	snprintf(target, sizeof target, mail_to ? "mail:%s" : "zendesk",
@@ -91,6 +89,33 @@ outbox_queue(int64_t conv, const char *mail_to, int again)
 			return rc;
 	}
 	return remember(id);
+}
+
+/* Queues the deliveries of the batch's conversations, in the order they
+ * came. */
+int
+outbox_apply(const void *req)
+{
+	const struct deliveries *d = req;
+	sqlite3_stmt *st = db_prep("SELECT id FROM batch WHERE status IS NULL"
+	    " ORDER BY seq");
+	int64_t conv;
+	size_t i;
+	int rc = 0;
+
+	if (d->nmail == 0 && !d->zendesk)
+		return 0;
+	if (st == NULL)
+		return ST_DB;
+	while (rc == 0 && (rc = db_step(st, "queueing")) == SQLITE_ROW) {
+		conv = sqlite3_column_int64(st, 0);
+		for (i = 0, rc = 0; rc == 0 && i < d->nmail; i++)
+			rc = queue(conv, d->mail[i], d->again);
+		if (rc == 0 && d->zendesk)
+			rc = queue(conv, NULL, d->again);
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : rc == SQLITE_DONE ? 0 : rc;
 }
 
 struct delivery {

@@ -42,51 +42,32 @@ rating_parse(const char *arg, struct rating *r)
 	    "rating.criteria in chat-tools(7))", arg, r->criterion);
 }
 
+/* Each score to the batch's conversations; a score they have already is
+ * neither written nor recorded again. */
 int
-ratings_apply(int64_t conv, const struct rating *r, size_t n)
+ratings_apply(const void *req)
 {
-	sqlite3_stmt *old = db_prep("SELECT score FROM ratings"
-	    " WHERE conversation = ? AND criterion = ?");
-	sqlite3_stmt *set = db_prep("INSERT INTO ratings VALUES (?, ?, ?, ?, ?)"
-	    " ON CONFLICT DO UPDATE SET score = excluded.score,"
-	    " rated_at = excluded.rated_at, rated_by = excluded.rated_by");
-	char detail[128];
+	const struct ratings *set = req;
+	int64_t now = time(NULL);
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if ((rc = conv_exists(conv)) != 0)
-		return rc;
-	if (old == NULL || set == NULL)
-		return ST_DB;
-	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(old, 1, conv);
-		db_bind_text(old, 2, r[i].criterion);
-		rc = db_step(old, "reading a rating");
-		if (rc == SQLITE_ROW && sqlite3_column_int64(old, 0) ==
-		    r[i].score) {
-			sqlite3_reset(old);
-			continue;
-		}
-		if (rc == SQLITE_ROW)
-			snprintf(detail, sizeof detail, "%s=%ld (was %lld)",
-			    r[i].criterion, r[i].score,
-			    (long long)sqlite3_column_int64(old, 0));
-		else
-			snprintf(detail, sizeof detail, "%s=%ld",
-			    r[i].criterion, r[i].score);
-		sqlite3_reset(old);
-		if (rc == -1)
-			return ST_DB;
-		sqlite3_bind_int64(set, 1, conv);
-		db_bind_text(set, 2, r[i].criterion);
-		sqlite3_bind_int64(set, 3, r[i].score);
-		sqlite3_bind_int64(set, 4, time(NULL));
-		db_bind_text(set, 5, actor());
-		rc = db_step(set, "rating");
-		sqlite3_reset(set);
-		if (rc == -1 || (rc = event_add(conv, time(NULL), "rated",
-		    detail)) != 0)
-			return rc == -1 ? ST_DB : rc;
+	for (i = 0; rc == 0 && i < set->n; i++) {
+		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		    " action, detail) SELECT o.id, ?3, ?4, 'rated',"
+		    " format('%s=%d', ?1, ?2) || coalesce(' (was ' || r.score"
+		    " || ')', '') FROM batch_ok o LEFT JOIN ratings r ON"
+		    " r.conversation = o.id AND r.criterion = ?1"
+		    " WHERE r.score IS NOT ?2", "rating", "tiit",
+		    set->r[i].criterion, (int64_t)set->r[i].score, now, actor());
+		if (rc == 0)
+			rc = batch_run("INSERT INTO ratings SELECT id, ?1, ?2, ?3,"
+			    " ?4 FROM batch_ok WHERE true ON CONFLICT DO UPDATE"
+			    " SET score = excluded.score, rated_at ="
+			    " excluded.rated_at, rated_by = excluded.rated_by"
+			    " WHERE score IS NOT excluded.score", "rating",
+			    "tiit", set->r[i].criterion,
+			    (int64_t)set->r[i].score, now, actor());
 	}
-	return 0;
+	return rc;
 }

@@ -206,166 +206,118 @@ taglist_check(const struct taglist *t)
 	return 0;
 }
 
-/* The tag's id, made when new. A batch asks for the same few tags for
- * every id: the answers hold for the transaction, keyed by the name's
- * address, which the caller keeps for the command. */
+/* The conversations of the batch a tag or a rule goes to: ?3 a channel,
+ * ?4 a full-text query, either NULL for any. */
+#define TARGETS " FROM batch_ok o WHERE (?3 IS NULL OR (SELECT channel" \
+	" FROM conversations WHERE id = o.id) = ?3) AND (?4 IS NULL OR" \
+	" o.id IN (" GREP_IDS("?4") "))"
+
+/* Tags the batch's conversations (those the rule matches, when one is
+ * given) with name, a new tag made only when some conversation gets it. */
 static int
-tag_id(const char *name, int64_t *id)
+tag_batch(const char *name, const struct auto_tag *rule)
 {
-	static struct {
-		const char *name;
-		int64_t id;
-		unsigned generation;
-	} memo[16];
-	static size_t next;
-	sqlite3_stmt *make = db_prep("INSERT INTO tags (name, key, created_at)"
-	    " VALUES (?, ?, ?)");
+	sqlite3_stmt *any = db_prep("SELECT 1" TARGETS " LIMIT 1");
+	const char *channel = rule ? rule->channel : NULL;
+	const char *match = rule ? rule->match : NULL;
+	int64_t tag, now = time(NULL);
 	char *key;
-	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < 16; i++)
-		if (memo[i].name == name &&
-		    memo[i].generation == db_generation()) {
-			*id = memo[i].id;
-			return 0;
-		}
 	if ((key = tag_fold(name)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	if (make == NULL || (*id = tag_find(key)) < 0) {
+	if (any == NULL || (tag = tag_find(key)) < 0) {
 		free(key);
 		return ST_DB;
 	}
-	if (*id == 0) {
-		db_bind_text(make, 1, name);
-		db_bind_text(make, 2, key);
-		sqlite3_bind_int64(make, 3, time(NULL));
-		rc = db_step(make, "adding a tag");
-		sqlite3_reset(make);
-		*id = sqlite3_last_insert_rowid(db);
+	if (tag == 0) {
+		db_bind_text(any, 3, channel);
+		db_bind_text(any, 4, match);
+		rc = db_step(any, "tagging");
+		sqlite3_reset(any);
+		if (rc == SQLITE_ROW)
+			rc = batch_run("INSERT INTO tags (name, key, created_at)"
+			    " VALUES (?, ?, ?)", "adding a tag", "tti", name,
+			    key, now);
+		tag = sqlite3_last_insert_rowid(db);
 	}
 	free(key);
-	if (rc == -1)
-		return ST_DB;
-	memo[next].name = name;
-	memo[next].id = *id;
-	memo[next].generation = db_generation();
-	next = (next + 1) % 16;
-	return 0;
-}
-
-static int
-tag_one(int64_t conv, const char *name)
-{
-	sqlite3_stmt *st = db_prep("INSERT INTO conversation_tags VALUES"
-	    " (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-	int64_t tag = 0;
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	if ((rc = tag_id(name, &tag)) != 0)
+	if (rc != 0)
+		return rc == -1 ? ST_DB : rc == SQLITE_DONE ? 0 : rc;
+	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2" TARGETS
+	    " AND NOT EXISTS (SELECT 1 FROM conversation_tags WHERE"
+	    " conversation = o.id AND tag = ?1)", "tagging",
+	    "itttit", tag, name, channel, match, now, actor())) != 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_int64(st, 2, tag);
-	sqlite3_bind_int64(st, 3, time(NULL));
-	db_bind_text(st, 4, actor());
-	rc = db_step(st, "tagging");
-	sqlite3_reset(st);
-	if (rc == -1)
-		return ST_DB;
-	return sqlite3_changes(db) ? event_add(conv, time(NULL), "tagged", name) : 0;
+	return batch_run("INSERT INTO conversation_tags SELECT o.id, ?1, ?5, ?6"
+	    TARGETS " ON CONFLICT DO NOTHING", "tagging", "itttit", tag, name,
+	    channel, match, now, actor());
 }
 
+/* Removes from the batch's conversations the tags listed in temp.tag_keys
+ * (keep 0) or every tag not listed there (keep 1). */
 static int
-untag(int64_t conv, const char *key)
+untag_batch(const struct taglist *t, int keep)
 {
-	sqlite3_stmt *ev = db_prep("INSERT INTO events (conversation, at, actor,"
-	    " action, detail) SELECT ct.conversation, ?3, ?4, 'untagged', t.name"
-	    " FROM conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	    " WHERE ct.conversation = ?1 AND t.key = ?2");
-	sqlite3_stmt *del = db_prep("DELETE FROM conversation_tags"
-	    " WHERE conversation = ?1 AND tag = (SELECT id FROM tags"
-	    " WHERE key = ?2)");
+	int64_t now = time(NULL);
+	size_t i;
+	char *key;
 	int rc;
 
-	if (ev == NULL || del == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(ev, 1, conv);
-	db_bind_text(ev, 2, key);
-	sqlite3_bind_int64(ev, 3, time(NULL));
-	db_bind_text(ev, 4, actor());
-	sqlite3_bind_int64(del, 1, conv);
-	db_bind_text(del, 2, key);
-	rc = db_step(ev, "untagging") == -1 || db_step(del, "untagging") == -1;
-	sqlite3_reset(ev);
-	sqlite3_reset(del);
-	return rc ? ST_DB : 0;
-}
-
-static int
-listed(const struct taglist *t, const char *key)
-{
-	size_t i;
-	char *k;
-	int found = 0;
-
-	for (i = 0; !found && i < t->n; i++) {
-		if ((k = tag_fold(t->names[i])) == NULL)
-			return 1;
-		found = strcmp(k, key) == 0;
-		free(k);
+	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS tag_keys (key TEXT"
+	    " PRIMARY KEY); DELETE FROM tag_keys", "untagging")) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < t->n; i++) {
+		if ((key = tag_fold(t->names[i])) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		rc = batch_run("INSERT OR IGNORE INTO tag_keys VALUES (?)",
+		    "untagging", "t", key);
+		free(key);
 	}
-	return found;
-}
-
-/* Removes every tag of the conversation that is not in keep. */
-static int
-untag_others(int64_t conv, const struct taglist *keep)
-{
-	sqlite3_stmt *st = db_prep("SELECT t.key FROM conversation_tags ct"
-	    " JOIN tags t ON t.id = ct.tag WHERE ct.conversation = ?");
-	struct taglist old = { NULL, 0 };
-	size_t i;
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, conv);
-	while ((rc = db_step(st, "reading tags")) == SQLITE_ROW)
-		if (!listed(keep, (const char *)sqlite3_column_text(st, 0)) &&
-		    taglist_add(&old, (const char *)sqlite3_column_text(st, 0))
-		    != 0)
-			break;
-	sqlite3_reset(st);
-	for (i = 0, rc = rc == -1 ? ST_DB : 0; rc == 0 && i < old.n; i++)
-		rc = untag(conv, old.names[i]);
-	taglist_free(&old);
+	if (rc == 0)
+		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		    " action, detail) SELECT ct.conversation, ?2, ?3, 'untagged',"
+		    " t.name FROM batch_ok o JOIN conversation_tags ct ON"
+		    " ct.conversation = o.id JOIN tags t ON t.id = ct.tag WHERE"
+		    " (t.key IN (SELECT key FROM tag_keys)) = ?1 ORDER BY"
+		    " o.id, t.key", "untagging", "iit", (int64_t)!keep, now,
+		    actor());
+	if (rc == 0)
+		rc = batch_run("DELETE FROM conversation_tags WHERE conversation"
+		    " IN (SELECT id FROM batch_ok) AND (tag IN (SELECT id FROM"
+		    " tags WHERE key IN (SELECT key FROM tag_keys))) = ?1",
+		    "untagging", "i", (int64_t)!keep);
 	return rc;
 }
 
 int
-tags_apply(int64_t conv, const struct taglist *t, enum tag_op op)
+tags_apply(const void *req)
 {
+	const struct tag_req *r = req;
 	size_t i;
-	char *key;
+	int rc = 0;
+
+	if (r->op != TAG_ADD)
+		rc = untag_batch(&r->tags, r->op == TAG_SET);
+	for (i = 0; rc == 0 && r->op != TAG_REMOVE && i < r->tags.n; i++)
+		rc = tag_batch(r->tags.names[i], NULL);
+	return rc;
+}
+
+/* The conversations that had the tag, printed after the commit. */
+static int
+print_retagged(void)
+{
+	sqlite3_stmt *st = db_prep("SELECT id FROM retagged ORDER BY id");
 	int rc;
 
-	if ((rc = conv_exists(conv)) != 0)
-		return rc;
-	if (op == TAG_SET && (rc = untag_others(conv, t)) != 0)
-		return rc;
-	for (i = 0; rc == 0 && i < t->n; i++) {
-		if (op != TAG_REMOVE) {
-			rc = tag_one(conv, t->names[i]);
-			continue;
-		}
-		if ((key = tag_fold(t->names[i])) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		rc = untag(conv, key);
-		free(key);
-	}
-	return rc;
+	if (st == NULL)
+		return ST_DB;
+	while ((rc = db_step(st, "renaming")) == SQLITE_ROW)
+		printf("%lld\n", (long long)sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
 }
 
 /* Renames a tag, merging it into NEW when NEW exists; each conversation
@@ -373,15 +325,12 @@ tags_apply(int64_t conv, const struct taglist *t, enum tag_op op)
 int
 tags_rename(const char *old, const char *new, int quiet)
 {
-	sqlite3_stmt *convs = db_prep("SELECT conversation FROM"
-	    " conversation_tags WHERE tag = ? ORDER BY conversation");
 	struct taglist t = { NULL, 0 };
-	struct batch *b = NULL;
 	char *okey = tag_fold(old), *nkey = tag_fold(new), detail[160];
-	int64_t oid = 0, nid = 0, conv;
+	int64_t oid = 0, nid = 0;
 	int rc;
 
-	if (okey == NULL || nkey == NULL || convs == NULL) {
+	if (okey == NULL || nkey == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
@@ -398,190 +347,152 @@ tags_rename(const char *old, const char *new, int quiet)
 	}
 	snprintf(detail, sizeof detail, "%s -> %s", old, new);
 
-	if ((rc = batch_open(&b, quiet, 0)) != 0 ||
-	    (rc = batch_item(b)) != 0)
+	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS retagged"
+	    " (id INTEGER PRIMARY KEY)", "renaming")) != 0 ||
+	    (rc = db_begin()) != 0)
 		goto done;
-	sqlite3_bind_int64(convs, 1, oid);
-	while (rc == 0 && db_step(convs, "renaming") == SQLITE_ROW) {
-		conv = sqlite3_column_int64(convs, 0);
-		if ((rc = event_add(conv, time(NULL), "retagged", detail)) == 0)
-			rc = batch_keep(b, conv);
-	}
-	sqlite3_reset(convs);
+	rc = batch_run("DELETE FROM retagged", "renaming", "");
+	if (rc == 0)
+		rc = batch_run("INSERT INTO retagged SELECT conversation FROM"
+		    " conversation_tags WHERE tag = ?", "renaming", "i", oid);
+	if (rc == 0)
+		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		    " action, detail) SELECT id, ?1, ?2, 'retagged', ?3 FROM"
+		    " retagged ORDER BY id", "renaming", "itt",
+		    (int64_t)time(NULL), actor(), detail);
 	if (rc == 0 && nid != 0 && nid != oid) {
-		sqlite3_stmt *merge = db_prep("INSERT INTO conversation_tags"
-		    " SELECT conversation, ?2, tagged_at, tagged_by FROM"
-		    " conversation_tags WHERE tag = ?1 ON CONFLICT DO NOTHING");
-		sqlite3_stmt *drop = db_prep("DELETE FROM conversation_tags"
-		    " WHERE tag = ?1");
-		sqlite3_stmt *gone = db_prep("DELETE FROM tags WHERE id = ?1");
-
-		if (merge == NULL || drop == NULL || gone == NULL)
-			rc = ST_DB;
-		else {
-			sqlite3_bind_int64(merge, 1, oid);
-			sqlite3_bind_int64(merge, 2, nid);
-			sqlite3_bind_int64(drop, 1, oid);
-			sqlite3_bind_int64(gone, 1, oid);
-			if (db_step(merge, "merging tags") == -1 ||
-			    db_step(drop, "merging tags") == -1 ||
-			    db_step(gone, "merging tags") == -1)
-				rc = ST_DB;
-			sqlite3_reset(merge);
-			sqlite3_reset(drop);
-			sqlite3_reset(gone);
-		}
-	} else if (rc == 0) {
-		sqlite3_stmt *ren = db_prep("UPDATE tags SET name = ?2,"
-		    " key = ?3 WHERE id = ?1");
-
-		if (ren == NULL)
-			rc = ST_DB;
-		else {
-			sqlite3_bind_int64(ren, 1, oid);
-			db_bind_text(ren, 2, t.names[0]);
-			db_bind_text(ren, 3, nkey);
-			if (db_step(ren, "renaming a tag") == -1)
-				rc = ST_DB;
-			sqlite3_reset(ren);
-		}
-	}
-	rc = batch_item_end(b, 0, rc, 1);
+		if ((rc = batch_run("INSERT INTO conversation_tags SELECT"
+		    " conversation, ?2, tagged_at, tagged_by FROM"
+		    " conversation_tags WHERE tag = ?1 ON CONFLICT DO NOTHING",
+		    "merging tags", "ii", oid, nid)) == 0 &&
+		    (rc = batch_run("DELETE FROM conversation_tags WHERE"
+		    " tag = ?1", "merging tags", "i", oid)) == 0)
+			rc = batch_run("DELETE FROM tags WHERE id = ?1",
+			    "merging tags", "i", oid);
+	} else if (rc == 0)
+		rc = batch_run("UPDATE tags SET name = ?2, key = ?3 WHERE id = ?1",
+		    "renaming a tag", "itt", oid, t.names[0], nkey);
+	if (rc != 0)
+		db_rollback();
+	else if ((rc = db_commit()) == 0 && !quiet)
+		rc = print_retagged();
 done:
-	if (b != NULL && batch_close(b) != 0 && rc == 0)
-		rc = ST_DB;
 	taglist_free(&t);
 	free(okey);
 	free(nkey);
 	return rc;
 }
 
-struct match {
-	int64_t id;
-	size_t rule;
-};
-
+/* Checks the rules before a batch relies on them. */
 static int
-by_id(const void *a, const void *b)
+rules_check(const struct config *cfg)
 {
-	const struct match *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
-/* The candidates: the ids given, or, when none came, every closed
- * conversation without a tag. */
-static int
-candidates(struct ids *ids)
-{
-	sqlite3_stmt *add;
-	int64_t id;
-	long given = 0;
-	int rc;
-
-	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS auto_candidates"
-	    " (id INTEGER PRIMARY KEY); DELETE FROM auto_candidates",
-	    "preparing --auto")) != 0)
-		return rc;
-	if ((add = db_prep("INSERT OR IGNORE INTO auto_candidates VALUES (?)"))
-	    == NULL)
-		return ST_DB;
-	while (ids != NULL && (rc = ids_next(ids, &id)) != 0) {
-		given++;
-		if (rc < 0 || conv_exists(id) != 0)
-			continue;
-		sqlite3_bind_int64(add, 1, id);
-		rc = db_step(add, "preparing --auto");
-		sqlite3_reset(add);
-		if (rc == -1)
-			return ST_DB;
-	}
-	if (given > 0)
-		return 0;
-	return db_exec("INSERT INTO auto_candidates SELECT id FROM"
-	    " conversations c WHERE state = 'closed' AND NOT EXISTS"
-	    " (SELECT 1 FROM conversation_tags WHERE conversation = c.id)",
-	    "preparing --auto");
-}
-
-/* Every (candidate, rule) that matches, each rule's query run once. */
-static int
-matches(const struct config *cfg, struct match **out, size_t *n)
-{
-	sqlite3_stmt *st = db_prep("SELECT a.id FROM auto_candidates a"
-	    " JOIN conversations c ON c.id = a.id WHERE (?2 IS NULL OR"
-	    " c.channel = ?2) AND a.id IN (" GREP_IDS("?1") ")");
-	struct match *m = NULL, *nm;
-	size_t i, cap = 0;
+	sqlite3_stmt *st = db_prep("SELECT 1 FROM (" GREP_IDS("?1") ") LIMIT 1");
+	struct taglist t = { NULL, 0 };
+	size_t i;
 	int rc = 0;
+
+	if (st == NULL)
+		return ST_DB;
+	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
+		if (taglist_add(&t, cfg->auto_tags[i].tag) != 0)
+			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad tag",
+			    cfg->file, i + 1);
+		taglist_free(&t);
+		db_bind_text(st, 1, cfg->auto_tags[i].match);
+		if (rc == 0 && (rc = sqlite3_step(st)) != SQLITE_ROW &&
+		    rc != SQLITE_DONE)
+			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu (tag %s):"
+			    " %s", cfg->file, i + 1, cfg->auto_tags[i].tag,
+			    sqlite3_errmsg(db));
+		else
+			rc = 0;
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+/* Tags the batch's conversations by every rule that matches them; the
+ * ids no rule tagged are not printed. */
+static int
+auto_apply(const void *req)
+{
+	const struct config *cfg = req;
+	sqlite3_stmt *st = db_prep("SELECT max(id) FROM events");
+	int64_t mark;
+	size_t i;
+	int rc = 0;
+
+	if (st == NULL || db_step(st, "reading events") != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return ST_DB;
+	}
+	mark = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
+		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i]);
+	if (rc == 0)
+		rc = batch_run("UPDATE batch SET status = 0 WHERE status IS NULL"
+		    " AND id NOT IN (SELECT conversation FROM events"
+		    " WHERE id > ?)", "tagging", "i", mark);
+	return rc;
+}
+
+/* Every closed conversation without a tag, read before any is tagged. */
+static int
+closed_untagged(int64_t **out, size_t *n)
+{
+	sqlite3_stmt *st = db_prep("SELECT id FROM conversations c WHERE"
+	    " state = 'closed' AND NOT EXISTS (SELECT 1 FROM conversation_tags"
+	    " WHERE conversation = c.id) ORDER BY id");
+	int64_t *v = NULL, *nv;
+	size_t cap = 0;
+	int rc;
 
 	*n = 0;
 	if (st == NULL)
 		return ST_DB;
-	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
-		db_bind_text(st, 1, cfg->auto_tags[i].match);
-		db_bind_text(st, 2, cfg->auto_tags[i].channel);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 256;
-				if ((nm = realloc(m, cap * sizeof *m)) == NULL) {
-					rc = chat_err(ST_DB, "out of memory");
-					break;
-				}
-				m = nm;
+	while ((rc = db_step(st, "finding untagged conversations"))
+	    == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+				rc = chat_err(ST_DB, "out of memory");
+				break;
 			}
-			m[*n].id = sqlite3_column_int64(st, 0);
-			m[(*n)++].rule = i;
+			v = nv;
 		}
-		if (rc == SQLITE_DONE)
-			rc = 0;
-		else if (rc != ST_DB)
-			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu (tag %s):"
-			    " %s", cfg->file, i + 1, cfg->auto_tags[i].tag,
-			    sqlite3_errmsg(db));
-		sqlite3_reset(st);
+		v[(*n)++] = sqlite3_column_int64(st, 0);
 	}
-	if (*n > 1)
-		qsort(m, *n, sizeof *m, by_id);
-	*out = m;
-	return rc;
+	sqlite3_reset(st);
+	*out = v;
+	return rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
 }
 
 int
 tags_auto(struct ids *ids, int dry_run, int quiet)
 {
 	const struct config *cfg;
-	struct taglist rule = { NULL, 0 };
-	struct match *m = NULL;
 	struct batch *b = NULL;
+	int64_t id, *all = NULL;
 	size_t i, n = 0;
+	long given = 0;
 	int rc;
 
-	if ((rc = config_get(&cfg)) != 0)
+	if ((rc = config_get(&cfg)) != 0 || (rc = rules_check(cfg)) != 0 ||
+	    (rc = batch_open(&b, quiet, dry_run, auto_apply, cfg)) != 0)
 		return rc;
-	for (i = 0; i < cfg->nauto_tags; i++)
-		if (taglist_add(&rule, cfg->auto_tags[i].tag) != 0) {
-			taglist_free(&rule);
-			return chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad "
-			    "tag", cfg->file, i + 1);
-		}
-	taglist_free(&rule);
-	if ((rc = candidates(ids)) != 0 || (rc = matches(cfg, &m, &n)) != 0 ||
-	    (rc = batch_open(&b, quiet, dry_run)) != 0)
-		goto done;
-	for (i = 0; rc == 0 && i < n; i++) {
-		if ((i == 0 || m[i].id != m[i - 1].id) &&
-		    (rc = batch_item(b)) != 0)
+	while (ids != NULL && (rc = ids_next(ids, &id)) != 0) {
+		given++;
+		if (rc > 0 && (rc = batch_add(b, id, ids_ready(ids))) != 0)
 			break;
-		rc = tag_one(m[i].id, cfg->auto_tags[m[i].rule].tag);
-		if (i + 1 == n || m[i + 1].id != m[i].id)
-			rc = batch_item_end(b, m[i].id, rc, 1);
 	}
-done:
+	if (given == 0 && (rc = closed_untagged(&all, &n)) == 0)
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = batch_add(b, all[i], i + 1 < n);
 	if (batch_close(b) != 0 && rc == 0)
 		rc = ST_DB;
-	free(m);
+	free(all);
 	return rc;
 }

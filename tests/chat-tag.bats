@@ -186,8 +186,8 @@ billing"
 	  - {tag: billing, match: "invoice OR VAT"}
 	EOF
 	run -0 sh -c 'chat-history --closed --untagged | chat-tag --auto'
-	assert_output "5
-9"
+	assert_output "9
+5"
 	assert_equal "$(tags_of 5)" billing
 	assert_equal "$(tags_of 9)" after-sales
 	run -1 chat-history --closed --untagged --tag billing
@@ -216,4 +216,25 @@ billing"
 	run -0 chat-tag -n billing 6
 	assert_output "6 tagged billing"
 	assert_equal "$(tags_of 6)" ""
+}
+
+@test "a piped batch: refusals in input order, the rest tagged and printed in input order, nothing for the refused" {
+	examples
+	run -1 sh -c 'printf "3\n999\n1\n998\n3\n" | chat-tag fresh'
+	assert_line --index 0 "chat-tag: 999: no such conversation"
+	assert_line --index 1 "chat-tag: 998: no such conversation"
+	assert_line --index 2 3
+	assert_line --index 3 1
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(sql "SELECT group_concat(conversation) FROM events WHERE action = 'tagged'")" "1,3"
+	run -1 chat-tag brand-new 999
+	assert_equal "$(sql "SELECT count(*) FROM tags WHERE key = 'brand-new'")" 0
+}
+
+@test "more ids than a batch holds commit batch by batch, each id once" {
+	examples
+	n=$(sql "SELECT count(*) FROM conversations")
+	run -0 sh -c "for i in \$(seq 12000); do echo \$(( i % $n + 1 )); done | chat-tag -q many"
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag WHERE t.key = 'many'")" "$n"
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" "$n"
 }
