@@ -62,6 +62,16 @@ demo: deps
 	$(MAKE) all
 	scripts/demo $(B)/bin
 
+# The reliability scripts at full size (RELIABILITY.md): 16 processes x
+# 1,000 commands, and 200 kill -9 trials each during a 100,000-line import
+# and a 50,000-id batch close. make check runs them small.
+TORTURE_DIR = $(B)/torture
+torture: deps
+	$(MAKE) all
+	rm -rf $(TORTURE_DIR) && mkdir -p $(TORTURE_DIR)/stress $(TORTURE_DIR)/crash
+	PATH=$(CURDIR)/$(B)/bin:$$PATH tests/stress 16 1000 $(TORTURE_DIR)/stress
+	PATH=$(CURDIR)/$(B)/bin:$$PATH tests/crash 200 100000 $(TORTURE_DIR)/crash
+
 lint-man:
 	mandoc -Tlint -W warning man/*.[17]
 
@@ -75,4 +85,4 @@ install: $(PROGS)
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check bench demo lint-man install clean
+.PHONY: all deps check bench demo torture lint-man install clean

@@ -118,8 +118,10 @@ in_list(sqlite3_str *sql, const char *column, size_t n, int *p)
 {
 	size_t i;
 
+	/* sql: constants; column is one of this file's names */
 	sqlite3_str_appendf(sql, " AND %s IN (", column);
 	for (i = 0; i < n; i++)
+		/* sql: constants */
 		sqlite3_str_appendf(sql, "%s?%d", i ? ", " : "", (*p)++);
 	sqlite3_str_appendall(sql, ")");
 }
@@ -137,6 +139,7 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		return -1;
 	sqlite3_str_appendall(sql, " WHERE 1");
 	if (f->states) {
+		/* sql: constants */
 		sqlite3_str_appendf(sql, " AND c.state IN ('%s', '%s', '%s')",
 		    f->states & S_OPEN ? "open" : "",
 		    f->states & S_PARKED ? "parked" : "",
@@ -179,6 +182,7 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		char grep[16];
 
 		snprintf(grep, sizeof grep, "?%d", p++);
+		/* sql: constants; grep is a parameter's name */
 		sqlite3_str_appendf(sql, " AND c.id IN (" GREP_IDS("%s") ")",
 		    grep, grep);
 	}

@@ -34,11 +34,13 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
+	/* sql: constants; select and tail are the callers' literals */
 	sqlite3_str_appendall(sql, select);
 	if ((*next = filter_where(f, sql, 1)) < 0) {
 		sqlite3_free(sqlite3_str_finish(sql));
 		return NULL;
 	}
+	/* sql: constants */
 	sqlite3_str_appendall(sql, tail);
 	if (*tail != '\0')
 		sqlite3_str_appendf(sql, "%d", *next);

@@ -46,6 +46,7 @@ prepare(const struct filter *f, enum stats_by by, size_t ncrit)
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
+	/* sql: constants; group_exprs is this file's */
 	sqlite3_str_appendf(sql, "WITH base AS (SELECT %s AS grp,"
 	    " c.closed_at - c.started_at AS ht,"
 	    " (SELECT min(o.at) FROM messages o WHERE o.conversation = c.id"

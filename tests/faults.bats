@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# Resource faults: a full disk, read-only files and directories, a
+# directory that cannot be made. Each gives 74 naming what failed, and
+# loses nothing already committed.
+
+load helper
+
+# n conversations of one message each, as NDJSON.
+conversations() {
+	awk -v n="$1" -v p="${2:-F}" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"conversation\":\"%s%d\",\"at\":%d,\"author\":\"visitor\",\"text\":\"message %d with some words to fill the page\"}\n",
+		    p, i, 1795392000 + i, i }'
+}
+
+# Runs a command as nobody when the tests run as root, for whom file modes
+# would not apply.
+unprivileged() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+
+# A directory nobody can use, holding a copy of the test database.
+shared_db() {
+	SHARED=$(mktemp -d /tmp/chat-faults.XXXXXX)
+	chmod 755 "$SHARED"
+	cp "$CHAT_DB" "$SHARED/chat.db"
+	export CHAT_DB=$SHARED/chat.db HOME=$SHARED
+}
+
+teardown() {
+	[ -z "${SHARED:-}" ] || rm -rf "$SHARED"
+}
+
+@test "disk full during an import: 74 naming the database, the batches committed kept, a re-run completes it" {
+	conversations 2000 A | chat-import -q
+	conversations 30000 B >"$BATS_TEST_TMPDIR/big.ndjson"
+	limit=$(( $(stat -c %s "$CHAT_DB") / 1024 + 256 ))
+	run -74 bash -c "trap '' XFSZ; ulimit -f $limit; chat-import -q '$BATS_TEST_TMPDIR/big.ndjson'"
+	assert_output --partial "$CHAT_DB"
+	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_equal "$(sql "SELECT count(*) FROM conversations WHERE ref LIKE 'A%'")" 2000
+	# Whole batches only: every conversation has its message.
+	assert_equal "$(sql 'SELECT count(*) FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages WHERE conversation = c.id)')" 0
+	run -0 chat-import -q "$BATS_TEST_TMPDIR/big.ndjson"
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 32000
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 32000
+}
+
+@test "disk full during a batch tag: 74, whole batches each with their events, a re-run completes it" {
+	conversations 30000 | chat-import -q
+	limit=$(( $(stat -c %s "$CHAT_DB") / 1024 + 256 ))
+	run -74 bash -c "trap '' XFSZ; ulimit -f $limit; seq 30000 | chat-tag -q bulk"
+	assert_output --partial "$CHAT_DB"
+	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	links=$(sql "SELECT count(*) FROM conversation_tags")
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" "$links"
+	assert_equal $(( links % 10000 )) 0
+	run -0 sh -c 'seq 30000 | chat-tag -q bulk'
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 30000
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" 30000
+}
+
+@test "a read-only database file: writers exit 74 naming it, nothing changes" {
+	examples
+	shared_db
+	chmod 777 "$SHARED"
+	chmod 444 "$CHAT_DB"
+	before=$(sha256sum <"$CHAT_DB")
+	run -74 unprivileged chat-tag billing 1
+	assert_output --partial "$CHAT_DB"
+	run -74 unprivileged chat-close 1
+	run -74 unprivileged chat-import "$EXAMPLES"
+	assert_equal "$(sha256sum <"$CHAT_DB")" "$before"
+}
+
+@test "a database in a read-only directory: writers exit 74 naming it, nothing changes" {
+	examples
+	shared_db
+	chmod 666 "$CHAT_DB"
+	chmod 555 "$SHARED"
+	before=$(sha256sum <"$CHAT_DB")
+	run -74 unprivileged chat-close 1
+	assert_output --partial "$CHAT_DB"
+	run -74 unprivileged chat-note -m hello 1
+	assert_equal "$(sha256sum <"$CHAT_DB")" "$before"
+}
+
+@test "a directory that cannot be made: 74 naming it" {
+	touch "$BATS_TEST_TMPDIR/file"
+	export CHAT_DB=$BATS_TEST_TMPDIR/file/sub/chat.db
+	run -74 chat-import "$EXAMPLES"
+	assert_output --partial "$BATS_TEST_TMPDIR/file"
+	assert_output --partial "Not a directory"
+	run -74 chat-tag billing 1
+}
+
+@test "a database that does not exist yet: readers say so and create nothing" {
+	export CHAT_DB=$BATS_TEST_TMPDIR/none/chat.db
+	run chat-history
+	assert [ "$status" -ne 0 ]
+	assert_output --partial "$CHAT_DB"
+	assert_not_exists "$BATS_TEST_TMPDIR/none"
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# Rules of security checked by reading the code, and the private modes of
+# what chat-tools creates.
+
+load helper
+
+# Where SQL text is built (a sqlite3_str named sql), the statements that
+# format a string into it, or append one that is not a literal, unless the
+# line before marks them as this file's constants.
+unmarked_sql() {
+	awk '
+	    /sqlite3_str_appendf\(sql,|sqlite3_str_appendall\(sql,/ {
+		stmt = $0; line = FNR; marked = prev ~ /sql: constants/
+		while (stmt !~ /\);[ \t]*$/ && (getline nxt) > 0)
+			stmt = stmt nxt
+		if (!marked && (stmt ~ /%[-0-9.*]*[sqQw]/ ||
+		    stmt ~ /appendall\(sql, [^" ]/))
+			print FILENAME ":" line ": " $0
+	    }
+	    { prev = $0 }' "$@"
+}
+
+@test "SQL is never built with printf from input: only bound parameters" {
+	cd "$TOP"
+	# Statements reach SQLite through db_prep() and db_exec() with literals,
+	# or are built in these files only.
+	run -0 sh -c "grep -l 'sqlite3_prepare\|sqlite3_exec' lib/*.c | sort | tr '\n' ' '"
+	assert_output "lib/db.c lib/history.c lib/listing.c lib/stats.c "
+	run -0 sh -c "grep -n 'db_exec(\|db_prep(\|batch_run(' lib/*.c | grep -v 'db_exec(\"\|db_prep(\"\|batch_run(\"' || true"
+	assert_output ""
+	# Where SQL text is built, a %s or a string that is not a literal
+	# is marked, on the line before, as this file's constants.
+	run -0 unmarked_sql lib/*.c
+	assert_output ""
+}
+
+@test "the rule above catches a printf-built statement" {
+	cd "$TOP"
+	printf '\tsqlite3_str_appendf(sql, " AND c.operator = %%s", name);\n' >"$BATS_TEST_TMPDIR/bad.c"
+	run -0 unmarked_sql "$BATS_TEST_TMPDIR/bad.c"
+	assert_output --partial "bad.c:1:"
+}
+
+@test "SQL-looking input is stored verbatim and runs nothing" {
+	examples
+	run -0 chat-tag "x');DROP_TABLE_conversations;--" 1
+	run -0 chat-note -m "'); DELETE FROM notes; --" 1
+	run -0 chat-history --tag "x');DROP_TABLE_conversations;--"
+	assert_output --partial "1  "
+	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 1")" "'); DELETE FROM notes; --"
+	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	run -1 chat-history --operator "' OR 1=1 --"
+	assert_output ""
+}
+
+@test "what chat-tools creates is private: database, its WAL and directories" {
+	export CHAT_DB=$BATS_TEST_TMPDIR/new/dir/chat.db
+	umask 022
+	examples
+	assert_equal "$(stat -c %a "$CHAT_DB")" 600
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/new")" 700
+	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/new/dir")" 700
+	# A writer's WAL and shared memory while it works.
+	{ echo 'BEGIN IMMEDIATE;'; echo "UPDATE meta SET value = value WHERE key = 'x';"; sleep 1; echo 'COMMIT;'; } |
+		sqlite3 "$CHAT_DB" &
+	sleep 0.3
+	for f in "$CHAT_DB-wal" "$CHAT_DB-shm"; do
+		[ ! -e "$f" ] || assert_equal "$(stat -c %a "$f")" 600
+	done
+	wait
+}
