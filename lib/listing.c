@@ -137,6 +137,7 @@ catalogue(void)
 		sqlite3_str_appendall(sql, " UNION ALL SELECT column1, 0, NULL"
 		    " FROM (VALUES");
 		for (i = 0; i < cfg->ntags_catalog; i++)
+			/* sql: constants */
 			sqlite3_str_appendall(sql, i ? ", (?, ?)" : " (?, ?)");
 		sqlite3_str_appendall(sql, ") WHERE column2 NOT IN"
 		    " (SELECT key FROM tags)");

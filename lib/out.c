@@ -52,6 +52,7 @@ json_stmt(const struct col *cols, size_t ncols)
 	for (i = 0; i < ncols; i++) {
 		k = 2 * (int)i + 1;
 		v = k + 1;
+		/* sql: constants */
 		sqlite3_str_appendf(sql, "%s?%d, ", i ? ", " : "", k);
 		switch (cols[i].type) {
 		case COL_TIME:

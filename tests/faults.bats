@@ -51,8 +51,8 @@ teardown() {
 
 @test "disk full during a batch tag: 74, whole batches each with their events, a re-run completes it" {
 	conversations 30000 | chat-import -q
-	limit=$(( $(stat -c %s "$CHAT_DB") / 1024 + 256 ))
-	run -74 bash -c "trap '' XFSZ; ulimit -f $limit; seq 30000 | chat-tag -q bulk"
+	# Room for the write-ahead log of one batch and a half.
+	run -74 bash -c "trap '' XFSZ; ulimit -f 2048; seq 30000 | chat-tag -q bulk"
 	assert_output --partial "$CHAT_DB"
 	assert_equal "$(sql 'PRAGMA integrity_check')" ok
 	links=$(sql "SELECT count(*) FROM conversation_tags")
@@ -97,10 +97,10 @@ teardown() {
 	run -74 chat-tag billing 1
 }
 
-@test "a database that does not exist yet: readers say so and create nothing" {
+@test "a database that does not exist yet: readers find nothing (1) and create nothing" {
 	export CHAT_DB=$BATS_TEST_TMPDIR/none/chat.db
-	run chat-history
-	assert [ "$status" -ne 0 ]
-	assert_output --partial "$CHAT_DB"
+	run -1 chat-history
+	assert_output ""
+	run -1 chat-stats
 	assert_not_exists "$BATS_TEST_TMPDIR/none"
 }
