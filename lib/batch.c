@@ -38,8 +38,6 @@ event_add(int64_t conv, time_t at, const char *action, const char *detail)
 	return rc == -1 ? ST_DB : 0;
 }
 
-/* Runs one statement of a batch's work: parameter i binds the i-th
- * argument, each "i" (an int64_t) or "t" (a string or NULL). */
 int
 batch_run(const char *sql, const char *context, const char *types, ...)
 {
@@ -141,16 +139,15 @@ describe(int64_t mark)
 	return rc == -1 ? ST_DB : 0;
 }
 
-static int
-print_ok(void)
+int
+batch_print(const char *sql)
 {
-	sqlite3_stmt *st = db_prep("SELECT id FROM batch WHERE status IS NULL"
-	    " ORDER BY seq");
+	sqlite3_stmt *st = db_prep(sql);
 	int rc;
 
 	if (st == NULL)
 		return ST_DB;
-	while ((rc = db_step(st, "reading a batch")) == SQLITE_ROW)
+	while ((rc = db_step(st, "printing ids")) == SQLITE_ROW)
 		printf("%lld\n", (long long)sqlite3_column_int64(st, 0));
 	sqlite3_reset(st);
 	return rc == -1 ? ST_DB : 0;
@@ -179,7 +176,8 @@ flush(struct batch *b)
 	if (rc != 0 || b->dry_run)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !b->quiet)
-		rc = print_ok();
+		rc = batch_print("SELECT id FROM batch WHERE status IS NULL"
+		    " ORDER BY seq");
 	fflush(stdout);
 	return rc;
 }

@@ -28,6 +28,8 @@ int64_t db_ref_id(const char *ref);
 /* Runs a statement of a batch's work; parameter i binds the i-th argument
  * after types, each "i" (an int64_t) or "t" (a string or NULL). */
 int batch_run(const char *sql, const char *context, const char *types, ...);
+/* Prints the ids the query returns, one per line. */
+int batch_print(const char *sql);
 
 /* batch.c */
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);

@@ -305,21 +305,6 @@ tags_apply(const void *req)
 	return rc;
 }
 
-/* The conversations that had the tag, printed after the commit. */
-static int
-print_retagged(void)
-{
-	sqlite3_stmt *st = db_prep("SELECT id FROM retagged ORDER BY id");
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	while ((rc = db_step(st, "renaming")) == SQLITE_ROW)
-		printf("%lld\n", (long long)sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
-}
-
 /* Renames a tag, merging it into NEW when NEW exists; each conversation
  * that had it gets a "retagged" event and its id printed. */
 int
@@ -375,7 +360,7 @@ tags_rename(const char *old, const char *new, int quiet)
 	if (rc != 0)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !quiet)
-		rc = print_retagged();
+		rc = batch_print("SELECT id FROM retagged ORDER BY id");
 done:
 	taglist_free(&t);
 	free(okey);
