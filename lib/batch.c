@@ -39,6 +39,20 @@ event_add(int64_t conv, time_t at, const char *action, const char *detail)
 }
 
 int
+event_last(int64_t *id)
+{
+	sqlite3_stmt *st = db_prep("SELECT coalesce(max(id), 0) FROM events");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	if ((rc = db_step(st, "reading events")) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : ST_DB;
+}
+
+int
 batch_run(const char *sql, const char *context, const char *types, ...)
 {
 	sqlite3_stmt *st = db_prep(sql);
@@ -81,19 +95,6 @@ batch_open(struct batch **out, int quiet, int dry_run, batch_fn *apply,
 	b->apply = apply;
 	b->req = req;
 	return 0;
-}
-
-static int64_t
-last_event(void)
-{
-	sqlite3_stmt *st = db_prep("SELECT max(id) FROM events");
-	int64_t id = 0;
-
-	if (st != NULL && db_step(st, "reading events") == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return id;
 }
 
 /* The refusals, in the order the ids came. */
@@ -156,14 +157,15 @@ batch_print(const char *sql)
 static int
 flush(struct batch *b)
 {
-	int64_t mark;
+	int64_t mark = 0;
 	int rc;
 
 	if (b->n == 0)
 		return 0;
 	b->n = 0;
-	mark = b->dry_run ? last_event() : 0;
-	rc = batch_run("UPDATE batch SET status = ?1, why = format('%d: no such"
+	rc = b->dry_run ? event_last(&mark) : 0;
+	if (rc == 0)
+		rc = batch_run("UPDATE batch SET status = ?1, why = format('%d: no such"
 	    " conversation', id) WHERE status IS NULL AND NOT EXISTS"
 	    " (SELECT 1 FROM conversations WHERE id = batch.id)", "reading a batch", "i",
 	    (int64_t)ST_SOME);

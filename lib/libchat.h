@@ -33,6 +33,8 @@ int batch_print(const char *sql);
 
 /* batch.c */
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);
+/* The id of the last event written, 0 when there is none. */
+int event_last(int64_t *id);
 
 /* out.c: rows of a listing in the format asked. */
 enum coltype {

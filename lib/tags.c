@@ -222,7 +222,7 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	const char *match = rule ? rule->match : NULL;
 	int64_t tag, now = time(NULL);
 	char *key;
-	int rc = 0;
+	int rc = 0, step;
 
 	if ((key = tag_fold(name)) == NULL)
 		return chat_err(ST_DB, "out of memory");
@@ -233,17 +233,18 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	if (tag == 0) {
 		db_bind_text(any, 3, channel);
 		db_bind_text(any, 4, match);
-		rc = db_step(any, "tagging");
+		step = db_step(any, "tagging");
 		sqlite3_reset(any);
-		if (rc == SQLITE_ROW)
-			rc = batch_run("INSERT INTO tags (name, key, created_at)"
-			    " VALUES (?, ?, ?)", "adding a tag", "tti", name,
-			    key, now);
-		tag = sqlite3_last_insert_rowid(db);
+		if (step == -1)
+			rc = ST_DB;
+		else if (step == SQLITE_ROW && (rc = batch_run("INSERT INTO"
+		    " tags (name, key, created_at) VALUES (?, ?, ?)",
+		    "adding a tag", "tti", name, key, now)) == 0)
+			tag = sqlite3_last_insert_rowid(db);
 	}
 	free(key);
-	if (rc != 0)
-		return rc == -1 ? ST_DB : rc == SQLITE_DONE ? 0 : rc;
+	if (rc != 0 || tag == 0)
+		return rc;
 	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2" TARGETS
 	    " AND NOT EXISTS (SELECT 1 FROM conversation_tags WHERE"
@@ -403,18 +404,12 @@ static int
 auto_apply(const void *req)
 {
 	const struct config *cfg = req;
-	sqlite3_stmt *st = db_prep("SELECT max(id) FROM events");
 	int64_t mark;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (st == NULL || db_step(st, "reading events") != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return ST_DB;
-	}
-	mark = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if ((rc = event_last(&mark)) != 0)
+		return rc;
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
 		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i]);
 	if (rc == 0)
