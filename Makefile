@@ -64,7 +64,7 @@ demo: deps
 
 # The reliability scripts at full size (RELIABILITY.md): 16 processes x
 # 1,000 commands, and 200 kill -9 trials each during a 100,000-line import
-# and a 50,000-id batch close. make check runs them small.
+# and a 100,000-id batch close. make check runs them small.
 TORTURE_DIR = $(B)/torture
 torture: deps
 	$(MAKE) all

@@ -64,8 +64,8 @@ main(int argc, char *argv[])
 			if (strcmp(optarg, "last") == 0)
 				req.at_last = 1;
 			else if (time_parse(optarg, time(NULL), &req.at) != 0) {
-				chat_err(ST_USAGE, "--at %s: not a time", optarg);
-				goto bad;
+				chat_err(ST_DATA, "--at %s: not a time", optarg);
+				goto done;
 			}
 			req.has_at = 1;
 			continue;

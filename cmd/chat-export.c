@@ -56,7 +56,6 @@ main(int argc, char *argv[])
 	long max = 0;
 	int64_t id;
 	int c, rc, mode = 0;
-	char *end;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qf:o:d:c:h", longopts, NULL))
@@ -90,12 +89,8 @@ main(int argc, char *argv[])
 		case OPT_FLUSH:
 		case OPT_PENDING: mode = c; continue;
 		case OPT_MAX:
-			max = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || max <= 0) {
-				chat_err(ST_USAGE, "--max %s: not a positive "
-				    "number", optarg);
+			if (opt_count("max", optarg, &max) != 0)
 				goto bad;
-			}
 			continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); goto done;

@@ -61,7 +61,6 @@ main(int argc, char *argv[])
 	enum fmt fmt = FMT_TABLE;
 	long limit = 0, matched = 0;
 	int c, rc, count = 0, filtered = 0;
-	char *end;
 
 	chat_init(argv[0]);
 	if (f == NULL)
@@ -71,12 +70,8 @@ main(int argc, char *argv[])
 		case 'o': o = optarg; continue;
 		case OPT_COUNT: count = 1; continue;
 		case OPT_LIMIT:
-			limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || limit <= 0) {
-				chat_err(ST_USAGE, "--limit %s: not a positive "
-				    "number", optarg);
+			if (opt_count("limit", optarg, &limit) != 0)
 				goto bad;
-			}
 			continue;
 		case 'h':
 		case OPT_HELP:
@@ -88,8 +83,10 @@ main(int argc, char *argv[])
 			filtered = 1;
 			continue;
 		}
-		if (rc > 0)
+		if (rc == ST_USAGE)
 			goto bad;
+		if (rc > 0)
+			goto done;
 		if ((rc = chat_opt(c, optarg)) == 1) {
 			filter_free(f);
 			return 0;
@@ -120,6 +117,7 @@ main(int argc, char *argv[])
 		    matched == 0)
 			chat_status(ST_SOME);
 	}
+done:
 	filter_free(f);
 	return chat_exit();
 bad:

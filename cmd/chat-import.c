@@ -1,5 +1,4 @@
 /* chat-import: conversations and their transcripts in, as NDJSON events. */
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +48,10 @@ main(int argc, char *argv[])
 		return chat_err(ST_DB, "out of memory");
 	for (i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-") != 0 &&
-		    (fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
-			chat_err(ST_USAGE, "%s: cannot open", argv[i]);
-			free(fds);
-			return chat_exit();
-		}
-	if (db_open(DB_WRITE) == 0 && import_begin(&im, chat_flags.quiet) == 0) {
+		    (fds[i] = input_open(argv[i])) < 0)
+			break;
+	if (i == argc && db_open(DB_WRITE) == 0 &&
+	    import_begin(&im, chat_flags.quiet) == 0) {
 		if (argc == 0)
 			import_file(im, 0, "stdin");
 		for (i = 0; i < argc; i++)

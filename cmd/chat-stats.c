@@ -71,8 +71,10 @@ main(int argc, char *argv[])
 		}
 		if ((rc = filter_opt(f, c, optarg)) == 0)
 			continue;
-		if (rc > 0)
+		if (rc == ST_USAGE)
 			goto bad;
+		if (rc > 0)
+			goto done;
 		if ((rc = chat_opt(c, optarg)) == 1) {
 			filter_free(f);
 			return 0;
@@ -84,6 +86,7 @@ main(int argc, char *argv[])
 		goto bad;
 	if (db_open(DB_READ) == 0)
 		stats_report(f, by, fmt, chart);
+done:
 	filter_free(f);
 	return chat_exit();
 bad:

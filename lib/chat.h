@@ -44,6 +44,8 @@ extern struct chat_flags chat_flags;
 /* 0: handled; 1: done (--version printed), exit 0 now; -1: not a common
  * option or a bad argument: print usage, exit 2. --help is the binary's. */
 int chat_opt(int c, const char *arg);
+/* A count given to --opt: decimal, positive, fitting a long. */
+int opt_count(const char *opt, const char *arg, long *n);
 
 /* db.c: the database file and its schema. */
 enum db_mode { DB_READ, DB_WRITE };
@@ -87,6 +89,7 @@ const char *actor(void);
 int actor_set(const char *name);
 
 /* lines.c: lines from a file descriptor, memory bounded by the longest. */
+int input_open(const char *path);	/* -1: reported, exit 2 */
 struct lines;
 struct lines *lines_open(int fd, const char *name);
 int lines_next(struct lines *l, char **line, size_t *len);

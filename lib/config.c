@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -26,6 +27,8 @@ enum kind {
 };
 
 #define F(m) offsetof(struct config, m)
+#define CONFIG_MAX (1024 * 1024)
+#define CONFIG_DEPTH 16
 static const struct key {
 	const char *name;
 	enum kind kind;
@@ -119,9 +122,10 @@ add_kid(struct node *n, struct node *kid)
 }
 
 /* Builds the tree of one node from the event stream; *ev holds the node's
- * first event, already parsed, and is deleted here. */
+ * first event, already parsed, and is deleted here. The depth is bounded
+ * so that no file can exhaust the stack; the schema's own is 4. */
 static int
-load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file,
+load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file, int depth,
     struct node **out)
 {
 	struct node *n = calloc(1, sizeof *n), *kid;
@@ -140,6 +144,10 @@ load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file,
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		n->value = strdup((char *)ev->data.scalar.value);
 		yaml_event_delete(ev);
+		if (n->value == NULL) {
+			free(n);
+			return chat_err(ST_CONFIG, "%s: out of memory", file);
+		}
 		*out = n;
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
@@ -158,6 +166,11 @@ load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file,
 		return rc;
 	}
 	yaml_event_delete(ev);
+	if (depth > CONFIG_DEPTH) {
+		rc = bad(file, n->line, NULL, "nested too deep");
+		free(n);
+		return rc;
+	}
 	for (;;) {
 		if (!yaml_parser_parse(p, ev)) {
 			rc = bad(file, (long)p->problem_mark.line + 1, NULL,
@@ -168,7 +181,7 @@ load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file,
 			yaml_event_delete(ev);
 			break;
 		}
-		if ((rc = load_node(p, ev, file, &kid)) != 0)
+		if ((rc = load_node(p, ev, file, depth + 1, &kid)) != 0)
 			break;
 		if (n->type == N_MAP && n->n % 2 == 0) {
 			if (kid->type != N_SCALAR) {
@@ -231,7 +244,7 @@ load_tree(FILE *fp, const char *file, struct node **root)
 		    ev.type == YAML_SEQUENCE_START_EVENT ||
 		    ev.type == YAML_MAPPING_START_EVENT ||
 		    ev.type == YAML_ALIAS_EVENT) {
-			if ((rc = load_node(&p, &ev, file, root)) != 0)
+			if ((rc = load_node(&p, &ev, file, 1, root)) != 0)
 				break;
 			continue;
 		}
@@ -326,6 +339,7 @@ to_require(const struct node *n, const char *file, const char *key,
 {
 	size_t i;
 	const struct node *k;
+	char msg[80];
 
 	if (n->type != N_SEQ)
 		return bad(file, n->line, key, "expected a list");
@@ -338,9 +352,11 @@ to_require(const struct node *n, const char *file, const char *key,
 			c->require_note = 1;
 		else if (k->type == N_SCALAR && strcmp(k->value, "rating") == 0)
 			c->require_rating = 1;
-		else
-			return bad(file, k->line, key,
-			    "expected tag, note or rating");
+		else {
+			snprintf(msg, sizeof msg, "'%.40s' is not tag, note or "
+			    "rating", k->type == N_SCALAR ? k->value : "");
+			return bad(file, k->line, key, msg);
+		}
 	}
 	return 0;
 }
@@ -570,6 +586,7 @@ int
 config_load_file(const char *file, int must_exist, struct config *c)
 {
 	struct node *root = NULL;
+	struct stat st;
 	FILE *fp;
 	int rc;
 
@@ -581,6 +598,13 @@ config_load_file(const char *file, int must_exist, struct config *c)
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		return chat_err(ST_CONFIG, "%s: %s", file, strerror(errno));
+	}
+	/* A file this big is not a configuration but a mistaken path. */
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > CONFIG_MAX) {
+		fclose(fp);
+		return chat_err(ST_CONFIG, "%s: over %d bytes; not a "
+		    "configuration", file, CONFIG_MAX);
 	}
 	rc = load_tree(fp, file, &root);
 	fclose(fp);

@@ -1,6 +1,10 @@
-/* errors.c: the program name, diagnostics and the exit status to return. */
+/* errors.c: the program name, diagnostics, the exit status to return and
+ * the options every binary reads alike. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chat.h"
@@ -97,4 +101,18 @@ chat_opt(int c, const char *arg)
 		return 1;
 	}
 	return -1;
+}
+
+int
+opt_count(const char *opt, const char *arg, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end != '\0' || errno == ERANGE ||
+	    *n <= 0)
+		return chat_err(ST_USAGE, "--%s %s: not a positive number", opt,
+		    arg);
+	return 0;
 }

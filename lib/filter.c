@@ -63,9 +63,11 @@ push(const char ***list, size_t *n, const char *s)
 static int
 tag_opt(struct filter *f, const char *arg)
 {
-	char *key = tag_fold(arg);
+	char *key;
 
-	if (key == NULL)
+	if (tag_check(arg) != 0)
+		return ST_DATA;
+	if ((key = tag_fold(arg)) == NULL)
 		return chat_err(ST_DB, "out of memory");
 	if (push(&f->tags, &f->ntags, key) != 0) {
 		free(key);
@@ -78,7 +80,7 @@ static int
 time_opt(const char *opt, const char *arg, time_t *t, int *has)
 {
 	if (time_parse(arg, time(NULL), t) != 0)
-		return chat_err(ST_USAGE, "--%s %s: not a time", opt, arg);
+		return chat_err(ST_DATA, "--%s %s: not a time", opt, arg);
 	*has = 1;
 	return 0;
 }
@@ -101,7 +103,7 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x18b: return time_opt("until", arg, &f->until, &f->has_until);
 	case 0x18c:
 		if (duration_parse(arg, &f->idle) != 0)
-			return chat_err(ST_USAGE, "--idle %s: not a duration",
+			return chat_err(ST_DATA, "--idle %s: not a duration",
 			    arg);
 		f->has_idle = 1;
 		return 0;
@@ -224,12 +226,14 @@ filter_bind(const struct filter *f, sqlite3_stmt *st, int first)
 	return 0;
 }
 
-/* A query that a bad --grep expression makes fail is the user's error. */
+/* With --grep, a plain SQL error is FTS5 refusing the query: the query is
+ * the user's, the SQL ours. */
 int
-filter_fail(void)
+filter_fail(const struct filter *f)
 {
-	if (strstr(sqlite3_errmsg(db), "fts5") != NULL)
-		return chat_err(ST_USAGE, "--grep: %s", sqlite3_errmsg(db));
+	if (f->grep != NULL && sqlite3_errcode(db) == SQLITE_ERROR)
+		return chat_err(ST_USAGE, "--grep %s: %s", f->grep,
+		    sqlite3_errmsg(db));
 	return db_fail("listing");
 }
 
@@ -242,7 +246,7 @@ filter_explain(const struct filter *f)
 /* Prints the rows of an EXPLAIN QUERY PLAN, indented as a tree, and
  * finalizes the statement. */
 int
-plan_print(sqlite3_stmt *st)
+plan_print(const struct filter *f, sqlite3_stmt *st)
 {
 	int rc, depth, parents[64], n = 0;
 
@@ -257,5 +261,5 @@ plan_print(sqlite3_stmt *st)
 		printf("%*s%s\n", 2 * depth, "", sqlite3_column_text(st, 3));
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : filter_fail();
+	return rc == SQLITE_DONE ? 0 : filter_fail(f);
 }

@@ -43,7 +43,7 @@ ids_open(struct ids **out, char **argv, int argc, int by_ref)
 static int
 next_word(struct ids *ids, char **word)
 {
-	char *line, *end;
+	char *line, *end, *lim;
 	size_t len;
 	int rc;
 
@@ -54,32 +54,50 @@ next_word(struct ids *ids, char **word)
 		return 1;
 	}
 	while ((rc = lines_next(ids->in, &line, &len)) == 1) {
-		while (isspace((unsigned char)*line))
+		lim = line + len;
+		while (line < lim && isspace((unsigned char)*line))
 			line++;
-		if (*line == '\0' || *line == '#')
+		if (line == lim || *line == '#')
 			continue;
-		for (end = line; *end && !isspace((unsigned char)*end); end++)
+		for (end = line; end < lim && !isspace((unsigned char)*end);
+		    end++)
 			;
-		*end = '\0';
 		*word = line;
+		if (memchr(line, '\0', (size_t)(end - line)) != NULL) {
+			chat_err(ST_DATA, "stdin:%ld: a NUL byte in the id",
+			    lines_lineno(ids->in));
+			return -1;
+		}
+		*end = '\0';
 		return 1;
 	}
 	return 0;	/* a read error was reported; stop */
 }
 
+/* Where a refused word came from, and the word itself cut short: a
+ * stray megabyte of input is named, not echoed. */
 static const char *
-where(struct ids *ids, char buf[64])
+where(struct ids *ids, const char *word, char buf[96])
 {
+	size_t n = strlen(word);
+	int cut = n > 48;
+
+	if (cut)
+		for (n = 48; n > 0 && ((unsigned char)word[n] & 0xc0) == 0x80;
+		    n--)
+			;
 	if (ids->in == NULL)
-		return "";
-	snprintf(buf, 64, "stdin:%ld: ", lines_lineno(ids->in));
+		snprintf(buf, 96, "%.*s%s", (int)n, word, cut ? "..." : "");
+	else
+		snprintf(buf, 96, "stdin:%ld: %.*s%s", lines_lineno(ids->in),
+		    (int)n, word, cut ? "..." : "");
 	return buf;
 }
 
 int
 ids_next(struct ids *ids, int64_t *id)
 {
-	char *word, *end, buf[64];
+	char *word, *end, buf[96];
 	long long v;
 	int rc;
 
@@ -89,16 +107,16 @@ ids_next(struct ids *ids, int64_t *id)
 		if ((*id = db_ref_id(word)) > 0)
 			return 1;
 		if (*id == 0)
-			chat_err(ST_SOME, "%s%s: no such conversation ref",
-			    where(ids, buf), word);
+			chat_err(ST_SOME, "%s: no such conversation ref",
+			    where(ids, word, buf));
 		return -1;
 	}
 	errno = 0;
 	v = strtoll(word, &end, 10);
 	if (!isdigit((unsigned char)*word) || *end != '\0' || errno != 0 ||
 	    v <= 0) {
-		chat_err(ST_DATA, "%s%s: not a conversation id", where(ids, buf),
-		    word);
+		chat_err(ST_DATA, "%s: not a conversation id",
+		    where(ids, word, buf));
 		return -1;
 	}
 	*id = v;

@@ -148,6 +148,19 @@ parse_error(const char *key, const char *type)
 	return msg;
 }
 
+/* SQLite's JSON functions end a string at an escaped NUL without a word:
+ * such a line is refused before, or the rest of its text would be lost. */
+static int
+escaped_nul(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 5 < len; i++)
+		if (s[i] == '\\' && memcmp(s + ++i, "u0000", 5) == 0)
+			return 1;
+	return 0;
+}
+
 /* Fills ev from one JSON object; NULL when it is fine, else why not. */
 static const char *
 parse(struct import *im, const char *line, size_t len, struct event *ev)
@@ -179,6 +192,8 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		}
 	}
 	im->arena_len = 0;
+	if (escaped_nul(line, len))
+		return "\\u0000: a NUL character cannot be stored";
 	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
 	while (err == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(st, 3), "object")) {

@@ -59,6 +59,7 @@ int conv_json(int64_t id, sqlite3_str *out);
 
 /* tags.c */
 char *tag_fold(const char *name);
+int tag_check(const char *name);
 
 /* The conversations whose transcript or notes match the FTS5 query bound
  * at parameter p. */
@@ -96,9 +97,9 @@ void net_cleanup(void);
 int filter_where(const struct filter *f, sqlite3_str *sql, int first);
 int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
 /* Reports the failure of a filtered query; a bad --grep is a usage error. */
-int filter_fail(void);
+int filter_fail(const struct filter *f);
 /* --explain: the query plan is printed instead of the rows. */
 int filter_explain(const struct filter *f);
-int plan_print(sqlite3_stmt *st);
+int plan_print(const struct filter *f, sqlite3_stmt *st);
 
 #endif

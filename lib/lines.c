@@ -1,10 +1,13 @@
-/* lines.c: a line reader over a file descriptor that can tell whether more
- * input is ready, so batches commit when a pipe goes quiet. */
+/* lines.c: input files named on the command line, and a line reader over a
+ * file descriptor that can tell whether more input is ready, so batches
+ * commit when a pipe goes quiet. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chat.h"
@@ -17,6 +20,24 @@ struct lines {
 	long lineno;
 	int eof;
 };
+
+/* A directory opens, so it is refused here rather than at its first read,
+ * before anything is written. */
+int
+input_open(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = EISDIR;
+	}
+	if (fd < 0)
+		chat_err(ST_USAGE, "%s: %s", path, strerror(errno));
+	return fd;
+}
 
 struct lines *
 lines_open(int fd, const char *name)

@@ -2,7 +2,6 @@
  * standard input or an editor, and appending them. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,8 +95,8 @@ read_path(const char *path, int empty_ok, char **out)
 
 	if (strcmp(path, "-") == 0)
 		return read_note(0, "stdin", empty_ok, out);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return chat_err(ST_DATA, "%s: %s", path, strerror(errno));
+	if ((fd = input_open(path)) < 0)
+		return ST_USAGE;
 	rc = read_note(fd, path, empty_ok, out);
 	close(fd);
 	return rc;

@@ -1,5 +1,6 @@
 /* ratings.c: the satisfaction form: criteria and scales from config, one
  * score per criterion, a re-rating replacing the old score. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ rating_parse(const char *arg, struct rating *r)
 	memcpy(r->criterion, arg, len);
 	r->criterion[len] = '\0';
 	r->score = strtol(eq + 1, &end, 10);
-	if (eq[1] == '\0' || *end != '\0')
+	if (!isdigit((unsigned char)eq[eq[1] == '-' ? 2 : 1]) || *end != '\0')
 		return chat_err(ST_DATA, "%s: the score must be a whole number",
 		    arg);
 	for (i = 0; i < cfg->ncriteria; i++) {

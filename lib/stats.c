@@ -90,7 +90,7 @@ prepare(const struct filter *f, enum stats_by by, size_t ncrit)
 		return NULL;
 	}
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		filter_fail();
+		filter_fail(f);
 	sqlite3_free(text);
 	return st;
 }
@@ -232,7 +232,8 @@ chart_section(const char *title, const struct chart_row *r, size_t n,
 }
 
 static int
-chart(sqlite3_stmt *st, enum stats_by by, long *groups)
+chart(const struct filter *f, sqlite3_stmt *st, enum stats_by by,
+    long *groups)
 {
 	struct chart_row *r = NULL, *nr;
 	size_t i, n = 0;
@@ -263,7 +264,7 @@ chart(sqlite3_stmt *st, enum stats_by by, long *groups)
 	free(r);
 	if (rc == ST_DB)
 		return rc;
-	return rc == SQLITE_DONE ? 0 : filter_fail();
+	return rc == SQLITE_DONE ? 0 : filter_fail(f);
 }
 
 /* Open and parked conversations under the same filters, not counted. */
@@ -311,13 +312,13 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	if ((st = report(f, by)) == NULL)
 		goto done;
 	if (filter_explain(f)) {
-		rc = plan_print(st);
+		rc = plan_print(f, st);
 		return rc;
 	}
 	if (by != BY_NONE && (total = report(f, BY_NONE)) == NULL)
 		goto done;
 	if (with_chart) {
-		if ((rc = chart(st, by, &groups)) == 0 && groups > 0)
+		if ((rc = chart(f, st, by, &groups)) == 0 && groups > 0)
 			rc = footer(f);
 		goto done;
 	}
@@ -335,7 +336,7 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	if (rc == SQLITE_DONE)
 		rc = 0;
 	else if (rc != 0 && rc != ST_DB)
-		rc = filter_fail();
+		rc = filter_fail(f);
 	out_end(o);
 	if (rc == 0 && fmt == FMT_TABLE && groups > 0)
 		rc = footer(f);

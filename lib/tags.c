@@ -101,19 +101,19 @@ tag_char(unsigned int c)
 	    !(c >= 0xff00 && c <= 0xff0f) && !(c >= 0x1f000 && c <= 0x1ffff);
 }
 
-static int
-tag_valid(const char *name)
+int
+tag_check(const char *name)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	size_t n = 0;
+	int ok = *s != '\0' && utf8_valid(name, strlen(name));
 
-	if (!utf8_valid(name, strlen(name)))
+	while (ok && *s != '\0')
+		ok = tag_char(decode(&s)) && ++n <= 64;
+	if (ok)
 		return 0;
-	while (*s) {
-		if (!tag_char(decode(&s)) || ++n > 64)
-			return 0;
-	}
-	return n > 0;
+	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits or - _ . "
+	    "/ :", name);
 }
 
 int
@@ -126,9 +126,7 @@ taglist_add(struct taglist *t, const char *arg)
 	for (name = copy; name != NULL; name = next) {
 		if ((next = strchr(name, ',')) != NULL)
 			*next++ = '\0';
-		if (!tag_valid(name)) {
-			chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits "
-			    "or - _ . / :", name);
+		if (tag_check(name) != 0) {
 			free(copy);
 			return ST_DATA;
 		}

@@ -32,7 +32,8 @@ load helper
 3|1795392000|system"
 	run -2 chat-close --by robot 1
 	assert_output --partial "--by robot: operator, visitor or system"
-	run -2 chat-close --at tomorrowish 1
+	run -65 chat-close --at tomorrowish 1
+	assert_output "chat-close: --at tomorrowish: not a time"
 }
 
 @test "a close time before the start is refused with 65; the other ids are closed" {
@@ -156,7 +157,8 @@ Line two."
 	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 2")" "From stdin."
 	run -2 chat-close -F - <<<"3"
 	run -2 chat-close -m a -F "$BATS_TEST_TMPDIR/note.txt" 3
-	run -65 chat-close -F "$BATS_TEST_TMPDIR/missing" 3
+	run -2 chat-close -F "$BATS_TEST_TMPDIR/missing" 3
+	assert_output --partial "missing: No such file or directory"
 	run -65 chat-close -m "   " 3
 	assert_output --partial "-m: empty note"
 }

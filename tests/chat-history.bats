@@ -128,7 +128,7 @@ ids() {
 	assert_equal "$(ids --grep 'parcel OR colis')" "1 2 9 12 15 24 26 "
 	assert_equal "$(ids --grep 'parcel OR colis' --open --social)" "12 15 24 "
 	run -2 chat-history --grep 'AND AND'
-	assert_output --partial "--grep: fts5: syntax error"
+	assert_output --partial "--grep AND AND: fts5: syntax error"
 }
 
 @test "--count, --limit, exit 1 when nothing matched" {
@@ -239,17 +239,28 @@ print("ok")' "$output"
 	fixture
 	run -2 chat-history --bogus
 	assert_output --partial "usage: chat-history"
-	run -2 chat-history --since "next tuesday"
-	assert_output --partial "--since next tuesday: not a time"
-	run -2 chat-history --idle soon
 	run -2 chat-history -o xml
 	assert_output --partial "-o xml: unknown format"
 	run -2 chat-history -o text
 	run -2 chat-history -o tsv 1
 	run -2 chat-history --closed 1
 	run -2 chat-history --limit 0
+	run -2 chat-history --limit 99999999999999999999
+	assert_output --partial "--limit 99999999999999999999: not a positive number"
 	run -2 on_tty chat-history -
 	assert_output --partial "no conversation ids given"
+}
+
+@test "a bad time, duration or tag in a filter is bad data: 65, no usage" {
+	fixture
+	run -65 chat-history --since "next tuesday"
+	assert_output "chat-history: --since next tuesday: not a time"
+	run -65 chat-history --idle soon
+	assert_output "chat-history: --idle soon: not a duration"
+	run -65 chat-stats --until never
+	assert_output "chat-stats: --until never: not a time"
+	run -65 chat-history --tag 'two words'
+	assert_output --partial "tag 'two words': 1 to 64"
 }
 
 @test "a missing database reads as empty and is not created" {

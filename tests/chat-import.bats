@@ -182,7 +182,7 @@ X|1795392000"
 @test "a missing file is a usage error before anything is written" {
 	msg A 2026-11-23T10:00:00Z visitor hi >"$BATS_TEST_TMPDIR/a.ndjson"
 	run -2 chat-import "$BATS_TEST_TMPDIR/a.ndjson" "$BATS_TEST_TMPDIR/nope.ndjson"
-	assert_output --partial "nope.ndjson: cannot open"
+	assert_output --partial "nope.ndjson: No such file or directory"
 	assert_file_not_exists "$CHAT_DB"
 }
 

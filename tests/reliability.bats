@@ -12,5 +12,5 @@ load helper
 @test "kill -9 at random moments during an import and a batch close: whole batches, re-runs converge" {
 	run -0 "$TOP/tests/crash" 4 30000 "$BATS_TEST_TMPDIR"
 	assert_output --partial "import of 30000 lines: 4 trials"
-	assert_output --partial "batch close of 15000 ids: 4 trials"
+	assert_output --partial "batch close of 30000 ids: 4 trials"
 }

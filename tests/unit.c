@@ -370,7 +370,7 @@ test_config(void)
 	    "list for a string");
 	refused_config("operator: ~\n", "operator: expected a string", "null");
 	refused_config("close:\n  require: [tag, colour]\n",
-	    "expected tag, note or rating", "bad require");
+	    "'colour' is not tag, note or rating", "bad require");
 	refused_config("rating:\n  criteria: {nps: [10, 0]}\n",
 	    "min must be below max", "inverted scale");
 	refused_config("rating:\n  criteria: {nps: [1]}\n",
