@@ -6,11 +6,14 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-# SANITIZE=1 builds apart, so the two builds never mix objects.
-B := build$(if $(SANITIZE),-san)
+# SANITIZE=1 builds apart, so the two builds never mix objects; so does
+# FUZZ=1, the clang build of make fuzz, instrumented for libFuzzer.
+B := build$(if $(SANITIZE),-san)$(if $(FUZZ),-fuzz)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-SAN := $(if $(SANITIZE),$(SANFLAGS))
+FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 
 PKGS := sqlite3 yaml-0.1
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
@@ -26,8 +29,13 @@ LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
 PROGS := $(BINS:%=$(B)/bin/%)
 MAN1 := $(BINS:%=man/%.1)
+# The fuzz targets; without libFuzzer each is built as a replay of its
+# corpus, which make check runs.
+FUZZERS := time ids config import mail zendesk
+FUZZSRC := fuzz/fuzz.c fuzz/fuzz.h
+FUZZ_TIME ?= 60
 
-all: $(PROGS) $(B)/unit
+all: $(PROGS) $(B)/unit $(FUZZERS:%=$(B)/fuzz/replay-%)
 
 $(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -43,7 +51,15 @@ $(B)/unit: tests/unit.c $(B)/libchat.a lib/chat.h
 	$(CC) $(ALL_CFLAGS) -o $@ tests/unit.c $(B)/libchat.a $(PKG_LIBS) \
 		$(ALL_LDFLAGS)
 
-$(B)/lib $(B)/bin:
+$(B)/fuzz/replay-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
+	$(CC) $(ALL_CFLAGS) -DFUZZ_REPLAY -o $@ fuzz/$*.c fuzz/fuzz.c \
+		$(B)/libchat.a $(PKG_LIBS) $(ALL_LDFLAGS)
+
+$(B)/fuzz/fuzz-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
+	$(CC) $(ALL_CFLAGS) -o $@ fuzz/$*.c fuzz/fuzz.c $(B)/libchat.a \
+		$(PKG_LIBS) $(ALL_LDFLAGS) -fsanitize=fuzzer
+
+$(B)/lib $(B)/bin $(B)/fuzz:
 	mkdir -p $@
 
 deps:
@@ -57,6 +73,13 @@ check: deps
 bench: deps
 	$(MAKE) all
 	scripts/bench --bin $(B)/bin $(BENCH_ARGS)
+
+# Each fuzz target for FUZZ_TIME seconds (default 60), with clang's
+# libFuzzer, ASan and UBSan; see RELIABILITY.md.
+fuzz: deps
+	scripts/deps fuzz
+	$(MAKE) FUZZ=1 CC=clang $(FUZZERS:%=build-fuzz/fuzz/fuzz-%)
+	scripts/fuzz build-fuzz $(FUZZ_TIME) $(FUZZERS)
 
 demo: deps
 	$(MAKE) all
@@ -85,4 +108,4 @@ install: $(PROGS)
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check bench demo torture lint-man install clean
+.PHONY: all deps check bench demo torture fuzz lint-man install clean

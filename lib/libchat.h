@@ -85,6 +85,7 @@ int mail_send(const char *to, const char *message, struct sent *r);
 
 /* zendesk.c */
 int zendesk_body(int64_t id, sqlite3_str *out);
+int zendesk_read(long code, const char *answer, struct sent *r);
 int zendesk_send(int64_t id, const char *key, int retry, time_t since,
     struct sent *r);
 

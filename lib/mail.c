@@ -30,7 +30,8 @@ base64(sqlite3_str *out, const unsigned char *s, size_t len)
 }
 
 /* A header value: as it is when ASCII, else RFC 2047 encoded words of at
- * most 45 bytes, cut between characters. */
+ * most 45 bytes, cut between characters (or anywhere, in bytes that are
+ * not UTF-8 and have no such place). */
 static void
 encoded(sqlite3_str *out, const char *value)
 {
@@ -47,8 +48,10 @@ encoded(sqlite3_str *out, const char *value)
 	}
 	for (i = 0; i < len; i += n) {
 		n = len - i < 45 ? len - i : 45;
-		while (i + n < len && (s[i + n] & 0xc0) == 0x80)
+		while (i + n < len && n > 0 && (s[i + n] & 0xc0) == 0x80)
 			n--;
+		if (n == 0)
+			n = 45;
 		sqlite3_str_appendall(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
 		base64(out, s + i, n);
 		sqlite3_str_appendall(out, "?=");

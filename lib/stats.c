@@ -27,8 +27,8 @@ static const char *const group_exprs[] = {
 	[BY_DAY] = "date(c.started_at, 'unixepoch', 'localtime')",
 	[BY_WEEK] = "strftime('%Y', " THURSDAY ") || '-W' || printf('%02d',"
 	    " (strftime('%j', " THURSDAY ") - 1) / 7 + 1)",
-	[BY_MONTH] = "strftime('%Y-%m', c.started_at, 'unixepoch',"
-	    " 'localtime')",
+	[BY_MONTH] = ("strftime('%Y-%m', c.started_at, 'unixepoch',"
+	    " 'localtime')"),
 };
 
 #define FIRST_VISITOR "(SELECT min(v.at) FROM messages v WHERE" \

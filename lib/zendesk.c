@@ -224,11 +224,43 @@ lookup(int64_t id, time_t since, struct sent *r)
 	return rc;
 }
 
+/* What the answer to a ticket's creation says: the ticket's id, else why
+ * not and whether to try again. An id is a number or a short string; an
+ * answer without one leaves the ticket's making in doubt. */
+int
+zendesk_read(long code, const char *answer, struct sent *r)
+{
+	sqlite3_stmt *ticket = db_prep("SELECT json_extract(?1, '$.ticket.id')"
+	    " WHERE json_type(?1, '$.ticket.id') = 'integer' OR"
+	    " (json_type(?1, '$.ticket.id') = 'text' AND"
+	    "  length(json_extract(?1, '$.ticket.id')) BETWEEN 1 AND 64)");
+
+	if (ticket == NULL)
+		return ST_DB;
+	if (code == 200 || code == 201) {
+		db_bind_text(ticket, 1, answer);
+		if (sqlite3_step(ticket) == SQLITE_ROW)
+			snprintf(r->remote_ref, sizeof r->remote_ref, "%s",
+			    sqlite3_column_text(ticket, 0));
+		else {
+			r->status = ST_TEMP;
+			r->ambiguous = 1;
+			snprintf(r->error, sizeof r->error, "HTTP %ld without a "
+			    "ticket id", code);
+		}
+		sqlite3_reset(ticket);
+	} else {
+		r->status = code == 408 || code == 429 || code >= 500 ?
+		    ST_TEMP : ST_REMOTE;
+		reason(answer, code, r->error, sizeof r->error);
+	}
+	return 0;
+}
+
 int
 zendesk_send(int64_t id, const char *key, int retry, time_t since,
     struct sent *r)
 {
-	sqlite3_stmt *ticket = db_prep("SELECT json_extract(?1, '$.ticket.id')");
 	sqlite3_str *post = sqlite3_str_new(db), *body;
 	char *json, *answer;
 	long code = 0;
@@ -237,9 +269,9 @@ zendesk_send(int64_t id, const char *key, int retry, time_t since,
 	memset(r, 0, sizeof *r);
 	rc = zendesk_body(id, post);
 	json = sqlite3_str_finish(post);
-	if (rc != 0 || ticket == NULL) {
+	if (rc != 0) {
 		sqlite3_free(json);
-		return rc ? rc : ST_DB;
+		return rc;
 	}
 	/* A retry first looks for what an earlier try may have made. */
 	if (retry && ((rc = lookup(id, since, r)) != 0 || r->status != 0 ||
@@ -250,27 +282,8 @@ zendesk_send(int64_t id, const char *key, int retry, time_t since,
 	body = sqlite3_str_new(db);
 	rc = request("/api/v2/tickets", json, key, body, &code, r);
 	answer = sqlite3_str_finish(body);
-	if (rc == 0 && r->status == 0) {
-		if (code == 200 || code == 201) {
-			db_bind_text(ticket, 1, answer ? answer : "{}");
-			if (sqlite3_step(ticket) == SQLITE_ROW &&
-			    sqlite3_column_type(ticket, 0) != SQLITE_NULL)
-				snprintf(r->remote_ref, sizeof r->remote_ref,
-				    "%s", sqlite3_column_text(ticket, 0));
-			else {
-				r->status = ST_TEMP;
-				r->ambiguous = 1;
-				snprintf(r->error, sizeof r->error, "HTTP %ld "
-				    "without a ticket id", code);
-			}
-			sqlite3_reset(ticket);
-		} else {
-			r->status = code == 408 || code == 429 || code >= 500 ?
-			    ST_TEMP : ST_REMOTE;
-			reason(answer ? answer : "", code, r->error,
-			    sizeof r->error);
-		}
-	}
+	if (rc == 0 && r->status == 0)
+		rc = zendesk_read(code, answer ? answer : "", r);
 	sqlite3_free(answer);
 	sqlite3_free(json);
 	return rc;
