@@ -98,6 +98,25 @@ torture: deps
 lint-man:
 	mandoc -Tlint -W warning man/*.[17]
 
+# The static checks of .ci/run: a clang build (-Werror like gcc's),
+# cppcheck and clang-tidy (.clang-tidy), all clean.
+lint: deps
+	scripts/deps lint
+	scripts/deps fuzz
+	$(MAKE) CC=clang B=build-clang all
+	cppcheck --std=c11 --enable=warning,portability,performance \
+		--error-exitcode=1 -q -Ilib --suppress=missingIncludeSystem \
+		lib cmd fuzz tests/unit.c
+	clang-tidy -quiet $(LIBSRC) cmd/*.c fuzz/*.c tests/unit.c -- \
+		-std=c11 -Ilib -D_DEFAULT_SOURCE $(PKG_CFLAGS)
+	$(MAKE) lint-man
+
+# Every binary and the unit tests under valgrind's memcheck.
+valgrind: deps
+	scripts/deps lint
+	$(MAKE) all
+	scripts/valgrind $(B)
+
 install: $(PROGS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man7
@@ -106,6 +125,7 @@ install: $(PROGS)
 	cp man/chat-tools.7 $(DESTDIR)$(MANDIR)/man7/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang build-fuzz
 
-.PHONY: all deps check bench demo torture fuzz lint-man install clean
+.PHONY: all deps check bench demo torture fuzz lint lint-man valgrind \
+	install clean

@@ -52,8 +52,9 @@ main(int argc, char *argv[])
 		case OPT_PARK: req.op = PARK; continue;
 		case OPT_REOPEN: req.op = REOPEN; continue;
 		case OPT_BY:
-			if (strcmp(optarg, "operator") && strcmp(optarg,
-			    "visitor") && strcmp(optarg, "system")) {
+			if (strcmp(optarg, "operator") != 0 &&
+			    strcmp(optarg, "visitor") != 0 &&
+			    strcmp(optarg, "system") != 0) {
 				chat_err(ST_USAGE, "--by %s: operator, visitor "
 				    "or system", optarg);
 				goto bad;

@@ -62,7 +62,7 @@ main(int argc, char *argv[])
 	    != -1) {
 		switch (c) {
 		case 'f':
-			for (i = 0; i < 4 && strcmp(optarg, formats[i]); i++)
+			for (i = 0; i < 4 && strcmp(optarg, formats[i]) != 0; i++)
 				;
 			if (i == 4) {
 				chat_err(ST_USAGE, "-f %s: txt, json, csv or eml",

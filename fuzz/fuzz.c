@@ -89,7 +89,7 @@ fuzz_db(void)
 		fuzz_fail(db_path_buf);
 }
 
-void
+_Noreturn void
 fuzz_fail(const char *what)
 {
 	fprintf(stderr, "fuzz: %s\n", what);
@@ -101,7 +101,7 @@ static int
 replay(const char *path)
 {
 	FILE *fp = fopen(path, "rb");
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *nb;
 	size_t n = 0, cap = 0, got;
 
 	if (fp == NULL) {
@@ -109,8 +109,12 @@ replay(const char *path)
 		return 1;
 	}
 	do {
-		if (n == cap && (buf = realloc(buf, cap = cap * 2 + 4096)) == NULL)
-			fuzz_fail("out of memory");
+		if (n == cap) {
+			if ((nb = realloc(buf, cap * 2 + 4096)) == NULL)
+				fuzz_fail("out of memory");
+			buf = nb;
+			cap = cap * 2 + 4096;
+		}
 		got = fread(buf + n, 1, cap - n, fp);
 		n += got;
 	} while (got > 0);

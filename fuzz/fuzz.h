@@ -12,4 +12,4 @@ int fuzz_file(const uint8_t *data, size_t size, const char **path);
 /* A fresh database of this process, open for writing, not synced. */
 void fuzz_db(void);
 /* Stops the run: an invariant of the target does not hold. */
-void fuzz_fail(const char *what);
+_Noreturn void fuzz_fail(const char *what);

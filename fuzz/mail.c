@@ -47,14 +47,14 @@ header_line(const char *line, size_t n)
 static void
 check(const char *m)
 {
-	const char *line = m, *cr;
+	const char *line = m;
 	int in_header = 1, subjects = 0;
 	size_t n;
 
-	for (; *line != '\0'; line = cr + 2) {
-		if ((cr = strchr(line, '\r')) == NULL || cr[1] != '\n')
+	for (; *line != '\0'; line += n + 2) {
+		n = strcspn(line, "\r");
+		if (line[n] != '\r' || line[n + 1] != '\n')
 			fuzz_fail("a line not ended by CRLF");
-		n = (size_t)(cr - line);
 		if (memchr(line, '\n', n) != NULL)
 			fuzz_fail("a bare LF");
 		if (n > 998)

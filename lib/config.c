@@ -110,7 +110,7 @@ bad(const char *file, long line, const char *key, const char *msg)
 static int
 add_kid(struct node *n, struct node *kid)
 {
-	struct node **k = realloc(n->kids, (n->n + 1) * sizeof *k);
+	struct node **k = realloc(n->kids, (n->n + 1) * sizeof(struct node *));
 
 	if (k == NULL) {
 		node_free(kid);
@@ -378,7 +378,7 @@ to_criteria(const struct node *n, const char *file, const char *key,
     struct config *c)
 {
 	const struct node *name, *scale;
-	long lo, hi;
+	long lo = 0, hi = 0;
 	size_t i;
 	int rc;
 

@@ -169,6 +169,7 @@ schema_check(int *version)
 	sqlite3_stmt *st;
 	int appid = 0, tables = 0, rc;
 
+	*version = 0;
 	if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM"
 	    " pragma_user_version), (SELECT application_id FROM"
 	    " pragma_application_id), (SELECT count(*) FROM sqlite_schema)",

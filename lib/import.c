@@ -30,17 +30,19 @@ struct import {
 int
 import_begin(struct import **out, int quiet)
 {
-	struct import *im = calloc(1, sizeof *im);
+	struct import *im;
 
-	if ((*out = im) == NULL)
-		return chat_err(ST_DB, "out of memory");
+	*out = NULL;
 	if (db_exec("PRAGMA temp.cache_size = -64;"
 	    " CREATE TEMP TABLE printed (id INTEGER PRIMARY KEY)",
 	    "preparing the import") != 0)
 		return ST_DB;
+	if ((im = calloc(1, sizeof *im)) == NULL)
+		return chat_err(ST_DB, "out of memory");
 	im->quiet = quiet;
 	im->progress = isatty(2);
 	im->now = time(NULL);
+	*out = im;
 	return 0;
 }
 
@@ -196,7 +198,8 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		return "\\u0000: a NUL character cannot be stored";
 	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
 	while (err == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 3), "object")) {
+		if (strcmp((const char *)sqlite3_column_text(st, 3), "object")
+		    != 0) {
 			err = "not a JSON object";
 			break;
 		}
@@ -207,7 +210,8 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		if (strcmp(type, "null") == 0)
 			continue;
 		if (strcmp(key, "conversation") == 0 || strcmp(key, "id") == 0) {
-			if (strcmp(type, "text") && strcmp(type, "integer"))
+			if (strcmp(type, "text") != 0 &&
+			    strcmp(type, "integer") != 0)
 				err = parse_error(key, "a string or an integer");
 			else if (n == 0)
 				err = parse_error(key, "a non-empty string");
@@ -259,9 +263,10 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		if (ev->author == NULL)
 			return "author: missing (a message needs author and "
 			    "text)";
-		if (strcmp(ev->author, "visitor") && strcmp(ev->author,
-		    "operator") && strcmp(ev->author, "bot") &&
-		    strcmp(ev->author, "system"))
+		if (strcmp(ev->author, "visitor") != 0 &&
+		    strcmp(ev->author, "operator") != 0 &&
+		    strcmp(ev->author, "bot") != 0 &&
+		    strcmp(ev->author, "system") != 0)
 			return "author: expected visitor, operator, bot or "
 			    "system";
 		if (ev->text == NULL)
@@ -406,7 +411,6 @@ import_file(struct import *im, int fd, const char *name)
 	if (l == NULL)
 		return chat_err(ST_DB, "out of memory");
 	while ((rc = lines_next(l, &line, &len)) == 1) {
-		rc = 0;
 		if (is_blank(line) && strlen(line) == len)
 			continue;
 		if (strlen(line) != len)

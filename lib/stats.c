@@ -165,12 +165,11 @@ terminal_width(void)
 {
 	struct winsize ws;
 	const char *env = getenv("COLUMNS");
+	long n = env != NULL ? strtol(env, NULL, 10) : 0;
 
 	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
 		return ws.ws_col;
-	if (env != NULL && atoi(env) > 20)
-		return atoi(env);
-	return 80;
+	return n > 20 && n < 10000 ? (int)n : 80;
 }
 
 /* One bar in eighths of a block. */
