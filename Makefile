@@ -9,8 +9,8 @@ PKG_CONFIG ?= pkg-config
 # SANITIZE=1 builds apart, so the two builds never mix objects; so does
 # FUZZ=1, the clang build of make fuzz, instrumented for libFuzzer.
 B := build$(if $(SANITIZE),-san)$(if $(FUZZ),-fuzz)
-SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=all
+SANFLAGS = -fsanitize=address,undefined,float-cast-overflow \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))

@@ -232,7 +232,8 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 
 				if (t < 0 || t > 253402300799.0)
 					err = "at: time out of range";
-				ev->at = (time_t)t;
+				else
+					ev->at = (time_t)t;
 			} else
 				err = "at: not a time (RFC 3339 or Unix "
 				    "seconds)";
