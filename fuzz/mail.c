@@ -99,8 +99,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	db_bind_text(set, 3, *channel ? channel : "chat");
 	db_bind_text(msg, 1, body);
 	db_bind_text(nt, 1, note);
-	if (sqlite3_step(set) != SQLITE_DONE || sqlite3_step(msg) != SQLITE_DONE ||
-	    sqlite3_step(nt) != SQLITE_DONE)
+	if (db_begin() != 0 || sqlite3_step(set) != SQLITE_DONE ||
+	    sqlite3_step(msg) != SQLITE_DONE ||
+	    sqlite3_step(nt) != SQLITE_DONE || db_commit() != 0)
 		fuzz_fail("setting the conversation");
 	sqlite3_reset(set);
 	sqlite3_reset(msg);
