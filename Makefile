@@ -74,12 +74,13 @@ bench: deps
 	$(MAKE) all
 	scripts/bench --bin $(B)/bin $(BENCH_ARGS)
 
-# Each fuzz target for FUZZ_TIME seconds (default 60), with clang's
-# libFuzzer, ASan and UBSan; see RELIABILITY.md.
+# Each fuzz target for FUZZ_TIME seconds (default 60), or FUZZ_RUNS
+# executions, with clang's libFuzzer, ASan and UBSan; see RELIABILITY.md.
 fuzz: deps
 	scripts/deps fuzz
 	$(MAKE) FUZZ=1 CC=clang $(FUZZERS:%=build-fuzz/fuzz/fuzz-%)
-	scripts/fuzz build-fuzz $(FUZZ_TIME) $(FUZZERS)
+	scripts/fuzz $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS)) build-fuzz \
+		$(FUZZ_TIME) $(FUZZERS)
 
 demo: deps
 	$(MAKE) all
