@@ -29,20 +29,21 @@ base64(sqlite3_str *out, const unsigned char *s, size_t len)
 	}
 }
 
-/* A header value: as it is when ASCII, else RFC 2047 encoded words of at
- * most 45 bytes, cut between characters (or anywhere, in bytes that are
- * not UTF-8 and have no such place). */
+/* A header value: as it is when short ASCII, else RFC 2047 encoded words
+ * of at most 45 bytes, one per folded line, cut between characters (or
+ * anywhere, in bytes that are not UTF-8 and have no such place): a header
+ * line must stay under 998 bytes whatever a visitor's name holds. */
 static void
 encoded(sqlite3_str *out, const char *value)
 {
 	const unsigned char *s = (const unsigned char *)value;
 	size_t len = strlen(value), i, n;
-	int ascii = 1;
+	int plain = len <= 900;
 
 	for (i = 0; i < len; i++)
 		if (s[i] >= 0x80 || s[i] < 0x20)
-			ascii = 0;
-	if (ascii) {
+			plain = 0;
+	if (plain) {
 		sqlite3_str_appendall(out, value);
 		return;
 	}
