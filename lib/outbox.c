@@ -97,8 +97,7 @@ int
 outbox_apply(const void *req)
 {
 	const struct deliveries *d = req;
-	sqlite3_stmt *st = db_prep("SELECT id FROM batch WHERE status IS NULL"
-	    " ORDER BY seq");
+	sqlite3_stmt *st = db_prep("SELECT id FROM batch_ok ORDER BY seq");
 	int64_t conv;
 	size_t i;
 	int rc = 0;

@@ -218,7 +218,7 @@ billing"
 	assert_equal "$(tags_of 6)" ""
 }
 
-@test "a piped batch: refusals in input order, the rest tagged and printed in input order, nothing for the refused" {
+@test "a piped batch: refusals in input order, the rest tagged, their events written and printed in input order, nothing for the refused" {
 	examples
 	run -1 sh -c 'printf "3\n999\n1\n998\n3\n" | chat-tag fresh'
 	assert_line --index 0 "chat-tag: 999: no such conversation"
@@ -226,7 +226,7 @@ billing"
 	assert_line --index 2 3
 	assert_line --index 3 1
 	assert_equal "${#lines[@]}" 4
-	assert_equal "$(sql "SELECT group_concat(conversation) FROM events WHERE action = 'tagged'")" "1,3"
+	assert_equal "$(sql "SELECT group_concat(conversation) FROM (SELECT conversation FROM events WHERE action = 'tagged' ORDER BY id)")" "3,1"
 	run -1 chat-tag brand-new 999
 	assert_equal "$(sql "SELECT count(*) FROM tags WHERE key = 'brand-new'")" 0
 }
