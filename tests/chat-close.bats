@@ -123,6 +123,19 @@ rated solution=5
 closed by operator at $(sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', closed_at, 'unixepoch') FROM conversations WHERE id = 2")"
 }
 
+@test "a batch writes the events of each change in the order the ids came" {
+	examples
+	run -0 chat-close -t billing -m "Seen." -r network=4 3 1 2
+	assert_output "3
+1
+2"
+	run -0 sql "SELECT action, group_concat(conversation, ',') FROM (SELECT action, conversation FROM events WHERE action IN ('tagged', 'noted', 'rated', 'closed') ORDER BY id) GROUP BY action ORDER BY action"
+	assert_output "closed|3,1,2
+noted|3,1,2
+rated|3,1,2
+tagged|3,1,2"
+}
+
 @test "close.require refuses a close lacking a tag, note or rating (exit 1, reason named), and nothing of it is kept" {
 	examples
 	config <<-'EOF'
