@@ -196,7 +196,26 @@ schema_check(int *version)
 	return 0;
 }
 
-/* Brings the schema up to date, one transaction per step; a concurrent
+/* Moves the schema cookie on, so that every connection rereads the schema:
+ * a step that edits sqlite_schema itself does not move it. */
+static int
+schema_touch(void)
+{
+	sqlite3_stmt *st;
+	char sql[64];
+	int cookie = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		cookie = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (cookie < 0)
+		return db_fail("reading the schema version");
+	snprintf(sql, sizeof sql, "PRAGMA schema_version = %d", cookie + 1);
+	return db_exec(sql, "setting the schema version");
+}
+
+/* Brings the schema up to date, every step in one transaction; a concurrent
  * process doing the same is serialised by BEGIN IMMEDIATE. */
 static int
 migrate(int version)
@@ -215,7 +234,7 @@ migrate(int version)
 		goto fail;
 	for (; (size_t)version < schema_nsteps; version++) {
 		if ((rc = db_exec(schema_steps[version], "creating the schema"))
-		    != 0)
+		    != 0 || (rc = schema_touch()) != 0)
 			goto fail;
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 		    version + 1);

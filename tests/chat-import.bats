@@ -215,6 +215,44 @@ X|1795392000"
 	run -74 chat-history --count
 }
 
+@test "a version 1 database is brought to version 2 in place: its rows, and the same rules without an IN list" {
+	examples
+	chat-close -q -t billing 1
+	# Version 1 is version 2 with the checks spelt as IN lists.
+	sql "PRAGMA writable_schema = ON;
+	    UPDATE sqlite_schema SET sql = replace(replace(sql,
+	      'state = ''open'' OR state = ''parked'' OR state = ''closed''',
+	      'state IN (''open'', ''parked'', ''closed'')'),
+	      'closed_by = ''operator'' OR closed_by = ''visitor'' OR closed_by = ''system''',
+	      'closed_by IN (''operator'', ''visitor'', ''system'')')
+	      WHERE name = 'conversations';
+	    UPDATE sqlite_schema SET sql = replace(sql,
+	      'author = ''visitor'' OR author = ''operator'' OR author = ''bot'' OR author = ''system''',
+	      'author IN (''visitor'', ''operator'', ''bot'', ''system'')')
+	      WHERE name = 'messages';
+	    UPDATE sqlite_schema SET sql = replace(sql,
+	      'state = ''pending'' OR state = ''sent'' OR state = ''failed''',
+	      'state IN (''pending'', ''sent'', ''failed'')')
+	      WHERE name = 'deliveries';
+	    PRAGMA writable_schema = OFF;
+	    UPDATE meta SET value = '1' WHERE key = 'schema_version';
+	    PRAGMA user_version = 1"
+	assert_equal "$(sql "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%CHECK (% IN (%'")" 3
+	before=$(sql "SELECT count(*), total(length(body)) FROM messages; SELECT group_concat(id || state, ' ') FROM conversations; SELECT count(*) FROM events")
+	cookie=$(sql 'PRAGMA schema_version')
+	run -0 chat-history --count
+	assert_equal "$(sql 'PRAGMA user_version')" 2
+	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" 2
+	assert_equal "$(sql "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%CHECK (% IN (%'")" 0
+	[ "$(sql 'PRAGMA schema_version')" -gt "$cookie" ]
+	assert_equal "$(sql "SELECT count(*), total(length(body)) FROM messages; SELECT group_concat(id || state, ' ') FROM conversations; SELECT count(*) FROM events")" "$before"
+	run -0 sql "PRAGMA integrity_check; PRAGMA foreign_key_check"
+	assert_output ok
+	run -19 sql "UPDATE conversations SET state = 'gone' WHERE id = 2"
+	run -0 chat-close -q 2
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" closed
+}
+
 @test "a database from a newer chat-tools is refused with 74" {
 	chat-import -q "$EXAMPLES"
 	sql 'PRAGMA user_version = 999'
@@ -222,9 +260,10 @@ X|1795392000"
 	assert_output --partial "schema version 999 is newer"
 }
 
-@test "the schema is whole, STRICT and at version 1 with a database id" {
+@test "the schema is whole, STRICT and at version 2 with a database id" {
 	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
-	assert_equal "$(sql 'PRAGMA user_version')" 1
+	assert_equal "$(sql 'PRAGMA user_version')" 2
+	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" 2
 	assert_equal "$(sql 'PRAGMA journal_mode')" wal
 	for t in meta conversations messages tags conversation_tags notes ratings deliveries events; do
 		sql "SELECT sql FROM sqlite_schema WHERE name = '$t'" | grep -q STRICT
