@@ -100,6 +100,29 @@ assigned:carol
 visitor_left:"
 }
 
+@test "an event that changes nothing is no change: no event, no id printed" {
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	chat-import -q <<-'EOF'
+	{"conversation":"A","type":"assign","operator":"carol","at":"2026-11-23T10:01:00Z"}
+	{"conversation":"A","type":"visitor_left","at":"2026-11-23T10:20:00Z"}
+	EOF
+	run -0 chat-import <<-'EOF'
+	{"conversation":"A","type":"assign","operator":"carol","at":"2026-11-23T10:02:00Z"}
+	{"conversation":"A","type":"visitor_left","at":"2026-11-23T10:10:00Z"}
+	{"conversation":"A","type":"visitor_left","at":"2026-11-23T10:20:00Z"}
+	{"conversation":"A","channel":"chat","at":"2026-11-23T10:00:00Z","author":"visitor","text":"hi"}
+	EOF
+	assert_output ""
+	run -0 sql "SELECT count(*), max(action) FROM events WHERE action <> 'imported'"
+	assert_output "2|visitor_left"
+	run -0 chat-import <<-'EOF'
+	{"conversation":"A","type":"visitor_left","at":"2026-11-23T10:30:00Z"}
+	EOF
+	assert_output 1
+	run -0 sql "SELECT visitor_left_at - started_at FROM conversations"
+	assert_output 1800
+}
+
 @test "an imported event names the actor: --as, then CHAT_OPERATOR" {
 	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q --as ops-bot
 	msg B 2026-11-23T10:00:00Z visitor hi | chat-import -q
