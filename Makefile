@@ -31,7 +31,7 @@ PROGS := $(BINS:%=$(B)/bin/%)
 MAN1 := $(BINS:%=man/%.1)
 # The fuzz targets; without libFuzzer each is built as a replay of its
 # corpus, which make check runs.
-FUZZERS := time ids config import mail zendesk
+FUZZERS := time ids config import mail zendesk query
 FUZZSRC := fuzz/fuzz.c fuzz/fuzz.h
 FUZZ_TIME ?= 60
 

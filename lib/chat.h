@@ -59,7 +59,8 @@ const char *db_path(void);
 
 /* config.c: config.yaml, parsed on first use only. */
 struct criterion { char *name; int min, max; };
-struct auto_tag { char *tag, *match, *channel; };
+struct query;
+struct auto_tag { char *tag, *match, *channel; struct query *query; };
 struct config {
 	char *file;
 	char *db;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "chat.h"
+#include "libchat.h"
 
 struct node {
 	enum { N_SCALAR, N_SEQ, N_MAP } type;
@@ -419,6 +419,7 @@ free_auto_tags(struct config *c)
 		free(c->auto_tags[i].tag);
 		free(c->auto_tags[i].match);
 		free(c->auto_tags[i].channel);
+		query_free(c->auto_tags[i].query);
 	}
 	free(c->auto_tags);
 	c->auto_tags = NULL;
@@ -428,9 +429,10 @@ free_auto_tags(struct config *c)
 static int
 to_auto_tags(const struct node *n, const char *file, struct config *c)
 {
-	const struct node *rule, *k;
+	const struct node *rule, *k, *match;
 	struct auto_tag *a;
-	char **field;
+	struct query_error qe;
+	char **field, msg[120];
 	size_t i, j;
 	int rc;
 
@@ -440,7 +442,7 @@ to_auto_tags(const struct node *n, const char *file, struct config *c)
 	if ((c->auto_tags = calloc(n->n + 1, sizeof *c->auto_tags)) == NULL)
 		return chat_err(ST_CONFIG, "out of memory");
 	for (i = 0; i < n->n; i++) {
-		rule = n->kids[i];
+		rule = match = n->kids[i];
 		a = &c->auto_tags[c->nauto_tags++];
 		if (rule->type != N_MAP)
 			return bad(file, rule->line, "auto_tag",
@@ -449,8 +451,10 @@ to_auto_tags(const struct node *n, const char *file, struct config *c)
 			k = rule->kids[j];
 			if (strcmp(k->value, "tag") == 0)
 				field = &a->tag;
-			else if (strcmp(k->value, "match") == 0)
+			else if (strcmp(k->value, "match") == 0) {
 				field = &a->match;
+				match = rule->kids[j + 1];
+			}
 			else if (strcmp(k->value, "channel") == 0)
 				field = &a->channel;
 			else
@@ -464,6 +468,10 @@ to_auto_tags(const struct node *n, const char *file, struct config *c)
 		if (a->tag == NULL || a->match == NULL)
 			return bad(file, rule->line, "auto_tag",
 			    "a rule needs tag and match");
+		if (query_parse(a->match, &a->query, &qe) != 0) {
+			snprintf(msg, sizeof msg, "col %d: %s", qe.col, qe.msg);
+			return bad(file, match->line, "match", msg);
+		}
 	}
 	return 0;
 }

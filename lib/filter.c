@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <string.h>
 #include <time.h>
 
 #include "libchat.h"
@@ -15,7 +14,7 @@ struct filter {
 	const char **channels; size_t nchannels;
 	const char **tags; size_t ntags;
 	const char *operator;
-	const char *grep;
+	struct query *grep;
 	int social, untagged, unrated, no_note, visitor_left, forgotten;
 	int explain;
 	int has_since, has_until, has_idle;
@@ -44,6 +43,7 @@ filter_free(struct filter *f)
 	for (i = 0; i < f->ntags; i++)
 		free((char *)f->tags[i]);
 	free(f->tags);
+	query_free(f->grep);
 	free(f);
 }
 
@@ -73,6 +73,18 @@ tag_opt(struct filter *f, const char *arg)
 		free(key);
 		return ST_DB;
 	}
+	return 0;
+}
+
+/* A query that does not parse is a usage error, like a bad option. */
+static int
+grep_opt(struct filter *f, const char *arg)
+{
+	struct query_error qe;
+
+	query_free(f->grep);
+	if (query_parse(arg, &f->grep, &qe) != 0)
+		return chat_err(ST_USAGE, "--grep: col %d: %s", qe.col, qe.msg);
 	return 0;
 }
 
@@ -109,7 +121,7 @@ filter_opt(struct filter *f, int c, const char *arg)
 		return 0;
 	case 0x18d: f->visitor_left = 1; return 0;
 	case 0x18e: f->forgotten = 1; return 0;
-	case 0x18f: f->grep = arg; return 0;
+	case 0x18f: return grep_opt(f, arg);
 	case 0x190: f->explain = 1; return 0;
 	}
 	return -1;
@@ -181,12 +193,9 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?%d)",
 		    p++);
 	if (f->grep) {
-		char grep[16];
-
-		snprintf(grep, sizeof grep, "?%d", p++);
-		/* sql: constants; grep is a parameter's name */
-		sqlite3_str_appendf(sql, " AND c.id IN (" GREP_IDS("%s") ")",
-		    grep, grep);
+		sqlite3_str_appendall(sql, " AND c.id IN (");
+		p = search_sql(f->grep, sql, p);
+		sqlite3_str_appendall(sql, ")");
 	}
 	return p;
 }
@@ -222,19 +231,8 @@ filter_bind(const struct filter *f, sqlite3_stmt *st, int first)
 	if (f->forgotten)
 		sqlite3_bind_int64(st, p++, now - cfg->forgotten_after);
 	if (f->grep)
-		db_bind_text(st, p++, f->grep);
+		return search_bind(f->grep, st, p);
 	return 0;
-}
-
-/* With --grep, a plain SQL error is FTS5 refusing the query: the query is
- * the user's, the SQL ours. */
-int
-filter_fail(const struct filter *f)
-{
-	if (f->grep != NULL && sqlite3_errcode(db) == SQLITE_ERROR)
-		return chat_err(ST_USAGE, "--grep %s: %s", f->grep,
-		    sqlite3_errmsg(db));
-	return db_fail("listing");
 }
 
 int
@@ -246,7 +244,7 @@ filter_explain(const struct filter *f)
 /* Prints the rows of an EXPLAIN QUERY PLAN, indented as a tree, and
  * finalizes the statement. */
 int
-plan_print(const struct filter *f, sqlite3_stmt *st)
+plan_print(sqlite3_stmt *st)
 {
 	int rc, depth, parents[64], n = 0;
 
@@ -261,5 +259,5 @@ plan_print(const struct filter *f, sqlite3_stmt *st)
 		printf("%*s%s\n", 2 * depth, "", sqlite3_column_text(st, 3));
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : filter_fail(f);
+	return rc == SQLITE_DONE ? 0 : db_fail("listing");
 }

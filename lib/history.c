@@ -49,7 +49,7 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 		return NULL;
 	}
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		filter_fail(f);
+		db_fail("listing");
 	else if (filter_bind(f, st, 1) != 0) {
 		sqlite3_finalize(st);
 		st = NULL;
@@ -84,7 +84,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		return ST_DB;
 	if (filter_explain(f)) {
 		*matched = 1;
-		return plan_print(f, st);
+		return plan_print(st);
 	}
 	if (!count_only) {
 		sqlite3_bind_int64(st, lim, limit > 0 ? limit : -1);
@@ -104,7 +104,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 			(*matched)++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		status = filter_fail(f);
+		status = db_fail("listing");
 	if (o != NULL)
 		out_end(o);
 	sqlite3_finalize(st);

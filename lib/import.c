@@ -23,6 +23,7 @@ struct import {
 	size_t nbatch, batch_cap;
 	long lines;		/* lines in the open transaction */
 	int64_t first_message;	/* first message of the batch, to index */
+	int64_t first_conversation;	/* and first conversation */
 	char *arena;
 	size_t arena_len, arena_cap;
 };
@@ -33,9 +34,20 @@ import_begin(struct import **out, int quiet)
 	struct import *im;
 
 	*out = NULL;
+	/* A header already indexed must be taken out of the index with the
+	 * words it had, which the UPDATE that changes it overwrites: the
+	 * trigger keeps them until the batch is indexed. */
 	if (db_exec("PRAGMA temp.cache_size = -64;"
-	    " CREATE TEMP TABLE printed (id INTEGER PRIMARY KEY)",
-	    "preparing the import") != 0)
+	    " CREATE TEMP TABLE printed (id INTEGER PRIMARY KEY);"
+	    " CREATE TEMP TABLE reheaded (id INTEGER PRIMARY KEY, visitor TEXT,"
+	    "  visitor_email TEXT, ref TEXT);"
+	    " CREATE TEMP TRIGGER reheading AFTER UPDATE OF visitor,"
+	    "  visitor_email ON main.conversations"
+	    "  WHEN old.visitor IS NOT new.visitor"
+	    "  OR old.visitor_email IS NOT new.visitor_email BEGIN"
+	    "  INSERT OR IGNORE INTO reheaded VALUES (old.id, old.visitor,"
+	    "   old.visitor_email, old.ref);"
+	    " END", "preparing the import") != 0)
 		return ST_DB;
 	if ((im = calloc(1, sizeof *im)) == NULL)
 		return chat_err(ST_DB, "out of memory");
@@ -63,22 +75,43 @@ changed_add(struct import *im, int64_t id)
 	return 0;
 }
 
+/* Indexes what the batch wrote, once, since every statement that writes
+ * FTS5 makes it write a segment: the new messages, the headers of the new
+ * conversations, and those of the older ones whose visitor changed, their
+ * old words taken out first. */
 static int
-index_messages(struct import *im)
+index_batch(struct import *im)
 {
-	sqlite3_stmt *st = db_prep("INSERT INTO messages_fts (rowid, body)"
+	sqlite3_stmt *msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
 	    " SELECT id, body FROM messages WHERE id >= ?");
-	int rc;
+	int64_t first = im->first_conversation ? im->first_conversation :
+	    INT64_MAX;
+	int rc = 0;
 
-	if (im->first_message == 0)
-		return 0;
-	if (st == NULL)
+	if (msgs == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, im->first_message);
-	rc = db_step(st, "indexing messages");
-	sqlite3_reset(st);
-	im->first_message = 0;
-	return rc == -1 ? ST_DB : 0;
+	if (im->first_message != 0) {
+		sqlite3_bind_int64(msgs, 1, im->first_message);
+		rc = db_step(msgs, "indexing messages") == -1 ? ST_DB : 0;
+		sqlite3_reset(msgs);
+	}
+	if (rc == 0)
+		rc = batch_run("INSERT INTO conversations_fts (conversations_fts,"
+		    " rowid, visitor, visitor_email, ref) SELECT 'delete', id,"
+		    " visitor, visitor_email, ref FROM temp.reheaded WHERE id < ?1",
+		    "indexing conversations", "i", first);
+	if (rc == 0)
+		rc = batch_run("INSERT INTO conversations_fts (rowid, visitor,"
+		    " visitor_email, ref) SELECT id, visitor, visitor_email, ref"
+		    " FROM conversations WHERE id >= ?1 UNION ALL SELECT c.id,"
+		    " c.visitor, c.visitor_email, c.ref FROM temp.reheaded r JOIN"
+		    " conversations c ON c.id = r.id WHERE r.id < ?1",
+		    "indexing conversations", "i", first);
+	if (rc == 0)
+		rc = batch_run("DELETE FROM temp.reheaded",
+		    "indexing conversations", "");
+	im->first_message = im->first_conversation = 0;
+	return rc;
 }
 
 /* The ids of the batch that no earlier batch printed, kept in a temporary
@@ -114,7 +147,7 @@ commit(struct import *im)
 	if (im->lines == 0)
 		return 0;
 	im->lines = 0;
-	if ((rc = index_messages(im)) != 0 || (rc = unprinted(im, &n)) != 0 ||
+	if ((rc = index_batch(im)) != 0 || (rc = unprinted(im, &n)) != 0 ||
 	    (rc = db_commit()) != 0) {
 		db_rollback();
 		im->nbatch = 0;
@@ -310,6 +343,8 @@ conversation(struct import *im, const struct event *ev, int64_t *id,
 	if (rc == -1)
 		return ST_DB;
 	*id = sqlite3_last_insert_rowid(db);
+	if (im->first_conversation == 0)
+		im->first_conversation = *id;
 	return event_add(*id, im->now, "imported", ev->conversation);
 }
 
@@ -454,7 +489,7 @@ import_file(struct import *im, int fd, const char *name)
 			db_rollback();
 			im->lines = 0;
 			im->nbatch = 0;
-			im->first_message = 0;
+			im->first_message = im->first_conversation = 0;
 			break;
 		}
 		if ((im->lines >= BATCH_MAX || !lines_ready(l)) &&

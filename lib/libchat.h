@@ -78,12 +78,33 @@ int conv_json(int64_t id, sqlite3_str *out);
 char *tag_fold(const char *name);
 int tag_check(const char *name);
 
-/* The conversations whose transcript or notes match the FTS5 query bound
- * at parameter p. */
-#define GREP_IDS(p) "SELECT conversation FROM messages WHERE id IN" \
-	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH " p ")" \
-	" UNION SELECT conversation FROM notes WHERE id IN" \
-	" (SELECT rowid FROM notes_fts WHERE notes_fts MATCH " p ")"
+/* query.c: the search language, parsed into a tree of nodes: a term (a
+ * word or a "phrase", its last word a prefix when followed by *), or AND,
+ * OR and NOT over the nodes a and b. */
+enum query_op { Q_TERM, Q_AND, Q_OR, Q_NOT };
+struct query_node {
+	enum query_op op;
+	int a, b;		/* operands' indexes; NOT has a only */
+	size_t text, len;	/* a term's words: bytes of the query's text */
+	int prefix;
+};
+struct query {
+	char *text;		/* the query as given */
+	struct query_node *node;
+	int n, cap, root, terms;
+};
+struct query_error { int col; char msg[80]; };
+/* On success *out is the caller's, to free with query_free(); on failure
+ * err says where (a column in characters, from 1) and why. */
+int query_parse(const char *text, struct query **out, struct query_error *err);
+void query_free(struct query *q);
+
+/* search.c: appends a SELECT of the ids of the conversations q holds for,
+ * with parameters numbered from first that search_bind() binds; returns
+ * the next free number. */
+int search_sql(const struct query *q, sqlite3_str *sql, int first);
+int search_bind(const struct query *q, sqlite3_stmt *st, int first);
+int search_batch(const struct query *q);
 
 /* What a delivery attempt came to: status 0 (done), ST_TEMP (try again,
  * after retry_after seconds when the server said so) or ST_REMOTE (refused
@@ -114,10 +135,8 @@ void net_cleanup(void);
  * on a config error. */
 int filter_where(const struct filter *f, sqlite3_str *sql, int first);
 int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
-/* Reports the failure of a filtered query; a bad --grep is a usage error. */
-int filter_fail(const struct filter *f);
 /* --explain: the query plan is printed instead of the rows. */
 int filter_explain(const struct filter *f);
-int plan_print(const struct filter *f, sqlite3_stmt *st);
+int plan_print(sqlite3_stmt *st);
 
 #endif

@@ -90,7 +90,7 @@ prepare(const struct filter *f, enum stats_by by, size_t ncrit)
 		return NULL;
 	}
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		filter_fail(f);
+		db_fail("reporting");
 	sqlite3_free(text);
 	return st;
 }
@@ -231,8 +231,7 @@ chart_section(const char *title, const struct chart_row *r, size_t n,
 }
 
 static int
-chart(const struct filter *f, sqlite3_stmt *st, enum stats_by by,
-    long *groups)
+chart(sqlite3_stmt *st, enum stats_by by, long *groups)
 {
 	struct chart_row *r = NULL, *nr;
 	size_t i, n = 0;
@@ -263,7 +262,7 @@ chart(const struct filter *f, sqlite3_stmt *st, enum stats_by by,
 	free(r);
 	if (rc == ST_DB)
 		return rc;
-	return rc == SQLITE_DONE ? 0 : filter_fail(f);
+	return rc == SQLITE_DONE ? 0 : db_fail("reporting");
 }
 
 /* Open and parked conversations under the same filters, not counted. */
@@ -311,13 +310,13 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	if ((st = report(f, by)) == NULL)
 		goto done;
 	if (filter_explain(f)) {
-		rc = plan_print(f, st);
+		rc = plan_print(st);
 		return rc;
 	}
 	if (by != BY_NONE && (total = report(f, BY_NONE)) == NULL)
 		goto done;
 	if (with_chart) {
-		if ((rc = chart(f, st, by, &groups)) == 0 && groups > 0)
+		if ((rc = chart(st, by, &groups)) == 0 && groups > 0)
 			rc = footer(f);
 		goto done;
 	}
@@ -335,7 +334,7 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	if (rc == SQLITE_DONE)
 		rc = 0;
 	else if (rc != 0 && rc != ST_DB)
-		rc = filter_fail(f);
+		rc = db_fail("reporting");
 	out_end(o);
 	if (rc == 0 && fmt == FMT_TABLE && groups > 0)
 		rc = footer(f);

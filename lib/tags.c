@@ -205,24 +205,27 @@ taglist_check(const struct taglist *t)
 }
 
 /* Whether the batch's conversation o is one a tag or a rule goes to: ?3 a
- * channel, ?4 a full-text query, either NULL for any. */
+ * channel, NULL for any; ?4 true when only those search_batch() left in
+ * temp.matched. */
 #define TARGETED " (?3 IS NULL OR (SELECT channel FROM conversations" \
-	" WHERE id = o.id) = ?3) AND (?4 IS NULL OR o.id IN (" \
-	GREP_IDS("?4") "))"
+	" WHERE id = o.id) = ?3) AND (NOT ?4 OR o.id IN temp.matched)"
 
 /* Tags the batch's conversations (those the rule matches, when one is
  * given) with name, a new tag made only when some conversation gets it. */
 static int
 tag_batch(const char *name, const struct auto_tag *rule)
 {
-	sqlite3_stmt *any = db_prep("SELECT 1 FROM batch_ok o WHERE" TARGETED
-	    " LIMIT 1");
+	sqlite3_stmt *any;
 	const char *channel = rule ? rule->channel : NULL;
-	const char *match = rule ? rule->match : NULL;
-	int64_t tag, now = time(NULL);
+	int64_t tag, now = time(NULL), match = rule != NULL;
 	char *key;
 	int rc = 0, step;
 
+	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS matched"
+	    " (id INTEGER PRIMARY KEY)", "tagging")) != 0 ||
+	    (match && (rc = search_batch(rule->query)) != 0))
+		return rc;
+	any = db_prep("SELECT 1 FROM batch_ok o WHERE" TARGETED " LIMIT 1");
 	if ((key = tag_fold(name)) == NULL)
 		return chat_err(ST_DB, "out of memory");
 	if (any == NULL || (tag = tag_find(key)) < 0) {
@@ -231,7 +234,7 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	}
 	if (tag == 0) {
 		db_bind_text(any, 3, channel);
-		db_bind_text(any, 4, match);
+		sqlite3_bind_int64(any, 4, match);
 		step = db_step(any, "tagging");
 		sqlite3_reset(any);
 		if (step == -1)
@@ -250,11 +253,11 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2 FROM batch_ok o"
 	    " LEFT JOIN conversation_tags ct ON ct.conversation = o.id AND"
 	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED, "tagging",
-	    "itttit", tag, name, channel, match, now, actor())) != 0)
+	    "ittiit", tag, name, channel, match, now, actor())) != 0)
 		return rc;
 	return batch_run("INSERT INTO conversation_tags SELECT o.id, ?1, ?5, ?6"
 	    " FROM batch_ok o WHERE" TARGETED " ON CONFLICT DO NOTHING",
-	    "tagging", "itttit", tag, name, channel, match, now, actor());
+	    "tagging", "ittiit", tag, name, channel, match, now, actor());
 }
 
 /* Removes from the batch's conversations the tags listed in temp.tag_keys
@@ -370,31 +373,20 @@ done:
 	return rc;
 }
 
-/* Checks the rules before a batch relies on them. */
+/* Checks the rules' tags before a batch relies on them; config_get()
+ * has parsed their queries. */
 static int
 rules_check(const struct config *cfg)
 {
-	sqlite3_stmt *st = db_prep("SELECT 1 FROM (" GREP_IDS("?1") ") LIMIT 1");
 	struct taglist t = { NULL, 0 };
 	size_t i;
 	int rc = 0;
 
-	if (st == NULL)
-		return ST_DB;
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
 		if (taglist_add(&t, cfg->auto_tags[i].tag) != 0)
 			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad tag",
 			    cfg->file, i + 1);
 		taglist_free(&t);
-		db_bind_text(st, 1, cfg->auto_tags[i].match);
-		if (rc == 0 && (rc = sqlite3_step(st)) != SQLITE_ROW &&
-		    rc != SQLITE_DONE)
-			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu (tag %s):"
-			    " %s", cfg->file, i + 1, cfg->auto_tags[i].tag,
-			    sqlite3_errmsg(db));
-		else
-			rc = 0;
-		sqlite3_reset(st);
 	}
 	return rc;
 }

@@ -193,7 +193,7 @@ billing"
 	run -1 chat-history --closed --untagged --tag billing
 }
 
-@test "a bad auto_tag query is a configuration error naming the rule" {
+@test "a bad auto_tag query is a configuration error naming its line" {
 	examples
 	chat-close -q 1
 	config <<-'EOF'
@@ -201,7 +201,7 @@ billing"
 	  - {tag: x, match: "AND AND"}
 	EOF
 	run -78 chat-tag --auto </dev/null
-	assert_output --partial "auto_tag rule 1 (tag x):"
+	assert_output "chat-tag: $CHAT_CONFIG:2: match: col 1: AND without a term before it"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 0
 }
 

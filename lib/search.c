@@ -1,0 +1,123 @@
+/* search.c: a query's tree as SQLite SQL: the conversations it holds for,
+ * over the FTS5 indexes of messages, notes and conversation headers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "libchat.h"
+
+/* Each node of the tree is a common table expression q<index>(id) of the
+ * conversations it holds for, written after its operands, so that the
+ * SQL stays flat however deep the query. A term is looked up in each
+ * index alone: a phrase or a prefix matches inside one message, note or
+ * header, while AND, OR and NOT combine whole conversations. */
+static void
+emit(const struct query *q, int n, sqlite3_str *sql, int first)
+{
+	const struct query_node *x = &q->node[n];
+	const struct query_node *a = x->a >= 0 ? &q->node[x->a] : NULL;
+	const struct query_node *b = x->b >= 0 ? &q->node[x->b] : NULL;
+	int left = x->a, right = x->b;
+	const char *how = NULL;
+
+	switch (x->op) {
+	case Q_TERM:
+		sqlite3_str_appendf(sql, "q%d(id) AS (SELECT conversation FROM"
+		    " messages WHERE id IN (SELECT rowid FROM messages_fts WHERE"
+		    " messages_fts MATCH ?%d) UNION SELECT conversation FROM notes"
+		    " WHERE id IN (SELECT rowid FROM notes_fts WHERE notes_fts"
+		    " MATCH ?%d) UNION SELECT rowid FROM conversations_fts WHERE"
+		    " conversations_fts MATCH ?%d)", n, first + n, first + n,
+		    first + n);
+		return;
+	case Q_NOT:
+		emit(q, left, sql, first);
+		sqlite3_str_appendf(sql, ", q%d(id) AS (SELECT id FROM"
+		    " conversations EXCEPT SELECT id FROM q%d)", n, left);
+		return;
+	case Q_OR:
+		how = "UNION";
+		break;
+	case Q_AND:
+		/* a AND NOT b is a difference: no set of every conversation. */
+		how = "INTERSECT";
+		if (b->op == Q_NOT && a->op != Q_NOT) {
+			how = "EXCEPT";
+			right = b->a;
+		} else if (a->op == Q_NOT && b->op != Q_NOT) {
+			how = "EXCEPT";
+			left = x->b;
+			right = a->a;
+		}
+		break;
+	}
+	emit(q, left, sql, first);
+	sqlite3_str_appendall(sql, ", ");
+	emit(q, right, sql, first);
+	/* sql: constants; how is one of three operators above */
+	sqlite3_str_appendf(sql, ", q%d(id) AS (SELECT id FROM q%d %s"
+	    " SELECT id FROM q%d)", n, left, how, right);
+}
+
+int
+search_sql(const struct query *q, sqlite3_str *sql, int first)
+{
+	sqlite3_str_appendall(sql, "WITH ");
+	emit(q, q->root, sql, first);
+	sqlite3_str_appendf(sql, " SELECT id FROM q%d", q->root);
+	return first + q->n;
+}
+
+/* Each term as an FTS5 string, which FTS5 splits into the words of its
+ * tokenizer and matches as a phrase: any text a person types, quotes
+ * included, is a term and never an FTS5 syntax error. */
+int
+search_bind(const struct query *q, sqlite3_stmt *st, int first)
+{
+	const struct query_node *x;
+	char *s;
+	int i;
+
+	for (i = 0; i < q->n; i++) {
+		x = &q->node[i];
+		if (x->op != Q_TERM)
+			continue;
+		if ((s = sqlite3_mprintf("\"%.*w\"%s", (int)x->len,
+		    q->text + x->text, x->prefix ? "*" : "")) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		if (sqlite3_bind_text(st, first + i, s, -1, sqlite3_free) !=
+		    SQLITE_OK)
+			return db_fail("searching");
+	}
+	return 0;
+}
+
+/* Fills temp.matched (id INTEGER PRIMARY KEY), made by the caller, with
+ * the conversations of batch_ok that q holds for: the auto_tag rules ask
+ * it once per batch and rule. */
+int
+search_batch(const struct query *q)
+{
+	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_stmt *st = NULL;
+	char *text;
+	int rc;
+
+	if ((rc = db_exec("DELETE FROM temp.matched", "searching")) != 0) {
+		sqlite3_free(sqlite3_str_finish(sql));
+		return rc;
+	}
+	sqlite3_str_appendall(sql, "INSERT INTO temp.matched SELECT id FROM"
+	    " batch_ok WHERE id IN (");
+	search_sql(q, sql, 1);
+	sqlite3_str_appendall(sql, ")");
+	if ((text = sqlite3_str_finish(sql)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail("searching");
+	else if ((rc = search_bind(q, st, 1)) == 0 &&
+	    db_step(st, "searching") == -1)
+		rc = ST_DB;
+	sqlite3_finalize(st);
+	sqlite3_free(text);
+	return rc;
+}
