@@ -103,5 +103,5 @@ EOF2
 	sql "DROP TABLE conversations_fts; PRAGMA user_version = 2;
 	    UPDATE meta SET value = '2' WHERE key = 'schema_version'"
 	assert_equal "$(chat-history -o ids --grep Lefevre)" 20
-	assert_equal "$(sql 'PRAGMA user_version')" 3
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
 }
