@@ -20,11 +20,13 @@ plan() {
 	done
 }
 
-@test "full-text search goes through the FTS5 index of messages and notes" {
+@test "full-text search goes through the FTS5 indexes of messages, notes and headers" {
 	examples
-	run -0 plan --grep parcel
+	run -0 plan --grep 'parcel AND NOT (colis OR refund)'
 	assert_line --regexp 'SCAN messages_fts VIRTUAL TABLE INDEX [0-9]+:M'
 	assert_line --regexp 'SCAN notes_fts VIRTUAL TABLE INDEX [0-9]+:M'
+	assert_line --regexp 'SCAN conversations_fts VIRTUAL TABLE INDEX [0-9]+:M'
+	refute_line --regexp '^ *SCAN (messages|notes)( |$)'
 }
 
 @test "chat-stats searches closed conversations by index, tag filters too" {
