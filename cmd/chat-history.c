@@ -87,10 +87,8 @@ main(int argc, char *argv[])
 			goto bad;
 		if (rc > 0)
 			goto done;
-		if ((rc = chat_opt(c, optarg)) == 1) {
-			filter_free(f);
-			return 0;
-		}
+		if ((rc = chat_opt(c, optarg)) == 1)
+			goto done;
 		if (rc < 0)
 			goto bad;
 	}

@@ -32,7 +32,7 @@ main(int argc, char *argv[])
 		if ((rc = chat_opt(c, optarg)) != 0) {
 			if (rc < 0)
 				usage(stderr);
-			return rc < 0 ? ST_USAGE : 0;
+			return rc < 0 ? ST_USAGE : chat_exit();
 		}
 	}
 	argc -= optind;

@@ -52,7 +52,7 @@ main(int argc, char *argv[])
 		case OPT_HELP: usage(stdout); return 0;
 		}
 		if ((rc = chat_opt(c, optarg)) == 1)
-			return 0;
+			return chat_exit();
 		if (rc != 0)
 			goto bad;
 	}

@@ -41,8 +41,9 @@ enum {
  * the binary has them: -d DB, -c CONFIG, -q, -n, and --ref; their flags: */
 struct chat_flags { int quiet, dry_run, by_ref; };
 extern struct chat_flags chat_flags;
-/* 0: handled; 1: done (--version printed), exit 0 now; -1: not a common
- * option or a bad argument: print usage, exit 2. --help is the binary's. */
+/* 0: handled; 1: done (--version printed, or a refused argument reported),
+ * return chat_exit() now; -1: not a common option or a bad argument: print
+ * usage, exit 2. --help is the binary's. */
 int chat_opt(int c, const char *arg);
 /* A count given to --opt: decimal, positive, fitting a long. */
 int opt_count(const char *opt, const char *arg, long *n);
@@ -116,6 +117,8 @@ char *duration_fmt(long secs, char buf[32]);
 
 /* utf8.c */
 int utf8_valid(const char *s, size_t len);
+int utf8_control(const char *s, size_t *n);
+const char *one_line_fault(const char *s);
 
 /* out.c: listing formats. */
 enum fmt { FMT_TABLE, FMT_TSV, FMT_JSON, FMT_IDS, FMT_TEXT };

@@ -22,7 +22,7 @@ struct node {
 };
 
 enum kind {
-	K_MAP, K_STR, K_PATH, K_BOOL, K_INT, K_DUR, K_DUR_MS, K_LIST,
+	K_MAP, K_STR, K_NAME, K_PATH, K_BOOL, K_INT, K_DUR, K_DUR_MS, K_LIST,
 	K_REQUIRE, K_CRITERIA, K_AUTO_TAG
 };
 
@@ -36,7 +36,7 @@ static const struct key {
 } keys[] = {
 	{"db", K_PATH, F(db), 0},
 	{"db_busy_timeout", K_DUR_MS, F(busy_timeout_ms), 0},
-	{"operator", K_STR, F(operator), 0},
+	{"operator", K_NAME, F(operator), 0},
 	{"tags", K_MAP, 0, 0},
 	{"tags.catalog", K_LIST, F(tags_catalog), F(ntags_catalog)},
 	{"tags.strict", K_BOOL, F(tags_strict), 0},
@@ -280,6 +280,20 @@ to_string(const struct node *n, const char *file, const char *key,
 	return *out == NULL ? chat_err(ST_CONFIG, "out of memory") : 0;
 }
 
+/* A name recorded as who did something: a one-line field, not empty,
+ * as --as takes it. */
+static int
+to_name(const struct node *n, const char *file, const char *key, char **out)
+{
+	const char *why;
+
+	if (n->type == N_SCALAR && n->value[0] == '\0')
+		return bad(file, n->line, key, "empty name");
+	if (n->type == N_SCALAR && (why = one_line_fault(n->value)) != NULL)
+		return bad(file, n->line, key, why);
+	return to_string(n, file, key, 0, out);
+}
+
 /* Decimal only: YAML 1.1 would read 010 as octal and 0x10 as hex. */
 static int
 to_int(const struct node *n, const char *file, const char *key, long min,
@@ -509,6 +523,10 @@ apply(const struct node *map, const char *prefix, const char *file,
 			rc = to_string(v, file, full, spec->kind == K_PATH,
 			    (char **)((char *)c + spec->off));
 			break;
+		case K_NAME:
+			rc = to_name(v, file, full,
+			    (char **)((char *)c + spec->off));
+			break;
 		case K_BOOL:
 			flag = (int *)((char *)c + spec->off);
 			if (v->type == N_SCALAR && v->plain &&
@@ -703,9 +721,15 @@ static char actor_login[64];
 int
 actor_set(const char *name)
 {
+	const char *why;
+
 	if (*name == '\0') {
 		chat_err(ST_USAGE, "--as: empty name");
 		return -1;
+	}
+	if ((why = one_line_fault(name)) != NULL) {
+		chat_err(ST_DATA, "--as: %s", why);
+		return 1;
 	}
 	actor_opt = name;
 	return 0;

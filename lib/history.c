@@ -180,7 +180,7 @@ field(sqlite3_str *out, const char *label, const char *value)
 	if (*value == '\0')
 		return;
 	sqlite3_str_appendf(out, "%-14s ", label);
-	str_text(out, value);
+	str_text(out, value, strlen(value), SHOW_FIELD);
 	sqlite3_str_appendchar(out, 1, '\n');
 }
 
@@ -193,29 +193,33 @@ time_field(sqlite3_str *out, const char *label, sqlite3_stmt *st, int i)
 		field(out, label, time_local(sqlite3_column_int64(st, i), buf));
 }
 
-/* A body over several lines, each after the first indented under it. */
+/* A body over several lines, each after the first indented under it; a
+ * line ends at LF or CR LF, and keeps its tabs. */
 static void
 body(sqlite3_str *out, const char *s)
 {
 	const char *nl;
+	size_t len;
 
-	while ((nl = strchr(s, '\n')) != NULL) {
-		char *line = sqlite3_mprintf("%.*s", (int)(nl - s), s);
-
-		if (line != NULL)
-			str_text(out, line);
-		sqlite3_free(line);
+	for (;;) {
+		nl = strchr(s, '\n');
+		len = nl ? (size_t)(nl - s) : strlen(s);
+		if (nl != NULL && len > 0 && s[len - 1] == '\r')
+			len--;
+		str_text(out, s, len, SHOW_LINE);
+		if (nl == NULL)
+			break;
 		sqlite3_str_appendall(out, "\n                  ");
 		s = nl + 1;
 	}
-	str_text(out, s);
 	sqlite3_str_appendchar(out, 1, '\n');
 }
 
-/* The rows of a (time, who, what, text) query under a heading. */
+/* The rows of a (time, who, what, text) query under a heading, each as
+ * time, who, between[0], what, between[1] and the text. */
 static int
 section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
-    const char *fmt)
+    const char *const between[2])
 {
 	sqlite3_stmt *st = db_prep(sql);
 	char buf[32];
@@ -229,7 +233,10 @@ section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
 			sqlite3_str_appendf(out, "\n%s\n", heading);
 		sqlite3_str_appendf(out, "%s  ",
 		    time_local(sqlite3_column_int64(st, 0), buf));
-		sqlite3_str_appendf(out, fmt, text(st, 1), text(st, 2));
+		str_text(out, text(st, 1), strlen(text(st, 1)), SHOW_FIELD);
+		sqlite3_str_appendall(out, between[0]);
+		str_text(out, text(st, 2), strlen(text(st, 2)), SHOW_FIELD);
+		sqlite3_str_appendall(out, between[1]);
 		body(out, text(st, 3));
 	}
 	sqlite3_reset(st);
@@ -239,6 +246,9 @@ section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
 int
 conv_text(int64_t id, int with_events, sqlite3_str *out)
 {
+	static const char *const said[2] = { " (", "): " };
+	static const char *const noted[2] = { "", ": " };
+	static const char *const did[2] = { " ", "" };
 	sqlite3_stmt *st = db_prep(show_head), *d;
 	char state[64], buf[32];
 	int rc;
@@ -273,21 +283,30 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	sqlite3_bind_int64(d, 1, id);
 	while (with_events &&
 	    (rc = db_step(d, "showing deliveries")) == SQLITE_ROW) {
-		sqlite3_str_appendf(out, "%-14s %s %s", "delivery", text(d, 0),
-		    text(d, 1));
-		if (*text(d, 3))
-			sqlite3_str_appendf(out, " (%s)", text(d, 3));
-		if (*text(d, 4))
-			sqlite3_str_appendf(out, ": %s", text(d, 4));
+		/* The ticket and the error are the server's words. */
+		sqlite3_str_appendf(out, "%-14s ", "delivery");
+		str_text(out, text(d, 0), strlen(text(d, 0)), SHOW_FIELD);
+		sqlite3_str_appendf(out, " %s", text(d, 1));
+		if (*text(d, 3)) {
+			sqlite3_str_appendall(out, " (");
+			str_text(out, text(d, 3), strlen(text(d, 3)),
+			    SHOW_FIELD);
+			sqlite3_str_appendchar(out, 1, ')');
+		}
+		if (*text(d, 4)) {
+			sqlite3_str_appendall(out, ": ");
+			str_text(out, text(d, 4), strlen(text(d, 4)),
+			    SHOW_FIELD);
+		}
 		sqlite3_str_appendf(out, ", %d attempt%s\n",
 		    sqlite3_column_int(d, 2),
 		    sqlite3_column_int(d, 2) == 1 ? "" : "s");
 	}
 	sqlite3_reset(d);
 	if (rc == -1 ||
-	    section(out, "transcript", show_messages, id, "%s (%s): ") ||
-	    section(out, "notes", show_notes, id, "%s%s: ") ||
-	    (with_events && section(out, "events", show_events, id, "%s %s")))
+	    section(out, "transcript", show_messages, id, said) ||
+	    section(out, "notes", show_notes, id, noted) ||
+	    (with_events && section(out, "events", show_events, id, did)))
 		return ST_DB;
 	return 0;
 }

@@ -174,13 +174,30 @@ keep(struct import *im, const unsigned char *s, int n)
 	return p;
 }
 
+/* "key: what", in a buffer the next call reuses. */
 static const char *
-parse_error(const char *key, const char *type)
+field_error(const char *key, const char *what)
 {
 	static char msg[128];
 
-	snprintf(msg, sizeof msg, "%s: expected %s", key, type);
+	snprintf(msg, sizeof msg, "%s: %s", key, what);
 	return msg;
+}
+
+/* A string value as stored: SQLite decodes an escaped surrogate that is
+ * not half of a pair into the bytes of the surrogate itself, which are not
+ * UTF-8; and a field shown on one line holds no control character. */
+static const char *
+text_fault(const char *key, const char *s, int n, int one_line)
+{
+	const char *why;
+
+	if (!utf8_valid(s, (size_t)n))
+		return field_error(key, "a \\uD800-\\uDFFF escape that is "
+		    "not half of a surrogate pair");
+	if (one_line && (why = one_line_fault(s)) != NULL)
+		return field_error(key, why);
+	return NULL;
 }
 
 /* SQLite's JSON functions end a string at an escaped NUL without a word:
@@ -204,12 +221,18 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		"type", "channel", "visitor", "visitor_email", "operator",
 		"author", "name", "text"
 	};
+	/* Which of strings[] are one-line fields (type and author are
+	 * checked against their few words below). */
+	static const int one_line[] = { 0, 1, 1, 1, 1, 0, 1, 0 };
 	const char **slots[] = {
 		&ev->type, &ev->channel, &ev->visitor, &ev->visitor_email,
 		&ev->operator, &ev->author, &ev->name, &ev->text
 	};
-	sqlite3_stmt *st = db_prep("SELECT key, type, atom, json_type(?1)"
-	    " FROM json_each(?1)");
+	/* A ref given as a number is its JSON text: the atom of an integer
+	 * past 64 bits is a rounded float. */
+	sqlite3_stmt *st = db_prep("SELECT key, type, CASE WHEN type ="
+	    " 'integer' AND key IN ('conversation', 'id') THEN ?1 -> fullkey"
+	    " ELSE atom END, json_type(?1) FROM json_each(?1)");
 	const char *key, *type, *err = NULL;
 	const unsigned char *atom;
 	int rc, n, has_at = 0;
@@ -245,12 +268,15 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		if (strcmp(key, "conversation") == 0 || strcmp(key, "id") == 0) {
 			if (strcmp(type, "text") != 0 &&
 			    strcmp(type, "integer") != 0)
-				err = parse_error(key, "a string or an integer");
+				err = field_error(key, "expected a string or an "
+				    "integer");
 			else if (n == 0)
-				err = parse_error(key, "a non-empty string");
-			else if (*key == 'c')
+				err = field_error(key, "expected a non-empty "
+				    "string");
+			else if ((err = text_fault(key, (const char *)atom, n,
+			    1)) == NULL && *key == 'c')
 				ev->conversation = keep(im, atom, n);
-			else
+			else if (err == NULL)
 				ev->id = keep(im, atom, n);
 		} else if (strcmp(key, "at") == 0) {
 			has_at = 1;
@@ -277,8 +303,9 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			if (i == sizeof strings / sizeof strings[0])
 				continue;	/* a platform's own field */
 			if (strcmp(type, "text") != 0)
-				err = parse_error(key, "a string");
-			else
+				err = field_error(key, "expected a string");
+			else if ((err = text_fault(key, (const char *)atom, n,
+			    one_line[i])) == NULL)
 				*slots[i] = keep(im, atom, n);
 		}
 	}

@@ -65,10 +65,15 @@ struct out;
 struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
 int out_row(struct out *o, sqlite3_stmt *row);
 int out_end(struct out *o);
-/* Writes s to stdout with control characters made harmless. */
+/* Writes s to stdout, in TSV's escapes or, with tsv 0, as str_text()
+ * shows a cell. */
 void put_text(const char *s, int tsv);
-/* Appends s with control characters but tabs made spaces. */
-void str_text(sqlite3_str *out, const char *s);
+/* How str_text() shows a text: each control character (utf8_control()) as
+ * \xHH, its code point in hex, but for a tab in a line of a message or a
+ * note, kept, and a tab or line break (LF, CR LF) in a table's cell, made
+ * a space so that the cell stays on its line and reads on. */
+enum shown { SHOW_FIELD, SHOW_LINE, SHOW_CELL };
+void str_text(sqlite3_str *out, const char *s, size_t len, enum shown how);
 /* history.c: a conversation as text: header, transcript, notes and, with
  * with_events, deliveries and events. */
 int conv_text(int64_t id, int with_events, sqlite3_str *out);

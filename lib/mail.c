@@ -141,12 +141,15 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
 		"Oct", "Nov", "Dec"
 	};
+	static const char *const subject_words[] = {
+		"Conversation ", " with ", " ("
+	};
 	const struct config *cfg;
 	sqlite3_stmt *st = db_prep(message_head);
 	sqlite3_str *text;
 	char *subject, *body, host[256];
 	struct tm tm;
-	int rc;
+	int rc, i;
 
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
@@ -157,9 +160,16 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 		sqlite3_reset(st);
 		return rc == -1 ? ST_DB : ST_SOME;
 	}
-	subject = sqlite3_mprintf("Conversation %s with %s (%s)",
-	    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-	    sqlite3_column_text(st, 2));
+	/* Subject: Conversation REF with VISITOR (CHANNEL), each of the three
+	 * shown as a one-line field, whatever an older import stored. */
+	text = sqlite3_str_new(db);
+	for (i = 0; i < 3; i++) {
+		sqlite3_str_appendall(text, subject_words[i]);
+		str_text(text, (const char *)sqlite3_column_text(st, i),
+		    (size_t)sqlite3_column_bytes(st, i), SHOW_FIELD);
+	}
+	sqlite3_str_appendchar(text, 1, ')');
+	subject = sqlite3_str_finish(text);
 	sqlite3_reset(st);
 	gmtime_r(&date, &tm);
 	from_header(out, cfg->mail_from ? cfg->mail_from : "chat-tools <chat-tools@localhost>");

@@ -16,6 +16,11 @@ int
 note_text(const char *in, size_t len, const char *what, char **out)
 {
 	*out = NULL;
+	/* The byte-order mark some editors put first is no part of the text. */
+	if (len >= 3 && memcmp(in, "\xef\xbb\xbf", 3) == 0) {
+		in += 3;
+		len -= 3;
+	}
 	if (memchr(in, '\0', len) != NULL)
 		return chat_err(ST_DATA, "%s: a note cannot hold a NUL byte",
 		    what);

@@ -102,6 +102,46 @@ out_begin(enum fmt fmt, const struct col *cols, size_t ncols)
 	return o;
 }
 
+void
+str_text(sqlite3_str *out, const char *s, size_t len, enum shown how)
+{
+	const char *end = s + len, *run;
+	size_t n = 0;
+	int c = -1;
+
+	while (s < end) {
+		for (run = s; s < end; s += n)
+			if ((c = utf8_control(s, &n)) >= 0 &&
+			    !(c == '\t' && how == SHOW_LINE))
+				break;
+		sqlite3_str_append(out, run, (int)(s - run));
+		if (s == end)
+			break;
+		if (how == SHOW_CELL && c == '\r' && end - s > 1 && s[1] == '\n')
+			n = 2, c = '\n';
+		if (how == SHOW_CELL && (c == '\t' || c == '\n'))
+			sqlite3_str_appendchar(out, 1, ' ');
+		else
+			sqlite3_str_appendf(out, "\\x%02x", c);
+		s += n;
+	}
+}
+
+/* s as str_text() shows a cell; NULL when out of memory. */
+static char *
+shown(const char *s)
+{
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	char *c = NULL;
+
+	str_text(out, s, strlen(s), SHOW_CELL);
+	if (sqlite3_str_errcode(out) == SQLITE_OK)
+		c = strdup(sqlite3_str_length(out) > 0 ?
+		    sqlite3_str_value(out) : "");
+	sqlite3_free(sqlite3_str_finish(out));
+	return c;
+}
+
 /* A cell as text: local times and short durations for people, RFC 3339
  * and seconds for TSV. */
 static char *
@@ -137,7 +177,7 @@ cell(const struct out *o, sqlite3_stmt *row, size_t i)
 	default:
 		break;
 	}
-	return strdup(text ? text : "");
+	return shown(text ? text : "");
 }
 
 static int
@@ -159,37 +199,38 @@ keep(struct out *o, char *c)
 	return 0;
 }
 
-/* Writes s, control characters made harmless; runs of plain characters go
- * out whole, since listings write every cell through here. */
+/* TSV's rule: tab, line feed, carriage return and backslash escaped as in
+ * C, every other control character a '?', so that a row stays one line of
+ * cells; runs of plain characters go out whole, since listings write
+ * every cell through here. */
 void
 put_text(const char *s, int tsv)
 {
 	const char *run;
 	unsigned char c;
+	char *one_line;
 
+	if (!tsv) {
+		if ((one_line = shown(s)) != NULL)
+			fputs(one_line, stdout);
+		free(one_line);
+		return;
+	}
 	for (;;) {
 		for (run = s; (c = (unsigned char)*s) >= 0x20 && c != 0x7f &&
-		    !(tsv && c == '\\'); s++)
+		    c != '\\'; s++)
 			;
 		fwrite(run, 1, (size_t)(s - run), stdout);
 		if (c == '\0')
 			return;
-		if (tsv && (c == '\t' || c == '\n' || c == '\r' || c == '\\')) {
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
 			putchar('\\');
 			putchar(c == '\t' ? 't' : c == '\n' ? 'n' :
 			    c == '\r' ? 'r' : '\\');
 		} else
-			putchar(tsv ? '?' : ' ');
+			putchar('?');
 		s++;
 	}
-}
-
-void
-str_text(sqlite3_str *out, const char *s)
-{
-	for (; *s; s++)
-		sqlite3_str_appendchar(out, 1, ((unsigned char)*s < 0x20 &&
-		    *s != '\t') || *s == 0x7f ? ' ' : *s);
 }
 
 int
@@ -259,8 +300,7 @@ table_line(struct out *o, char **cells, const size_t *w, int header)
 		fputs("\033[1m", stdout);
 	for (i = 0; i < o->ncols; i++) {
 		if (*cells[i] != '\0') {
-			printf("%*s", (int)pad, "");
-			put_text(cells[i], 0);
+			printf("%*s%s", (int)pad, "", cells[i]);
 			pad = 0;
 		}
 		pad += w[i] + 2 - width(cells[i]);

@@ -1,5 +1,6 @@
 /* utf8.c: UTF-8 validity, for text that will be stored and shown. */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "chat.h"
 
@@ -37,4 +38,40 @@ utf8_valid(const char *str, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+/* C0, DEL and C1 (U+0080-U+009F, C2 80-C2 9F in UTF-8): the characters a
+ * terminal or a mail reader acts on rather than shows.  The code point of
+ * the one s starts with, its length in *n; -1 when s starts with another. */
+int
+utf8_control(const char *str, size_t *n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	*n = 1;
+	if (*s < 0x20 || *s == 0x7f)
+		return *s;
+	if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*n = 2;
+		return s[1];
+	}
+	return -1;
+}
+
+/* Why s cannot be a one-line field (a name, an address, a ref): NULL when
+ * it can; else the reason, in a buffer the next call reuses. */
+const char *
+one_line_fault(const char *s)
+{
+	static char why[64];
+	size_t n;
+	int c;
+
+	for (; *s != '\0'; s += n)
+		if ((c = utf8_control(s, &n)) >= 0) {
+			snprintf(why, sizeof why, "control character U+%04X "
+			    "in a one-line field", (unsigned int)c);
+			return why;
+		}
+	return NULL;
 }

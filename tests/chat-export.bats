@@ -61,6 +61,29 @@ due_now() {
 	run -2 chat-export -f pdf 2
 }
 
+# Conversation 2 as a database from before one-line fields were checked
+# could hold it: a visitor whose name carries a header.
+forged_visitor() {
+	sql "UPDATE conversations SET visitor = 'Eve' || char(13, 10) || 'Bcc: evil@example.com' WHERE id = 2;
+	  UPDATE messages SET name = NULL WHERE conversation = 2"
+}
+
+@test "-f txt shows control characters as \xHH: a visitor's CR LF forges no line" {
+	examples
+	forged_visitor
+	chat-note -q -m "$(printf 'see \033[2J here\ttab')" 2
+	run -0 chat-export 2
+	refute_output --partial $'\r'
+	refute_output --partial $'\033'
+	refute_line --regexp '^Bcc:'
+	assert_line --regexp '^visitor +Eve\\x0d\\x0aBcc: evil@example\.com$'
+	assert_line --regexp '^2026-11-[0-9]{2} [0-9:]{5}  Eve\\x0d\\x0aBcc: evil@example\.com \(visitor\): '
+	assert_line --regexp $'tester: see \\\\x1b\\[2J here\ttab$'
+	run -0 chat-export -f json 2
+	assert_output --partial '"visitor":"Eve\r\nBcc: evil@example.com"'
+	assert_output --partial '"text":"see \u001b[2J here\ttab"'
+}
+
 @test "-f json is one object per conversation with messages, notes, tags, ratings" {
 	examples
 	chat-close -q -t billing -m "n1" -r solution=5 5
@@ -121,6 +144,28 @@ print(\"ok\")"'
 	run -0 chat-history 2
 	assert_line --regexp "^delivery +mail:jane@example.com sent \($msgid\), 1 attempt$"
 	assert_line --regexp "delivered mail:jane@example.com $msgid$"
+}
+
+@test "mail: a visitor's CR LF is no header and no line, in the subject or the text" {
+	examples
+	forged_visitor
+	start_smtpd
+	mail_config 'insecure: true'
+	run -0 chat-export --mail jane@example.com 2
+	assert_equal "$(stored)" 1
+	run -1 grep -i '^Bcc:' "$SMTP_DIR"/maildir/new/*
+	run -0 grep '^X-Envelope-To:' "$SMTP_DIR"/maildir/new/*
+	assert_output $'X-Envelope-To: jane@example.com\r'
+	run -0 parse_mail "$SMTP_DIR"
+	assert_line 'Subject: Conversation IA-1002 with Eve\x0d\x0aBcc: evil@example.com (whatsapp)'
+	assert_line --regexp '^visitor +Eve\\x0d\\x0aBcc: evil@example\.com$'
+	refute_line --regexp '^Bcc:'
+	refute_output --partial $'\r'
+	run -0 /usr/bin/python3 -c '
+import email, email.policy, glob, sys
+m = email.message_from_binary_file(open(glob.glob(sys.argv[1] + "/maildir/new/*")[0], "rb"), policy=email.policy.default)
+print(sorted(set(m.keys())))' "$SMTP_DIR"
+	assert_output "['Content-Transfer-Encoding', 'Content-Type', 'Date', 'From', 'MIME-Version', 'Message-ID', 'Subject', 'To', 'X-Chat-Tools-Conversation', 'X-Envelope-To']"
 }
 
 @test "STARTTLS with a verified certificate and AUTH; the password is nowhere but the server" {

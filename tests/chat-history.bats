@@ -195,6 +195,53 @@ line two')"
 	assert_line --regexp '^.* tester imported IA-1001$'
 }
 
+# Conversation 1 of the examples as a database from before one-line fields
+# were checked could hold it, with control characters in a message and a
+# note (which keep them).
+hostile() {
+	chat-import -q "$EXAMPLES"
+	sql <<-'EOF'
+	UPDATE conversations SET visitor = 'Eve' || char(13, 10) || 'Bcc: evil@example.com',
+	  operator = 'op' || char(155) || 'x' WHERE id = 1;
+	UPDATE messages SET name = 'M' || char(27) || '[2J',
+	  body = 'one' || char(13, 10) || char(9) || 'two ' || char(27) || '[31m' || char(127) || char(13) || 'x'
+	  WHERE id = (SELECT min(id) FROM messages WHERE conversation = 1);
+	INSERT INTO notes (conversation, at, author, body)
+	  VALUES (1, 1795392000, 'ali' || char(7) || 'ce', 'bell' || char(7) || char(10) || 'end');
+	INSERT INTO events (conversation, at, actor, action, detail)
+	  VALUES (1, 1795392000, 'bob', 'noted', 'x' || char(27) || ']0;title' || char(7));
+	EOF
+}
+
+@test "control characters are shown as \xHH, never raw; tabs and line breaks stay in texts, are spaces in tables" {
+	hostile
+	run -0 chat-history 1
+	refute_output --regexp $'[\x01-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]'
+	assert_line --regexp '^visitor +Eve\\x0d\\x0aBcc: evil@example\.com$'
+	assert_line --regexp '^operator +op\\x9bx$'
+	assert_line --regexp '^2026-11-16 08:31  M\\x1b\[2J \(visitor\): one$'
+	assert_line $'                  \ttwo \\x1b[31m\\x7f\\x0dx'
+	assert_line '2026-11-23 00:00  ali\x07ce: bell\x07'
+	assert_line '                  end'
+	assert_line '2026-11-23 00:00  bob noted x\x1b]0;title\x07'
+	refute_line --regexp '^Bcc:'
+	run -0 chat-history --operator 'op'$'\xc2\x9b''x'
+	assert_output --regexp '^1  .*  op\\x9bx  Eve Bcc: evil@example\.com$'
+	run -0 chat-note -l 1
+	assert_output --regexp '  ali\\x07ce  bell\\x07 end$'
+}
+
+@test "JSON and TSV keep their own rules for control characters" {
+	hostile
+	run -0 chat-history -o json --operator 'op'$'\xc2\x9b''x'
+	assert_output --partial '"visitor":"Eve\r\nBcc: evil@example.com"'
+	assert_output --partial '"operator":"op'$'\xc2\x9b''x"'
+	run -0 chat-history -o json 1
+	assert_output --partial '"name":"M\u001b[2J"'
+	run -0 chat-history -o tsv --operator 'op'$'\xc2\x9b''x'
+	assert_line --regexp $'\tEve\\\\r\\\\nBcc: evil@example\\.com\t'
+}
+
 @test "showing as JSON carries everything" {
 	fixture
 	run -0 chat-history -o json 3

@@ -141,6 +141,70 @@ tester"
 X|1795392000"
 }
 
+@test "a ref given as a JSON number is kept as its digits, never rounded; a fraction or exponent is 65" {
+	f=$BATS_TEST_TMPDIR/numbers.ndjson
+	cat >"$f" <<-'EOF'
+	{"conversation":18446744073709551615,"author":"visitor","text":"a"}
+	{"conversation":18446744073709551614,"author":"visitor","text":"b","id":99999999999999999999999}
+	{"conversation":-0,"author":"visitor","text":"c"}
+	{"conversation":1.5,"author":"visitor","text":"d"}
+	{"conversation":"X","author":"visitor","text":"e","id":1e3}
+	EOF
+	run -65 chat-import -q "$f"
+	assert_output "chat-import: $f:4: conversation: expected a string or an integer
+chat-import: $f:5: id: expected a string or an integer"
+	run -0 sql "SELECT c.ref, m.ref FROM conversations c JOIN messages m ON m.conversation = c.id ORDER BY c.id"
+	assert_output "18446744073709551615|
+18446744073709551614|99999999999999999999999
+-0|"
+}
+
+@test "an escaped surrogate that is not half of a pair is refused (65); a pair is its character" {
+	f=$BATS_TEST_TMPDIR/surrogates.ndjson
+	cat >"$f" <<-'EOF'
+	{"conversation":"A","author":"visitor","text":"lone \ud83d high"}
+	{"conversation":"A","author":"visitor","text":"lone \ude00 low"}
+	{"conversation":"A","author":"visitor","text":"\ude00\ud83d reversed"}
+	{"conversation":"A","visitor":"Eve \ud83d","author":"visitor","text":"hi"}
+	{"conversation":"\udfff","author":"visitor","text":"hi"}
+	{"conversation":"B","author":"visitor","text":"smile \ud83d\ude00"}
+	EOF
+	run -65 chat-import -q "$f"
+	assert_output "chat-import: $f:1: text: a \\uD800-\\uDFFF escape that is not half of a surrogate pair
+chat-import: $f:2: text: a \\uD800-\\uDFFF escape that is not half of a surrogate pair
+chat-import: $f:3: text: a \\uD800-\\uDFFF escape that is not half of a surrogate pair
+chat-import: $f:4: visitor: a \\uD800-\\uDFFF escape that is not half of a surrogate pair
+chat-import: $f:5: conversation: a \\uD800-\\uDFFF escape that is not half of a surrogate pair"
+	run -0 sql "SELECT c.ref, hex(body) FROM messages m JOIN conversations c ON c.id = m.conversation"
+	assert_output "B|$(printf 'smile \360\237\230\200' | xxd -p -u)"
+}
+
+@test "a control character in a one-line field is refused (65) naming the field; a text keeps them" {
+	f=$BATS_TEST_TMPDIR/controls.ndjson
+	cat >"$f" <<-'EOF'
+	{"conversation":"A","visitor":"Eve\r\nBcc: evil@example.com","author":"visitor","text":"hi"}
+	{"conversation":"A","visitor_email":"eve@example.com\n","author":"visitor","text":"hi"}
+	{"conversation":"A","operator":"al\tice","author":"visitor","text":"hi"}
+	{"conversation":"A","channel":"chat\u007f","author":"visitor","text":"hi"}
+	{"conversation":"A\u001b[2J","author":"visitor","text":"hi"}
+	{"conversation":"A","name":"M\u009b2J","author":"visitor","text":"hi"}
+	{"conversation":"A","id":"m\u0085","author":"visitor","text":"hi"}
+	{"conversation":"A","type":"assign","operator":"bob\u001b"}
+	{"conversation":"B","author":"visitor","name":"Zoë","text":"line\r\n\tand \u001b[2J\u009b"}
+	EOF
+	run -65 chat-import -q "$f"
+	assert_output "chat-import: $f:1: visitor: control character U+000D in a one-line field
+chat-import: $f:2: visitor_email: control character U+000A in a one-line field
+chat-import: $f:3: operator: control character U+0009 in a one-line field
+chat-import: $f:4: channel: control character U+007F in a one-line field
+chat-import: $f:5: conversation: control character U+001B in a one-line field
+chat-import: $f:6: name: control character U+009B in a one-line field
+chat-import: $f:7: id: control character U+0085 in a one-line field
+chat-import: $f:8: operator: control character U+001B in a one-line field"
+	run -0 sql "SELECT c.ref, name, hex(body) FROM messages m JOIN conversations c ON c.id = m.conversation"
+	assert_output "B|Zoë|$(printf 'line\r\n\tand \033[2J\302\233' | xxd -p -u)"
+}
+
 @test "a line without at is stamped now" {
 	before=$(date +%s)
 	echo '{"conversation":"A","author":"visitor","text":"hi"}' | chat-import -q

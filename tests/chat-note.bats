@@ -53,6 +53,25 @@ Second line, é."
 	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 6")" "From visual."
 }
 
+@test "a leading byte-order mark is dropped from -m, -F, piped and edited notes" {
+	examples
+	bom=$'\xef\xbb\xbf'
+	chat-note -q -m "${bom}From -m." 1
+	printf '\357\273\277From -F.\n' >"$BATS_TEST_TMPDIR/n.txt"
+	chat-note -q -F "$BATS_TEST_TMPDIR/n.txt" 2
+	printf '\357\273\277Piped.\n' | chat-note -q 3
+	printf '#!/bin/sh\nprintf "\\357\\273\\277Edited.\\n" >"$1"\n' >"$BATS_TEST_TMPDIR/ed"
+	chmod +x "$BATS_TEST_TMPDIR/ed"
+	run -0 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note 4
+	run -0 sql "SELECT conversation, hex(body) FROM notes ORDER BY conversation"
+	assert_output "1|$(printf 'From -m.' | xxd -p -u)
+2|$(printf 'From -F.' | xxd -p -u)
+3|$(printf 'Piped.' | xxd -p -u)
+4|$(printf 'Edited.' | xxd -p -u)"
+	run -65 chat-note -m "$bom" 5
+	assert_output "chat-note: -m: empty note"
+}
+
 @test "an editor left empty, or failing, writes nothing (exit 1)" {
 	examples
 	run -1 on_tty env EDITOR=true chat-note 5

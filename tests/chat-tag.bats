@@ -46,7 +46,8 @@ tags_of() {
 @test "a tag is 1 to 64 letters, digits or - _ . / :, else 65 and nothing written" {
 	examples
 	before=$(dump)
-	for bad in "two words" "" "a,,b" "$(printf 'x%.0s' $(seq 65))" "tab	x" "emoji😀" "semi;colon" "quote'd"; do
+	for bad in "two words" "" "a,,b" "$(printf 'x%.0s' $(seq 65))" "tab	x" "emoji😀" "semi;colon" "quote'd" \
+	    $'esc\e[2J' $'cr\rlf' $'del\x7f' $'csi\xc2\x9b' $'nel\xc2\x85'; do
 		run -65 chat-tag "$bad" 1
 		assert_output --partial "chat-tag: tag '"
 	done

@@ -87,3 +87,35 @@ unmarked_sql() {
 	done
 	wait
 }
+
+@test "--as and config operator: a control character is refused naming the field, an empty name too; nothing written" {
+	examples
+	before=$(dump)
+	run -65 chat-tag --as $'eve\e[2J' vip 1
+	assert_output "chat-tag: --as: control character U+001B in a one-line field"
+	run -65 chat-note --as $'eve\r\nBcc: x' -m hi 1
+	assert_output "chat-note: --as: control character U+000D in a one-line field"
+	run -65 chat-close --as $'eve\xc2\x85' 1
+	assert_output "chat-close: --as: control character U+0085 in a one-line field"
+	run -65 chat-import --as $'bot\x7f' <<<'{"conversation":"N","author":"visitor","text":"hi"}'
+	assert_output "chat-import: --as: control character U+007F in a one-line field"
+	run -2 chat-tag --as '' vip 1
+	assert_output --partial "chat-tag: --as: empty name"
+	config <<-'EOF'
+	operator: "alice\tsmith"
+	EOF
+	run -78 chat-tag vip 1
+	assert_output "chat-tag: $CHAT_CONFIG:1: operator: control character U+0009 in a one-line field"
+	config <<-'EOF'
+	operator: ""
+	EOF
+	run -78 chat-tag vip 1
+	assert_output "chat-tag: $CHAT_CONFIG:1: operator: empty name"
+	assert_equal "$(dump)" "$before"
+	config <<-'EOF'
+	operator: "Zoë Ağa"
+	EOF
+	unset CHAT_OPERATOR
+	run -0 chat-tag -q vip 1
+	assert_equal "$(sql "SELECT actor FROM events WHERE action = 'tagged'")" "Zoë Ağa"
+}
