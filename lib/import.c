@@ -258,6 +258,10 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		return "conversation: missing";
 	if (!has_at)
 		ev->at = im->now;
+	if (ev->at > im->now + CLOCK_SKEW)
+		return "at: more than " XSTR(CLOCK_SKEW) " seconds in the future";
+	if (ev->at > im->now)
+		ev->at = im->now;	/* a platform's clock a little ahead */
 	if (ev->type == NULL)
 		ev->type = "message";
 	if (strcmp(ev->type, "message") == 0) {

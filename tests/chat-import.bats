@@ -148,6 +148,21 @@ X|1795392000"
 	[ "$at" -ge "$before" ] && [ "$at" -le "$(date +%s)" ]
 }
 
+@test "a time up to 5 minutes ahead is taken as now; further ahead is refused with 65" {
+	soon=$(date -u -d "@$(( $(date +%s) + 120 ))" +%Y-%m-%dT%H:%M:%SZ)
+	later=$(date -u -d "@$(( $(date +%s) + 600 ))" +%Y-%m-%dT%H:%M:%SZ)
+	before=$(date +%s)
+	run -0 chat-import -q < <(msg A "$soon" visitor soon)
+	at=$(sql 'SELECT at FROM messages')
+	[ "$at" -ge "$before" ] && [ "$at" -le "$(date +%s)" ]
+	assert_equal "$(sql 'SELECT started_at = at AND last_activity_at = at FROM conversations JOIN messages')" 1
+	run -65 chat-import -q < <(msg A "$later" visitor later; msg B "$later" visitor later)
+	assert_output "chat-import: stdin:1: at: more than 300 seconds in the future
+chat-import: stdin:2: at: more than 300 seconds in the future"
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 1
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 1
+}
+
 @test "malformed lines are reported with file and line, skipped, exit 65; the rest is committed" {
 	f=$BATS_TEST_TMPDIR/bad.ndjson
 	{
