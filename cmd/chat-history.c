@@ -19,7 +19,8 @@ usage(FILE *fp)
 	    "--operator O\n"
 	    "         --tag T --untagged --unrated --no-note --since T "
 	    "--until T\n"
-	    "         --idle DUR --visitor-left --forgotten --grep QUERY\n");
+	    "         --idle DUR --visitor-left --forgotten --after-close "
+	    "--grep QUERY\n");
 }
 
 static int

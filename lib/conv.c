@@ -8,9 +8,12 @@
 
 #include "libchat.h"
 
-/* The close time of conversation c: ?1 true for its last activity, else
- * ?2. */
-#define CLOSE_AT "CASE WHEN ?1 THEN c.last_activity_at ELSE ?2 END"
+/* The close time of conversation c, by ?1: AT_GIVEN, ?2; AT_LAST, its last
+ * activity; AT_NOW, ?2 (now) or, when a platform's clock ahead of ours put
+ * its last activity later, that (refuse_time() bounds how much later). */
+enum { AT_GIVEN, AT_LAST, AT_NOW };
+#define CLOSE_AT "CASE ?1 WHEN 1 THEN c.last_activity_at WHEN 2 THEN" \
+	" max(?2, c.last_activity_at) ELSE ?2 END"
 
 /* Refuses the ids close.require would still find lacking once this
  * command's own tags, note and ratings are in. */
@@ -41,9 +44,10 @@ refuse_lacking(const struct close_req *r)
 	    (int64_t)ST_SOME);
 }
 
-/* Refuses a close time before the conversation's start or in the future. */
+/* Refuses a close time before the conversation's start, or in the future
+ * by more than a platform's clock may be ahead. */
 static int
-refuse_time(int64_t last, int64_t at, int64_t now)
+refuse_time(int64_t mode, int64_t at, int64_t now)
 {
 	return batch_run("SELECT refuse(id, ?4, CASE WHEN at < started THEN"
 	    " format('%d: close time %s is before the conversation''s start,"
@@ -53,8 +57,8 @@ refuse_time(int64_t last, int64_t at, int64_t now)
 	    "'%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch')) END) FROM (SELECT b.id,"
 	    " c.started_at AS started, " CLOSE_AT " AS at FROM batch_ok b"
 	    " CROSS JOIN conversations c ON c.id = b.id WHERE c.state <>"
-	    " 'closed') WHERE at < started OR at > ?3 + 60",
-	    "checking the close time", "iiii", last, at, now,
+	    " 'closed') WHERE at < started OR at > ?3 + " XSTR(CLOCK_SKEW),
+	    "checking the close time", "iiii", mode, at, now,
 	    (int64_t)ST_DATA);
 }
 
@@ -72,7 +76,7 @@ refuse_closed(void)
  * its event: "closed" (by whom, when), "parked", "reopened" (from what).
  * The detail is built with ||: format() made a batch close 4 % slower. */
 static int
-set_state(const struct close_req *r, int64_t last, int64_t at, int64_t now)
+set_state(const struct close_req *r, int64_t mode, int64_t at, int64_t now)
 {
 	static const char *const state[] = { "closed", "parked", "open" };
 	static const char *const action[] = { "closed", "parked", "reopened" };
@@ -85,13 +89,13 @@ set_state(const struct close_req *r, int64_t last, int64_t at, int64_t now)
 	    CLOSE_AT ", 'unixepoch') WHEN 'reopened' THEN c.state END FROM"
 	    " batch_ok o CROSS JOIN conversations c ON c.id = o.id WHERE c.state <>"
 	    " ?3",
-	    "changing the state", "iittitt", last, at,
+	    "changing the state", "iittitt", mode, at,
 	    state[r->op], action[r->op], now, actor(), by)) != 0)
 		return rc;
 	return batch_run("UPDATE conversations AS c SET state = ?3, closed_at ="
 	    " CASE WHEN ?7 IS NOT NULL THEN " CLOSE_AT " END, closed_by = ?7"
 	    " WHERE id IN (SELECT id FROM batch_ok) AND state <> ?3",
-	    "changing the state", "iittitt", last, at, state[r->op],
+	    "changing the state", "iittitt", mode, at, state[r->op],
 	    action[r->op], now, actor(), by);
 }
 
@@ -100,12 +104,13 @@ conv_close(const void *req)
 {
 	const struct close_req *r = req;
 	struct tag_req tags = { r->tags, TAG_ADD };
-	int64_t now = time(NULL), last = r->op == CLOSE && r->at_last;
+	int64_t now = time(NULL);
+	int64_t mode = r->at_last ? AT_LAST : r->has_at ? AT_GIVEN : AT_NOW;
 	int64_t at = r->has_at && !r->at_last ? (int64_t)r->at : now;
 	int rc = 0;
 
 	if (r->op == CLOSE && (rc = refuse_lacking(r)) == 0)
-		rc = refuse_time(last, at, now);
+		rc = refuse_time(mode, at, now);
 	else if (r->op == PARK)
 		rc = refuse_closed();
 	if (rc == 0 && r->tags.n > 0)
@@ -115,7 +120,7 @@ conv_close(const void *req)
 	if (rc == 0 && r->ratings.n > 0)
 		rc = ratings_apply(&r->ratings);
 	if (rc == 0)
-		rc = set_state(r, last, at, now);
+		rc = set_state(r, mode, at, now);
 	if (rc == 0)
 		rc = outbox_apply(&r->deliver);
 	return rc;

@@ -16,6 +16,7 @@ struct filter {
 	const char *operator;
 	struct query *grep;
 	int social, untagged, unrated, no_note, visitor_left, forgotten;
+	int after_close;
 	int explain;
 	int has_since, has_until, has_idle;
 	time_t since, until;
@@ -123,6 +124,7 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x18e: f->forgotten = 1; return 0;
 	case 0x18f: return grep_opt(f, arg);
 	case 0x190: f->explain = 1; return 0;
+	case 0x191: f->after_close = 1; return 0;
 	}
 	return -1;
 }
@@ -192,6 +194,11 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		sqlite3_str_appendf(sql, " AND c.state = 'open' AND"
 		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?%d)",
 		    p++);
+	/* Closed, and the visitor wrote after the close in force. */
+	if (f->after_close)
+		sqlite3_str_appendall(sql, " AND c.state = 'closed' AND EXISTS"
+		    " (SELECT 1 FROM messages m WHERE m.conversation = c.id AND"
+		    " m.at > c.closed_at AND m.author = 'visitor')");
 	if (f->grep) {
 		sqlite3_str_appendall(sql, " AND c.id IN (");
 		p = search_sql(f->grep, sql, p);

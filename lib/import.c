@@ -318,6 +318,10 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		return "conversation: missing";
 	if (!has_at)
 		ev->at = im->now;
+	if (ev->at > im->now + CLOCK_SKEW)
+		return "at: more than " XSTR(CLOCK_SKEW) " seconds in the future";
+	if (ev->at > im->now)
+		ev->at = im->now;	/* a platform's clock a little ahead */
 	if (ev->type == NULL)
 		ev->type = "message";
 	if (strcmp(ev->type, "message") == 0) {
@@ -342,25 +346,47 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 	return NULL;
 }
 
-/* Finds or creates the conversation; *created tells which. */
+/* What an event does to its conversation, decided from the row as it was
+ * before the event. */
+struct effect {
+	int64_t id;
+	int created;
+	int assigns;		/* it names an operator newer than the one in
+				 * force: the operator and assigned_at are set */
+	int reassigns;		/* and that operator is another one */
+	int after_close;	/* the conversation is closed before its time */
+};
+
+/* Finds or creates the conversation and decides what ev does to it. */
 static int
-conversation(struct import *im, const struct event *ev, int64_t *id,
-    int *created)
+conversation(struct import *im, const struct event *ev, struct effect *fx)
 {
-	sqlite3_stmt *find = db_prep("SELECT id FROM conversations"
-	    " WHERE ref = ?");
+	sqlite3_stmt *find = db_prep("SELECT id, operator, assigned_at,"
+	    " closed_at FROM conversations WHERE ref = ?");
 	sqlite3_stmt *make = db_prep("INSERT INTO conversations (ref,"
 	    " channel, started_at, last_activity_at) VALUES (?1,"
 	    " coalesce(?2, 'chat'), ?3, ?3)");
+	const char *op;
 	int rc;
 
+	memset(fx, 0, sizeof *fx);
 	if (find == NULL || make == NULL)
 		return ST_DB;
 	db_bind_text(find, 1, ev->conversation);
 	rc = db_step(find, "finding a conversation");
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
+	if (rc == SQLITE_ROW) {
+		fx->id = sqlite3_column_int64(find, 0);
+		op = (const char *)sqlite3_column_text(find, 1);
+		fx->assigns = ev->operator != NULL &&
+		    (sqlite3_column_type(find, 2) == SQLITE_NULL ||
+		    ev->at > sqlite3_column_int64(find, 2));
+		fx->reassigns = fx->assigns &&
+		    (op == NULL || strcmp(op, ev->operator) != 0);
+		fx->after_close = sqlite3_column_type(find, 3) != SQLITE_NULL &&
+		    ev->at > sqlite3_column_int64(find, 3);
+	}
 	sqlite3_reset(find);
-	if ((*created = rc == SQLITE_DONE) == 0)
+	if ((fx->created = rc == SQLITE_DONE) == 0)
 		return rc == -1 ? ST_DB : 0;
 	db_bind_text(make, 1, ev->conversation);
 	db_bind_text(make, 2, ev->channel);
@@ -369,10 +395,11 @@ conversation(struct import *im, const struct event *ev, int64_t *id,
 	sqlite3_reset(make);
 	if (rc == -1)
 		return ST_DB;
-	*id = sqlite3_last_insert_rowid(db);
+	fx->id = sqlite3_last_insert_rowid(db);
+	fx->assigns = ev->operator != NULL;
 	if (im->first_conversation == 0)
-		im->first_conversation = *id;
-	return event_add(*id, im->now, "imported", ev->conversation);
+		im->first_conversation = fx->id;
+	return event_add(fx->id, im->now, "imported", ev->conversation);
 }
 
 /* Adds a message unless the conversation has it: the same id or, for a
@@ -381,13 +408,14 @@ conversation(struct import *im, const struct event *ev, int64_t *id,
  * row to a temporary b-tree before writing it. */
 static int
 message_add(struct import *im, int64_t id, const struct event *ev,
-    int *changed)
+    int *added)
 {
 	sqlite3_stmt *seen = db_prep("SELECT 1 FROM messages"
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
 	    " AND body = ?4");
 	int rc;
 
+	*added = 0;
 	if (seen == NULL)
 		return ST_DB;
 	if (ev->id == NULL) {
@@ -405,11 +433,9 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	    " ON CONFLICT DO NOTHING", "adding a message", "itittt", id,
 	    ev->id, (int64_t)ev->at, ev->author, ev->name, ev->text)) != 0)
 		return rc;
-	if (sqlite3_changes(db) > 0) {
-		*changed = 1;
-		if (im->first_message == 0)
-			im->first_message = sqlite3_last_insert_rowid(db);
-	}
+	*added = sqlite3_changes(db) > 0;
+	if (*added && im->first_message == 0)
+		im->first_message = sqlite3_last_insert_rowid(db);
 	return 0;
 }
 
@@ -421,11 +447,14 @@ apply(struct import *im, const struct event *ev, int *changed)
 	 * either has SQLite copy the row to a temporary b-tree first, which
 	 * with the message's INSERT ... SELECT was a third of an import.  The
 	 * WHERE keeps an event that changes nothing from writing, so it is
-	 * not counted as a change. */
+	 * not counted as a change.  ?5 is bound only when the event's
+	 * operator is newer than the assignment in force, whose time
+	 * assigned_at then becomes the event's. */
 	sqlite3_stmt *upd = db_prep("UPDATE conversations SET"
 	    " channel = coalesce(?2, channel), visitor = coalesce(?3, visitor),"
 	    " visitor_email = coalesce(?4, visitor_email),"
 	    " operator = coalesce(?5, operator),"
+	    " assigned_at = CASE WHEN ?5 NOT NULL THEN ?6 ELSE assigned_at END,"
 	    " started_at = min(started_at, ?6),"
 	    " last_activity_at = max(last_activity_at, coalesce(?7, 0)),"
 	    " visitor_left_at = coalesce(max(visitor_left_at, ?8), ?8,"
@@ -437,18 +466,18 @@ apply(struct import *im, const struct event *ev, int *changed)
 	    " OR ?6 < started_at OR ?7 > last_activity_at"
 	    " OR ?8 > visitor_left_at"
 	    " OR visitor_left_at IS NULL AND ?8 NOT NULL)");
-	int64_t id;
-	int rc, created, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
+	struct effect fx;
+	int rc, added, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
 
 	if (upd == NULL)
 		return ST_DB;
-	if ((rc = conversation(im, ev, &id, &created)) != 0)
+	if ((rc = conversation(im, ev, &fx)) != 0)
 		return rc;
-	sqlite3_bind_int64(upd, 1, id);
+	sqlite3_bind_int64(upd, 1, fx.id);
 	db_bind_text(upd, 2, ev->channel);
 	db_bind_text(upd, 3, ev->visitor);
 	db_bind_text(upd, 4, ev->visitor_email);
-	db_bind_text(upd, 5, ev->operator);
+	db_bind_text(upd, 5, fx.assigns ? ev->operator : NULL);
 	sqlite3_bind_int64(upd, 6, ev->at);
 	if (is_msg || left)
 		sqlite3_bind_int64(upd, 7, ev->at);
@@ -462,14 +491,32 @@ apply(struct import *im, const struct event *ev, int *changed)
 	sqlite3_reset(upd);
 	if (rc == -1)
 		return ST_DB;
-	*changed = created || sqlite3_changes(db) > 0;
-	if (!created && sqlite3_changes(db) > 0 && !is_msg &&
-	    (rc = event_add(id, ev->at, left ? "visitor_left" : "assigned",
-	    left ? NULL : ev->operator)) != 0)
+	*changed = fx.created || sqlite3_changes(db) > 0;
+	/* The operator in force named again, later: the assignment's time
+	 * moves on, so that an older one imported after it still loses, but
+	 * nothing shown has changed. */
+	if (fx.assigns && !*changed && (rc = batch_run("UPDATE conversations"
+	    " SET assigned_at = ?2 WHERE id = ?1", "updating a conversation",
+	    "ii", fx.id, (int64_t)ev->at)) != 0)
 		return rc;
-	if (is_msg && (rc = message_add(im, id, ev, changed)) != 0)
+	if (!fx.created && *changed && left &&
+	    (rc = event_add(fx.id, ev->at, "visitor_left", NULL)) != 0)
 		return rc;
-	return *changed ? changed_add(im, id) : 0;
+	if (fx.reassigns &&
+	    (rc = event_add(fx.id, ev->at, "assigned", ev->operator)) != 0)
+		return rc;
+	if (is_msg && (rc = message_add(im, fx.id, ev, &added)) != 0)
+		return rc;
+	/* A visitor writing again after the close: the conversation stays
+	 * closed, and the event lets an operator find it and decide. */
+	if (is_msg && added && fx.after_close &&
+	    strcmp(ev->author, "visitor") == 0 &&
+	    (rc = event_add(fx.id, ev->at, "message_after_close", ev->id))
+	    != 0)
+		return rc;
+	if (is_msg && added)
+		*changed = 1;
+	return *changed ? changed_add(im, fx.id) : 0;
 }
 
 static int

@@ -11,6 +11,11 @@
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
+/* Seconds a platform's clock may run ahead of this machine's: an imported
+ * time up to that far in the future is taken as now, and a close falls at
+ * a last activity up to that far ahead rather than before it. */
+#define CLOCK_SKEW 300
+
 extern sqlite3 *db;
 extern const char *const schema_steps[];
 extern const size_t schema_nsteps;

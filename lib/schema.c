@@ -180,6 +180,20 @@ const char *const schema_steps[] = {
 	"  tokenize = 'unicode61 remove_diacritics 2');"
 	"INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');"
 	"UPDATE meta SET value = '3' WHERE key = 'schema_version';",
+
+	/* assigned_at, the time of the newest imported line that
+	 * named the operator in force, so that an assignment imported late
+	 * changes the operator only when it is newer. A database of an
+	 * earlier version never kept that time: the latest assigned event
+	 * naming the operator in force stands for it, else the start, the
+	 * earliest it can be, so that any later assignment still wins as
+	 * it did before. */
+	"ALTER TABLE conversations ADD COLUMN assigned_at INTEGER;"
+	"UPDATE conversations AS c SET assigned_at = coalesce((SELECT"
+	"  max(e.at) FROM events e WHERE e.conversation = c.id AND"
+	"  e.action = 'assigned' AND e.detail = c.operator), c.started_at)"
+	"  WHERE c.operator NOT NULL;"
+	"UPDATE meta SET value = '4' WHERE key = 'schema_version';",
 };
 
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];

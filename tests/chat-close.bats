@@ -51,6 +51,36 @@ load helper
 	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 1")" open
 }
 
+@test "a last activity up to 5 minutes ahead: closed at it with no --at, refused further ahead" {
+	now=$(date +%s)
+	{
+		msg A 2026-11-23T10:00:00Z visitor hi
+		msg B 2026-11-23T10:00:00Z visitor hi
+		msg C 2026-11-23T10:00:00Z visitor hi
+		msg D 2026-11-23T10:00:00Z visitor hi
+	} | chat-import -q
+	# As a platform's clock ahead of this machine's leaves it (chat-import
+	# now takes such a time as now; another machine or an earlier version
+	# did not).
+	sql "UPDATE conversations SET last_activity_at = $((now + 120)) WHERE id IN (1, 3);
+	    UPDATE conversations SET last_activity_at = $((now + 600)) WHERE id = 2"
+	run -65 chat-close 1 2
+	assert_line --index 0 --regexp '^chat-close: 2: close time .* is in the future$'
+	assert_line --index 1 1
+	assert_equal "$(sql "SELECT closed_at - $now FROM conversations WHERE id = 1")" 120
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" open
+	run -0 chat-close --at last 3
+	assert_equal "$(sql "SELECT closed_at - $now FROM conversations WHERE id = 3")" 120
+	run -0 chat-close --at "@$((now + 240))" 4
+	assert_equal "$(sql "SELECT closed_at - $now FROM conversations WHERE id = 4")" 240
+}
+
+@test "closed right after importing a message a little ahead: at the last activity, not before it" {
+	msg A "$(date -u -d "@$(( $(date +%s) + 120 ))" +%Y-%m-%dT%H:%M:%SZ)" visitor soon | chat-import -q
+	run -0 chat-close 1
+	assert_equal "$(sql "SELECT closed_at >= last_activity_at AND closed_at >= started_at FROM conversations")" 1
+}
+
 @test "an already-closed conversation keeps its close time; the other options apply" {
 	examples
 	chat-close -q --at last 1

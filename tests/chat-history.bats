@@ -119,6 +119,29 @@ ids() {
 	assert_equal "$(ids --forgotten)" "3 "
 }
 
+@test "--after-close: closed, and the visitor wrote after the close in force" {
+	{
+		msg A 2026-11-23T10:00:00Z visitor hi
+		msg B 2026-11-23T10:00:00Z visitor hi
+		msg C 2026-11-23T10:00:00Z visitor hi
+		msg D 2026-11-23T10:00:00Z visitor hi
+	} | chat-import -q
+	chat-close -q --at last 1 2 3
+	{
+		msg A 2026-11-23T10:30:00Z visitor "still there?"
+		msg B 2026-11-23T10:30:00Z operator "an operator's word"
+		msg C 2026-11-23T10:30:00Z visitor "then closed again"
+		msg D 2026-11-23T10:30:00Z visitor "never closed"
+	} | chat-import -q
+	chat-close -q --reopen 3
+	chat-close -q --at last 3
+	assert_equal "$(ids --after-close)" "1 "
+	assert_equal "$(ids --after-close --channel chat)" "1 "
+	run -0 chat-history 1
+	assert_line --regexp '^2026-11-23 10:30 +tester +message_after_close$'
+	assert_line --regexp "^state +closed by operator$"
+}
+
 @test "--grep searches transcripts and notes, accents folded" {
 	fixture
 	assert_equal "$(ids --grep remboursement)" "2 "

@@ -123,6 +123,53 @@ visitor_left:"
 	assert_output 1800
 }
 
+@test "an assignment changes the operator only when newer than the one in force, with an event" {
+	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
+	f=$BATS_TEST_TMPDIR/late.ndjson
+	cat >"$f" <<-'EOF'
+	{"conversation":"A","type":"assign","operator":"carol","at":"2026-11-23T10:05:00Z"}
+	{"conversation":"A","type":"assign","operator":"alice","at":"2026-11-23T10:01:00Z"}
+	{"conversation":"A","operator":"bob","at":"2026-11-23T10:07:00Z","author":"operator","text":"bob here"}
+	{"conversation":"A","operator":"alice","at":"2026-11-23T10:06:00Z","author":"operator","text":"alice here"}
+	{"conversation":"A","type":"assign","operator":"bob","at":"2026-11-23T10:09:00Z"}
+	{"conversation":"A","type":"assign","operator":"carol","at":"2026-11-23T10:08:00Z"}
+	EOF
+	run -0 chat-import "$f"
+	assert_output 1
+	assert_equal "$(sql 'SELECT operator FROM conversations')" bob
+	run -0 sql "SELECT strftime('%H:%M', at, 'unixepoch') || ' ' || action || ' ' || coalesce(detail, '') FROM events ORDER BY id"
+	assert_output "$(date +%H:%M) imported A
+10:05 assigned carol
+10:07 assigned bob"
+	before=$(dump)
+	run -0 chat-import "$f"
+	assert_output ""
+	assert_equal "$(dump)" "$before"
+}
+
+@test "a visitor message after the close keeps it closed and records message_after_close once" {
+	f=$BATS_TEST_TMPDIR/after.ndjson
+	{
+		msg A 2026-11-23T10:00:00Z visitor hi
+		msg A 2026-11-23T10:05:00Z operator bye
+	} | chat-import -q
+	chat-close -q --at last 1
+	{
+		msg A 2026-11-23T10:04:00Z visitor "sent before the close"
+		msg A 2026-11-23T10:20:00Z operator "operator after the close"
+		msg A 2026-11-23T10:30:00Z visitor "one more thing" m9
+	} >"$f"
+	run -0 chat-import "$f"
+	assert_output 1
+	run -0 sql "SELECT state, closed_at - started_at, last_activity_at - started_at FROM conversations"
+	assert_output "closed|300|1800"
+	run -0 sql "SELECT strftime('%H:%M', at, 'unixepoch') || ' ' || detail FROM events WHERE action = 'message_after_close'"
+	assert_output "10:30 m9"
+	run -0 chat-import "$f"
+	assert_output ""
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'message_after_close'")" 1
+}
+
 @test "an imported event names the actor: --as, then CHAT_OPERATOR" {
 	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q --as ops-bot
 	msg B 2026-11-23T10:00:00Z visitor hi | chat-import -q
@@ -210,6 +257,21 @@ chat-import: $f:8: operator: control character U+001B in a one-line field"
 	echo '{"conversation":"A","author":"visitor","text":"hi"}' | chat-import -q
 	at=$(sql 'SELECT at FROM messages')
 	[ "$at" -ge "$before" ] && [ "$at" -le "$(date +%s)" ]
+}
+
+@test "a time up to 5 minutes ahead is taken as now; further ahead is refused with 65" {
+	soon=$(date -u -d "@$(( $(date +%s) + 120 ))" +%Y-%m-%dT%H:%M:%SZ)
+	later=$(date -u -d "@$(( $(date +%s) + 600 ))" +%Y-%m-%dT%H:%M:%SZ)
+	before=$(date +%s)
+	run -0 chat-import -q < <(msg A "$soon" visitor soon)
+	at=$(sql 'SELECT at FROM messages')
+	[ "$at" -ge "$before" ] && [ "$at" -le "$(date +%s)" ]
+	assert_equal "$(sql 'SELECT started_at = at AND last_activity_at = at FROM conversations JOIN messages')" 1
+	run -65 chat-import -q < <(msg A "$later" visitor later; msg B "$later" visitor later)
+	assert_output "chat-import: stdin:1: at: more than 300 seconds in the future
+chat-import: stdin:2: at: more than 300 seconds in the future"
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 1
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 1
 }
 
 @test "malformed lines are reported with file and line, skipped, exit 65; the rest is committed" {
@@ -305,8 +367,8 @@ chat-import: $f:8: operator: control character U+001B in a one-line field"
 @test "a version 1 database is brought to the current version in place: its rows, and the same rules without an IN list" {
 	examples
 	chat-close -q -t billing 1
-	# Version 1 is version 2 with the checks spelt as IN lists; version 2
-	# had no conversations_fts.
+	# Version 2 is this schema without conversations_fts and assigned_at;
+	# version 1 is version 2 with the checks spelt as IN lists.
 	sql "DROP TABLE conversations_fts;
 	    PRAGMA writable_schema = ON;
 	    UPDATE sqlite_schema SET sql = replace(replace(sql,
@@ -324,6 +386,7 @@ chat-import: $f:8: operator: control character U+001B in a one-line field"
 	      'state IN (''pending'', ''sent'', ''failed'')')
 	      WHERE name = 'deliveries';
 	    PRAGMA writable_schema = OFF;
+	    ALTER TABLE conversations DROP COLUMN assigned_at;
 	    UPDATE meta SET value = '1' WHERE key = 'schema_version';
 	    PRAGMA user_version = 1"
 	assert_equal "$(sql "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%CHECK (% IN (%'")" 3
@@ -340,6 +403,40 @@ chat-import: $f:8: operator: control character U+001B in a one-line field"
 	run -19 sql "UPDATE conversations SET state = 'gone' WHERE id = 2"
 	run -0 chat-close -q 2
 	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" closed
+}
+
+@test "a version 2 database gains assigned_at: the latest assigned event, else the start" {
+	examples
+	chat-import -q <<-'EOF'
+	{"conversation":"B","operator":"dan","at":"2026-11-23T10:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"B","type":"assign","operator":"erin","at":"2026-11-23T10:01:00Z"}
+	{"conversation":"B","operator":"dan","at":"2026-11-23T10:02:00Z","author":"operator","text":"back"}
+	{"conversation":"C","at":"2026-11-23T10:00:00Z","author":"visitor","text":"hi"}
+	EOF
+	# Version 2 recorded no event when a message line changed the operator.
+	sql "DELETE FROM events WHERE action = 'assigned' AND detail = 'dan';
+	    DROP TABLE conversations_fts;
+	    ALTER TABLE conversations DROP COLUMN assigned_at;
+	    UPDATE meta SET value = '2' WHERE key = 'schema_version';
+	    PRAGMA user_version = 2"
+	before=$(sql "SELECT group_concat(id || state || operator, ' ') FROM conversations; SELECT count(*) FROM events")
+	run -0 chat-history --count
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
+	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" "$SCHEMA_VERSION"
+	assert_equal "$(sql "SELECT group_concat(id || state || operator, ' ') FROM conversations; SELECT count(*) FROM events")" "$before"
+	# IA-1001 was assigned to alice at 08:32:01; B's dan has no event of
+	# his own (erin's is not his), C has no operator.
+	run -0 sql "SELECT ref, operator, coalesce(strftime('%H:%M:%S', assigned_at, 'unixepoch'), '-') FROM conversations WHERE ref IN ('IA-1001', 'B', 'C') ORDER BY id"
+	assert_output "IA-1001|alice|08:32:01
+B|dan|10:00:00
+C||-"
+	chat-import -q <<-'EOF'
+	{"conversation":"IA-1001","type":"assign","operator":"bruno","at":"2026-11-16T08:32:00Z"}
+	{"conversation":"C","type":"assign","operator":"carol","at":"2026-11-23T09:00:00Z"}
+	EOF
+	run -0 sql "SELECT operator FROM conversations WHERE ref IN ('IA-1001', 'C') ORDER BY id"
+	assert_output "alice
+carol"
 }
 
 @test "a database from a newer chat-tools is refused with 74" {

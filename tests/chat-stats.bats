@@ -132,6 +132,14 @@ print("ok")' "$output"
 	run -2 chat-stats --grep 'AND AND'
 }
 
+@test "--after-close counts the closed conversations the visitor wrote to after the close" {
+	fixture
+	printf '{"conversation":"D","at":%d,"author":"visitor","text":"still there?"}\n' \
+		"$((B + 3500))" "$((B + 3300))" | chat-import -q
+	assert_equal "$(chat-stats --after-close -o tsv | sed -n 2p | cut -f2)" 1
+	assert_equal "$(chat-stats --after-close --by operator -o tsv | sed -n 2p | cut -f1)" op2
+}
+
 @test "nothing closed to report exits 1" {
 	fixture
 	run -1 chat-stats --channel fax

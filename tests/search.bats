@@ -100,7 +100,9 @@ EOF2
 
 @test "a database made before conversations were searchable is indexed when opened" {
 	examples
-	sql "DROP TABLE conversations_fts; PRAGMA user_version = 2;
+	sql "DROP TABLE conversations_fts;
+	    ALTER TABLE conversations DROP COLUMN assigned_at;
+	    PRAGMA user_version = 2;
 	    UPDATE meta SET value = '2' WHERE key = 'schema_version'"
 	assert_equal "$(chat-history -o ids --grep Lefevre)" 20
 	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
