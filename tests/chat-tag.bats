@@ -43,6 +43,38 @@ tags_of() {
 	assert_equal "$(chat-history --tag ÉTÉ -o ids | sort -n | tr '\n' ' ')" "3 4 "
 }
 
+@test "tags are one tag however they are typed: Unicode case folding, composed or not" {
+	examples
+	nfd=$(printf 'cafe\xcc\x81')
+	nfc=$(printf 'caf\xc3\xa9')
+	chat-tag -q ΕΠΙΣΤΡΟΦΈΣ 1
+	chat-tag -q επιστροφές 2
+	chat-tag -q Ά 3
+	chat-tag -q ά 4
+	chat-tag -q ǅ 5
+	chat-tag -q ǆ 6
+	chat-tag -q "$nfd" 7
+	chat-tag -q "$nfc" 8
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations
+%s\t2\nǅ\t2\nΆ\t2\nΕΠΙΣΤΡΟΦΈΣ\t2' "$nfc")"
+	run -0 sql "SELECT name FROM tags ORDER BY id"
+	assert_output "ΕΠΙΣΤΡΟΦΈΣ
+Ά
+ǅ
+$nfc"
+	assert_equal "$(chat-history --tag επιστροφές -o ids | sort -n | tr '\n' ' ')" "1 2 "
+	assert_equal "$(chat-history --tag ΕΠΙΣΤΡΟΦΈΣ -o ids | sort -n | tr '\n' ' ')" "1 2 "
+	assert_equal "$(chat-history --tag Ά -o ids | sort -n | tr '\n' ' ')" "3 4 "
+	assert_equal "$(chat-history --tag ǆ -o ids | sort -n | tr '\n' ' ')" "5 6 "
+	assert_equal "$(chat-history --tag Ǆ -o ids | sort -n | tr '\n' ' ')" "5 6 "
+	assert_equal "$(chat-history --tag "$nfd" -o ids | sort -n | tr '\n' ' ')" "7 8 "
+	assert_equal "$(chat-history --tag CAFÉ -o ids | sort -n | tr '\n' ' ')" "7 8 "
+	assert_equal "$(sql "SELECT detail FROM events WHERE conversation = 7 AND action = 'tagged'")" "$nfc"
+	run -0 chat-tag -d "$nfc" 7
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 7
+}
+
 @test "a tag is 1 to 64 letters, digits or - _ . / :, else 65 and nothing written" {
 	examples
 	before=$(dump)
@@ -53,6 +85,18 @@ tags_of() {
 	assert_equal "$(dump)" "$before"
 	run -0 chat-tag "après-vente,v2.1/promo:noël,$(printf 'y%.0s' $(seq 64)),客服" 1
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 4
+}
+
+@test "letters and digits are Unicode's: any script's punctuation, symbols and unassigned code points are refused" {
+	examples
+	before=$(dump)
+	for bad in "price฿" "why؟" "what？" "x˂y" "$(printf 'x\xcd\xb8')" "$(printf 'a\xef\xb8\x8f')" "²"; do
+		run -65 chat-tag "$bad" 1
+		assert_output "chat-tag: tag '$bad': 1 to 64 letters, digits or - _ . / :"
+	done
+	assert_equal "$(dump)" "$before"
+	run -0 chat-tag -q "नमस्ते,١٢٣,ªº" 1
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3
 }
 
 @test "-d removes (absent tags are fine), with untagged events" {
