@@ -87,6 +87,53 @@ $nfc"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 4
 }
 
+@test "a version 3 database's tags are re-keyed: tags now one merge into the oldest, links, events and catalogue kept" {
+	examples
+	chat-tag -q Foo 1 2
+	nfd=$(printf 'cafe\xcc\x81')
+	nfc=$(printf 'caf\xc3\xa9')
+	# Version 3 keyed tags by a table of Latin, Greek and Cyrillic
+	# capitals: Ǆ, ǅ and ǆ were three tags, café decomposed and CAFÉ two.
+	sql "INSERT INTO tags VALUES (2, 'Ǆ', 'Ǆ', 100), (3, 'ǅ', 'ǅ', 200),
+	      (4, 'ǆ', 'ǆ', 300), (5, '$nfd', '$nfd', 400), (6, 'CAFÉ', '$nfc', 500);
+	    INSERT INTO conversation_tags VALUES (1, 2, 1000, 'alice'), (1, 3, 900, 'bob'),
+	      (2, 3, 800, 'bob'), (2, 4, 700, 'carol'), (3, 2, 600, 'alice'),
+	      (4, 5, 500, 'alice'), (4, 6, 600, 'bob'), (5, 6, 700, 'carol');
+	    INSERT INTO events (conversation, at, actor, action, detail)
+	      SELECT conversation, tagged_at, tagged_by, 'tagged', name
+	      FROM conversation_tags JOIN tags ON id = tag WHERE id > 1;
+	    UPDATE meta SET value = '3' WHERE key = 'schema_version';
+	    PRAGMA user_version = 3"
+	events=$(sql "SELECT group_concat(id || at || actor || action || detail, ' ') FROM events")
+	run -0 chat-history --count
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
+	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" "$SCHEMA_VERSION"
+	run -0 sql "SELECT id, name, key, created_at FROM tags ORDER BY id"
+	assert_output "1|Foo|foo|$(sql "SELECT created_at FROM tags WHERE id = 1")
+2|Ǆ|ǆ|100
+5|$nfc|$nfc|400"
+	run -0 sql "SELECT * FROM conversation_tags ORDER BY conversation, tag"
+	assert_output "1|1|$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 1 AND tag = 1")|tester
+1|2|900|bob
+2|1|$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 2 AND tag = 1")|tester
+2|2|700|carol
+3|2|600|alice
+4|5|500|alice
+5|5|700|carol"
+	run -0 sql "SELECT conversation, actor, detail FROM events WHERE action = 'merged' ORDER BY id"
+	assert_output "1|chat-tools|ǅ -> Ǆ
+2|chat-tools|ǅ, ǆ -> Ǆ
+4|chat-tools|CAFÉ -> $nfc
+5|chat-tools|CAFÉ -> $nfc"
+	assert_equal "$(sql "SELECT group_concat(id || at || actor || action || detail, ' ') FROM events WHERE action <> 'merged'")" "$events"
+	run -0 sql "PRAGMA integrity_check; PRAGMA foreign_key_check"
+	assert_output ok
+	run -0 chat-tag -q ǅ,CAFÉ 6
+	assert_equal "$(sql "SELECT count(*) FROM tags")" 3
+	assert_equal "$(chat-history --tag ǆ -o ids | sort -n | tr '\n' ' ')" "1 2 3 6 "
+	assert_equal "$(chat-history --tag "$nfd" -o ids | sort -n | tr '\n' ' ')" "4 5 6 "
+}
+
 @test "letters and digits are Unicode's: any script's punctuation, symbols and unassigned code points are refused" {
 	examples
 	before=$(dump)
