@@ -87,6 +87,22 @@ $nfc"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 4
 }
 
+@test "the configuration's catalogue is keyed and listed the same way" {
+	examples
+	nfd=$(printf 'cafe\xcc\x81')
+	nfc=$(printf 'caf\xc3\xa9')
+	config <<-EOF
+	tags: {catalog: [$nfd, ǅ], strict: true}
+	EOF
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations\n%s\t0\nǅ\t0' "$nfc")"
+	run -0 chat-tag -q CAFÉ,ǆ 1
+	assert_equal "$(sql "SELECT name FROM tags ORDER BY id")" "CAFÉ
+ǆ"
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations\nCAFÉ\t1\nǆ\t1')"
+}
+
 @test "a version 3 database's tags are re-keyed: tags now one merge into the oldest, links, events and catalogue kept" {
 	examples
 	chat-tag -q Foo 1 2
