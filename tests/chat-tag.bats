@@ -242,6 +242,16 @@ billing"
 	run -2 chat-tag --rename billing
 }
 
+@test "--rename to a spelling typed decomposed stores it composed, one tag with its old self" {
+	examples
+	chat-tag -q cafe 1
+	run -0 chat-tag --rename cafe "$(printf 'Cafe\xcc\x81')"
+	assert_equal "$(sql "SELECT hex(name) FROM tags")" 436166C3A9
+	run -0 chat-tag --rename "$(printf 'caf\xc3\xa9')" "$(printf 'CAFE\xcc\x81')"
+	assert_equal "$(sql "SELECT id, hex(name) FROM tags")" "1|434146C389"
+	assert_equal "$(tags_of 1)" "$(printf 'CAF\xc3\x89')"
+}
+
 @test "--auto applies the rules to the given ids, with channel restrictions" {
 	examples
 	config <<-'EOF'
