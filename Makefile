@@ -15,7 +15,7 @@ FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 
-PKGS := sqlite3 yaml-0.1
+PKGS := sqlite3 yaml-0.1 libutf8proc
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
 # libcurl is not linked: lib/net.c loads it when a delivery needs it.
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))

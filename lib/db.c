@@ -259,6 +259,28 @@ busy_timeout(void)
 	return 0;
 }
 
+/* The SQL functions of chat-tools, before migrate() or any statement needs
+ * them. */
+static int
+functions(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	} fns[] = {
+		{ "tag_key", tag_key_sql },
+		{ "tag_nfc", tag_nfc_sql },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof fns / sizeof fns[0]; i++)
+		if (sqlite3_create_function_v2(db, fns[i].name, 1, SQLITE_UTF8 |
+		    SQLITE_DETERMINISTIC, NULL, fns[i].fn, NULL, NULL, NULL)
+		    != SQLITE_OK)
+			return db_fail(fns[i].name);
+	return 0;
+}
+
 int
 db_open(enum db_mode mode)
 {
@@ -294,7 +316,7 @@ db_open(enum db_mode mode)
 		return rc;
 	}
 	sqlite3_extended_result_codes(db, 0);
-	if ((rc = busy_timeout()) != 0)
+	if ((rc = busy_timeout()) != 0 || (rc = functions()) != 0)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
 		return rc;

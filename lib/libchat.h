@@ -85,8 +85,14 @@ int conv_text(int64_t id, int with_events, sqlite3_str *out);
 int conv_json(int64_t id, sqlite3_str *out);
 
 /* tags.c */
+/* The tag's key: its name in NFC, fully case-folded (a copy of name when
+ * it is not UTF-8). The caller frees it; NULL when out of memory. */
 char *tag_fold(const char *name);
 int tag_check(const char *name);
+/* The SQL functions tag_key(name), tag_fold()'s key, and tag_nfc(name),
+ * the name as stored, that db_open() registers. */
+void tag_key_sql(sqlite3_context *cx, int argc, sqlite3_value **argv);
+void tag_nfc_sql(sqlite3_context *cx, int argc, sqlite3_value **argv);
 
 /* query.c: the search language, parsed into a tree of nodes: a term (a
  * word or a "phrase", its last word a prefix when followed by *), or AND,

@@ -134,8 +134,8 @@ catalogue(void)
 	sqlite3_str_appendall(sql, "SELECT name, (SELECT count(*) FROM"
 	    " conversation_tags WHERE tag = t.id), created_at FROM tags t");
 	if (cfg->ntags_catalog > 0) {
-		sqlite3_str_appendall(sql, " UNION ALL SELECT column1, 0, NULL"
-		    " FROM (VALUES");
+		sqlite3_str_appendall(sql, " UNION ALL SELECT tag_nfc(column1),"
+		    " 0, NULL FROM (VALUES");
 		for (i = 0; i < cfg->ntags_catalog; i++)
 			/* sql: constants */
 			sqlite3_str_appendall(sql, i ? ", (?, ?)" : " (?, ?)");

@@ -194,6 +194,43 @@ const char *const schema_steps[] = {
 	"  e.action = 'assigned' AND e.detail = c.operator), c.started_at)"
 	"  WHERE c.operator NOT NULL;"
 	"UPDATE meta SET value = '4' WHERE key = 'schema_version';",
+
+	/* A tag's key becomes its name in NFC after full Unicode
+	 * case folding, and its name NFC: tag_key() and tag_nfc(), which
+	 * db_open() registers. Tags that are now one merge into the oldest:
+	 * a conversation keeps one link to it, the earliest, and gets one
+	 * merged event by chat-tools per tag it now has in their place
+	 * ("FOO, Foo -> foo"); their events stay.
+	 * The keys pass through '#' || id, which no key holds, so that no
+	 * key is ever two rows' at once. */
+	"CREATE TEMP TABLE rekeyed AS SELECT id, key, first_value(id)"
+	"  OVER (PARTITION BY key ORDER BY created_at, id) AS survivor"
+	"  FROM (SELECT id, created_at, tag_key(name) AS key FROM tags);"
+	"INSERT INTO events (conversation, at, actor, action, detail)"
+	"  SELECT conversation, unixepoch(), 'chat-tools', 'merged',"
+	"    group_concat(name, ', ') || ' -> ' ||"
+	"    (SELECT tag_nfc(name) FROM tags WHERE id = survivor)"
+	"  FROM (SELECT ct.conversation, r.survivor, t.name"
+	"    FROM conversation_tags ct JOIN rekeyed r ON r.id = ct.tag"
+	"    JOIN tags t ON t.id = ct.tag WHERE r.id <> r.survivor"
+	"    ORDER BY ct.conversation, r.survivor, t.id)"
+	"  GROUP BY conversation, survivor ORDER BY conversation, survivor;"
+	"INSERT INTO conversation_tags"
+	"  SELECT ct.conversation, r.survivor, ct.tagged_at, ct.tagged_by"
+	"  FROM conversation_tags ct JOIN rekeyed r ON r.id = ct.tag"
+	"  WHERE r.id <> r.survivor"
+	"  ON CONFLICT (conversation, tag) DO UPDATE SET"
+	"    tagged_at = excluded.tagged_at, tagged_by = excluded.tagged_by"
+	"    WHERE excluded.tagged_at < tagged_at;"
+	"DELETE FROM conversation_tags WHERE tag IN"
+	"  (SELECT id FROM rekeyed WHERE id <> survivor);"
+	"DELETE FROM tags WHERE id IN"
+	"  (SELECT id FROM rekeyed WHERE id <> survivor);"
+	"UPDATE tags SET key = '#' || id;"
+	"UPDATE tags SET name = tag_nfc(name), key = rekeyed.key FROM rekeyed"
+	"  WHERE rekeyed.id = tags.id;"
+	"DROP TABLE temp.rekeyed;"
+	"UPDATE meta SET value = '5' WHERE key = 'schema_version';",
 };
 
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];

@@ -5,111 +5,117 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "libchat.h"
 
-/* Decodes one UTF-8 sequence of a string already known to be valid. */
-static unsigned int
-decode(const unsigned char **s)
-{
-	unsigned int c = *(*s)++;
-	int n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+/* The forms utf8proc_map() gives a tag: its name in NFC, so that a name
+ * typed decomposed is stored and listed as one typed composed, and its key,
+ * the NFC of the name's full case folding (CaseFolding.txt, C and F), so
+ * that ΕΠΙΣΤΡΟΦΈΣ and επιστροφές, ǅ and ǆ, or café composed and decomposed
+ * are one tag. NULLTERM, STABLE and COMPOSE are what utf8proc_NFC() uses:
+ * STABLE leaves the composition exclusions uncomposed, as NFC does. */
+#define NAME_FORM (UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE)
+#define KEY_FORM (NAME_FORM | UTF8PROC_CASEFOLD)
 
-	c &= n == 3 ? 0x07 : n == 2 ? 0x0f : n == 1 ? 0x1f : 0x7f;
-	while (n-- > 0)
-		c = c << 6 | (*(*s)++ & 0x3f);
-	return c;
-}
-
-static size_t
-encode(unsigned int c, char *out)
+/* name in form, allocated by utf8proc (malloc) or, when name is not valid
+ * UTF-8, a copy of it; NULL when out of memory. The caller frees it. */
+static char *
+tag_map(const char *name, utf8proc_option_t form)
 {
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18);
-	out[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (c >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
+	utf8proc_uint8_t *out;
+	utf8proc_ssize_t n;
 
-/* Simple case folding of Latin, Greek and Cyrillic capitals. */
-static unsigned int
-fold(unsigned int c)
-{
-	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
-	    (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) ||
-	    (c >= 0x410 && c <= 0x42f))
-		return c + 0x20;
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	if (c == 0x178)
-		return 0xff;
-	if (((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177)) &&
-	    c % 2 == 0)
-		return c + 1;
-	if (((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e)) &&
-	    c % 2 == 1)
-		return c + 1;
-	return c;
+	n = utf8proc_map((const utf8proc_uint8_t *)name, 0, &out, form);
+	if (n == UTF8PROC_ERROR_INVALIDUTF8)
+		return strdup(name);
+	return n < 0 ? NULL : (char *)out;
 }
 
 char *
 tag_fold(const char *name)
 {
-	const unsigned char *s = (const unsigned char *)name;
-	size_t len = strlen(name);
-	char *out = malloc(len * 2 + 1), *p = out;
-
-	if (out == NULL)
-		return NULL;
-	if (!utf8_valid(name, len)) {
-		memcpy(out, name, len + 1);
-		return out;
-	}
-	while (*s)
-		p += encode(fold(decode(&s)), p);
-	*p = '\0';
-	return out;
+	return tag_map(name, KEY_FORM);
 }
 
-/* Letters of any script and digits: outside ASCII, anything but the
- * blocks of spaces, punctuation, symbols, private use and emoji. */
-static int
-tag_char(unsigned int c)
+/* The SQL functions tag_key(name) and tag_nfc(name): tag_fold() and the
+ * stored form of a name, NULL for NULL. */
+static void
+tag_sql(sqlite3_context *cx, sqlite3_value *arg, utf8proc_option_t form)
 {
+	const char *name;
+	char *out;
+
+	if (sqlite3_value_type(arg) == SQLITE_NULL)
+		return;
+	if ((name = (const char *)sqlite3_value_text(arg)) == NULL ||
+	    (out = tag_map(name, form)) == NULL) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	sqlite3_result_text(cx, out, -1, free);
+}
+
+void
+tag_key_sql(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	tag_sql(cx, argv[0], KEY_FORM);
+}
+
+void
+tag_nfc_sql(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	tag_sql(cx, argv[0], NAME_FORM);
+}
+
+/* Letters of any script, with their combining marks (a name may come
+ * decomposed), and decimal digits; in ASCII, letters, digits and - _ . / :
+ * only. Default-ignorable marks, the variation selectors, are invisible. */
+static int
+tag_char(utf8proc_int32_t c)
+{
+	const utf8proc_property_t *p;
+
 	if (c < 0x80)
 		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-_./:", (int)c) != NULL;
-	if (c < 0xc0)
-		return c == 0xaa || c == 0xb5 || c == 0xba;
-	return c != 0xd7 && c != 0xf7 && !(c >= 0x2000 && c <= 0x2bff) &&
-	    !(c >= 0x3000 && c <= 0x303f) && !(c >= 0xe000 && c <= 0xf8ff) &&
-	    !(c >= 0xfe00 && c <= 0xfe0f) && c != 0xfeff &&
-	    !(c >= 0xff00 && c <= 0xff0f) && !(c >= 0x1f000 && c <= 0x1ffff);
+		    (c >= '0' && c <= '9') || strchr("-_./:", c) != NULL;
+	p = utf8proc_get_property(c);
+	switch (p->category) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND:
+		return 1;
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+		return !p->ignorable;
+	default:
+		return 0;
+	}
 }
 
 int
 tag_check(const char *name)
 {
-	const unsigned char *s = (const unsigned char *)name;
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
+	const utf8proc_uint8_t *end = s + strlen(name);
+	utf8proc_int32_t c;
+	utf8proc_ssize_t len;
 	size_t n = 0;
-	int ok = *s != '\0' && utf8_valid(name, strlen(name));
+	int ok = s < end;
 
-	while (ok && *s != '\0')
-		ok = tag_char(decode(&s)) && ++n <= 64;
+	/* utf8proc_iterate() refuses what utf8_valid() does: overlong
+	 * forms, surrogates and code points past U+10FFFF. */
+	while (ok && s < end) {
+		len = utf8proc_iterate(s, end - s, &c);
+		ok = len > 0 && tag_char(c) && ++n <= 64;
+		if (ok)
+			s += len;
+	}
 	if (ok)
 		return 0;
 	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits or - _ . "
@@ -211,14 +217,15 @@ taglist_check(const struct taglist *t)
 	" WHERE id = o.id) = ?3) AND (NOT ?4 OR o.id IN temp.matched)"
 
 /* Tags the batch's conversations (those the rule matches, when one is
- * given) with name, a new tag made only when some conversation gets it. */
+ * given) with name, a new tag made only when some conversation gets it;
+ * the tag and the events have the name in NFC. */
 static int
 tag_batch(const char *name, const struct auto_tag *rule)
 {
 	sqlite3_stmt *any;
 	const char *channel = rule ? rule->channel : NULL;
-	int64_t tag, now = time(NULL), match = rule != NULL;
-	char *key;
+	int64_t tag = 0, now = time(NULL), match = rule != NULL;
+	char *key = NULL, *form = NULL;
 	int rc = 0, step;
 
 	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS matched"
@@ -226,11 +233,14 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	    (match && (rc = search_batch(rule->query)) != 0))
 		return rc;
 	any = db_prep("SELECT 1 FROM batch_ok o WHERE" TARGETED " LIMIT 1");
-	if ((key = tag_fold(name)) == NULL)
-		return chat_err(ST_DB, "out of memory");
+	if ((key = tag_fold(name)) == NULL ||
+	    (form = tag_map(name, NAME_FORM)) == NULL) {
+		rc = chat_err(ST_DB, "out of memory");
+		goto done;
+	}
 	if (any == NULL || (tag = tag_find(key)) < 0) {
-		free(key);
-		return ST_DB;
+		rc = ST_DB;
+		goto done;
 	}
 	if (tag == 0) {
 		db_bind_text(any, 3, channel);
@@ -241,23 +251,26 @@ tag_batch(const char *name, const struct auto_tag *rule)
 			rc = ST_DB;
 		else if (step == SQLITE_ROW && (rc = batch_run("INSERT INTO"
 		    " tags (name, key, created_at) VALUES (?, ?, ?)",
-		    "adding a tag", "tti", name, key, now)) == 0)
+		    "adding a tag", "tti", form, key, now)) == 0)
 			tag = sqlite3_last_insert_rowid(db);
 	}
-	free(key);
 	if (rc != 0 || tag == 0)
-		return rc;
+		goto done;
 	/* A join, not NOT EXISTS: a correlated subquery costs as much again
 	 * as the lookup it makes. */
 	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2 FROM batch_ok o"
 	    " LEFT JOIN conversation_tags ct ON ct.conversation = o.id AND"
 	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED, "tagging",
-	    "ittiit", tag, name, channel, match, now, actor())) != 0)
-		return rc;
-	return batch_run("INSERT INTO conversation_tags SELECT o.id, ?1, ?5, ?6"
-	    " FROM batch_ok o WHERE" TARGETED " ON CONFLICT DO NOTHING",
-	    "tagging", "ittiit", tag, name, channel, match, now, actor());
+	    "ittiit", tag, form, channel, match, now, actor())) == 0)
+		rc = batch_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
+		    " ?5, ?6 FROM batch_ok o WHERE" TARGETED " ON CONFLICT DO"
+		    " NOTHING", "tagging", "ittiit", tag, form, channel, match,
+		    now, actor());
+done:
+	free(key);
+	free(form);
+	return rc;
 }
 
 /* Removes from the batch's conversations the tags listed in temp.tag_keys
@@ -360,8 +373,9 @@ tags_rename(const char *old, const char *new, int quiet)
 			rc = batch_run("DELETE FROM tags WHERE id = ?1",
 			    "merging tags", "i", oid);
 	} else if (rc == 0)
-		rc = batch_run("UPDATE tags SET name = ?2, key = ?3 WHERE id = ?1",
-		    "renaming a tag", "itt", oid, t.names[0], nkey);
+		rc = batch_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
+		    " WHERE id = ?1", "renaming a tag", "itt", oid, t.names[0],
+		    nkey);
 	if (rc != 0)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !quiet)

@@ -43,6 +43,38 @@ tags_of() {
 	assert_equal "$(chat-history --tag ÉTÉ -o ids | sort -n | tr '\n' ' ')" "3 4 "
 }
 
+@test "tags are one tag however they are typed: Unicode case folding, composed or not" {
+	examples
+	nfd=$(printf 'cafe\xcc\x81')
+	nfc=$(printf 'caf\xc3\xa9')
+	chat-tag -q ΕΠΙΣΤΡΟΦΈΣ 1
+	chat-tag -q επιστροφές 2
+	chat-tag -q Ά 3
+	chat-tag -q ά 4
+	chat-tag -q ǅ 5
+	chat-tag -q ǆ 6
+	chat-tag -q "$nfd" 7
+	chat-tag -q "$nfc" 8
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations
+%s\t2\nǅ\t2\nΆ\t2\nΕΠΙΣΤΡΟΦΈΣ\t2' "$nfc")"
+	run -0 sql "SELECT name FROM tags ORDER BY id"
+	assert_output "ΕΠΙΣΤΡΟΦΈΣ
+Ά
+ǅ
+$nfc"
+	assert_equal "$(chat-history --tag επιστροφές -o ids | sort -n | tr '\n' ' ')" "1 2 "
+	assert_equal "$(chat-history --tag ΕΠΙΣΤΡΟΦΈΣ -o ids | sort -n | tr '\n' ' ')" "1 2 "
+	assert_equal "$(chat-history --tag Ά -o ids | sort -n | tr '\n' ' ')" "3 4 "
+	assert_equal "$(chat-history --tag ǆ -o ids | sort -n | tr '\n' ' ')" "5 6 "
+	assert_equal "$(chat-history --tag Ǆ -o ids | sort -n | tr '\n' ' ')" "5 6 "
+	assert_equal "$(chat-history --tag "$nfd" -o ids | sort -n | tr '\n' ' ')" "7 8 "
+	assert_equal "$(chat-history --tag CAFÉ -o ids | sort -n | tr '\n' ' ')" "7 8 "
+	assert_equal "$(sql "SELECT detail FROM events WHERE conversation = 7 AND action = 'tagged'")" "$nfc"
+	run -0 chat-tag -d "$nfc" 7
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 7
+}
+
 @test "a tag is 1 to 64 letters, digits or - _ . / :, else 65 and nothing written" {
 	examples
 	before=$(dump)
@@ -54,6 +86,81 @@ tags_of() {
 	assert_equal "$(dump)" "$before"
 	run -0 chat-tag "après-vente,v2.1/promo:noël,$(printf 'y%.0s' $(seq 64)),客服" 1
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 4
+}
+
+@test "the configuration's catalogue is keyed and listed the same way" {
+	examples
+	nfd=$(printf 'cafe\xcc\x81')
+	nfc=$(printf 'caf\xc3\xa9')
+	config <<-EOF
+	tags: {catalog: [$nfd, ǅ], strict: true}
+	EOF
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations\n%s\t0\nǅ\t0' "$nfc")"
+	run -0 chat-tag -q CAFÉ,ǆ 1
+	assert_equal "$(sql "SELECT name FROM tags ORDER BY id")" "CAFÉ
+ǆ"
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations\nCAFÉ\t1\nǆ\t1')"
+}
+
+@test "a version 4 database's tags are re-keyed: tags now one merge into the oldest, links, events and catalogue kept" {
+	examples
+	chat-tag -q Foo 1 2
+	nfd=$(printf 'cafe\xcc\x81')
+	nfc=$(printf 'caf\xc3\xa9')
+	# Version 4 keyed tags by a table of Latin, Greek and Cyrillic
+	# capitals: Ǆ, ǅ and ǆ were three tags, café decomposed and CAFÉ two.
+	sql "INSERT INTO tags VALUES (2, 'Ǆ', 'Ǆ', 100), (3, 'ǅ', 'ǅ', 200),
+	      (4, 'ǆ', 'ǆ', 300), (5, '$nfd', '$nfd', 400), (6, 'CAFÉ', '$nfc', 500);
+	    INSERT INTO conversation_tags VALUES (1, 2, 1000, 'alice'), (1, 3, 900, 'bob'),
+	      (2, 3, 800, 'bob'), (2, 4, 700, 'carol'), (3, 2, 600, 'alice'),
+	      (4, 5, 500, 'alice'), (4, 6, 600, 'bob'), (5, 6, 700, 'carol');
+	    INSERT INTO events (conversation, at, actor, action, detail)
+	      SELECT conversation, tagged_at, tagged_by, 'tagged', name
+	      FROM conversation_tags JOIN tags ON id = tag WHERE id > 1;
+	    UPDATE meta SET value = '4' WHERE key = 'schema_version';
+	    PRAGMA user_version = 4"
+	events=$(sql "SELECT group_concat(id || at || actor || action || detail, ' ') FROM events")
+	run -0 chat-history --count
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
+	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" "$SCHEMA_VERSION"
+	run -0 sql "SELECT id, name, key, created_at FROM tags ORDER BY id"
+	assert_output "1|Foo|foo|$(sql "SELECT created_at FROM tags WHERE id = 1")
+2|Ǆ|ǆ|100
+5|$nfc|$nfc|400"
+	run -0 sql "SELECT * FROM conversation_tags ORDER BY conversation, tag"
+	assert_output "1|1|$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 1 AND tag = 1")|tester
+1|2|900|bob
+2|1|$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 2 AND tag = 1")|tester
+2|2|700|carol
+3|2|600|alice
+4|5|500|alice
+5|5|700|carol"
+	run -0 sql "SELECT conversation, actor, detail FROM events WHERE action = 'merged' ORDER BY id"
+	assert_output "1|chat-tools|ǅ -> Ǆ
+2|chat-tools|ǅ, ǆ -> Ǆ
+4|chat-tools|CAFÉ -> $nfc
+5|chat-tools|CAFÉ -> $nfc"
+	assert_equal "$(sql "SELECT group_concat(id || at || actor || action || detail, ' ') FROM events WHERE action <> 'merged'")" "$events"
+	run -0 sql "PRAGMA integrity_check; PRAGMA foreign_key_check"
+	assert_output ok
+	run -0 chat-tag -q ǅ,CAFÉ 6
+	assert_equal "$(sql "SELECT count(*) FROM tags")" 3
+	assert_equal "$(chat-history --tag ǆ -o ids | sort -n | tr '\n' ' ')" "1 2 3 6 "
+	assert_equal "$(chat-history --tag "$nfd" -o ids | sort -n | tr '\n' ' ')" "4 5 6 "
+}
+
+@test "letters and digits are Unicode's: any script's punctuation, symbols and unassigned code points are refused" {
+	examples
+	before=$(dump)
+	for bad in "price฿" "why؟" "what？" "x˂y" "$(printf 'x\xcd\xb8')" "$(printf 'a\xef\xb8\x8f')" "²"; do
+		run -65 chat-tag "$bad" 1
+		assert_output "chat-tag: tag '$bad': 1 to 64 letters, digits or - _ . / :"
+	done
+	assert_equal "$(dump)" "$before"
+	run -0 chat-tag -q "नमस्ते,١٢٣,ªº" 1
+	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3
 }
 
 @test "-d removes (absent tags are fine), with untagged events" {
@@ -134,6 +241,16 @@ billing"
 	assert_output "chat-tag: nosuch: no such tag"
 	run -65 chat-tag --rename billing "bad tag"
 	run -2 chat-tag --rename billing
+}
+
+@test "--rename to a spelling typed decomposed stores it composed, one tag with its old self" {
+	examples
+	chat-tag -q cafe 1
+	run -0 chat-tag --rename cafe "$(printf 'Cafe\xcc\x81')"
+	assert_equal "$(sql "SELECT hex(name) FROM tags")" 436166C3A9
+	run -0 chat-tag --rename "$(printf 'caf\xc3\xa9')" "$(printf 'CAFE\xcc\x81')"
+	assert_equal "$(sql "SELECT id, hex(name) FROM tags")" "1|434146C389"
+	assert_equal "$(tags_of 1)" "$(printf 'CAF\xc3\x89')"
 }
 
 @test "--auto applies the rules to the given ids, with channel restrictions" {
