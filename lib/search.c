@@ -13,11 +13,9 @@
 static void
 emit(const struct query *q, int n, sqlite3_str *sql, int first)
 {
-	const struct query_node *x = &q->node[n];
-	const struct query_node *a = x->a >= 0 ? &q->node[x->a] : NULL;
-	const struct query_node *b = x->b >= 0 ? &q->node[x->b] : NULL;
+	const struct query_node *x = &q->node[n], *a, *b;
 	int left = x->a, right = x->b;
-	const char *how = NULL;
+	const char *how = "UNION";
 
 	switch (x->op) {
 	case Q_TERM:
@@ -35,10 +33,11 @@ emit(const struct query *q, int n, sqlite3_str *sql, int first)
 		    " conversations EXCEPT SELECT id FROM q%d)", n, left);
 		return;
 	case Q_OR:
-		how = "UNION";
 		break;
 	case Q_AND:
 		/* a AND NOT b is a difference: no set of every conversation. */
+		a = &q->node[x->a];
+		b = &q->node[x->b];
 		how = "INTERSECT";
 		if (b->op == Q_NOT && a->op != Q_NOT) {
 			how = "EXCEPT";
