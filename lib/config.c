@@ -482,7 +482,10 @@ to_auto_tags(const struct node *n, const char *file, struct config *c)
 		if (a->tag == NULL || a->match == NULL)
 			return bad(file, rule->line, "auto_tag",
 			    "a rule needs tag and match");
-		if (query_parse(a->match, &a->query, &qe) != 0) {
+		if (query_parse(a->match, &a->query, &qe) != 0 &&
+		    qe.col == 0)
+			return chat_err(ST_CONFIG, "%s: %s", file, qe.msg);
+		if (a->query == NULL) {
 			snprintf(msg, sizeof msg, "col %d: %s", qe.col, qe.msg);
 			return bad(file, match->line, "match", msg);
 		}

@@ -84,9 +84,11 @@ grep_opt(struct filter *f, const char *arg)
 	struct query_error qe;
 
 	query_free(f->grep);
-	if (query_parse(arg, &f->grep, &qe) != 0)
-		return chat_err(ST_USAGE, "--grep: col %d: %s", qe.col, qe.msg);
-	return 0;
+	if (query_parse(arg, &f->grep, &qe) == 0)
+		return 0;
+	if (qe.col == 0)
+		return chat_err(ST_DB, "--grep: %s", qe.msg);
+	return chat_err(ST_USAGE, "--grep: col %d: %s", qe.col, qe.msg);
 }
 
 static int

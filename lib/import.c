@@ -36,7 +36,8 @@ import_begin(struct import **out, int quiet)
 	*out = NULL;
 	/* A header already indexed must be taken out of the index with the
 	 * words it had, which the UPDATE that changes it overwrites: the
-	 * trigger keeps them until the batch is indexed. */
+	 * trigger keeps them until the batch is indexed. A ref is never
+	 * changed once made, so only the visitor's fields are watched. */
 	if (db_exec("PRAGMA temp.cache_size = -64;"
 	    " CREATE TEMP TABLE printed (id INTEGER PRIMARY KEY);"
 	    " CREATE TEMP TABLE reheaded (id INTEGER PRIMARY KEY, visitor TEXT,"

@@ -107,11 +107,12 @@ struct query_node {
 struct query {
 	char *text;		/* the query as given */
 	struct query_node *node;
-	int n, cap, root, terms;
+	int n, cap, root;
 };
 struct query_error { int col; char msg[80]; };
 /* On success *out is the caller's, to free with query_free(); on failure
- * err says where (a column in characters, from 1) and why. */
+ * err says where (a column in characters, from 1; 0 when out of memory)
+ * and why. */
 int query_parse(const char *text, struct query **out, struct query_error *err);
 void query_free(struct query *q);
 

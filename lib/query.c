@@ -112,13 +112,14 @@ next(struct parser *ps)
 	else if (ps->len == 3 && memcmp(s, "NOT", 3) == 0)
 		ps->tok = T_NOT;
 	else {
+		/* Stars alone are a word without a letter, not a prefix of
+		 * nothing (which FTS5 would take for every word). */
 		ps->tok = T_WORD;
-		while (ps->len > 0 && s[ps->len - 1] == '*') {
+		while (ps->len > 0 && s[ps->len - 1] == '*')
 			ps->len--;
-			ps->prefix = 1;
-		}
+		ps->prefix = ps->len > 0 && ps->len < (size_t)(e - s);
 		if (ps->len == 0)
-			return fail(ps, s, "%s without a word before it", "'*'");
+			ps->len = (size_t)(e - s);
 	}
 	return 0;
 }
@@ -162,6 +163,8 @@ no_term(struct parser *ps)
 	if (ps->tok == T_AND || ps->tok == T_OR)
 		return fail(ps, ps->start, "%s without a term before it",
 		    op_name[ps->tok]);
+	if (ps->prev == T_OPEN && ps->tok == T_END)
+		return fail(ps, ps->prev_start, "%s without ')'", "'('");
 	if (ps->prev == T_OPEN)
 		return fail(ps, ps->prev_start, "%s without a term inside",
 		    "'()'");
@@ -274,7 +277,6 @@ query_parse(const char *text, struct query **out, struct query_error *err)
 		query_free(q);
 		return -1;
 	}
-	q->terms = ps.terms;
 	*out = q;
 	return 0;
 }

@@ -502,7 +502,7 @@ carol"
 	chat-import -q "$f"
 	assert_equal "$(sql 'SELECT count(*) FROM messages')" 40000
 	assert_equal "$(chat-history --grep parcel --count)" 500
-	sql "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"
+	sql "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"
 }
 
 @test "progress goes to standard error when it is a terminal" {

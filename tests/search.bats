@@ -66,15 +66,36 @@ fixture() {
 EOF2
 	assert_equal "$(chat-history -o ids --grep 'anna@old.example')" 1
 	chat-import -q <<'EOF2'
-{"conversation":"R-1","visitor":"Anna New","at":"2026-11-20T09:01:00Z","author":"visitor","text":"again"}
+{"conversation":"R-1","visitor":"Anna Newer","at":"2026-11-20T09:01:00Z","author":"visitor","text":"again"}
 {"conversation":"R-1","visitor_email":"anna@new.example","at":"2026-11-20T09:02:00Z","author":"visitor","text":"and again"}
 EOF2
 	run -1 chat-history -o ids --grep Old
 	run -1 chat-history -o ids --grep 'anna@old.example'
-	assert_equal "$(chat-history -o ids --grep '"anna new"')" 1
+	assert_equal "$(chat-history -o ids --grep '"anna newer"')" 1
 	assert_equal "$(chat-history -o ids --grep 'anna@new.example')" 1
 	assert_equal "$(chat-history -o ids --grep R-1)" 1
-	run -0 sql "INSERT INTO conversations_fts (conversations_fts) VALUES ('integrity-check')"
+	# Made and renamed in one batch, then renamed in a batch that a bad
+	# line ends.
+	chat-import -q <<'EOF2'
+{"conversation":"R-2","visitor":"Bea First","at":"2026-11-20T09:00:00Z","author":"visitor","text":"hi"}
+{"conversation":"R-2","visitor":"Bea Second","at":"2026-11-20T09:01:00Z","author":"visitor","text":"again"}
+EOF2
+	run -65 chat-import -q <<'EOF2'
+{"conversation":"R-1","visitor":"Anna Third","at":"2026-11-20T09:03:00Z","author":"visitor","text":"once more"}
+{"conversation":"R-1","at":"not a time","author":"visitor","text":"bad"}
+EOF2
+	run -1 chat-history -o ids --grep First
+	assert_equal "$(chat-history -o ids --grep Second)" 2
+	run -1 chat-history -o ids --grep Newer
+	assert_equal "$(chat-history -o ids --grep Third)" 1
+	# The strict check, which compares the index with the rows.
+	run -0 sql "INSERT INTO conversations_fts (conversations_fts, rank) VALUES ('integrity-check', 1)"
+}
+
+@test "the strict check of the header index sees a stale one" {
+	examples
+	sql "UPDATE conversations SET visitor = 'Stale' WHERE id = 1"
+	run -11 sql "INSERT INTO conversations_fts (conversations_fts, rank) VALUES ('integrity-check', 1)"
 }
 
 @test "an auto_tag rule is a question about the conversation, checked when read" {
@@ -88,6 +109,22 @@ EOF2
 	run -0 chat-tag --auto 33 20 2
 	assert_equal "$(chat-history --tag maintenance -o ids)" 33
 	assert_equal "$(chat-history --tag unhappy -o ids)" 20
+	# By a note or the header alone, on one channel, over batches that
+	# the input's pauses cut.
+	config <<'EOF2'
+auto_tag:
+  - {tag: by-note, match: "avoir AND zoe"}
+  - {tag: by-header, match: "marie.lefevre@example.fr"}
+  - {tag: social, match: colis, channel: whatsapp}
+EOF2
+	chat-close -q --at last 31 12 15 26
+	{ echo 31; sleep 0.3; printf '20\n12\n'; sleep 0.3; printf '2\n15\n26\n'; } |
+	    chat-tag -q --auto
+	assert_equal "$(chat-history --tag by-note -o ids)" 31
+	assert_equal "$(chat-history --tag by-header -o ids)" 20
+	assert_equal "$(chat-history --tag social -o ids | sort -n | tr '\n' ' ')" \
+	    "$(chat-history --grep colis --channel whatsapp -o ids | sort -n | tr '\n' ' ')"
+	assert_equal "$(chat-history --tag social -o ids | wc -l)" 2
 	config <<'EOF2'
 auto_tag:
   - {tag: a, match: parcel}
