@@ -177,6 +177,33 @@ print("ok")' "$output"
 	run -2 chat-stats --chart -o json
 }
 
+@test "the table's header is printed whatever the number of columns (5 criteria: 17)" {
+	fixture
+	config <<-'EOF'
+	rating: {criteria: {a: [1, 5], b: [1, 5], c: [1, 5], d: [1, 5], e: [1, 5]}}
+	EOF
+	run -0 on_tty env NO_COLOR=1 chat-stats
+	assert_line --index 0 --regexp '^all +conversations +handling_avg +handling_median +handling_p90 +first_response_median +a +a_n +b +b_n +c +c_n +d +d_n +e +e_n +tagged'$'\r''?$'
+	assert_line --index 1 --regexp '^\(total\) +5 '
+	run -0 on_tty chat-stats
+	assert_line --index 0 --partial $'\033[1mall'
+}
+
+@test "columns align by display width: wide characters take two cells, combining marks none" {
+	{
+		printf '{"conversation":"A","at":"2026-11-20T10:00:00Z","author":"visitor","text":"hi","operator":"王小明王小明"}\n'
+		printf '{"conversation":"B","at":"2026-11-20T11:00:00Z","author":"visitor","text":"hi","operator":"Zoë 😀 bot"}\n'
+		printf '{"conversation":"C","at":"2026-11-20T12:00:00Z","author":"visitor","text":"hi","operator":"Jose\xcc\x81 Ng"}\n'
+	} | chat-import -q
+	chat-close -q --at last --ref A B C
+	run -0 chat-stats --by operator
+	# 12 cells, 10 (the emoji two), 7 (the accent none), then two spaces
+	assert_line --index 0 --regexp '^Jose. Ng       1  0s'
+	assert_line --index 1 --regexp '^Zoë 😀 bot    1  0s'
+	assert_line --index 2 --regexp '^王小明王小明  1  0s'
+	assert_line --index 3 --regexp '^\(total\)       3  0s'
+}
+
 @test "usage errors" {
 	run -2 chat-stats --by year
 	assert_output --partial "--by year: tag, operator, channel, day, week or month"
