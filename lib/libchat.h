@@ -73,6 +73,14 @@ int out_end(struct out *o);
 /* Writes s to stdout, in TSV's escapes or, with tsv 0, as str_text()
  * shows a cell. */
 void put_text(const char *s, int tsv);
+/* s as str_text() shows a cell, in a copy to free; NULL when out of
+ * memory. */
+char *shown_text(const char *s);
+/* The cells s takes on a terminal (wide characters two, combining marks
+ * none); text_fit(): the bytes of the longest start of s that takes at most
+ * cells, its width in *width when not NULL. */
+size_t text_width(const char *s);
+size_t text_fit(const char *s, size_t cells, size_t *width);
 /* How str_text() shows a text: each control character (utf8_control()) as
  * \xHH, its code point in hex, but for a tab in a line of a message or a
  * note, kept, and a tab or line break (LF, CR LF) in a table's cell, made

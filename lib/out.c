@@ -1,10 +1,12 @@
 /* out.c: listing output: aligned table, TSV, JSON lines (made by SQLite's
  * JSON functions) or bare ids. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include "libchat.h"
 
@@ -127,9 +129,8 @@ str_text(sqlite3_str *out, const char *s, size_t len, enum shown how)
 	}
 }
 
-/* s as str_text() shows a cell; NULL when out of memory. */
-static char *
-shown(const char *s)
+char *
+shown_text(const char *s)
 {
 	sqlite3_str *out = sqlite3_str_new(NULL);
 	char *c = NULL;
@@ -177,7 +178,7 @@ cell(const struct out *o, sqlite3_stmt *row, size_t i)
 	default:
 		break;
 	}
-	return shown(text ? text : "");
+	return shown_text(text ? text : "");
 }
 
 static int
@@ -211,7 +212,7 @@ put_text(const char *s, int tsv)
 	char *one_line;
 
 	if (!tsv) {
-		if ((one_line = shown(s)) != NULL)
+		if ((one_line = shown_text(s)) != NULL)
 			fputs(one_line, stdout);
 		free(one_line);
 		return;
@@ -278,15 +279,44 @@ out_row(struct out *o, sqlite3_stmt *row)
 	}
 }
 
-/* Display width in code points: enough for aligned columns of names. */
-static size_t
-width(const char *s)
+/* The cells a terminal gives s, as utf8proc counts them: two for a wide
+ * character (CJK, most emoji), none for a combining mark or a joiner, one
+ * for any other character and for each byte that is not UTF-8. Not
+ * wcswidth(): its count depends on the locale (in the C locale of a cron
+ * job every character past ASCII is an error, -1) and on the C library's
+ * tables, and this one must be the same wherever the tools run; utf8proc,
+ * which keys tags, is linked anyway and knows the Unicode of its version. */
+size_t
+text_width(const char *s)
 {
-	size_t w = 0;
+	size_t w;
 
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
+	text_fit(s, SIZE_MAX, &w);
 	return w;
+}
+
+size_t
+text_fit(const char *s, size_t cells, size_t *width)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+	size_t w = 0;
+	int cw;
+
+	while (*p != '\0') {
+		if ((n = utf8proc_iterate(p, -1, &c)) <= 0)
+			n = 1, cw = 1;
+		else
+			cw = utf8proc_charwidth(c);
+		if (w + (size_t)cw > cells)
+			break;
+		w += (size_t)cw;
+		p += n;
+	}
+	if (width != NULL)
+		*width = w;
+	return (size_t)((const char *)p - s);
 }
 
 /* Pads lazily so that no line ends in blanks. */
@@ -303,7 +333,7 @@ table_line(struct out *o, char **cells, const size_t *w, int header)
 			printf("%*s%s", (int)pad, "", cells[i]);
 			pad = 0;
 		}
-		pad += w[i] + 2 - width(cells[i]);
+		pad += w[i] + 2 - text_width(cells[i]);
 	}
 	if (bold)
 		fputs("\033[0m", stdout);
@@ -313,30 +343,36 @@ table_line(struct out *o, char **cells, const size_t *w, int header)
 int
 out_end(struct out *o)
 {
-	size_t i, r, *w;
-	char *header[16];
+	size_t i, r, *w, cw;
+	char **header;
+	int rc = 0;
 
 	if (o == NULL)
 		return ST_DB;
-	if (o->fmt == FMT_TABLE && (w = calloc(o->ncols, sizeof *w)) != NULL) {
-		for (i = 0; i < o->ncols && i < 16; i++) {
+	w = calloc(o->ncols, sizeof *w);
+	header = calloc(o->ncols, sizeof *header);
+	if (o->fmt == FMT_TABLE && (w == NULL || header == NULL))
+		rc = chat_err(ST_DB, "out of memory");
+	else if (o->fmt == FMT_TABLE) {
+		for (i = 0; i < o->ncols; i++) {
 			header[i] = (char *)o->cols[i].name;
 			if (o->tty)
-				w[i] = width(header[i]);
+				w[i] = text_width(header[i]);
 		}
 		for (r = 0; r < o->ncells; r++)
-			if (width(o->cells[r]) > w[r % o->ncols])
-				w[r % o->ncols] = width(o->cells[r]);
-		if (o->tty && o->ncols <= 16)
+			if ((cw = text_width(o->cells[r])) > w[r % o->ncols])
+				w[r % o->ncols] = cw;
+		if (o->tty)
 			table_line(o, header, w, 1);
 		for (r = 0; r < o->ncells; r += o->ncols)
 			table_line(o, o->cells + r, w, 0);
-		free(w);
 	}
+	free(w);
+	free(header);
 	for (i = 0; i < o->ncells; i++)
 		free(o->cells[i]);
 	free(o->cells);
 	sqlite3_finalize(o->json);
 	free(o);
-	return 0;
+	return rc;
 }

@@ -160,16 +160,54 @@ columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 	return cols;
 }
 
+/* The narrowest terminal --chart fits. */
+#define CHART_MIN 20
+
+/* The terminal's width, else COLUMNS, else 80; never under CHART_MIN. */
 static int
 terminal_width(void)
 {
 	struct winsize ws;
 	const char *env = getenv("COLUMNS");
 	long n = env != NULL ? strtol(env, NULL, 10) : 0;
+	int w = 80;
 
-	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
-		return ws.ws_col;
-	return n > 20 && n < 10000 ? (int)n : 80;
+	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		w = ws.ws_col;
+	else if (n > 0 && n < 10000)
+		w = (int)n;
+	return w < CHART_MIN ? CHART_MIN : w;
+}
+
+/* text on lines of at most cols cells, broken at spaces where it is
+ * wider. */
+static void
+put_wrapped(const char *text, int cols)
+{
+	const char *word = text, *end;
+	size_t line = 0, w;
+	char *one;
+
+	while (*word != '\0') {
+		end = strchr(word, ' ');
+		if (end == NULL)
+			end = word + strlen(word);
+		if ((one = strndup(word, (size_t)(end - word))) == NULL)
+			return;
+		w = text_width(one);
+		if (line > 0 && line + 1 + w > (size_t)cols) {
+			putchar('\n');
+			line = 0;
+		} else if (line > 0) {
+			putchar(' ');
+			line++;
+		}
+		fputs(one, stdout);
+		free(one);
+		line += w;
+		word = *end == ' ' ? end + 1 : end;
+	}
+	putchar('\n');
 }
 
 /* One bar in eighths of a block. */
@@ -197,36 +235,68 @@ bar(double value, double max, int width, int colour)
 struct chart_row {
 	char *label;
 	long n, median;
+	char count[32], duration[32];
 };
 
-static void
-chart_section(const char *title, const struct chart_row *r, size_t n,
-    int median)
+/* Where a chart's lines fit in cols cells: label, two spaces, bar, two
+ * spaces, value; the label cut with an ellipsis where the terminal is too
+ * narrow for it and a bar of 10 cells (the bar keeps half of the room).
+ * The same for both sections, so that their bars start together. */
+struct chart_layout {
+	size_t label, bar, value;
+};
+
+static struct chart_layout
+chart_layout(struct chart_row *r, size_t n, int cols)
 {
-	size_t i, label = 0, len;
-	double max = 0, v;
-	int width, colour = isatty(1) && getenv("NO_COLOR") == NULL;
-	char buf[32];
+	struct chart_layout l = {0, 0, 0};
+	size_t i, w;
+	long room, bar_min;
 
 	for (i = 0; i < n; i++) {
-		if ((len = strlen(r[i].label)) > label)
-			label = len;
+		snprintf(r[i].count, sizeof r[i].count, "%ld", r[i].n);
+		duration_fmt(r[i].median, r[i].duration);
+		if ((w = text_width(r[i].label)) > l.label)
+			l.label = w;
+		if ((w = strlen(r[i].count)) > l.value)
+			l.value = w;
+		if ((w = strlen(r[i].duration)) > l.value)
+			l.value = w;
+	}
+	room = (long)cols - 4 - (long)l.value;
+	bar_min = room / 2 < 10 ? room / 2 : 10;
+	if ((long)l.label > room - bar_min)
+		l.label = room - bar_min > 1 ? (size_t)(room - bar_min) : 1;
+	l.bar = room - (long)l.label > 1 ? (size_t)(room - (long)l.label) : 1;
+	return l;
+}
+
+/* One section: its title, then a line per group. */
+static void
+chart_section(const char *title, const struct chart_row *r, size_t n,
+    int median, const struct chart_layout *l, int cols)
+{
+	size_t i, w, cut;
+	double max = 0, v;
+	int colour = isatty(1) && getenv("NO_COLOR") == NULL;
+
+	for (i = 0; i < n; i++) {
 		v = median ? (double)r[i].median : (double)r[i].n;
 		if (v > max)
 			max = v;
 	}
-	width = terminal_width() - (int)label - 12;
-	if (width < 10)
-		width = 10;
-	printf("%s\n", title);
+	put_wrapped(title, cols);
 	for (i = 0; i < n; i++) {
-		printf("%-*s  ", (int)label, r[i].label);
-		bar(median ? (double)r[i].median : (double)r[i].n, max, width,
-		    colour);
-		if (median)
-			printf("  %s\n", duration_fmt(r[i].median, buf));
-		else
-			printf("  %ld\n", r[i].n);
+		if ((w = text_width(r[i].label)) > l->label) {
+			cut = text_fit(r[i].label, l->label - 1, &w);
+			printf("%.*s\u2026", (int)cut, r[i].label);
+			w++;
+		} else
+			fputs(r[i].label, stdout);
+		printf("%*s", (int)(l->label - w) + 2, "");
+		bar(median ? (double)r[i].median : (double)r[i].n, max,
+		    (int)l->bar, colour);
+		printf("  %s\n", median ? r[i].duration : r[i].count);
 	}
 }
 
@@ -235,8 +305,10 @@ chart(sqlite3_stmt *st, enum stats_by by, long *groups)
 {
 	struct chart_row *r = NULL, *nr;
 	size_t i, n = 0;
+	struct chart_layout l;
 	char title[64];
-	int rc;
+	const char *text;
+	int rc, cols = terminal_width();
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((nr = realloc(r, (n + 1) * sizeof *r)) == NULL) {
@@ -244,18 +316,24 @@ chart(sqlite3_stmt *st, enum stats_by by, long *groups)
 			break;
 		}
 		r = nr;
-		r[n].label = strdup((const char *)sqlite3_column_text(st, 0));
 		r[n].n = (long)sqlite3_column_int64(st, 1);
-		r[n++].median = (long)sqlite3_column_int64(st, 3);
+		r[n].median = (long)sqlite3_column_int64(st, 3);
+		text = (const char *)sqlite3_column_text(st, 0);
+		if ((r[n++].label = shown_text(text ? text : "")) == NULL) {
+			rc = chat_err(ST_DB, "out of memory");
+			break;
+		}
 	}
 	*groups = (long)n;
 	if (rc == SQLITE_DONE && n > 0) {
+		l = chart_layout(r, n, cols);
 		snprintf(title, sizeof title, "closed conversations by %s",
 		    group_names[by]);
-		chart_section(title, r, n, 0);
-		snprintf(title, sizeof title, "\nmedian handling time by %s",
+		chart_section(title, r, n, 0, &l, cols);
+		putchar('\n');
+		snprintf(title, sizeof title, "median handling time by %s",
 		    group_names[by]);
-		chart_section(title, r, n, 1);
+		chart_section(title, r, n, 1, &l, cols);
 	}
 	for (i = 0; i < n; i++)
 		free(r[i].label);
@@ -265,13 +343,14 @@ chart(sqlite3_stmt *st, enum stats_by by, long *groups)
 	return rc == SQLITE_DONE ? 0 : db_fail("reporting");
 }
 
-/* Open and parked conversations under the same filters, not counted. */
+/* Open and parked conversations under the same filters, not counted; on
+ * lines of at most cols cells when cols is not 0 (a chart's). */
 static int
-footer(const struct filter *f)
+footer(const struct filter *f, int cols)
 {
 	sqlite3_str *sql = sqlite3_str_new(db);
 	sqlite3_stmt *st = NULL;
-	char *text;
+	char *text, line[96];
 	int rc = ST_DB;
 
 	sqlite3_str_appendall(sql, "SELECT total(c.state = 'open'),"
@@ -285,9 +364,13 @@ footer(const struct filter *f)
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) == SQLITE_OK &&
 	    filter_bind(f, st, 1) == 0 &&
 	    db_step(st, "counting") == SQLITE_ROW) {
-		printf("not counted: %lld open, %lld parked\n",
+		snprintf(line, sizeof line, "not counted: %lld open, %lld parked",
 		    (long long)sqlite3_column_int64(st, 0),
 		    (long long)sqlite3_column_int64(st, 1));
+		if (cols > 0)
+			put_wrapped(line, cols);
+		else
+			puts(line);
 		rc = 0;
 	}
 	sqlite3_finalize(st);
@@ -316,8 +399,8 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	if (by != BY_NONE && (total = report(f, BY_NONE)) == NULL)
 		goto done;
 	if (with_chart) {
-		if ((rc = chart(st, by, &groups)) == 0 && groups > 0)
-			rc = footer(f);
+		if ((rc = chart(st, by, &groups)) == 0)
+			rc = footer(f, terminal_width());
 		goto done;
 	}
 	if ((cols = columns(by, &ncols, &names, &nnames)) == NULL ||
@@ -335,9 +418,12 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 		rc = 0;
 	else if (rc != 0 && rc != ST_DB)
 		rc = db_fail("reporting");
-	out_end(o);
-	if (rc == 0 && fmt == FMT_TABLE && groups > 0)
-		rc = footer(f);
+	if (out_end(o) != 0 && rc == 0)
+		rc = ST_DB;
+	/* Also when nothing was closed: what the filters match is there,
+	 * only not counted. */
+	if (rc == 0 && fmt == FMT_TABLE)
+		rc = footer(f, 0);
 done:
 	if (rc == 0 && groups == 0)
 		chat_status(ST_SOME);

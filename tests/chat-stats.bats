@@ -140,12 +140,18 @@ print("ok")' "$output"
 	assert_equal "$(chat-stats --after-close --by operator -o tsv | sed -n 2p | cut -f1)" op2
 }
 
-@test "nothing closed to report exits 1" {
+@test "nothing closed to report exits 1, a table and a chart with their not counted footer" {
 	fixture
 	run -1 chat-stats --channel fax
-	assert_output ""
+	assert_output "not counted: 0 open, 0 parked"
+	run -1 chat-stats --by tag --parked
+	assert_output "not counted: 0 open, 1 parked"
+	run -1 chat-stats --by tag --parked --chart
+	assert_output "not counted: 0 open, 1 parked"
 	run -1 chat-stats --by tag --parked -o json
 	assert_output ""
+	run -1 chat-stats --open -o tsv
+	assert_output "$(printf 'all\tconversations\thandling_avg\thandling_median\thandling_p90\tfirst_response_median\tnetwork\tnetwork_n\tsolution\tsolution_n\ttagged')"
 }
 
 @test "configured criteria become columns" {
@@ -175,6 +181,65 @@ print("ok")' "$output"
 	run -0 on_tty chat-stats --by tag --chart
 	assert_output --partial $'\033[36m'
 	run -2 chat-stats --chart -o json
+}
+
+@test "the table's header is printed whatever the number of columns (5 criteria: 17)" {
+	fixture
+	config <<-'EOF'
+	rating: {criteria: {a: [1, 5], b: [1, 5], c: [1, 5], d: [1, 5], e: [1, 5]}}
+	EOF
+	run -0 on_tty env NO_COLOR=1 chat-stats
+	assert_line --index 0 --regexp '^all +conversations +handling_avg +handling_median +handling_p90 +first_response_median +a +a_n +b +b_n +c +c_n +d +d_n +e +e_n +tagged'$'\r''?$'
+	assert_line --index 1 --regexp '^\(total\) +5 '
+	run -0 on_tty chat-stats
+	assert_line --index 0 --partial $'\033[1mall'
+}
+
+@test "columns align by display width: wide characters take two cells, combining marks none" {
+	{
+		printf '{"conversation":"A","at":"2026-11-20T10:00:00Z","author":"visitor","text":"hi","operator":"王小明王小明"}\n'
+		printf '{"conversation":"B","at":"2026-11-20T11:00:00Z","author":"visitor","text":"hi","operator":"Zoë 😀 bot"}\n'
+		printf '{"conversation":"C","at":"2026-11-20T12:00:00Z","author":"visitor","text":"hi","operator":"Jose\xcc\x81 Ng"}\n'
+	} | chat-import -q
+	chat-close -q --at last --ref A B C
+	run -0 chat-stats --by operator
+	# 12 cells, 10 (the emoji two), 7 (the accent none), then two spaces
+	assert_line --index 0 --regexp '^Jose. Ng       1  0s'
+	assert_line --index 1 --regexp '^Zoë 😀 bot    1  0s'
+	assert_line --index 2 --regexp '^王小明王小明  1  0s'
+	assert_line --index 3 --regexp '^\(total\)       3  0s'
+	run -0 env COLUMNS=40 chat-stats --by operator --chart
+	assert_line --index 1 --regexp '^Jose. Ng       █+  1$'
+	assert_line --index 3 --regexp '^王小明王小明  █+  1$'
+}
+
+@test "--chart fits terminals down to 20 columns: labels cut with an ellipsis, titles and footer wrapped" {
+	fixture
+	tag_fixture
+	chat-tag -q after-sales-and-returns --ref A
+	for cols in 20 21 25 33; do
+		run -0 env COLUMNS=$cols chat-stats --by tag --chart
+		for l in "${lines[@]}"; do
+			[ "$(printf '%s' "$l" | wc -m)" -le $cols ] ||
+				fail "$cols columns: '$l' is wider"
+		done
+	done
+	run -0 env COLUMNS=20 chat-stats --by tag --chart
+	assert_line --index 0 "closed conversations"
+	assert_line --index 1 "by tag"
+	assert_line --index 2 --regexp '^\(unta… +[█▏▎▍▌▋▊▉]+ +1$'
+	assert_line --index 3 --regexp '^after… +[█▏▎▍▌▋▊▉]+ +1$'
+	assert_line --index 4 --regexp '^x +█+  3$'
+	assert_line "median handling time"
+	assert_line "not counted: 1 open,"
+	assert_line "1 parked"
+	# narrower than 20 is drawn for 20
+	run -0 env COLUMNS=5 chat-stats --by tag --chart
+	assert_line --index 4 --regexp '^x +█+  3$'
+	for l in "${lines[@]}"; do [ "$(printf '%s' "$l" | wc -m)" -le 20 ]; done
+	run -0 env COLUMNS=80 chat-stats --by tag --chart
+	assert_line --index 2 --regexp '^after-sales-and-returns  [█▏▎▍▌▋▊▉]+ +1$'
+	assert_line "not counted: 1 open, 1 parked"
 }
 
 @test "usage errors" {
