@@ -294,6 +294,31 @@ billing"
 	assert_output ""
 }
 
+@test "any listing's output pipes in, its header skipped: TSV, a terminal's table, notes" {
+	examples
+	chat-close -q 3 5
+	run -0 sh -c 'chat-history -o tsv --closed | chat-tag x'
+	assert_output "5
+3"
+	# A table's header is printed on a terminal only, bold: skipped too.
+	run -0 sh -c 'script -qec "chat-history --closed" /dev/null | chat-tag y'
+	assert_output "5
+3"
+	run -0 sh -c 'NO_COLOR=1 script -qec "chat-history --closed" /dev/null | chat-tag -d y'
+	assert_output "5
+3"
+	chat-note -q -m "a note" 4
+	run -0 sh -c 'chat-note -l -o tsv 4 | chat-tag z'
+	assert_output 4
+	assert_equal "$(tags_of 3)" x
+	assert_equal "$(tags_of 4)" z
+	# Only a first line is a header; later, or as an operand, id is no id.
+	run -65 sh -c 'printf "3\nid\n" | chat-tag w'
+	assert_output "chat-tag: stdin:2: id: not a conversation id
+3"
+	run -65 chat-tag w id
+}
+
 @test "late qualification: chat-history --closed --untagged | chat-tag --auto, notes searched too" {
 	examples
 	chat-close -q 3 5 9
