@@ -144,6 +144,9 @@ int filter_opt(struct filter *f, int c, const char *arg);
 /* history.c: listing and showing conversations. */
 int conv_list(const struct filter *f, enum fmt fmt, long limit,
     int count_only, long *matched);
+/* The ids as a listing's rows (table, tsv, json, ids), in the order they
+ * come, each unknown one reported. */
+int conv_rows(struct ids *ids, enum fmt fmt, long *listed);
 int conv_show(int64_t id, enum fmt fmt);
 
 /* batch.c: ids changed in batches that commit whole. The loop hands each
