@@ -14,7 +14,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: chat-history [FILTER...] [-o table|tsv|json|ids] "
 	    "[--limit N] [--count]\n"
-	    "       chat-history [--ref] [-o text|json] ID... | -\n"
+	    "       chat-history [--ref] [-o text|json|table|tsv|ids] "
+	    "ID... | -\n"
 	    "filters: --open --parked --closed --channel C --social "
 	    "--operator O\n"
 	    "         --tag T --untagged --unrated --no-note --since T "
@@ -23,17 +24,26 @@ usage(FILE *fp)
 	    "--grep QUERY\n");
 }
 
+/* The ids given, shown in full (-o text or json) or as a listing's rows
+ * (-o table, tsv or ids). */
 static int
 show(char **argv, int argc, enum fmt fmt)
 {
 	struct ids *ids;
 	int64_t id;
+	long listed;
 	int rc, n = 0;
 
 	if (argc == 1 && strcmp(argv[0], "-") == 0)
 		argc = 0;
 	if ((rc = ids_open(&ids, argv, argc, chat_flags.by_ref)) != 0)
 		return rc;
+	if (fmt != FMT_TEXT && fmt != FMT_JSON) {
+		if (conv_rows(ids, fmt, &listed) == 0 && listed == 0)
+			chat_status(ST_SOME);
+		ids_close(ids);
+		return 0;
+	}
 	while ((rc = ids_next(ids, &id)) != 0) {
 		if (rc < 0)
 			continue;
@@ -105,8 +115,9 @@ main(int argc, char *argv[])
 	}
 	if (o != NULL && fmt_parse(o, &fmt, argc > 0) != 0)
 		goto bad;
-	if (argc > 0 && fmt != FMT_TEXT && fmt != FMT_JSON) {
-		chat_err(ST_USAGE, "-o %s: showing takes text or json", o);
+	if (argc == 0 && chat_flags.by_ref) {
+		chat_err(ST_USAGE, "--ref: no refs given, as operands or, "
+		    "with -, on standard input");
 		goto bad;
 	}
 	if (db_open(DB_READ) == 0) {

@@ -7,6 +7,8 @@
 
 #include "chat.h"
 
+enum { OPT_ALL = OPT_FIRST_LOCAL };
+
 static void
 usage(FILE *fp)
 {
@@ -14,7 +16,8 @@ usage(FILE *fp)
 	    "usage: chat-note [-qn] [--ref] -m TEXT | -F FILE [ID...]\n"
 	    "       chat-note [-qn] [--ref] ID   (text on stdin, else "
 	    "$VISUAL or $EDITOR)\n"
-	    "       chat-note -l [-o table|tsv|json] [--ref] [ID...]\n");
+	    "       chat-note -l [-o table|tsv|json|ids] [--ref] [ID...]\n"
+	    "       chat-note -l --all [-o table|tsv|json|ids]\n");
 }
 
 int
@@ -24,7 +27,7 @@ main(int argc, char *argv[])
 		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
 		{"ref", 0, 0, OPT_REF}, {"message", 1, 0, 'm'},
 		{"file", 1, 0, 'F'}, {"list", 0, 0, 'l'},
-		{"output", 1, 0, 'o'}, {0, 0, 0, 0}
+		{"output", 1, 0, 'o'}, {"all", 0, 0, OPT_ALL}, {0, 0, 0, 0}
 	};
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
@@ -32,7 +35,7 @@ main(int argc, char *argv[])
 	char *text = NULL;
 	enum fmt fmt = FMT_TABLE;
 	int64_t id;
-	int c, rc, list = 0;
+	int c, rc, list = 0, all = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnm:F:lo:d:c:h", longopts, NULL))
@@ -41,6 +44,7 @@ main(int argc, char *argv[])
 		case 'm': m = optarg; continue;
 		case 'F': file = optarg; continue;
 		case 'l': list = 1; continue;
+		case OPT_ALL: all = 1; continue;
 		case 'o': o = optarg; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -52,13 +56,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+	if ((o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0)) ||
+	    (all && (!list || argc > 0)))
 		goto bad;
 	if (list) {
 		if (m || file)
 			goto bad;
 		if (db_open(DB_READ) == 0)
-			list_run(LIST_NOTES, fmt, argv, argc, chat_flags.by_ref);
+			list_run(LIST_NOTES, fmt, argv, argc,
+			    chat_flags.by_ref, all);
 		return chat_exit();
 	}
 	if ((m && file) || (!m && !file && argc != 1) ||

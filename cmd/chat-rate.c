@@ -6,12 +6,15 @@
 
 #include "chat.h"
 
+enum { OPT_ALL = OPT_FIRST_LOCAL };
+
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: chat-rate [-qn] [--ref] CRITERION=SCORE... [ID...]\n"
-	    "       chat-rate -l [-o table|tsv|json] [--ref] [ID...]\n");
+	    "       chat-rate -l [-o table|tsv|json|ids] [--ref] [ID...]\n"
+	    "       chat-rate -l --all [-o table|tsv|json|ids]\n");
 }
 
 int
@@ -20,7 +23,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
 		{"ref", 0, 0, OPT_REF}, {"list", 0, 0, 'l'},
-		{"output", 1, 0, 'o'}, {0, 0, 0, 0}
+		{"output", 1, 0, 'o'}, {"all", 0, 0, OPT_ALL}, {0, 0, 0, 0}
 	};
 	struct rating *r = NULL;
 	struct ratings set;
@@ -30,13 +33,14 @@ main(int argc, char *argv[])
 	enum fmt fmt = FMT_TABLE;
 	size_t n = 0;
 	int64_t id;
-	int c, rc, list = 0;
+	int c, rc, list = 0, all = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnlo:d:c:h", longopts, NULL))
 	    != -1) {
 		switch (c) {
 		case 'l': list = 1; continue;
+		case OPT_ALL: all = 1; continue;
 		case 'o': o = optarg; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -48,11 +52,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+	if ((o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0)) ||
+	    (all && (!list || argc > 0)))
 		goto bad;
 	if (list) {
 		if (db_open(DB_READ) == 0)
-			list_run(LIST_RATINGS, fmt, argv, argc, chat_flags.by_ref);
+			list_run(LIST_RATINGS, fmt, argv, argc,
+			    chat_flags.by_ref, all);
 		return chat_exit();
 	}
 

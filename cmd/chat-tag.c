@@ -3,11 +3,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chat.h"
 
-enum { OPT_RENAME = OPT_FIRST_LOCAL, OPT_AUTO };
+enum { OPT_RENAME = OPT_FIRST_LOCAL, OPT_AUTO, OPT_ALL };
 
 static void
 usage(FILE *fp)
@@ -17,7 +16,8 @@ usage(FILE *fp)
 	    "       chat-tag [-qn] [--ref] -s TAG[,TAG...] [ID...]\n"
 	    "       chat-tag -l [-o table|tsv|json]\n"
 	    "       chat-tag --rename OLD NEW\n"
-	    "       chat-tag --auto [-qn] [--ref] [ID...]\n");
+	    "       chat-tag --auto [-qn] [--ref] [ID...]\n"
+	    "       chat-tag --auto --all [-qn]\n");
 }
 
 int
@@ -28,7 +28,7 @@ main(int argc, char *argv[])
 		{"ref", 0, 0, OPT_REF}, {"delete", 0, 0, 'd'},
 		{"set", 1, 0, 's'}, {"list", 0, 0, 'l'},
 		{"output", 1, 0, 'o'}, {"rename", 0, 0, OPT_RENAME},
-		{"auto", 0, 0, OPT_AUTO}, {0, 0, 0, 0}
+		{"auto", 0, 0, OPT_AUTO}, {"all", 0, 0, OPT_ALL}, {0, 0, 0, 0}
 	};
 	struct tag_req req = { { NULL, 0 }, TAG_ADD };
 	enum fmt fmt = FMT_TABLE;
@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 	struct ids *ids = NULL;
 	const char *set = NULL, *o = NULL;
 	int64_t id;
-	int c, rc, list = 0, mode = 0;
+	int c, rc, list = 0, mode = 0, all = 0;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qnds:lo:c:h", longopts, NULL))
@@ -48,6 +48,7 @@ main(int argc, char *argv[])
 		case 'o': o = optarg; continue;
 		case OPT_RENAME:
 		case OPT_AUTO: mode = c; continue;
+		case OPT_ALL: all = 1; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		}
@@ -59,6 +60,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+		goto bad;
+	if (fmt == FMT_IDS) {
+		chat_err(ST_USAGE, "-o ids: the catalogue lists tags, not "
+		    "conversations");
+		goto bad;
+	}
+	if (all && (mode != OPT_AUTO || argc > 0))
 		goto bad;
 
 	if (list) {
@@ -82,8 +90,8 @@ main(int argc, char *argv[])
 	if (mode == OPT_AUTO) {
 		if (req.op != TAG_ADD)
 			goto bad;
-		/* No ids, or none piped in: every closed untagged one. */
-		if (db_open(DB_WRITE) == 0 && ((argc == 0 && isatty(0)) ||
+		/* --all: every closed untagged one; else the ids given. */
+		if (db_open(DB_WRITE) == 0 && (all ||
 		    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0))
 			tags_auto(ids, chat_flags.dry_run, chat_flags.quiet);
 		ids_close(ids);

@@ -144,6 +144,9 @@ int filter_opt(struct filter *f, int c, const char *arg);
 /* history.c: listing and showing conversations. */
 int conv_list(const struct filter *f, enum fmt fmt, long limit,
     int count_only, long *matched);
+/* The ids as a listing's rows (table, tsv, json, ids), in the order they
+ * come, each unknown one reported. */
+int conv_rows(struct ids *ids, enum fmt fmt, long *listed);
 int conv_show(int64_t id, enum fmt fmt);
 
 /* batch.c: ids changed in batches that commit whole. The loop hands each
@@ -168,6 +171,8 @@ int taglist_check(const struct taglist *t);
 void taglist_free(struct taglist *t);
 int tags_apply(const void *tag_req);
 int tags_rename(const char *old, const char *new, int quiet);
+/* The auto_tag rules over the ids, or, with ids NULL (--all), over every
+ * closed conversation without a tag. */
 int tags_auto(struct ids *ids, int dry_run, int quiet);
 
 /* notes.c */
@@ -214,8 +219,10 @@ int list_id(struct listing *l, int64_t id);
 int list_all(struct listing *l);
 /* Returns how many rows were listed. */
 long list_close(struct listing *l);
+/* The listing of the ids given as operands or piped in, or, with all,
+ * of every conversation. */
 int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
-    int by_ref);
+    int by_ref, int all);
 
 /* export.c: conversations to standard output. */
 enum export_fmt { EXPORT_TXT, EXPORT_JSON, EXPORT_CSV, EXPORT_EML };

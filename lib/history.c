@@ -16,11 +16,48 @@
 	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
 	" WHERE ct.conversation = " c " ORDER BY t.key))"
 
+/* A listing's columns: a table's, and TSV's and JSON's, which carry the
+ * ref too; -o ids takes the first. */
 static const struct col list_cols[] = {
 	{"id", COL_INT}, {"state", COL_TEXT}, {"channel", COL_TEXT},
 	{"started", COL_TIME}, {"duration", COL_DUR}, {"operator", COL_TEXT},
 	{"visitor", COL_TEXT}, {"tags", COL_LIST},
 };
+static const struct col list_ref_cols[] = {
+	{"id", COL_INT}, {"ref", COL_TEXT}, {"state", COL_TEXT},
+	{"channel", COL_TEXT}, {"started", COL_TIME}, {"duration", COL_DUR},
+	{"operator", COL_TEXT}, {"visitor", COL_TEXT}, {"tags", COL_LIST},
+};
+#define LIST_COLS " c.state, c.channel, c.started_at, coalesce(c.closed_at," \
+	" c.last_activity_at) - c.started_at, c.operator, c.visitor, "
+#define SELECT_TABLE "SELECT c.id," LIST_COLS TAGS_JOINED("c.id", ",") \
+	" FROM conversations c"
+#define SELECT_TSV "SELECT c.id, c.ref," LIST_COLS TAGS_JOINED("c.id", ",") \
+	" FROM conversations c"
+#define SELECT_JSON "SELECT c.id, c.ref," LIST_COLS TAGS_OF("c.id") \
+	" FROM conversations c"
+#define SELECT_IDS "SELECT c.id FROM conversations c"
+/* Each format's SELECT of those columns, and of one conversation's. */
+static const char *const list_select[] = {
+	[FMT_TABLE] = SELECT_TABLE, [FMT_TSV] = SELECT_TSV,
+	[FMT_JSON] = SELECT_JSON, [FMT_IDS] = SELECT_IDS,
+};
+static const char *const list_by_id[] = {
+	[FMT_TABLE] = SELECT_TABLE " WHERE c.id = ?",
+	[FMT_TSV] = SELECT_TSV " WHERE c.id = ?",
+	[FMT_JSON] = SELECT_JSON " WHERE c.id = ?",
+	[FMT_IDS] = SELECT_IDS " WHERE c.id = ?",
+};
+
+static struct out *
+list_out(enum fmt fmt)
+{
+	if (fmt == FMT_TSV || fmt == FMT_JSON)
+		return out_begin(fmt, list_ref_cols,
+		    sizeof list_ref_cols / sizeof list_ref_cols[0]);
+	return out_begin(fmt, list_cols,
+	    sizeof list_cols / sizeof list_cols[0]);
+}
 
 /* SELECT ... FROM conversations c, the filter's WHERE, then tail, which
  * may use parameter ?L for a limit. */
@@ -71,15 +108,9 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		st = prepare_list(f, "SELECT count(*) FROM conversations c", "",
 		    &lim);
 	else
-		st = prepare_list(f, fmt == FMT_JSON ? "SELECT c.id, c.state,"
-		    " c.channel, c.started_at, coalesce(c.closed_at,"
-		    " c.last_activity_at) - c.started_at, c.operator, c.visitor, "
-		    TAGS_OF("c.id") " FROM conversations c" : fmt == FMT_IDS ?
-		    "SELECT c.id FROM conversations c" : "SELECT c.id, c.state,"
-		    " c.channel, c.started_at, coalesce(c.closed_at,"
-		    " c.last_activity_at) - c.started_at, c.operator, c.visitor, "
-		    TAGS_JOINED("c.id", ",") " FROM conversations c",
-		    " ORDER BY c.started_at DESC, c.id DESC LIMIT ?", &lim);
+		st = prepare_list(f, list_select[fmt == FMT_TEXT ? FMT_TABLE :
+		    fmt], " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
+		    &lim);
 	if (st == NULL)
 		return ST_DB;
 	if (filter_explain(f)) {
@@ -88,8 +119,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 	}
 	if (!count_only) {
 		sqlite3_bind_int64(st, lim, limit > 0 ? limit : -1);
-		if ((o = out_begin(fmt, list_cols,
-		    sizeof list_cols / sizeof list_cols[0])) == NULL) {
+		if ((o = list_out(fmt)) == NULL) {
 			sqlite3_finalize(st);
 			return ST_DB;
 		}
@@ -108,6 +138,36 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 	if (o != NULL)
 		out_end(o);
 	sqlite3_finalize(st);
+	return status;
+}
+
+int
+conv_rows(struct ids *ids, enum fmt fmt, long *listed)
+{
+	sqlite3_stmt *st;
+	struct out *o;
+	int64_t id;
+	int rc, status = 0;
+
+	*listed = 0;
+	if ((st = db_prep(list_by_id[fmt == FMT_TEXT ? FMT_TABLE : fmt]))
+	    == NULL || (o = list_out(fmt)) == NULL)
+		return ST_DB;
+	while (status == 0 && (rc = ids_next(ids, &id)) != 0) {
+		if (rc < 0)
+			continue;
+		sqlite3_bind_int64(st, 1, id);
+		if ((rc = db_step(st, "listing")) == SQLITE_ROW) {
+			status = out_row(o, st);
+			(*listed)++;
+		} else if (rc == SQLITE_DONE)
+			chat_err(ST_SOME, "%lld: no such conversation",
+			    (long long)id);
+		else
+			status = ST_DB;
+		sqlite3_reset(st);
+	}
+	out_end(o);
 	return status;
 }
 

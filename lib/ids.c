@@ -1,5 +1,5 @@
 /* ids.c: conversation ids in, from operands or else from piped standard
- * input, one per line, first field only. */
+ * input, one per line, first field only; a listing's header is skipped. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@ struct ids {
 	char **argv;
 	int argc, next;
 	int by_ref;
+	int started;		/* a line with a field has been read */
 	struct lines *in;
 };
 
@@ -38,8 +39,26 @@ ids_open(struct ids **out, char **argv, int argc, int by_ref)
 	return 0;
 }
 
+/* Whether the first field [f, end) is a listing's header: "id", as TSV
+ * has it, or as a table has it on a terminal, perhaps after the escape
+ * that makes it bold (ESC [ 1 m). */
+static int
+header(const char *f, const char *end)
+{
+	const char *p = f;
+
+	if (end - p > 2 && p[0] == '\033' && p[1] == '[') {
+		for (p += 2; p < end && (isdigit((unsigned char)*p) ||
+		    *p == ';'); p++)
+			;
+		p = p < end && *p == 'm' ? p + 1 : f;
+	}
+	return end - p == 2 && p[0] == 'i' && p[1] == 'd';
+}
+
 /* The next input word: an operand, or the first field of the next line
- * that is neither blank nor a comment. 1: got one; 0: end; -1: error. */
+ * that is neither blank nor a comment, but for a first such line that is
+ * a listing's header. 1: got one; 0: end; -1: error. */
 static int
 next_word(struct ids *ids, char **word)
 {
@@ -61,6 +80,11 @@ next_word(struct ids *ids, char **word)
 		for (end = line; end < lim && !isspace((unsigned char)*end);
 		    end++)
 			;
+		if (!ids->started) {
+			ids->started = 1;
+			if (header(line, end))
+				continue;
+		}
 		*word = line;
 		if (memchr(line, '\0', (size_t)(end - line)) != NULL) {
 			chat_err(ST_DATA, "stdin:%ld: a NUL byte in the id",

@@ -1,7 +1,6 @@
 /* listing.c: notes, ratings and the tag catalogue as listings, for one
  * conversation at a time or all of them. */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "libchat.h"
 
@@ -22,22 +21,28 @@ static const struct col tag_cols[] = {
 	{"tag", COL_TEXT}, {"conversations", COL_INT}, {"created", COL_TIME},
 };
 
+/* A kind's rows for one conversation and for all; with -o ids, ids: each
+ * conversation once, in the order of its first row in all. */
 static const struct kind {
 	const struct col *cols;
 	size_t ncols;
-	const char *one, *all;
+	const char *one, *all, *ids;
 } kinds[] = {
 	[LIST_NOTES] = { note_cols, 4,
 	    "SELECT conversation, at, author, body FROM notes"
 	    " WHERE conversation = ? ORDER BY at, id",
 	    "SELECT conversation, at, author, body FROM notes"
-	    " ORDER BY at DESC, id DESC" },
+	    " ORDER BY at DESC, id DESC",
+	    "SELECT conversation FROM notes GROUP BY conversation"
+	    " ORDER BY max(at) DESC, max(id) DESC" },
 	[LIST_RATINGS] = { rating_cols, 5,
 	    "SELECT conversation, criterion, score, rated_at, rated_by"
 	    " FROM ratings WHERE conversation = ? ORDER BY criterion",
 	    "SELECT conversation, criterion, score, rated_at, rated_by"
-	    " FROM ratings ORDER BY conversation DESC, criterion" },
-	[LIST_TAGS] = { tag_cols, 3, NULL, NULL },
+	    " FROM ratings ORDER BY conversation DESC, criterion",
+	    "SELECT DISTINCT conversation FROM ratings"
+	    " ORDER BY conversation DESC" },
+	[LIST_TAGS] = { tag_cols, 3, NULL, NULL, NULL },
 	[LIST_DELIVERIES] = { delivery_cols, 7,
 	    "SELECT conversation, target, state, attempts, CASE state WHEN"
 	    " 'pending' THEN next_attempt_at END, last_error, id"
@@ -46,12 +51,16 @@ static const struct kind {
 	    "SELECT conversation, target, state, attempts, CASE state WHEN"
 	    " 'pending' THEN next_attempt_at END, last_error, id"
 	    " FROM deliveries WHERE state <> 'sent'"
-	    " ORDER BY state DESC, next_attempt_at, id" },
+	    " ORDER BY state DESC, next_attempt_at, id",
+	    "SELECT conversation FROM deliveries WHERE state <> 'sent'"
+	    " GROUP BY conversation"
+	    " ORDER BY max(state) DESC, min(next_attempt_at), min(id)" },
 };
 
 struct listing {
 	const struct kind *kind;
 	enum list_kind which;
+	enum fmt fmt;
 	struct out *out;
 	long rows;
 };
@@ -66,6 +75,7 @@ list_open(enum list_kind which, enum fmt fmt)
 		return NULL;
 	}
 	l->which = which;
+	l->fmt = fmt;
 	l->kind = &kinds[which];
 	if ((l->out = out_begin(fmt, l->kind->cols, l->kind->ncols)) == NULL) {
 		free(l);
@@ -74,14 +84,17 @@ list_open(enum list_kind which, enum fmt fmt)
 	return l;
 }
 
+/* The rows of st, or with -o ids only its first: one conversation's. */
 static int
-rows(struct listing *l, sqlite3_stmt *st)
+rows(struct listing *l, sqlite3_stmt *st, int one)
 {
 	int rc, status = 0;
 
 	while (status == 0 && (rc = db_step(st, "listing")) == SQLITE_ROW) {
 		status = out_row(l->out, st);
 		l->rows++;
+		if (one && l->fmt == FMT_IDS)
+			break;
 	}
 	return rc == -1 ? ST_DB : status;
 }
@@ -114,7 +127,7 @@ list_id(struct listing *l, int64_t id)
 	if ((st = db_prep(l->kind->one)) == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	rc = rows(l, st);
+	rc = rows(l, st, 1);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -166,13 +179,17 @@ list_all(struct listing *l)
 	if (l->which == LIST_TAGS) {
 		if ((st = catalogue()) == NULL)
 			return ST_DB;
-		rc = rows(l, st);
+		rc = rows(l, st, 0);
 		sqlite3_finalize(st);
 		return rc;
 	}
-	if ((st = db_prep(l->kind->all)) == NULL)
+	if (l->fmt == FMT_IDS)
+		st = db_prep(l->kind->ids);
+	else
+		st = db_prep(l->kind->all);
+	if (st == NULL)
 		return ST_DB;
-	rc = rows(l, st);
+	rc = rows(l, st, 0);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -191,33 +208,30 @@ list_close(struct listing *l)
 }
 
 /* The listing mode of chat-note and chat-rate: the ids given as operands
- * or piped in, or, when none come, every conversation. Exit 1 when
- * nothing was listed. */
+ * or piped in (none piped in: none listed), or, with all (--all), every
+ * conversation. Exit 1 when nothing was listed. */
 int
 list_run(enum list_kind which, enum fmt fmt, char **argv, int argc,
-    int by_ref)
+    int by_ref, int all)
 {
 	struct listing *l;
 	struct ids *ids = NULL;
 	int64_t id;
-	long given = 0;
 	int rc = 0;
 
-	if ((l = list_open(which, fmt)) == NULL)
-		return ST_DB;
-	if ((argc > 0 || !isatty(0)) &&
-	    (rc = ids_open(&ids, argv, argc, by_ref)) != 0) {
-		list_close(l);
+	if (!all && (rc = ids_open(&ids, argv, argc, by_ref)) != 0)
 		return rc;
+	if ((l = list_open(which, fmt)) == NULL) {
+		ids_close(ids);
+		return ST_DB;
 	}
 	while (ids != NULL && (rc = ids_next(ids, &id)) != 0) {
-		given++;
 		if (rc > 0 && (rc = list_id(l, id)) != 0 && rc != ST_SOME)
 			break;
 		rc = 0;
 	}
 	ids_close(ids);
-	if (rc == 0 && given == 0)
+	if (all)
 		rc = list_all(l);
 	if (list_close(l) == 0 && rc == 0)
 		chat_status(ST_SOME);

@@ -464,18 +464,15 @@ tags_auto(struct ids *ids, int dry_run, int quiet)
 	struct batch *b = NULL;
 	int64_t id, *all = NULL;
 	size_t i, n = 0;
-	long given = 0;
 	int rc;
 
 	if ((rc = config_get(&cfg)) != 0 || (rc = rules_check(cfg)) != 0 ||
 	    (rc = batch_open(&b, quiet, dry_run, auto_apply, cfg)) != 0)
 		return rc;
-	while (ids != NULL && (rc = ids_next(ids, &id)) != 0) {
-		given++;
+	while (ids != NULL && (rc = ids_next(ids, &id)) != 0)
 		if (rc > 0 && (rc = batch_add(b, id, ids_ready(ids))) != 0)
 			break;
-	}
-	if (given == 0 && (rc = closed_untagged(&all, &n)) == 0)
+	if (ids == NULL && (rc = closed_untagged(&all, &n)) == 0)
 		for (i = 0; rc == 0 && i < n; i++)
 			rc = batch_add(b, all[i], i + 1 < n);
 	if (batch_close(b) != 0 && rc == 0)

@@ -493,6 +493,18 @@ print("ok")' "$ZD_DIR"
 	assert_equal "$(sql "SELECT group_concat(state || ':' || remote_ref) FROM deliveries")" "sent:35436,sent:35436"
 }
 
+@test "--pending -o ids prints each conversation once, however many deliveries it has" {
+	examples
+	sql "INSERT INTO deliveries (conversation, target, state, attempts, next_attempt_at, created_at, updated_at)
+	     VALUES (2, 'mail:a@example.com', 'pending', 1, 100, 0, 0), (2, 'zendesk', 'failed', 3, NULL, 0, 0),
+	            (5, 'mail:a@example.com', 'pending', 1, 50, 0, 0), (2, 'mail:b@example.com', 'pending', 1, 200, 0, 0)"
+	run -0 chat-export --pending -o tsv
+	assert_equal "${#lines[@]}" 5
+	run -0 chat-export --pending -o ids
+	assert_output "5
+2"
+}
+
 @test "--pending lists queued and failed deliveries in every format; --max bounds --flush" {
 	examples
 	SMTP_PORT=$(free_port)

@@ -167,11 +167,19 @@ ids() {
 	assert_output 0
 }
 
-@test "-o tsv has a header, RFC 3339 UTC times and seconds" {
+@test "--count counts every match: --limit does not bound it" {
+	fixture
+	run -0 chat-history --count --limit 5
+	assert_output 30
+	run -0 chat-history --count --limit 2 --channel chat
+	assert_output 18
+}
+
+@test "-o tsv has a header, the ref, RFC 3339 UTC times and seconds" {
 	fixture
 	run -0 chat-history -o tsv --tag after-sales
-	assert_line --index 0 "$(printf 'id\tstate\tchannel\tstarted\tduration\toperator\tvisitor\ttags')"
-	assert_line --index 1 --regexp "^7	closed	chat	2026-11-16T14:0[0-9]:[0-9]{2}Z	[0-9]+	alice	Oliver Smith	After-Sales,delivery$"
+	assert_line --index 0 "$(printf 'id\tref\tstate\tchannel\tstarted\tduration\toperator\tvisitor\ttags')"
+	assert_line --index 1 --regexp "^7	IA-1007	closed	chat	2026-11-16T14:0[0-9]:[0-9]{2}Z	[0-9]+	alice	Oliver Smith	After-Sales,delivery$"
 }
 
 @test "-o json is one valid object per line with typed fields" {
@@ -183,6 +191,9 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 r = [x for x in rows if x["id"] == 7][0]
 assert r["tags"] == ["After-Sales", "delivery"], r
+assert list(r) == ["id", "ref", "state", "channel", "started", "duration",
+                   "operator", "visitor", "tags"], r
+assert r["ref"] == "IA-1007", r
 assert isinstance(r["duration"], int) and r["started"].endswith("Z"), r
 assert rows[0]["operator"] == "bruno" and rows[0]["tags"] == []
 print("ok")' "$BATS_TEST_TMPDIR/out.json"
@@ -193,6 +204,52 @@ print("ok")' "$BATS_TEST_TMPDIR/out.json"
 	fixture
 	run -0 sh -c 'chat-history --tag after-sales -o ids | chat-history -o json - | wc -l'
 	assert_output 2
+}
+
+@test "ids with -o table, tsv or ids are listed as rows, in the order given; text and json show them" {
+	fixture
+	run -0 chat-history -o tsv 3 7
+	assert_output "$(printf 'id\tref\tstate\tchannel\tstarted\tduration\toperator\tvisitor\ttags')
+$(chat-history -o tsv --ref IA-1003 IA-1007 | tail -n +2)"
+	assert_line --index 1 --regexp $'^3\tIA-1003\tclosed\tchat\t'
+	assert_line --index 2 --regexp $'^7\tIA-1007\tclosed\tchat\t.*\tAfter-Sales,delivery$'
+	run -0 chat-history -o table 7 3
+	assert_line --index 0 --regexp '^7 +closed +chat +2026-11-16 [0-9:]+ +[0-9hms]+ +alice +Oliver Smith +After-Sales,delivery$'
+	assert_line --index 1 --regexp '^3 +closed +chat '
+	assert_equal "${#lines[@]}" 2
+	# -o json on ids shows in full, as -o text does; never a listing's row.
+	run -0 chat-history -o json 3
+	assert_output --partial '"messages":['
+	run -0 chat-history 3
+	assert_line --index 0 "conversation 3"
+	# A listing's TSV, header included, piped back in.
+	run -0 sh -c 'chat-history --closed -o tsv | chat-history -o ids -'
+	assert_output "$(chat-history --closed -o ids)"
+	run -1 chat-history -o tsv 3 999
+	assert_line --index 0 --partial "999: no such conversation"
+	assert_line --index 2 --regexp $'^3\tIA-1003\t'
+	# An empty input lists nothing, like a listing that matched nothing.
+	run -1 chat-history -o ids - </dev/null
+	assert_output ""
+}
+
+@test "--ref -o ids turns refs into ids; an unknown ref is exit 1; --ref without refs is a usage error" {
+	fixture
+	run -0 chat-history --ref -o ids IA-1007 IA-1003
+	assert_output "7
+3"
+	run -0 sh -c 'printf "IA-1002\nIA-1030\n" | chat-history --ref -o ids -'
+	assert_output "2
+30"
+	run -1 chat-history --ref -o ids IA-1003 NOPE
+	assert_output "chat-history: NOPE: no such conversation ref
+3"
+	run -1 chat-history --ref -o ids NOPE
+	assert_output "chat-history: NOPE: no such conversation ref"
+	# No refs is no listing of everything.
+	run -2 chat-history --ref -o ids
+	assert_line --index 0 "chat-history: --ref: no refs given, as operands or, with -, on standard input"
+	run -2 sh -c 'echo IA-1003 | chat-history --ref -o ids'
 }
 
 @test "showing prints header, tags, ratings, delivery, transcript, notes and events" {
@@ -312,8 +369,9 @@ print("ok")' "$output"
 	run -2 chat-history -o xml
 	assert_output --partial "-o xml: unknown format"
 	run -2 chat-history -o text
-	run -2 chat-history -o tsv 1
 	run -2 chat-history --closed 1
+	run -2 chat-history --count 1
+	run -2 chat-history --limit 1 -
 	run -2 chat-history --limit 0
 	run -2 chat-history --limit 99999999999999999999
 	assert_output --partial "--limit 99999999999999999999: not a positive number"

@@ -116,7 +116,7 @@ Second line, é."
 lines" 2
 	run -0 chat-note -l 1
 	assert_output --regexp '^1 +20[0-9-]+ [0-9:]+ +tester +one$'
-	run -0 chat-note -l </dev/null
+	run -0 chat-note -l --all
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 0 --regexp '^2 .* tester +two lines$'
 	run -0 chat-note -l -o tsv 2
@@ -127,6 +127,40 @@ lines" 2
 	assert_output ""
 	run -0 sh -c 'echo 1 | chat-note -l -o ids'
 	assert_output 1
+}
+
+@test "-l lists every note only with --all: an empty input lists none, a terminal is exit 2" {
+	examples
+	chat-note -q -m "one" 1
+	chat-note -q -m "two" 2
+	chat-note -q -m "three" 1
+	# Nothing closed today: no notes, not every note.
+	run -1 sh -c 'chat-history --closed --since 2099-01-01 -o ids | chat-note -l'
+	assert_output ""
+	run -1 chat-note -l </dev/null
+	assert_output ""
+	run -2 on_tty chat-note -l
+	assert_output --partial "no conversation ids given"
+	run -0 on_tty chat-note -l --all
+	assert_equal "${#lines[@]}" 4
+	# --all reads no standard input.
+	run -0 sh -c 'echo 2 | chat-note -l --all -o tsv'
+	assert_equal "${#lines[@]}" 4
+	run -2 chat-note -l --all 1
+	run -2 chat-note --all -m x
+}
+
+@test "-l -o ids prints each conversation with a note once" {
+	examples
+	chat-note -q -m "one" 1
+	chat-note -q -m "two" 2
+	chat-note -q -m "three" 1
+	run -0 chat-note -l -o ids 2 1 3
+	assert_output "2
+1"
+	run -0 chat-note -l --all -o ids
+	assert_output "1
+2"
 }
 
 @test "usage errors and unknown ids" {

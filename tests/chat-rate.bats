@@ -57,13 +57,34 @@ load helper
 	run -0 chat-rate -l 3
 	assert_line --index 0 --regexp '^3 +network +2 +20[0-9-]+ [0-9:]+ +tester$'
 	assert_line --index 1 --regexp '^3 +solution +4 '
-	run -0 chat-rate -l -o json </dev/null
+	run -0 chat-rate -l --all -o json
 	assert_line --index 0 --regexp '^\{"id":3,"criterion":"network","score":2,"rated":"20[0-9-]+T[0-9:]+Z","by":"tester"\}$'
 	run -0 chat-rate -l -o tsv 3
 	assert_line --index 0 "$(printf 'id\tcriterion\tscore\trated\tby')"
 	run -1 chat-rate -l 4
 	run -0 chat-history 3
 	assert_line --regexp '^ratings +network 2, solution 4$'
+}
+
+@test "-l lists every rating only with --all; an empty input none; -o ids each conversation once" {
+	examples
+	chat-rate -q network=2 solution=4 3
+	chat-rate -q network=5 5
+	run -1 chat-rate -l </dev/null
+	assert_output ""
+	run -1 sh -c 'chat-history --closed -o ids | chat-rate -l'
+	assert_output ""
+	run -2 on_tty chat-rate -l
+	assert_output --partial "no conversation ids given"
+	run -0 chat-rate -l --all
+	assert_equal "${#lines[@]}" 3
+	run -0 chat-rate -l --all -o ids
+	assert_output "5
+3"
+	run -0 chat-rate -l -o ids 3
+	assert_output 3
+	run -2 chat-rate -l --all 3
+	run -2 chat-rate --all network=1 3
 }
 
 @test "usage errors, unknown ids, --ref, -n" {

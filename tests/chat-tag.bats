@@ -199,6 +199,9 @@ $nfc"
 	run -0 chat-tag -l -o json
 	assert_line --index 2 '{"tag":"pre-sales","conversations":0,"created":null}'
 	run -2 chat-tag -l -o text
+	# Its rows are tags, not conversations.
+	run -2 chat-tag -l -o ids
+	assert_line --index 0 "chat-tag: -o ids: the catalogue lists tags, not conversations"
 }
 
 @test "an empty catalogue lists nothing and exits 1" {
@@ -270,7 +273,7 @@ billing"
 	assert_equal "$(tags_of 12)" "delivery"
 }
 
-@test "--auto without ids qualifies every closed untagged conversation; -n changes nothing" {
+@test "--auto --all qualifies every closed untagged conversation; -n changes nothing" {
 	examples
 	chat-close -q 1 2 5 7 14 20
 	chat-tag -q kept 20
@@ -280,18 +283,88 @@ billing"
 	  - {tag: delivery, match: "parcel"}
 	EOF
 	before=$(dump)
-	run -0 chat-tag --auto -n </dev/null
+	run -0 chat-tag --auto --all -n
 	assert_output "1 tagged delivery
 7 tagged after-sales
 14 tagged after-sales"
 	assert_equal "$(dump)" "$before"
-	run -0 chat-tag --auto </dev/null
+	# --all reads no standard input: the ids piped in are not the point.
+	run -0 sh -c 'echo 2 | chat-tag --auto --all'
 	assert_output "1
 7
 14"
 	assert_equal "$(tags_of 20)" kept
-	run -0 on_tty chat-tag --auto
+	run -0 on_tty chat-tag --auto --all
 	assert_output ""
+}
+
+@test "--auto with an empty input tags nothing; on a terminal without ids or --all, exit 2" {
+	examples
+	chat-close -q 1 2 5 7 14 20
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR return* OR warranty OR retour"}
+	  - {tag: delivery, match: "parcel"}
+	EOF
+	before=$(dump)
+	# Nothing closed today: the pipe is empty, and so is the work.
+	run -0 sh -c 'chat-history --closed --since 2099-01-01 -o ids | chat-tag --auto'
+	assert_output ""
+	run -0 chat-tag --auto </dev/null
+	assert_output ""
+	run -0 chat-tag --auto -n </dev/null
+	assert_output ""
+	run -2 on_tty chat-tag --auto
+	assert_output --partial "no conversation ids given"
+	assert_equal "$(dump)" "$before"
+	run -2 chat-tag --auto --all 1
+	run -2 chat-tag --all x 1
+	run -2 chat-tag --all
+	assert_equal "$(dump)" "$before"
+}
+
+@test "an empty input is no conversations for every tool that takes ids: exit 0, nothing changed" {
+	examples
+	chat-close -q 1 2 7
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: delivery, match: "parcel"}
+	EOF
+	before=$(dump)
+	for cmd in "chat-tag x" "chat-tag -d x" "chat-tag -s x" "chat-tag --auto" \
+	    "chat-close" "chat-close --park" "chat-close --reopen" \
+	    "chat-note -m x" "chat-rate network=3" "chat-export" "chat-export -f json"; do
+		run -0 sh -c "$cmd </dev/null"
+		assert_output ""
+		run -0 sh -c ": | $cmd"
+		assert_output ""
+	done
+	assert_equal "$(dump)" "$before"
+}
+
+@test "any listing's output pipes in, its header skipped: TSV, a terminal's table, notes" {
+	examples
+	chat-close -q 3 5
+	run -0 sh -c 'chat-history -o tsv --closed | chat-tag x'
+	assert_output "5
+3"
+	# A table's header is printed on a terminal only, bold: skipped too.
+	run -0 sh -c 'script -qec "chat-history --closed" /dev/null | chat-tag y'
+	assert_output "5
+3"
+	run -0 sh -c 'NO_COLOR=1 script -qec "chat-history --closed" /dev/null | chat-tag -d y'
+	assert_output "5
+3"
+	chat-note -q -m "a note" 4
+	run -0 sh -c 'chat-note -l -o tsv 4 | chat-tag z'
+	assert_output 4
+	assert_equal "$(tags_of 3)" x
+	assert_equal "$(tags_of 4)" z
+	# Only a first line is a header; later, or as an operand, id is no id.
+	run -65 sh -c 'printf "3\nid\n" | chat-tag w'
+	assert_output "chat-tag: stdin:2: id: not a conversation id
+3"
+	run -65 chat-tag w id
 }
 
 @test "late qualification: chat-history --closed --untagged | chat-tag --auto, notes searched too" {
@@ -318,7 +391,7 @@ billing"
 	auto_tag:
 	  - {tag: x, match: "AND AND"}
 	EOF
-	run -78 chat-tag --auto </dev/null
+	run -78 chat-tag --auto --all
 	assert_output "chat-tag: $CHAT_CONFIG:2: match: col 1: AND without a term before it"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 0
 }

@@ -37,7 +37,8 @@ unmarked_sql() {
 	    grep -v "^lib/history.c:.*db_prep(sql);" |
 	    grep -v "^lib/db.c:.*db_exec(schema_steps\[version\]" |
 	    grep -v "^lib/db.c:.*db_exec(sql, \"setting the schema version" |
-	    grep -v "^lib/listing.c:.*db_prep(l->kind->\(one\|all\))" |
+	    grep -v "^lib/listing.c:.*db_prep(l->kind->\(one\|all\|ids\))" |
+	    grep -v "^lib/history.c:.*db_prep(list_by_id\[" |
 	    while IFS=: read -r file line text; do
 		arg=$(printf "%s\n" "$text" | sed -n "s/.*\(db_exec\|db_prep\|batch_run\)(\([a-z_]*\)[,)].*/\2/p")
 		[ -n "$arg" ] && grep -q "^static const char $arg\[\] =" "$file" ||

@@ -229,6 +229,40 @@ test_ids(void)
 	ok(strstr(err, "x: not a conversation id") != NULL &&
 	    strstr(err, "stdin") == NULL, "ids: operand refusal names it: %s",
 	    err);
+
+	/* A listing's header, as TSV or a terminal's bold table has it, is
+	 * skipped when it is the first line; later, id is no id. */
+	stdin_from("# picked\n\nid\tref\tstate\n5\tIA-5\nid\n");
+	capture();
+	rc = ids_open(&ids, NULL, 0, 0);
+	for (i = 0; i < 3; i++) {
+		r[i] = ids_next(ids, &id);
+		if (r[i] == 1)
+			r[i] = (int)id;
+	}
+	ids_close(ids);
+	err = captured();
+	ok(rc == 0 && r[0] == 5 && r[1] == -1 && r[2] == 0, "ids: a TSV "
+	    "header skipped, a later id line refused (%d %d %d)", r[0], r[1],
+	    r[2]);
+	ok(strstr(err, "stdin:5: id: not a conversation id") != NULL,
+	    "ids: the later id line named: %s", err);
+	stdin_from("\033[1mid  state\033[0m\r\n7  open\r\n");
+	rc = ids_open(&ids, NULL, 0, 0);
+	r[0] = ids_next(ids, &id);
+	r[1] = ids_next(ids, &id);
+	ids_close(ids);
+	ok(rc == 0 && r[0] == 1 && id == 7 && r[1] == 0, "ids: a terminal's "
+	    "bold table header skipped (%d %d)", r[0], r[1]);
+	stdin_from("idx\n3\n");
+	capture();
+	rc = ids_open(&ids, NULL, 0, 0);
+	r[0] = ids_next(ids, &id);
+	r[1] = ids_next(ids, &id);
+	ids_close(ids);
+	err = captured();
+	ok(rc == 0 && r[0] == -1 && r[1] == 1 && id == 3, "ids: only id "
+	    "itself is a header: %s", err);
 }
 
 static void
