@@ -63,7 +63,8 @@ struct criterion { char *name; int min, max; };
 struct query;
 struct auto_tag { char *tag, *match, *channel; struct query *query; };
 struct config {
-	char *file;
+	char *file;		/* the path looked at, NULL if none */
+	int file_read;		/* 1 when it existed and was read */
 	char *db;
 	long busy_timeout_ms;
 	char *operator;

@@ -387,8 +387,10 @@ done:
 	return rc;
 }
 
-/* Checks the rules' tags before a batch relies on them; config_get()
- * has parsed their queries. */
+/* Checks that there are rules, and their tags, before a batch relies on
+ * them; config_get() has parsed their queries. No rule is a configuration
+ * error: --auto in a cron job with a misplaced config would otherwise tag
+ * nothing, silently, for ever. */
 static int
 rules_check(const struct config *cfg)
 {
@@ -396,6 +398,13 @@ rules_check(const struct config *cfg)
 	size_t i;
 	int rc = 0;
 
+	if (cfg->nauto_tags == 0 && cfg->file_read)
+		return chat_err(ST_CONFIG, "--auto: %s has no auto_tag rules",
+		    cfg->file);
+	if (cfg->nauto_tags == 0)
+		return chat_err(ST_CONFIG, "--auto: no auto_tag rules: no "
+		    "configuration file%s%s", cfg->file ? " at " : " found",
+		    cfg->file ? cfg->file : "");
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
 		if (taglist_add(&t, cfg->auto_tags[i].tag) != 0)
 			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad tag",
