@@ -20,7 +20,8 @@ usage(FILE *fp)
 	    "         --tag T --untagged --unrated --no-note --since T "
 	    "--until T\n"
 	    "         --idle DUR --visitor-left --forgotten --after-close "
-	    "--grep QUERY\n");
+	    "--grep QUERY\n"
+	    "         --closed-since T --closed-until T\n");
 }
 
 static int

@@ -138,7 +138,8 @@ void filter_free(struct filter *f);
 	{"since", 1, 0, 0x18a}, {"until", 1, 0, 0x18b}, \
 	{"idle", 1, 0, 0x18c}, {"visitor-left", 0, 0, 0x18d}, \
 	{"forgotten", 0, 0, 0x18e}, {"grep", 1, 0, 0x18f}, \
-	{"explain", 0, 0, 0x190}, {"after-close", 0, 0, 0x191}
+	{"explain", 0, 0, 0x190}, {"after-close", 0, 0, 0x191}, \
+	{"closed-since", 1, 0, 0x192}, {"closed-until", 1, 0, 0x193}
 /* 0: handled; -1: not a filter option; else an exit status (reported). */
 int filter_opt(struct filter *f, int c, const char *arg);
 

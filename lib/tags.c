@@ -211,10 +211,11 @@ taglist_check(const struct taglist *t)
 }
 
 /* Whether the batch's conversation o is one a tag or a rule goes to: ?3 a
- * channel, NULL for any; ?4 true when only those search_batch() left in
- * temp.matched. */
+ * channel, NULL for any, compared as --channel compares it (ASCII case
+ * ignored); ?4 true when only those search_batch() left in temp.matched. */
 #define TARGETED " (?3 IS NULL OR (SELECT channel FROM conversations" \
-	" WHERE id = o.id) = ?3) AND (NOT ?4 OR o.id IN temp.matched)"
+	" WHERE id = o.id) = ?3 COLLATE NOCASE) AND (NOT ?4 OR o.id IN" \
+	" temp.matched)"
 
 /* Tags the batch's conversations (those the rule matches, when one is
  * given) with name, a new tag made only when some conversation gets it;

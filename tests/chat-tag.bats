@@ -311,6 +311,17 @@ billing"
 	run -1 chat-history --closed --untagged --tag billing
 }
 
+@test "an auto_tag rule's channel ignores ASCII case, as --channel does" {
+	examples
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: delivery, match: "parcel OR tracking OR colis", channel: WhatsApp}
+	EOF
+	run -0 chat-tag --auto 1 12
+	assert_output 12
+	assert_equal "$(tags_of 12)" delivery
+}
+
 @test "--auto with no auto_tag rules is a configuration error (78) naming the file read, or saying there is none" {
 	examples
 	chat-close -q 1 2
