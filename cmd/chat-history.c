@@ -21,7 +21,8 @@ usage(FILE *fp)
 	    "         --tag T --untagged --unrated --no-note --since T "
 	    "--until T\n"
 	    "         --idle DUR --visitor-left --forgotten --after-close "
-	    "--grep QUERY\n");
+	    "--grep QUERY\n"
+	    "         --closed-since T --closed-until T\n");
 }
 
 /* The ids given, shown in full (-o text or json) or as a listing's rows

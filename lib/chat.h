@@ -63,7 +63,8 @@ struct criterion { char *name; int min, max; };
 struct query;
 struct auto_tag { char *tag, *match, *channel; struct query *query; };
 struct config {
-	char *file;
+	char *file;		/* the path looked at, NULL if none */
+	int file_read;		/* 1 when it existed and was read */
 	char *db;
 	long busy_timeout_ms;
 	char *operator;
@@ -137,7 +138,8 @@ void filter_free(struct filter *f);
 	{"since", 1, 0, 0x18a}, {"until", 1, 0, 0x18b}, \
 	{"idle", 1, 0, 0x18c}, {"visitor-left", 0, 0, 0x18d}, \
 	{"forgotten", 0, 0, 0x18e}, {"grep", 1, 0, 0x18f}, \
-	{"explain", 0, 0, 0x190}, {"after-close", 0, 0, 0x191}
+	{"explain", 0, 0, 0x190}, {"after-close", 0, 0, 0x191}, \
+	{"closed-since", 1, 0, 0x192}, {"closed-until", 1, 0, 0x193}
 /* 0: handled; -1: not a filter option; else an exit status (reported). */
 int filter_opt(struct filter *f, int c, const char *arg);
 

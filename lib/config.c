@@ -628,6 +628,7 @@ config_load_file(const char *file, int must_exist, struct config *c)
 			return 0;
 		return chat_err(ST_CONFIG, "%s: %s", file, strerror(errno));
 	}
+	c->file_read = 1;
 	/* A file this big is not a configuration but a mistaken path. */
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size > CONFIG_MAX) {

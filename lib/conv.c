@@ -16,7 +16,9 @@ enum { AT_GIVEN, AT_LAST, AT_NOW };
 	" max(?2, c.last_activity_at) ELSE ?2 END"
 
 /* Refuses the ids close.require would still find lacking once this
- * command's own tags, note and ratings are in. */
+ * command's own tags, note and ratings are in, each with all it lacks in
+ * one message. The rule is the operators': a close by the system (an
+ * auto-close from cron) or by the visitor is not held back by it. */
 static int
 refuse_lacking(const struct close_req *r)
 {
@@ -26,20 +28,26 @@ refuse_lacking(const struct close_req *r)
 
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
+	if (strcmp(r->by, "operator") != 0)
+		return 0;
 	tag = cfg->require_tag && r->tags.n == 0;
 	note = cfg->require_note && r->note == NULL;
 	rating = cfg->require_rating && r->ratings.n == 0;
 	if (!tag && !note && !rating)
 		return 0;
+	/* "a tag (-t), a note (-m or -F) and a rating (-r)", or any two of
+	 * them joined by "and", or one. */
 	return batch_run("SELECT refuse(id, ?4, format('%d: not closed:"
-	    " close.require wants %s', id, what)) FROM (SELECT b.id, CASE WHEN"
-	    " ?1 AND NOT EXISTS (SELECT 1 FROM conversation_tags WHERE"
-	    " conversation = c.id) THEN 'a tag (-t)' WHEN ?2 AND NOT EXISTS"
-	    " (SELECT 1 FROM notes WHERE conversation = c.id) THEN 'a note"
-	    " (-m or -F)' WHEN ?3 AND NOT EXISTS (SELECT 1 FROM ratings WHERE"
-	    " conversation = c.id) THEN 'a rating (-r)' END AS what FROM"
-	    " batch_ok b CROSS JOIN conversations c ON c.id = b.id WHERE"
-	    " c.state <> 'closed') WHERE what IS NOT NULL",
+	    " close.require wants %s', id, iif(t, 'a tag (-t)' || CASE WHEN"
+	    " n AND r THEN ', ' WHEN n OR r THEN ' and ' ELSE '' END, '') ||"
+	    " iif(n, 'a note (-m or -F)' || iif(r, ' and ', ''), '') ||"
+	    " iif(r, 'a rating (-r)', ''))) FROM (SELECT b.id, ?1 AND NOT"
+	    " EXISTS (SELECT 1 FROM conversation_tags WHERE conversation ="
+	    " c.id) AS t, ?2 AND NOT EXISTS (SELECT 1 FROM notes WHERE"
+	    " conversation = c.id) AS n, ?3 AND NOT EXISTS (SELECT 1 FROM"
+	    " ratings WHERE conversation = c.id) AS r FROM batch_ok b CROSS"
+	    " JOIN conversations c ON c.id = b.id WHERE c.state <> 'closed')"
+	    " WHERE t OR n OR r",
 	    "checking close.require", "iiii", tag, note, rating,
 	    (int64_t)ST_SOME);
 }

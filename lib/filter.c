@@ -21,6 +21,8 @@ struct filter {
 	int has_since, has_until, has_idle;
 	time_t since, until;
 	long idle;
+	int has_closed_since, has_closed_until;
+	time_t closed_since, closed_until;
 };
 
 struct filter *
@@ -127,17 +129,25 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x18f: return grep_opt(f, arg);
 	case 0x190: f->explain = 1; return 0;
 	case 0x191: f->after_close = 1; return 0;
+	case 0x192:
+		return time_opt("closed-since", arg, &f->closed_since,
+		    &f->has_closed_since);
+	case 0x193:
+		return time_opt("closed-until", arg, &f->closed_until,
+		    &f->has_closed_until);
 	}
 	return -1;
 }
 
+/* Channels and operators compare as SQLite's NOCASE does (ASCII letters),
+ * the collation of their indexes (schema step 6). */
 static void
 in_list(sqlite3_str *sql, const char *column, size_t n, int *p)
 {
 	size_t i;
 
 	/* sql: constants; column is one of this file's names */
-	sqlite3_str_appendf(sql, " AND %s IN (", column);
+	sqlite3_str_appendf(sql, " AND %s COLLATE NOCASE IN (", column);
 	for (i = 0; i < n; i++)
 		/* sql: constants */
 		sqlite3_str_appendf(sql, "%s?%d", i ? ", " : "", (*p)++);
@@ -169,7 +179,8 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		in_list(sql, "c.channel", cfg->nsocial_channels ?
 		    cfg->nsocial_channels : 1, &p);
 	if (f->operator)
-		sqlite3_str_appendf(sql, " AND c.operator = ?%d", p++);
+		sqlite3_str_appendf(sql, " AND c.operator = ?%d COLLATE NOCASE",
+		    p++);
 	for (i = 0; i < f->ntags; i++)
 		sqlite3_str_appendf(sql, " AND c.id IN (SELECT ct.conversation"
 		    " FROM conversation_tags ct JOIN tags t ON t.id = ct.tag"
@@ -190,8 +201,13 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 	if (f->has_idle)
 		sqlite3_str_appendf(sql, " AND c.state IN ('open', 'parked')"
 		    " AND c.last_activity_at <= ?%d", p++);
+	/* unlikely(): without statistics SQLite takes a NOT NULL to keep
+	 * most rows, and would rather walk conversations_started in the
+	 * listing's order than search the partial index conversations_left
+	 * and sort what it finds. */
 	if (f->visitor_left)
-		sqlite3_str_appendall(sql, " AND c.visitor_left_at NOT NULL");
+		sqlite3_str_appendall(sql, " AND unlikely(c.visitor_left_at"
+		    " NOT NULL)");
 	if (f->forgotten)
 		sqlite3_str_appendf(sql, " AND c.state = 'open' AND"
 		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?%d)",
@@ -201,6 +217,14 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		sqlite3_str_appendall(sql, " AND c.state = 'closed' AND EXISTS"
 		    " (SELECT 1 FROM messages m WHERE m.conversation = c.id AND"
 		    " m.at > c.closed_at AND m.author = 'visitor')");
+	/* Only a closed conversation has a close time (a reopen clears it);
+	 * the state is said, for conversations_closed (state, closed_at). */
+	if (f->has_closed_since || f->has_closed_until)
+		sqlite3_str_appendall(sql, " AND c.state = 'closed'");
+	if (f->has_closed_since)
+		sqlite3_str_appendf(sql, " AND c.closed_at >= ?%d", p++);
+	if (f->has_closed_until)
+		sqlite3_str_appendf(sql, " AND c.closed_at < ?%d", p++);
 	if (f->grep) {
 		sqlite3_str_appendall(sql, " AND c.id IN (");
 		p = search_sql(f->grep, sql, p);
@@ -239,6 +263,10 @@ filter_bind(const struct filter *f, sqlite3_stmt *st, int first)
 		sqlite3_bind_int64(st, p++, now - f->idle);
 	if (f->forgotten)
 		sqlite3_bind_int64(st, p++, now - cfg->forgotten_after);
+	if (f->has_closed_since)
+		sqlite3_bind_int64(st, p++, f->closed_since);
+	if (f->has_closed_until)
+		sqlite3_bind_int64(st, p++, f->closed_until);
 	if (f->grep)
 		return search_bind(f->grep, st, p);
 	return 0;

@@ -211,10 +211,11 @@ taglist_check(const struct taglist *t)
 }
 
 /* Whether the batch's conversation o is one a tag or a rule goes to: ?3 a
- * channel, NULL for any; ?4 true when only those search_batch() left in
- * temp.matched. */
+ * channel, NULL for any, compared as --channel compares it (ASCII case
+ * ignored); ?4 true when only those search_batch() left in temp.matched. */
 #define TARGETED " (?3 IS NULL OR (SELECT channel FROM conversations" \
-	" WHERE id = o.id) = ?3) AND (NOT ?4 OR o.id IN temp.matched)"
+	" WHERE id = o.id) = ?3 COLLATE NOCASE) AND (NOT ?4 OR o.id IN" \
+	" temp.matched)"
 
 /* Tags the batch's conversations (those the rule matches, when one is
  * given) with name, a new tag made only when some conversation gets it;
@@ -387,8 +388,10 @@ done:
 	return rc;
 }
 
-/* Checks the rules' tags before a batch relies on them; config_get()
- * has parsed their queries. */
+/* Checks that there are rules, and their tags, before a batch relies on
+ * them; config_get() has parsed their queries. No rule is a configuration
+ * error: --auto in a cron job with a misplaced config would otherwise tag
+ * nothing, silently, for ever. */
 static int
 rules_check(const struct config *cfg)
 {
@@ -396,6 +399,13 @@ rules_check(const struct config *cfg)
 	size_t i;
 	int rc = 0;
 
+	if (cfg->nauto_tags == 0 && cfg->file_read)
+		return chat_err(ST_CONFIG, "--auto: %s has no auto_tag rules",
+		    cfg->file);
+	if (cfg->nauto_tags == 0)
+		return chat_err(ST_CONFIG, "--auto: no auto_tag rules: no "
+		    "configuration file%s%s", cfg->file ? " at " : " found",
+		    cfg->file ? cfg->file : "");
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
 		if (taglist_add(&t, cfg->auto_tags[i].tag) != 0)
 			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad tag",

@@ -190,6 +190,47 @@ parked"
 	run -0 chat-close -r solution=3 2
 }
 
+@test "close.require names everything a conversation lacks in one message" {
+	examples
+	chat-tag -q billing 2
+	config <<-'EOF'
+	close: {require: [tag, note, rating]}
+	EOF
+	run -1 chat-close 1 2
+	assert_output "chat-close: 1: not closed: close.require wants a tag (-t), a note (-m or -F) and a rating (-r)
+chat-close: 2: not closed: close.require wants a note (-m or -F) and a rating (-r)"
+	run -1 chat-close -m done 1
+	assert_output "chat-close: 1: not closed: close.require wants a tag (-t) and a rating (-r)"
+	run -1 chat-close -r solution=4 1
+	assert_output "chat-close: 1: not closed: close.require wants a tag (-t) and a note (-m or -F)"
+	run -1 chat-close -t billing 1
+	assert_output "chat-close: 1: not closed: close.require wants a note (-m or -F) and a rating (-r)"
+	assert_equal "$(sql "SELECT count(*) FROM notes; SELECT count(*) FROM ratings; SELECT count(*) FROM conversations WHERE state = 'closed'")" "0
+0
+0"
+	run -0 chat-close -m done -r solution=4 2
+	assert_output 2
+}
+
+@test "close.require holds back an operator's close only: --by system and --by visitor close anyway" {
+	examples
+	config <<-'EOF'
+	close: {require: [tag, note]}
+	EOF
+	run -1 chat-close 1
+	run -1 chat-close --by operator 1
+	assert_output "chat-close: 1: not closed: close.require wants a tag (-t) and a note (-m or -F)"
+	run -0 chat-close --by system 1
+	assert_output 1
+	run -0 chat-close --by visitor --at last 2
+	assert_output 2
+	run -0 sql "SELECT id, state, closed_by FROM conversations WHERE id IN (1, 2) ORDER BY id"
+	assert_output "1|closed|system
+2|closed|visitor"
+	run -1 chat-close -n 3
+	assert_output --partial "3: not closed: close.require wants"
+}
+
 @test "-F reads the note from a file or, with ids as operands, from standard input" {
 	examples
 	printf 'Line one.\nLine two.\n\n' >"$BATS_TEST_TMPDIR/note.txt"

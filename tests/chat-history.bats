@@ -100,6 +100,49 @@ ids() {
 	assert_equal "$(ids --since @1795392000)" "28 29 30 "
 }
 
+@test "--closed-since and --closed-until select closed conversations by close time, not start" {
+	examples
+	chat-close -q --at 2026-11-22T12:00Z 1
+	chat-close -q --at 2026-11-20T12:00Z 24
+	chat-close -q --at 2026-11-23T06:00Z 30
+	chat-close -q 2
+	chat-close -q --at 2026-11-22T13:00Z 3
+	chat-close -q --reopen 3
+	chat-close -q --park 26
+	assert_equal "$(ids --closed-since 2026-11-22)" "1 2 30 "
+	assert_equal "$(ids --closed-since 2026-11-22 --closed-until 2026-11-23)" "1 "
+	assert_equal "$(ids --closed-until 2026-11-22T12:00Z)" "24 "
+	assert_equal "$(ids --closed-until 2026-11-22T12:00:01Z)" "1 24 "
+	assert_equal "$(ids --closed-since today)" "2 "
+	assert_equal "$(ids --closed-since 2026-11-20 --since 2026-11-20)" "24 30 "
+	assert_equal "$(chat-history --closed-since 2026-11-01 --count)" 4
+	run -1 chat-history --open --closed-since 2026-11-01
+	assert_output ""
+	run -65 chat-history --closed-since nope
+	assert_output "chat-history: --closed-since nope: not a time"
+	run -65 chat-history --closed-until 2026-13-01
+	assert_output "chat-history: --closed-until 2026-13-01: not a time"
+}
+
+@test "--channel, --operator and close.social_channels ignore ASCII case, not other letters'" {
+	examples
+	chat-import -q <<-'EOF'
+	{"conversation":"X","channel":"WhatsApp","operator":"ALICE","at":"2026-11-24T10:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"Y","channel":"Twitter","operator":"Élodie","at":"2026-11-24T11:00:00Z","author":"visitor","text":"hi"}
+	EOF
+	assert_equal "$(ids --channel WHATSAPP)" "2 12 18 24 30 31 "
+	assert_equal "$(ids --channel whatsapp)" "2 12 18 24 30 31 "
+	assert_equal "$(ids --channel Twitter --channel INSTAGRAM)" "8 10 21 32 "
+	assert_equal "$(ids --operator Alice --since 2026-11-22)" "26 29 31 "
+	assert_equal "$(ids --social --since 2026-11-23)" "30 31 32 "
+	config <<-'EOF'
+	close: {social_channels: [TWITTER]}
+	EOF
+	assert_equal "$(ids --social)" "8 21 32 "
+	assert_equal "$(ids --operator Élodie)" "32 "
+	run -1 chat-history --operator élodie
+}
+
 @test "--idle, --visitor-left and --forgotten" {
 	now=$(date +%s)
 	{

@@ -140,6 +140,17 @@ print("ok")' "$output"
 	assert_equal "$(chat-stats --after-close --by operator -o tsv | sed -n 2p | cut -f1)" op2
 }
 
+@test "--closed-since and --closed-until count by close time; --operator ignores case" {
+	fixture
+	count() { chat-stats "$@" -o tsv | sed -n 2p | cut -f2; }
+	assert_equal "$(count --closed-since "@$((B + 1200))")" 4
+	assert_equal "$(count --closed-since "@$((B + 1200))" --closed-until "@$((B + 3400))")" 2
+	assert_equal "$(count --closed-until "@$((B + 4501))")" 5
+	run -1 chat-stats --closed-since "@$((B + 4600))"
+	assert_equal "$(count --operator OP1)" 3
+	assert_equal "$(count --operator op1)" 3
+}
+
 @test "nothing closed to report exits 1, a table and a chart with their not counted footer" {
 	fixture
 	run -1 chat-stats --channel fax

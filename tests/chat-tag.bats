@@ -384,6 +384,36 @@ billing"
 	run -1 chat-history --closed --untagged --tag billing
 }
 
+@test "an auto_tag rule's channel ignores ASCII case, as --channel does" {
+	examples
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: delivery, match: "parcel OR tracking OR colis", channel: WhatsApp}
+	EOF
+	run -0 chat-tag --auto 1 12
+	assert_output 12
+	assert_equal "$(tags_of 12)" delivery
+}
+
+@test "--auto with no auto_tag rules is a configuration error (78) naming the file read, or saying there is none" {
+	examples
+	chat-close -q 1 2
+	before=$(dump)
+	run -78 chat-tag --auto 1
+	assert_output "chat-tag: --auto: no auto_tag rules: no configuration file at $HOME/.config/chat-tools/config.yaml"
+	config <<-'EOF'
+	tags: {strict: false}
+	EOF
+	run -78 chat-tag --auto 1
+	assert_output "chat-tag: --auto: $CHAT_CONFIG has no auto_tag rules"
+	run -78 chat-tag --auto -n </dev/null
+	assert_output "chat-tag: --auto: $CHAT_CONFIG has no auto_tag rules"
+	run -78 chat-tag --auto </dev/null
+	run -78 env -u HOME -u CHAT_CONFIG chat-tag --auto 1
+	assert_output "chat-tag: --auto: no auto_tag rules: no configuration file found"
+	assert_equal "$(dump)" "$before"
+}
+
 @test "a bad auto_tag query is a configuration error naming its line" {
 	examples
 	chat-close -q 1

@@ -9,7 +9,7 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 EXAMPLES=$TOP/examples/conversations.ndjson
 # The user_version of a database made by these binaries: the number of
 # steps in lib/schema.c.
-SCHEMA_VERSION=5
+SCHEMA_VERSION=6
 
 REAL_HOME=$HOME
 

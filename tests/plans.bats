@@ -13,7 +13,10 @@ plan() {
 	for f in "--closed --untagged" "--open" "--parked" "--tag after-sales" \
 	    "--since 2026-11-20" "--since 2026-11-20 --until 2026-11-21" \
 	    "--forgotten" "--grep parcel" "--operator alice" "--channel whatsapp" \
-	    "--social" "--idle 1h" "--unrated --closed" "--no-note --open"; do
+	    "--social" "--idle 1h" "--unrated --closed" "--no-note --open" \
+	    "--visitor-left" "--closed-since 2026-11-20" "--closed-until 2026-11-21" \
+	    "--closed-since 2026-11-20 --closed-until 2026-11-21" \
+	    "--closed --closed-since today" "--operator ALICE" "--channel WhatsApp"; do
 		run -0 plan $f
 		assert_line --index 0 --regexp '^SEARCH c USING (INDEX|INTEGER PRIMARY KEY)'
 		refute_line --regexp '^SCAN c( |$)'
@@ -31,11 +34,65 @@ plan() {
 
 @test "chat-stats searches closed conversations by index, tag filters too" {
 	examples
-	for f in "" "--tag after-sales" "--since 2026-11-20" "--operator bruno"; do
+	for f in "" "--tag after-sales" "--since 2026-11-20" "--operator bruno" \
+	    "--closed-since 2026-11-20" "--operator BRUNO" "--channel WhatsApp" \
+	    "--visitor-left"; do
 		run -0 chat-stats --by tag --explain $f
 		refute_line --regexp '^ *SCAN c( |$)'
 		assert_line --regexp '^ *SEARCH c USING'
 	done
+}
+
+@test "close-time filters search conversations_closed by state and close time" {
+	examples
+	run -0 plan --closed-since today
+	assert_line --index 0 "SEARCH c USING INDEX conversations_closed (state=? AND closed_at>?)"
+	run -0 plan --closed-since 2026-11-20 --closed-until 2026-11-21 --closed
+	assert_line --index 0 "SEARCH c USING INDEX conversations_closed (state=? AND closed_at>? AND closed_at<?)"
+	run -0 chat-stats --explain --closed-until 2026-11-21
+	assert_line --regexp '^ *SEARCH c USING INDEX conversations_closed \(state=\? AND closed_at<\?\)$'
+}
+
+@test "--visitor-left searches its partial index" {
+	examples
+	run -0 plan --visitor-left
+	assert_line --index 0 "SEARCH c USING INDEX conversations_left (visitor_left_at>?)"
+}
+
+@test "channel and operator are searched case-insensitively by their indexes" {
+	examples
+	for f in "--channel WhatsApp" "--social"; do
+		run -0 plan $f
+		assert_line --index 0 "SEARCH c USING INDEX conversations_channel (channel=?)"
+	done
+	run -0 plan --operator ALICE
+	assert_line --index 0 "SEARCH c USING INDEX conversations_operator (operator=?)"
+	assert_equal "$(chat-history --channel WhatsApp --count)" 5
+	assert_equal "$(chat-history --operator ALICE --count)" 10
+}
+
+@test "a version 5 database gains conversations_closed, and channel and operator indexes that ignore case" {
+	examples
+	sql "DROP INDEX conversations_closed;
+	    DROP INDEX conversations_channel;
+	    CREATE INDEX conversations_channel ON conversations (channel, started_at);
+	    DROP INDEX conversations_operator;
+	    CREATE INDEX conversations_operator ON conversations (operator, started_at);
+	    UPDATE meta SET value = '5' WHERE key = 'schema_version';
+	    PRAGMA user_version = 5"
+	run -0 chat-history --count
+	assert_output 30
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
+	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" "$SCHEMA_VERSION"
+	run -0 sql "SELECT sql FROM sqlite_schema WHERE name IN ('conversations_channel', 'conversations_operator') ORDER BY name"
+	assert_output "CREATE INDEX conversations_channel ON conversations  (channel COLLATE NOCASE, started_at)
+CREATE INDEX conversations_operator ON conversations  (operator COLLATE NOCASE, started_at)"
+	run -0 plan --closed-since 2026-11-20
+	assert_line --index 0 "SEARCH c USING INDEX conversations_closed (state=? AND closed_at>?)"
+	run -0 plan --channel WhatsApp
+	assert_line --index 0 "SEARCH c USING INDEX conversations_channel (channel=?)"
+	run -0 sql "PRAGMA integrity_check"
+	assert_output ok
 }
 
 @test "--explain prints a plan and touches nothing" {
