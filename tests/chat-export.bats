@@ -512,3 +512,22 @@ print("ok")' "$ZD_DIR"
 	run -2 chat-export --flush 1
 	run -2 chat-export --max 0 --flush
 }
+
+@test "transcripts and mails say which time zone their times are in" {
+	examples
+	TZ=Europe/Paris run -0 chat-export 2
+	assert_line "time zone      CET (UTC+01:00)"
+	assert_line "started        2026-11-16 09:56"
+	run -0 chat-export 2
+	assert_line "time zone      UTC"
+	TZ=America/Sao_Paulo run -0 chat-history 2
+	assert_line "time zone      UTC-03:00"
+	# a time past a change to summer time says its own zone
+	chat-note -q -m "Followed up." 2
+	sql "UPDATE notes SET at = unixepoch('2027-06-01 08:00:00') WHERE conversation = 2"
+	TZ=Europe/Paris run -0 chat-export 2
+	assert_line "2027-06-01 10:00 CEST  tester: Followed up."
+	mail_config
+	TZ=Asia/Kolkata run -0 parse_mail - < <(TZ=Asia/Kolkata chat-export -f eml 2)
+	assert_line "time zone      IST (UTC+05:30)"
+}
