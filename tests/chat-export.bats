@@ -513,6 +513,53 @@ print("ok")' "$ZD_DIR"
 	run -2 chat-export --max 0 --flush
 }
 
+# Checks the message on stdin: header lines of at most 78 characters, 76
+# when they hold an encoded word; prints From and Subject as decoded.
+header_lines() {
+	/usr/bin/python3 -c '
+import email, email.header, email.policy, sys
+raw = sys.stdin.buffer.read()
+head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+for l in head:
+    limit = 76 if b"=?" in l else 78
+    assert len(l) <= limit, (len(l), l)
+m = email.message_from_bytes(raw, policy=email.policy.default)
+# The default policy keeps the space between encoded words in a display
+# name, which RFC 2047 6.2 drops; decode_header() drops it.
+h = email.message_from_bytes(raw)["From"]
+print("From:", email.header.make_header(email.header.decode_header(h)))
+print("Subject:", m["Subject"])
+print("lines:", len(head))'
+}
+
+@test "mail headers: lines of at most 78 characters, 76 with an encoded word, read back as written" {
+	examples
+	long_accented="Jérôme-Alexandre de La Fontaine-Saint-Exupéry, Société Générale d'Électricité"
+	long_ascii="Alexander Maximilian Fitzgerald-Worthington of the Royal Borough of Kensington and Chelsea"
+	long_word=$(printf 'X%.0s' $(seq 90))
+	printf '%s\n' \
+		"{\"conversation\":\"L-1\",\"visitor\":\"$long_accented\",\"at\":\"2026-11-20T10:00:00Z\",\"author\":\"visitor\",\"text\":\"hi\"}" \
+		"{\"conversation\":\"L-2\",\"visitor\":\"$long_ascii\",\"at\":\"2026-11-20T10:00:00Z\",\"author\":\"visitor\",\"text\":\"hi\"}" \
+		"{\"conversation\":\"$long_word\",\"visitor\":\"Jo\",\"at\":\"2026-11-20T10:00:00Z\",\"author\":\"visitor\",\"text\":\"hi\"}" |
+		chat-import -q
+	from_name="Service Clientèle de la Société Générale d'Électricité de France, Région Île-de-France"
+	mail_config
+	sed -i "s|from: .*|from: \"$from_name <support-clients@example.com>\"|" "$CHAT_CONFIG"
+	run -0 header_lines < <(chat-export -f eml 31)
+	assert_line "From: $from_name <support-clients@example.com>"
+	assert_line "Subject: Conversation L-1 with $long_accented (chat)"
+	run -0 header_lines < <(chat-export -f eml 32)
+	assert_line "Subject: Conversation L-2 with $long_ascii (chat)"
+	run -0 chat-export -f eml 32
+	assert_line --partial "Subject: Conversation L-2 with Alexander"
+	refute_output --partial "Subject: =?"
+	run -0 header_lines < <(chat-export -f eml 33)
+	assert_line "Subject: Conversation $long_word with Jo (chat)"
+	# a short subject stays as it is
+	run -0 chat-export -f eml 2
+	assert_line $'Subject: Conversation IA-1002 with Lucas Martin (whatsapp)\r'
+}
+
 @test "transcripts and mails say which time zone their times are in" {
 	examples
 	TZ=Europe/Paris run -0 chat-export 2
