@@ -121,7 +121,8 @@ main(int argc, char *argv[])
 	    (note_file && note_read(note_file, &req.note) != 0))
 		goto fail;
 
-	if (db_open(DB_WRITE) != 0 || taglist_check(&req.tags) != 0 ||
+	if (outbox_check(&req.deliver) != 0 || db_open(DB_WRITE) != 0 ||
+	    taglist_check(&req.tags) != 0 ||
 	    ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
 	    batch_open(&b, chat_flags.quiet, chat_flags.dry_run, conv_close,
 	    &req) != 0)

@@ -9,7 +9,7 @@
 
 enum {
 	OPT_MAIL = OPT_FIRST_LOCAL, OPT_ZENDESK, OPT_AGAIN, OPT_FLUSH,
-	OPT_MAX, OPT_PENDING
+	OPT_MAX, OPT_PENDING, OPT_RETRY, OPT_CANCEL, OPT_ALL
 };
 
 static void
@@ -20,8 +20,57 @@ usage(FILE *fp)
 	    "       chat-export [-q] [--ref] [--again] --mail ADDR... "
 	    "[--zendesk] [ID...]\n"
 	    "       chat-export [-q] [--ref] [--again] --zendesk [ID...]\n"
-	    "       chat-export --flush [--max N]\n"
-	    "       chat-export --pending [-o table|tsv|json|ids]\n");
+	    "       chat-export [-q] --flush [--max N]\n"
+	    "       chat-export --pending [-o table|tsv|json|ids]\n"
+	    "       chat-export [-q] [--ref] --retry [--all | ID...]\n"
+	    "       chat-export [-q] [--ref] --cancel [--all | ID...]\n"
+	    "common options: [-d|--db DB] [-c|--config CONFIG] [--as NAME]\n"
+	    "                [-h|--help] [--version]\n");
+}
+
+/* Options that contradict each other, or that nothing would read: the
+ * reason, or NULL. */
+struct given {
+	const char *mode, *mode2;	/* --flush, --pending, --retry, --cancel */
+	int format, output, max, again, all, ids;
+};
+
+static const char *
+contradiction(const struct given *g, const struct deliveries *d, char *buf,
+    size_t size)
+{
+	const char *send = d->nmail > 0 ? "--mail" : d->zendesk ? "--zendesk" :
+	    NULL;
+	const char *m = g->mode ? g->mode : "";
+
+	if (g->mode2)
+		snprintf(buf, size, "%s and %s: one or the other", g->mode,
+		    g->mode2);
+	else if (g->mode && send)
+		snprintf(buf, size, "%s and %s: one or the other", g->mode,
+		    send);
+	else if (g->max && strcmp(m, "--flush") != 0)
+		snprintf(buf, size, "--max goes with --flush only");
+	else if (g->format && (send || g->mode))
+		snprintf(buf, size, "-f is the format written to standard "
+		    "output; %s writes none", send ? send : g->mode);
+	else if (g->output && strcmp(m, "--pending") != 0)
+		snprintf(buf, size, "-o is the format of --pending's listing; "
+		    "it goes with --pending only");
+	else if (g->again && !send)
+		snprintf(buf, size, "--again goes with --mail or --zendesk "
+		    "only");
+	else if (g->all && strcmp(m, "--retry") != 0 &&
+	    strcmp(m, "--cancel") != 0)
+		snprintf(buf, size, "--all goes with --retry or --cancel only");
+	else if (g->all && g->ids)
+		snprintf(buf, size, "--all and ids: one or the other");
+	else if ((strcmp(m, "--flush") == 0 || strcmp(m, "--pending") == 0) &&
+	    (g->ids || chat_flags.by_ref))
+		snprintf(buf, size, "%s takes no ids", m);
+	else
+		return NULL;
+	return buf;
 }
 
 /* A delivery failing for now is 75 here, unlike chat-close's warning. */
@@ -43,11 +92,21 @@ main(int argc, char *argv[])
 		{"mail", 1, 0, OPT_MAIL}, {"zendesk", 0, 0, OPT_ZENDESK},
 		{"again", 0, 0, OPT_AGAIN}, {"flush", 0, 0, OPT_FLUSH},
 		{"max", 1, 0, OPT_MAX}, {"pending", 0, 0, OPT_PENDING},
+		{"retry", 0, 0, OPT_RETRY}, {"cancel", 0, 0, OPT_CANCEL},
+		{"all", 0, 0, OPT_ALL},
 		{0, 0, 0, 0}
+	};
+	static const char *const modes[] = {
+		[OPT_FLUSH - OPT_MAIL] = "--flush",
+		[OPT_PENDING - OPT_MAIL] = "--pending",
+		[OPT_RETRY - OPT_MAIL] = "--retry",
+		[OPT_CANCEL - OPT_MAIL] = "--cancel"
 	};
 	static const char *const formats[] = { "txt", "json", "csv", "eml" };
 	struct deliveries d = { NULL, 0, 0, 0 };
-	const char **t;
+	struct given g = { NULL, NULL, 0, 0, 0, 0, 0, 0 };
+	const char **t, *mode;
+	char why[160];
 	enum export_fmt f = EXPORT_TXT;
 	enum fmt fmt = FMT_TABLE;
 	struct batch *b = NULL;
@@ -55,7 +114,7 @@ main(int argc, char *argv[])
 	size_t i;
 	long max = 0;
 	int64_t id;
-	int c, rc, mode = 0;
+	int c, rc, retry;
 
 	chat_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "qf:o:d:c:h", longopts, NULL))
@@ -70,10 +129,12 @@ main(int argc, char *argv[])
 				goto bad;
 			}
 			f = (enum export_fmt)i;
+			g.format = 1;
 			continue;
 		case 'o':
 			if (fmt_parse(optarg, &fmt, 0) != 0)
 				goto bad;
+			g.output = 1;
 			continue;
 		case OPT_MAIL:
 			if (outbox_address(optarg) != 0)
@@ -85,12 +146,22 @@ main(int argc, char *argv[])
 			t[d.nmail++] = optarg;
 			continue;
 		case OPT_ZENDESK: d.zendesk = 1; continue;
-		case OPT_AGAIN: d.again = 1; continue;
+		case OPT_AGAIN: d.again = g.again = 1; continue;
 		case OPT_FLUSH:
-		case OPT_PENDING: mode = c; continue;
+		case OPT_PENDING:
+		case OPT_RETRY:
+		case OPT_CANCEL:
+			mode = modes[c - OPT_MAIL];
+			if (g.mode == NULL)
+				g.mode = mode;
+			else if (g.mode != mode && g.mode2 == NULL)
+				g.mode2 = mode;
+			continue;
+		case OPT_ALL: g.all = 1; continue;
 		case OPT_MAX:
 			if (opt_count("max", optarg, &max) != 0)
 				goto bad;
+			g.max = 1;
 			continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); goto done;
@@ -102,14 +173,34 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	g.ids = argc > 0;
+	if (contradiction(&g, &d, why, sizeof why) != NULL) {
+		chat_err(ST_USAGE, "%s", why);
+		goto done;
+	}
 
-	if (mode == OPT_PENDING || mode == OPT_FLUSH) {
-		if (argc > 0 || d.nmail || d.zendesk)
-			goto bad;
+	mode = g.mode ? g.mode : "";
+	retry = strcmp(mode, "--retry") == 0;
+	if (retry || strcmp(mode, "--cancel") == 0) {
+		if (db_open(DB_WRITE) != 0 || batch_open(&b, chat_flags.quiet,
+		    0, retry ? outbox_retry : outbox_cancel, NULL) != 0)
+			goto done;
+		if (g.all)
+			outbox_all(b, retry);
+		else if (ids_open(&ids, argv, argc, chat_flags.by_ref) != 0)
+			goto done;
+		else
+			while ((rc = ids_next(ids, &id)) != 0)
+				if (rc > 0 && batch_add(b, id, ids_ready(ids))
+				    != 0)
+					break;
+		goto done;
+	}
+	if (*mode != '\0') {
 		if (db_open(DB_WRITE) != 0)
 			goto done;
-		if (mode == OPT_FLUSH) {
-			if ((rc = outbox_flush(max)) != 0)
+		if (strcmp(mode, "--flush") == 0) {
+			if ((rc = outbox_flush(max, chat_flags.quiet)) != 0)
 				chat_status(rc);
 		} else {
 			struct listing *l = list_open(LIST_DELIVERIES, fmt);
@@ -130,9 +221,9 @@ main(int argc, char *argv[])
 		goto done;
 	}
 
-	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc,
-	    chat_flags.by_ref) != 0 || batch_open(&b, chat_flags.quiet, 0,
-	    outbox_apply, &d) != 0)
+	if (outbox_check(&d) != 0 || db_open(DB_WRITE) != 0 ||
+	    ids_open(&ids, argv, argc, chat_flags.by_ref) != 0 ||
+	    batch_open(&b, chat_flags.quiet, 0, outbox_apply, &d) != 0)
 		goto done;
 	while ((rc = ids_next(ids, &id)) != 0)
 		if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)

@@ -1,7 +1,10 @@
 /* fuzz/mail.c: the mail builder, on a conversation whose ref, visitor,
  * channel, message and note are the input's NUL-separated parts. Whatever
- * they hold, the message must be well formed: CRLF line ends only, lines
- * of at most 998 bytes, and a header that nothing can add lines to. */
+ * they hold, the message must be well formed: CRLF line ends only, header
+ * lines of at most 78 characters and of 76 when they hold an encoded word
+ * (RFC 5322 2.1.1, RFC 2047 2), encoded words of at most 75, body lines of
+ * at most 76 (quoted-printable), and a header that nothing can add lines
+ * to. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +47,31 @@ header_line(const char *line, size_t n)
 	return i > 0 && i < n;
 }
 
+/* Whether the line holds an encoded word, and none longer than 75. */
+static int
+encoded_words(const char *line, size_t n)
+{
+	const char *p = line, *end = line + n, *w;
+	int any = 0;
+
+	while ((w = memchr(p, '=', (size_t)(end - p))) != NULL) {
+		if (w + 1 < end && w[1] == '?') {
+			any = 1;
+			/* =?charset?B?text?= */
+			for (p = w + 2; p + 1 < end && !(p[0] == '?' &&
+			    p[1] == '=' && p > w + 10); p++)
+				;
+			if (p + 1 >= end)
+				fuzz_fail("an encoded word without its end");
+			if (p + 2 - w > 75)
+				fuzz_fail("an encoded word over 75 characters");
+			p += 2;
+		} else
+			p = w + 1;
+	}
+	return any;
+}
+
 static void
 check(const char *m)
 {
@@ -63,7 +91,14 @@ check(const char *m)
 			in_header = 0;
 		else if (in_header && !header_line(line, n))
 			fuzz_fail("a header line that is not a field");
-		else if (in_header && strncmp(line, "Subject:", 8) == 0)
+		else if (in_header && n > 78)
+			fuzz_fail("a header line over 78 characters");
+		else if (in_header && encoded_words(line, n) && n > 76)
+			fuzz_fail("a line holding an encoded word over 76 "
+			    "characters");
+		else if (!in_header && n > 76)
+			fuzz_fail("a quoted-printable line over 76 characters");
+		if (in_header && strncmp(line, "Subject:", 8) == 0)
 			subjects++;
 	}
 	if (subjects != 1 || in_header)

@@ -191,13 +191,20 @@ struct ratings { struct rating *r; size_t n; };
 int rating_parse(const char *arg, struct rating *r);
 int ratings_apply(const void *ratings);
 
-/* outbox.c: deliveries by mail and to Zendesk. outbox_apply() queues them
+/* outbox.c: deliveries by mail and to Zendesk. outbox_check() checks the
+ * config they need before anything is written; outbox_apply() queues them
  * in the command's transaction; outbox_run() attempts them after it. */
 struct deliveries { const char **mail; size_t nmail; int zendesk, again; };
 int outbox_address(const char *addr);
+int outbox_check(const struct deliveries *d);
 int outbox_apply(const void *deliveries);
 int outbox_run(void);
-int outbox_flush(long max);
+int outbox_flush(long max, int quiet);
+/* batch_fns of chat-export --retry and --cancel; outbox_all() feeds a
+ * batch the conversations they would act on (failed_too: --retry's). */
+int outbox_retry(const void *unused);
+int outbox_cancel(const void *unused);
+int outbox_all(struct batch *b, int failed_too);
 
 /* conv.c: close, park, reopen, with the qualifying extras. */
 enum close_op { CLOSE, PARK, REOPEN };

@@ -141,6 +141,12 @@ struct sent {
 	char remote_ref[300];
 };
 
+/* mail.c and zendesk.c: *_check() says, without the network, whether the
+ * config can deliver: 0, else ST_CONFIG with the reason in why (unreported),
+ * *absent when the target's section is missing altogether. */
+int mail_check(char *why, size_t size, int *absent);
+int zendesk_check(char *why, size_t size, int *absent);
+
 /* mail.c */
 int mail_message(int64_t id, const char *to, const char *key, time_t date,
     sqlite3_str *out, char msgid[300]);

@@ -1,9 +1,11 @@
 /* mail.c: a conversation as an RFC 5322 message (UTF-8, quoted-printable),
  * and sending it through libcurl's SMTP. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "libchat.h"
 #include "net.h"
@@ -29,54 +31,154 @@ base64(sqlite3_str *out, const unsigned char *s, size_t len)
 	}
 }
 
-/* A header value: as it is when short ASCII, else RFC 2047 encoded words
- * of at most 45 bytes, one per folded line, cut between characters (or
- * anywhere, in bytes that are not UTF-8 and have no such place): a header
- * line must stay under 998 bytes whatever a visitor's name holds. */
-static void
-encoded(sqlite3_str *out, const char *value)
-{
-	const unsigned char *s = (const unsigned char *)value;
-	size_t len = strlen(value), i, n;
-	int plain = len <= 900;
+/* Header lines: at most 78 characters (RFC 5322 2.1.1), and 76 when they
+ * hold an encoded word (RFC 2047 2), whatever a visitor's name holds. */
+#define HEADER_LINE 78
+#define ENCODED_LINE 76
 
-	for (i = 0; i < len; i++)
-		if (s[i] >= 0x80 || s[i] < 0x20)
-			plain = 0;
-	if (plain) {
-		sqlite3_str_appendall(out, value);
-		return;
-	}
-	for (i = 0; i < len; i += n) {
-		n = len - i < 45 ? len - i : 45;
-		while (i + n < len && n > 0 && (s[i + n] & 0xc0) == 0x80)
-			n--;
-		if (n == 0)
-			n = 45;
-		sqlite3_str_appendall(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
-		base64(out, s + i, n);
-		sqlite3_str_appendall(out, "?=");
+/* Whether a value must go as encoded words: not printable ASCII, or
+ * holding what a reader would decode ("=?"), or, in a phrase (a display
+ * name), a special that would need quoting. */
+static int
+needs_encoding(const char *value, int phrase)
+{
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)value; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f || (s[0] == '=' && s[1] == '?') ||
+		    (phrase && strchr("()<>[]:;@\\,.\"", *s) != NULL))
+			return 1;
+	return 0;
+}
+
+/* Whether plain words fold into lines of HEADER_LINE from column col: one
+ * space between words, none at either end, and no word too long for a
+ * line of its own. */
+static int
+folds(const char *value, size_t col)
+{
+	size_t n;
+	int first = 1;
+
+	if (*value == '\0')
+		return 1;
+	for (;;) {
+		n = strcspn(value, " ");
+		if (n == 0 || n > HEADER_LINE - 1 ||
+		    (first && col + n > HEADER_LINE))
+			return 0;
+		first = 0;
+		if (value[n] == '\0')
+			return 1;
+		value += n + 1;
 	}
 }
 
-/* From: with its display name encoded when it is not ASCII. */
+/* Appends a header's value after its name, from column col (past the
+ * ": "): plain words folded at their spaces when they can be, else RFC
+ * 2047 encoded words, each on its own line, cut between characters (or
+ * anywhere, in bytes that are not UTF-8 and have no such place). Returns
+ * the column where the value ends; *encoded says whether that line holds
+ * an encoded word. */
+static size_t
+header_value(sqlite3_str *out, size_t col, const char *value, int phrase,
+    int *encoded)
+{
+	const unsigned char *s = (const unsigned char *)value;
+	size_t len = strlen(value), i, n, room, w;
+
+	*encoded = 0;
+	if (!needs_encoding(value, phrase) && folds(value, col)) {
+		for (i = 0; i < len; i += n) {
+			n = strcspn(value + i, " ");
+			if (i > 0 && col + 1 + n > HEADER_LINE) {
+				sqlite3_str_appendall(out, "\r\n");
+				col = 0;
+			}
+			if (i > 0) {
+				sqlite3_str_appendchar(out, 1, ' ');
+				col++;
+			}
+			sqlite3_str_append(out, value + i, (int)n);
+			col += n;
+			if (value[i + n] == ' ')
+				n++;
+		}
+		return col;
+	}
+	*encoded = 1;
+	for (i = 0; i < len; i += n) {
+		/* "=?UTF-8?B?" and "?=" take 12; 4 base64 characters carry
+		 * 3 bytes. */
+		room = col + 12 < ENCODED_LINE ? (ENCODED_LINE - col - 12) / 4 *
+		    3 : 0;
+		if (room < 6 || i > 0) {
+			sqlite3_str_appendall(out, i > 0 || col > 0 ? "\r\n " :
+			    " ");
+			col = 1;
+			room = (ENCODED_LINE - 1 - 12) / 4 * 3;
+		}
+		n = len - i < room ? len - i : room;
+		while (i + n < len && n > 0 && (s[i + n] & 0xc0) == 0x80)
+			n--;
+		if (n == 0)
+			n = len - i < room ? len - i : room;
+		sqlite3_str_appendall(out, "=?UTF-8?B?");
+		base64(out, s + i, n);
+		sqlite3_str_appendall(out, "?=");
+		w = (n + 2) / 3 * 4;
+		col += 12 + w;
+	}
+	return col;
+}
+
+/* A header whose value is one word, an address or an id: after the colon
+ * on the same line when it fits, else on a folded line of its own (a word
+ * longer than a line stays whole: RFC 5322 allows 998). */
+static void
+header_word(sqlite3_str *out, const char *name, const char *value)
+{
+	if (strlen(name) + 2 + strlen(value) <= HEADER_LINE)
+		sqlite3_str_appendf(out, "%s: %s\r\n", name, value);
+	else
+		sqlite3_str_appendf(out, "%s:\r\n %s\r\n", name, value);
+}
+
+/* A header of text, such as the Subject. */
+static void
+header_text(sqlite3_str *out, const char *name, const char *value)
+{
+	int encoded;
+
+	sqlite3_str_appendf(out, "%s: ", name);
+	header_value(out, strlen(name) + 2, value, 0, &encoded);
+	sqlite3_str_appendall(out, "\r\n");
+}
+
+/* From: with its display name encoded when it is not plain ASCII, and the
+ * address on the name's line when it fits there. */
 static void
 from_header(sqlite3_str *out, const char *from)
 {
 	const char *lt = strchr(from, '<'), *end = lt;
 	char *name;
+	size_t col;
+	int encoded;
 
-	sqlite3_str_appendall(out, "From: ");
 	while (end != NULL && end > from && end[-1] == ' ')
 		end--;
 	if (lt == NULL || end == from) {
-		sqlite3_str_appendf(out, "%s\r\n", lt ? lt : from);
+		header_word(out, "From", lt ? lt : from);
 		return;
 	}
+	sqlite3_str_appendall(out, "From: ");
 	name = sqlite3_mprintf("%.*s", (int)(end - from), from);
-	encoded(out, name ? name : "");
+	col = header_value(out, 6, name ? name : "", 1, &encoded);
 	sqlite3_free(name);
-	sqlite3_str_appendf(out, " %s\r\n", lt);
+	if (col + 1 + strlen(lt) <= (encoded ? ENCODED_LINE : HEADER_LINE))
+		sqlite3_str_appendf(out, " %s\r\n", lt);
+	else
+		sqlite3_str_appendf(out, "\r\n %s\r\n", lt);
 }
 
 /* Quoted-printable, lines of at most 76 characters, CRLF. */
@@ -174,16 +276,14 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 	gmtime_r(&date, &tm);
 	from_header(out, cfg->mail_from ? cfg->mail_from : "chat-tools <chat-tools@localhost>");
 	if (to != NULL)
-		sqlite3_str_appendf(out, "To: %s\r\n", to);
-	sqlite3_str_appendall(out, "Subject: ");
-	encoded(out, subject ? subject : "Conversation");
-	sqlite3_str_appendall(out, "\r\n");
+		header_word(out, "To", to);
+	header_text(out, "Subject", subject ? subject : "Conversation");
 	sqlite3_free(subject);
 	sqlite3_str_appendf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
 	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
 	    tm.tm_hour, tm.tm_min, tm.tm_sec);
 	snprintf(msgid, 300, "<chat-tools.%s@%s>", key, domain(cfg, host));
-	sqlite3_str_appendf(out, "Message-ID: %s\r\n", msgid);
+	header_word(out, "Message-ID", msgid);
 	sqlite3_str_appendf(out, "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
@@ -226,30 +326,107 @@ sender(const char *from)
 	return sqlite3_mprintf("%.*s", (int)(strcspn(lt, ">") + 1), lt);
 }
 
+/* The server's replies, as it said them (the outbox shows their control
+ * characters as \xHH): the lines of a multi-line reply joined; the last
+ * one, and the last that refused (4xx, 5xx). */
+struct reply {
+	char text[256], refusal[256];
+	size_t len;
+	int done;
+};
+
+static void
+reply_put(struct reply *r, const char *s, size_t n)
+{
+	if (n > sizeof r->text - 1 - r->len)
+		n = sizeof r->text - 1 - r->len;
+	memcpy(r->text + r->len, s, n);
+	r->len += n;
+	r->text[r->len] = '\0';
+}
+
+/* libcurl hands each line the server answers to the header function. */
+static size_t
+reply_line(char *data, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	size_t len = size * n;
+
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+		len--;
+	if (r->done) {
+		r->len = 0;
+		r->text[0] = '\0';
+	}
+	if (r->len == 0)
+		reply_put(r, data, len);
+	else if (len > 4) {
+		reply_put(r, " ", 1);
+		reply_put(r, data + 4, len - 4);
+	}
+	r->done = len < 4 || data[3] != '-';
+	/* A refusal is kept: libcurl may say QUIT after it. */
+	if (r->done && (r->text[0] == '4' || r->text[0] == '5'))
+		memcpy(r->refusal, r->text, sizeof r->refusal);
+	return size * n;
+}
+
+/* Whether mail can be sent, as far as the config says without the
+ * network: 0, else ST_CONFIG with the reason in why (*absent when the mail
+ * section itself is missing). */
+int
+mail_check(char *why, size_t size, int *absent)
+{
+	const struct config *cfg;
+	char where[300];
+	int rc;
+
+	*absent = 0;
+	if ((rc = config_get(&cfg)) != 0) {
+		snprintf(why, size, "the config cannot be read");
+		return rc;
+	}
+	if (cfg->mail_url == NULL || cfg->mail_from == NULL) {
+		*absent = 1;
+		net_config_where(where, sizeof where);
+		snprintf(why, size, "mail: mail.url and mail.from must be set "
+		    "in the config (%s)", where);
+		return ST_CONFIG;
+	}
+	if (strncmp(cfg->mail_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->mail_url, "smtps://", 8) != 0) {
+		snprintf(why, size, "mail.url: smtp:// or smtps:// only");
+		return ST_CONFIG;
+	}
+	if (cfg->mail_ca_file != NULL && access(cfg->mail_ca_file, R_OK) != 0) {
+		snprintf(why, size, "mail.ca_file: %s: %s", cfg->mail_ca_file,
+		    strerror(errno));
+		return ST_CONFIG;
+	}
+	return net_secret_check("mail", cfg->mail_password_env,
+	    cfg->mail_password_file, why, size);
+}
+
 int
 mail_send(const char *to, const char *message, struct sent *r)
 {
 	const struct config *cfg;
 	struct curl_slist *rcpt = NULL;
 	struct upload u = { message, strlen(message), 0 };
-	char *password = NULL, *from = NULL;
+	struct reply reply = { "", "", 0, 0 };
+	char *password = NULL, *from = NULL, why[512];
 	CURLcode cc;
 	long code = 0;
 	CURL *c;
-	int rc;
+	int rc, absent;
 
 	memset(r, 0, sizeof *r);
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
-	if (cfg->mail_url == NULL || cfg->mail_from == NULL)
-		return chat_err(ST_CONFIG, "mail: mail.url and mail.from must "
-		    "be set in the config");
-	if (strncmp(cfg->mail_url, "smtp://", 7) != 0 &&
-	    strncmp(cfg->mail_url, "smtps://", 8) != 0)
-		return chat_err(ST_CONFIG, "mail.url: smtp:// or smtps:// only");
-	if ((rc = net_secret("mail", cfg->mail_password_env,
-	    cfg->mail_password_file, &password)) != 0)
-		return rc;
+	if ((rc = mail_check(why, sizeof why, &absent)) != 0 ||
+	    (rc = net_secret("mail", cfg->mail_password_env,
+	    cfg->mail_password_file, &password, why, sizeof why)) != 0)
+		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 	if ((c = net_open("mail", cfg->mail_insecure, cfg->mail_ca_file))
 	    == NULL) {
 		free(password);
@@ -265,6 +442,8 @@ mail_send(const char *to, const char *message, struct sent *r)
 	curl.easy_setopt(c, CURLOPT_READFUNCTION, feed);
 	curl.easy_setopt(c, CURLOPT_READDATA, &u);
 	curl.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, reply_line);
+	curl.easy_setopt(c, CURLOPT_HEADERDATA, &reply);
 	if (cfg->mail_username != NULL)
 		curl.easy_setopt(c, CURLOPT_USERNAME, cfg->mail_username);
 	if (password != NULL)
@@ -278,12 +457,12 @@ mail_send(const char *to, const char *message, struct sent *r)
 		 * of login or TLS are for good. */
 		r->status = (code >= 500 || net_permanent(cc)) && !(code >= 400 &&
 		    code < 500) ? ST_REMOTE : ST_TEMP;
-		if (code > 0)
-			snprintf(r->error, sizeof r->error, "%s (SMTP %ld)",
-			    curl.easy_strerror(cc), code);
+		/* A refusal in the server's own words; anything else (a
+		 * connection, TLS) in libcurl's. */
+		if (code >= 400 && strtol(reply.refusal, NULL, 10) == code)
+			snprintf(r->error, sizeof r->error, "%s", reply.refusal);
 		else
-			snprintf(r->error, sizeof r->error, "%s",
-			    curl.easy_strerror(cc));
+			net_error("mail", cc, r->error, sizeof r->error);
 	}
 	curl.slist_free_all(rcpt);
 	sqlite3_free(from);

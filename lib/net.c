@@ -18,6 +18,9 @@
 struct curl_api curl;
 static void *libcurl;
 static int curl_ready;
+/* libcurl's own words on the last transfer's failure: one transfer at a
+ * time, one buffer. */
+static char errbuf[CURL_ERROR_SIZE];
 
 static int
 load(const char *what)
@@ -76,6 +79,7 @@ net_open(const char *what, int insecure, const char *ca_file)
 		return NULL;
 	}
 	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
 	curl.easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
 	/* A transfer stalled below 1 byte/s for 30 s is dead. */
@@ -108,9 +112,12 @@ net_cleanup(void)
 }
 
 /* A secret from the variable named env, else from file, which must be
- * readable by its owner only. The caller frees it. */
+ * readable by its owner only. The caller frees it. A config that cannot
+ * give it is ST_CONFIG with the reason in why, not reported: the caller
+ * says whose delivery it stops. */
 int
-net_secret(const char *what, const char *env, const char *file, char **out)
+net_secret(const char *what, const char *env, const char *file, char **out,
+    char *why, size_t size)
 {
 	struct stat sb;
 	char buf[4096];
@@ -120,33 +127,70 @@ net_secret(const char *what, const char *env, const char *file, char **out)
 
 	*out = NULL;
 	if (env != NULL) {
-		if ((v = getenv(env)) == NULL || *v == '\0')
-			return chat_err(ST_CONFIG, "%s: the variable %s named by "
-			    "the config is not set", what, env);
+		if ((v = getenv(env)) == NULL || *v == '\0') {
+			snprintf(why, size, "%s: the variable %s named by the "
+			    "config is not set", what, env);
+			return ST_CONFIG;
+		}
 		if ((*out = strdup(v)) == NULL)
 			return chat_err(ST_DB, "out of memory");
 		return 0;
 	}
 	if (file == NULL)
 		return 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-		return chat_err(ST_CONFIG, "%s: %s", file, strerror(errno));
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(why, size, "%s: %s", file, strerror(errno));
+		return ST_CONFIG;
+	}
 	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
 		close(fd);
-		return chat_err(ST_CONFIG, "%s: a secret file must be mode 0600 "
-		    "(it is %03o)", file, (unsigned)(sb.st_mode & 0777));
+		snprintf(why, size, "%s: a secret file must be mode 0600 (it "
+		    "is %03o)", file, (unsigned)(sb.st_mode & 0777));
+		return ST_CONFIG;
 	}
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
-	if (n < 0)
-		return chat_err(ST_CONFIG, "%s: %s", file, strerror(errno));
+	if (n < 0) {
+		snprintf(why, size, "%s: %s", file, strerror(errno));
+		return ST_CONFIG;
+	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	buf[n] = '\0';
-	if ((*out = strdup(buf)) == NULL)
-		return chat_err(ST_DB, "out of memory");
+	*out = strdup(buf);
 	memset(buf, 0, sizeof buf);
+	if (*out == NULL)
+		return chat_err(ST_DB, "out of memory");
 	return 0;
+}
+
+/* Whether the secret can be had, without keeping it. */
+int
+net_secret_check(const char *what, const char *env, const char *file,
+    char *why, size_t size)
+{
+	char *secret;
+	int rc = net_secret(what, env, file, &secret, why, size);
+
+	if (secret != NULL) {
+		memset(secret, 0, strlen(secret));
+		free(secret);
+	}
+	return rc;
+}
+
+/* Where the config was looked for, to name in a reason. */
+void
+net_config_where(char *buf, size_t size)
+{
+	const struct config *cfg;
+
+	if (config_get(&cfg) != 0 || cfg->file == NULL || *cfg->file == '\0')
+		snprintf(buf, size, "no config file");
+	else if (access(cfg->file, F_OK) != 0)
+		snprintf(buf, size, "no config file at %s", cfg->file);
+	else
+		snprintf(buf, size, "%s", cfg->file);
 }
 
 static size_t
@@ -160,11 +204,42 @@ collect(char *data, size_t size, size_t n, void *arg)
 CURLcode
 net_perform(CURL *c, sqlite3_str *body)
 {
+	errbuf[0] = '\0';
 	if (body != NULL) {
 		curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 		curl.easy_setopt(c, CURLOPT_WRITEDATA, body);
 	}
 	return curl.easy_perform(c);
+}
+
+/* A failed transfer in words: libcurl's detail, and what a TLS failure
+ * means for what's config. */
+void
+net_error(const char *what, CURLcode cc, char *buf, size_t size)
+{
+	const char *detail = errbuf[0] ? errbuf : curl.easy_strerror(cc);
+
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(buf, size, "TLS: the server's certificate could not "
+		    "be verified (%s); %s.ca_file may name the CA that signed "
+		    "it", detail, what);
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		snprintf(buf, size, "TLS: the CA certificates could not be "
+		    "read (%s)", detail);
+		break;
+	case CURLE_USE_SSL_FAILED:
+		snprintf(buf, size, "TLS: the server does not offer STARTTLS, "
+		    "which %s.url smtp:// requires (smtps:// is TLS from the "
+		    "start)", what);
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		snprintf(buf, size, "TLS: the handshake failed (%s)", detail);
+		break;
+	default:
+		snprintf(buf, size, "%s", detail);
+	}
 }
 
 /* Whether a failed transfer may have reached the server: then a retry

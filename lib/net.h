@@ -29,8 +29,12 @@ int net_ready(const char *what);
 CURL *net_open(const char *what, int insecure, const char *ca_file);
 void net_close(CURL *c);
 int net_secret(const char *what, const char *env, const char *file,
-    char **out);
+    char **out, char *why, size_t size);
+int net_secret_check(const char *what, const char *env, const char *file,
+    char *why, size_t size);
+void net_config_where(char *buf, size_t size);
 CURLcode net_perform(CURL *c, sqlite3_str *body);
+void net_error(const char *what, CURLcode cc, char *buf, size_t size);
 int net_ambiguous(CURLcode rc);
 int net_permanent(CURLcode rc);
 

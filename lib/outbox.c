@@ -11,6 +11,13 @@
 #define BACKOFF_FIRST 60
 #define BACKOFF_CAP (6 * 3600)
 
+/* A delivery being attempted is leased: claim() moves both its
+ * next_attempt_at and its updated_at to the end of the lease, which no
+ * other write makes equal (a queued delivery is due at once, a recorded
+ * attempt waits at least a second). So "leased" is that equality in the
+ * future; a lease left by a killed process runs out by itself. ?1 is now. */
+#define LEASED "(d.updated_at = d.next_attempt_at AND d.next_attempt_at > ?1)"
+
 static int64_t *queued;		/* deliveries this process asked for */
 static size_t nqueued, queued_cap;
 
@@ -27,6 +34,21 @@ outbox_address(const char *addr)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
 		    strchr("<>,;:\"()[]\\", *p) != NULL)
 			return chat_err(ST_DATA, "%s: not a mail address", addr);
+	return 0;
+}
+
+/* The config of each target asked for, checked before anything is
+ * written. */
+int
+outbox_check(const struct deliveries *d)
+{
+	char why[512];
+	int rc, absent;
+
+	if (d->nmail > 0 && (rc = mail_check(why, sizeof why, &absent)) != 0)
+		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
+	if (d->zendesk && (rc = zendesk_check(why, sizeof why, &absent)) != 0)
+		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 	return 0;
 }
 
@@ -51,13 +73,17 @@ remember(int64_t delivery)
 
 /* In the caller's transaction: the delivery of conv by mail to mail_to,
  * or to Zendesk when it is NULL, made when there is none (or, with again, a
- * new one), and kept for outbox_run(). */
+ * new one), and kept for outbox_run(); asked for again while it is
+ * pending, it is due at once. */
 static int
 queue(int64_t conv, const char *mail_to, int again)
 {
 	char target[300];
 	sqlite3_stmt *find = db_prep("SELECT id FROM deliveries WHERE"
 	    " conversation = ? AND target = ? ORDER BY seq DESC LIMIT 1");
+	sqlite3_stmt *due = db_prep("UPDATE deliveries AS d SET"
+	    " next_attempt_at = ?1 WHERE id = ?2 AND state = 'pending' AND"
+	    " next_attempt_at > ?1 AND NOT " LEASED);
 	sqlite3_stmt *add = db_prep("INSERT INTO deliveries (conversation,"
 	    " target, seq, next_attempt_at, created_at, updated_at)"
 	    " SELECT ?1, ?2, coalesce(max(seq), 0) + 1, ?3, ?3, ?3"
@@ -65,7 +91,7 @@ queue(int64_t conv, const char *mail_to, int again)
 	int64_t id = 0;
 	int rc;
 
-	if (find == NULL || add == NULL)
+	if (find == NULL || add == NULL || due == NULL)
 		return ST_DB;
 	snprintf(target, sizeof target, mail_to ? "mail:%s" : "zendesk",
 	    mail_to);
@@ -87,6 +113,13 @@ queue(int64_t conv, const char *mail_to, int again)
 		id = sqlite3_last_insert_rowid(db);
 		if ((rc = event_add(conv, time(NULL), "queued", target)) != 0)
 			return rc;
+	} else {
+		sqlite3_bind_int64(due, 1, time(NULL));
+		sqlite3_bind_int64(due, 2, id);
+		rc = db_step(due, "making a delivery due");
+		sqlite3_reset(due);
+		if (rc == -1)
+			return ST_DB;
 	}
 	return remember(id);
 }
@@ -121,15 +154,15 @@ struct delivery {
 	int64_t id, conv;
 	char target[300], state[16], last_error[256];
 	int attempts;
-	time_t created, due;
+	time_t created, due, updated;
 };
 
 static int
 load(int64_t id, struct delivery *d)
 {
 	sqlite3_stmt *st = db_prep("SELECT conversation, target, state,"
-	    " attempts, created_at, next_attempt_at, coalesce(last_error, '')"
-	    " FROM deliveries WHERE id = ?");
+	    " attempts, created_at, next_attempt_at, coalesce(last_error, ''),"
+	    " updated_at FROM deliveries WHERE id = ?");
 	int rc;
 
 	if (st == NULL)
@@ -147,19 +180,22 @@ load(int64_t id, struct delivery *d)
 		d->due = sqlite3_column_int64(st, 5);
 		snprintf(d->last_error, sizeof d->last_error, "%s",
 		    sqlite3_column_text(st, 6));
+		d->updated = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : rc == -1 ? ST_DB : ST_SOME;
 }
 
-/* Takes the delivery for this process: its next attempt moves past the
- * longest a try can last, so a concurrent --flush leaves it alone. */
+/* Takes the delivery for this process: it is leased (LEASED) past the
+ * longest a try can last, so a concurrent --flush, --retry or --cancel
+ * leaves it alone. */
 static int
 claim(int64_t id, struct delivery *d, int *mine)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2"
-	    " WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?3");
+	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
+	    " updated_at = ?2 WHERE id = ?1 AND state = 'pending' AND"
+	    " next_attempt_at <= ?3");
 	time_t now = time(NULL);
 	int rc;
 
@@ -169,7 +205,7 @@ claim(int64_t id, struct delivery *d, int *mine)
 	d->state[0] = '\0';
 	if (st == NULL || (rc = db_begin()) != 0)
 		return st ? rc : ST_DB;
-	/* Gone: queued in an item that was then undone. */
+	/* Gone: queued in an item that was then undone, or cancelled. */
 	if ((rc = load(id, d)) == ST_SOME)
 		rc = 0;
 	else if (rc == 0) {
@@ -189,18 +225,19 @@ claim(int64_t id, struct delivery *d, int *mine)
 	return db_commit();
 }
 
-/* Nothing was sent (a config error, say): the delivery is due again at
- * once, for the next command, once the cause is mended. */
+/* Nothing was sent (a config error, say): the delivery is as it was, due
+ * again at once, for the next command, once the cause is mended. */
 static void
 release(const struct delivery *d)
 {
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2"
-	    " WHERE id = ?1 AND state = 'pending'");
+	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
+	    " updated_at = ?3 WHERE id = ?1 AND state = 'pending'");
 
 	if (st == NULL || db_begin() != 0)
 		return;
 	sqlite3_bind_int64(st, 1, d->id);
 	sqlite3_bind_int64(st, 2, d->due);
+	sqlite3_bind_int64(st, 3, d->updated);
 	if (db_step(st, "releasing a delivery") == -1 || db_commit() != 0)
 		db_rollback();
 	sqlite3_reset(st);
@@ -311,57 +348,180 @@ record(const struct delivery *d, const struct sent *r, time_t *next)
 	return strcmp(state, "failed") == 0 ? ST_REMOTE : r->status;
 }
 
-/* One attempt of a delivery, if it is due and no one else is on it.
- * Returns 0 when it is sent, ST_TEMP while it waits, ST_REMOTE when it
- * failed for good; says so on standard error. */
-int
-outbox_attempt(int64_t id)
+/* A server's words, as stored and shown: each control character as
+ * \xHH (str_text()), cut between characters to fit. */
+static void
+clean(char *s, size_t size)
 {
-	struct delivery d;
-	struct sent r;
-	time_t next = 0;
-	char when[32];
-	int rc, mine;
+	sqlite3_str *out = sqlite3_str_new(db);
+	char *t;
+	size_t n;
 
-	if ((rc = claim(id, &d, &mine)) != 0)
-		return rc;
-	if (!mine) {
-		if (d.state[0] == '\0')
-			return 0;
-		if (strcmp(d.state, "failed") == 0) {
-			fprintf(stderr, "%s: %lld: %s: failed for good: %s "
-			    "(--again makes a new delivery)\n", chat_prog(),
-			    (long long)d.conv, d.target, d.last_error);
-			return ST_REMOTE;
-		}
-		return strcmp(d.state, "sent") == 0 ? 0 : ST_TEMP;
-	}
-	if ((rc = send_one(&d, &r)) != 0) {
-		release(&d);
-		return rc;
-	}
-	rc = record(&d, &r, &next);
-	if (rc == ST_TEMP)
-		fprintf(stderr, "%s: %lld: %s: %s; queued, next attempt at %s\n",
-		    chat_prog(), (long long)d.conv, d.target, r.error,
-		    time_rfc3339(next, when));
-	else if (rc == ST_REMOTE)
-		fprintf(stderr, "%s: %lld: %s: %s; failed for good\n",
-		    chat_prog(), (long long)d.conv, d.target, r.error);
-	return rc;
+	str_text(out, s, strlen(s), SHOW_FIELD);
+	if ((t = sqlite3_str_finish(out)) == NULL)
+		return;
+	n = strlen(t);
+	if (n >= size)
+		for (n = size - 1; n > 0 && (t[n] & 0xc0) == 0x80; n--)
+			;
+	memcpy(s, t, n);
+	s[n] = '\0';
+	sqlite3_free(t);
 }
 
-/* Attempts what this process queued; the worst result. */
-int
-outbox_run(void)
+/* What one attempt came to. */
+enum outcome {
+	NONE,		/* gone, or sent before */
+	SENT, DEFERRED, FAILED,
+	WAS_FAILED,	/* failed before this command */
+	BUSY,		/* another process is attempting it */
+	UNCONFIGURED,	/* its target's config section is gone */
+	MISCONFIGURED	/* its target's config cannot deliver */
+};
+
+struct attempt {
+	struct delivery d;
+	struct sent r;
+	enum outcome what;
+	time_t next;
+	char why[512];
+};
+
+/* One attempt of a delivery, if it is due and no one else is on it: the
+ * config its target needs is checked first, and a delivery that cannot
+ * be attempted is left as it was. */
+static int
+attempt(int64_t id, struct attempt *a)
 {
+	int rc, mine, absent;
+
+	memset(a, 0, sizeof *a);
+	a->what = NONE;
+	if ((rc = claim(id, &a->d, &mine)) != 0)
+		return rc;
+	if (!mine) {
+		if (strcmp(a->d.state, "failed") == 0)
+			a->what = WAS_FAILED;
+		else if (strcmp(a->d.state, "pending") == 0)
+			a->what = BUSY;
+		return 0;
+	}
+	rc = strcmp(a->d.target, "zendesk") == 0 ?
+	    zendesk_check(a->why, sizeof a->why, &absent) :
+	    mail_check(a->why, sizeof a->why, &absent);
+	if (rc != 0) {
+		release(&a->d);
+		a->what = absent ? UNCONFIGURED : MISCONFIGURED;
+		return rc == ST_CONFIG ? 0 : rc;
+	}
+	if ((rc = send_one(&a->d, &a->r)) != 0) {
+		release(&a->d);
+		return rc;
+	}
+	clean(a->r.error, sizeof a->r.error);
+	rc = record(&a->d, &a->r, &a->next);
+	a->what = rc == 0 ? SENT : rc == ST_TEMP ? DEFERRED : rc == ST_REMOTE ?
+	    FAILED : NONE;
+	return rc == ST_TEMP || rc == ST_REMOTE ? 0 : rc;
+}
+
+/* Says what an attempt came to, with lines, as --flush does: one line on
+ * standard output for each delivery attempted; else, a warning on
+ * standard error for each that was not sent. A delivery that could not
+ * be attempted for its config is always on standard error. Returns the
+ * status it makes. */
+static int
+report(const struct attempt *a, int lines)
+{
+	const struct delivery *d = &a->d;
+	const char *prog = chat_prog();
+	long long conv = (long long)d->conv;
+	char when[32];
+
+	switch (a->what) {
+	case NONE:
+		return 0;
+	case SENT:
+		if (lines)
+			printf("%lld %s sent\n", conv, d->target);
+		return 0;
+	case DEFERRED:
+		time_rfc3339(a->next, when);
+		if (lines)
+			printf("%lld %s pending: %s, next at %s\n", conv,
+			    d->target, a->r.error, when);
+		else
+			fprintf(stderr, "%s: %lld: %s: %s; queued, next "
+			    "attempt at %s\n", prog, conv, d->target,
+			    a->r.error, when);
+		return ST_TEMP;
+	case FAILED:
+		if (lines)
+			printf("%lld %s failed: %s\n", conv, d->target,
+			    a->r.error);
+		else
+			fprintf(stderr, "%s: %lld: %s: %s; failed for good\n",
+			    prog, conv, d->target, a->r.error);
+		return ST_REMOTE;
+	case WAS_FAILED:
+		fprintf(stderr, "%s: %lld: %s: failed for good: %s "
+		    "(chat-export --retry makes it due again, --again makes a "
+		    "new delivery)\n", prog, conv, d->target, d->last_error);
+		return ST_REMOTE;
+	case BUSY:
+		fprintf(stderr, "%s: %lld: %s: being attempted by another "
+		    "process; chat-export --pending shows how it went\n", prog,
+		    conv, d->target);
+		return ST_TEMP;
+	case UNCONFIGURED:
+		fprintf(stderr, "%s: %lld: %s: not attempted: %s; it stays "
+		    "pending (chat-export --cancel %lld drops it)\n", prog,
+		    conv, d->target, a->why, conv);
+		return ST_SOME;
+	case MISCONFIGURED:
+		chat_status(ST_CONFIG);
+		fprintf(stderr, "%s: %lld: %s: not attempted: %s; it stays "
+		    "due\n", prog, conv, d->target, a->why);
+		return ST_CONFIG;
+	}
+	return 0;
+}
+
+/* The worse of two results of deliveries: a refusal for good is worse
+ * than a delay, unlike chat_status()'s order, so that chat-close can tell
+ * it apart. */
+static int
+worse(int a, int b)
+{
+	static const int order[] = {
+		ST_OK, ST_SOME, ST_TEMP, ST_REMOTE, ST_DB, ST_CONFIG
+	};
+	size_t i, ra = 0, rb = 0;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return rb > ra ? b : a;
+}
+
+/* Attempts what this process queued or found due; the worst result. */
+static int
+run(int lines)
+{
+	struct attempt a;
 	size_t i;
 	int rc, worst = 0;
 
 	for (i = 0; i < nqueued; i++) {
-		rc = outbox_attempt(queued[i]);
-		if (rc == ST_REMOTE || (rc != 0 && worst != ST_REMOTE))
-			worst = rc;
+		if ((rc = attempt(queued[i], &a)) == 0)
+			rc = report(&a, lines);
+		else if (rc == ST_CONFIG)
+			chat_status(rc);
+		worst = worse(worst, rc);
+		fflush(stdout);
 	}
 	free(queued);
 	queued = NULL;
@@ -370,9 +530,17 @@ outbox_run(void)
 	return worst;
 }
 
-/* The cron job: every pending delivery that is due, at most max. */
+/* Attempts what this process queued; the worst result. */
 int
-outbox_flush(long max)
+outbox_run(void)
+{
+	return run(0);
+}
+
+/* The cron job: every pending delivery that is due, at most max; unless
+ * quiet, a line for each one attempted. */
+int
+outbox_flush(long max, int quiet)
 {
 	sqlite3_stmt *st = db_prep("SELECT id FROM deliveries WHERE"
 	    " state = 'pending' AND next_attempt_at <= ? ORDER BY"
@@ -389,5 +557,99 @@ outbox_flush(long max)
 	sqlite3_reset(st);
 	if (rc == -1)
 		return ST_DB;
-	return outbox_run();
+	return run(!quiet);
+}
+
+/* What --retry makes due now: a pending delivery waiting for its next
+ * attempt (not one under way), and a failed one that no newer delivery
+ * to its target has replaced. ?1 is now. */
+#define RETRYABLE "d.conversation IN (SELECT id FROM batch_ok) AND" \
+	" ((d.state = 'pending' AND d.next_attempt_at > ?1 AND NOT " LEASED \
+	") OR (d.state = 'failed' AND NOT EXISTS (SELECT 1 FROM deliveries n" \
+	" WHERE n.conversation = d.conversation AND n.target = d.target AND" \
+	" n.seq > d.seq)))"
+
+/* A batch_fn: the batch's deliveries that wait or failed are due now,
+ * each with a delivery_retried event; a failed one is pending again (and
+ * one that used up delivery.max_attempts has one more attempt). */
+int
+outbox_retry(const void *unused)
+{
+	int64_t now = time(NULL);
+	int rc;
+
+	(void)unused;
+	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	    " action, detail) SELECT d.conversation, ?1, ?2,"
+	    " 'delivery_retried', d.target || ' (' || d.state || ')' FROM"
+	    " deliveries d WHERE " RETRYABLE " ORDER BY d.id",
+	    "retrying deliveries", "it", now, actor())) != 0)
+		return rc;
+	return batch_run("UPDATE deliveries AS d SET state = 'pending',"
+	    " next_attempt_at = ?1, updated_at = ?1 WHERE " RETRYABLE,
+	    "retrying deliveries", "i", now);
+}
+
+/* A batch_fn: the batch's pending deliveries are dropped, each with a
+ * delivery_cancelled event; a conversation whose delivery is under way is
+ * refused whole (75: cancel it once that attempt is over). */
+int
+outbox_cancel(const void *unused)
+{
+	int64_t now = time(NULL);
+	int rc;
+
+	(void)unused;
+	if ((rc = batch_run("SELECT refuse(d.conversation, ?2, format('%d: %s"
+	    " is being attempted; not cancelled', d.conversation, d.target))"
+	    " FROM deliveries d WHERE d.conversation IN (SELECT id FROM"
+	    " batch_ok) AND d.state = 'pending' AND " LEASED,
+	    "cancelling deliveries", "ii", now, (int64_t)ST_TEMP)) != 0 ||
+	    (rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	    " action, detail) SELECT d.conversation, ?1, ?2,"
+	    " 'delivery_cancelled', d.target || ', ' || d.attempts ||"
+	    " ' attempt' || CASE d.attempts WHEN 1 THEN '' ELSE 's' END ||"
+	    " coalesce(': ' || d.last_error, '') FROM deliveries d WHERE"
+	    " d.conversation IN (SELECT id FROM batch_ok) AND"
+	    " d.state = 'pending' ORDER BY d.id",
+	    "cancelling deliveries", "it", now, actor())) != 0)
+		return rc;
+	return batch_run("DELETE FROM deliveries WHERE conversation IN (SELECT"
+	    " id FROM batch_ok) AND state = 'pending'",
+	    "cancelling deliveries", "");
+}
+
+/* --all: the conversations --retry (failed_too) or --cancel would act
+ * on, each given to the batch. */
+int
+outbox_all(struct batch *b, int failed_too)
+{
+	sqlite3_stmt *st = db_prep("SELECT DISTINCT conversation FROM"
+	    " deliveries WHERE state = 'pending' OR (?1 AND state = 'failed')"
+	    " ORDER BY conversation");
+	int64_t *ids = NULL, *more;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int(st, 1, failed_too);
+	while ((rc = db_step(st, "finding deliveries")) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if ((more = realloc(ids, cap * sizeof *ids)) == NULL) {
+				rc = chat_err(ST_DB, "out of memory");
+				break;
+			}
+			ids = more;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	/* The batch writes: the ids are read whole first. */
+	for (i = 0; rc == SQLITE_DONE && i < n; i++)
+		if (batch_add(b, ids[i], 1) != 0)
+			break;
+	free(ids);
+	return rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
 }

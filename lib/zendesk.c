@@ -1,8 +1,10 @@
 /* zendesk.c: a conversation saved as a Zendesk ticket: the request made
  * with SQLite's JSON functions, the answers read with them. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libchat.h"
 #include "net.h"
@@ -84,41 +86,85 @@ reason(const char *body, long code, char *buf, size_t size)
 		sqlite3_reset(st);
 }
 
-/* The authentication of the config: basic with an API token, else an
- * OAuth bearer token; the secret never leaves this function but to curl. */
+/* Whether a ticket can be made, as far as the config says without the
+ * network: 0, else ST_CONFIG with the reason in why (*absent when the
+ * zendesk section itself is missing). */
+int
+zendesk_check(char *why, size_t size, int *absent)
+{
+	const struct config *cfg;
+	char where[300];
+	int rc;
+
+	*absent = 0;
+	if ((rc = config_get(&cfg)) != 0) {
+		snprintf(why, size, "the config cannot be read");
+		return rc;
+	}
+	if (cfg->zd_url == NULL) {
+		*absent = 1;
+		net_config_where(where, sizeof where);
+		snprintf(why, size, "zendesk: zendesk.url must be set in the "
+		    "config (%s)", where);
+		return ST_CONFIG;
+	}
+	if (strncmp(cfg->zd_url, "https://", 8) != 0 && !(cfg->zd_insecure &&
+	    strncmp(cfg->zd_url, "http://", 7) == 0)) {
+		snprintf(why, size, "zendesk.url: https:// only");
+		return ST_CONFIG;
+	}
+	if (cfg->zd_ca_file != NULL && access(cfg->zd_ca_file, R_OK) != 0) {
+		snprintf(why, size, "zendesk.ca_file: %s: %s", cfg->zd_ca_file,
+		    strerror(errno));
+		return ST_CONFIG;
+	}
+	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
+		if (cfg->zd_email == NULL) {
+			snprintf(why, size, "zendesk: an API token needs "
+			    "zendesk.email");
+			return ST_CONFIG;
+		}
+		return net_secret_check("zendesk", cfg->zd_token_env,
+		    cfg->zd_token_file, why, size);
+	}
+	if (cfg->zd_oauth_token_env != NULL || cfg->zd_oauth_token_file != NULL)
+		return net_secret_check("zendesk", cfg->zd_oauth_token_env,
+		    cfg->zd_oauth_token_file, why, size);
+	snprintf(why, size, "zendesk: set zendesk.token_env or token_file, or "
+	    "oauth_token_env or oauth_token_file");
+	return ST_CONFIG;
+}
+
+/* The authentication of the config (zendesk_check() passed): basic with
+ * an API token, else an OAuth bearer token; the secret never leaves this
+ * function but to curl. */
 static int
 authenticate(CURL *c, struct curl_slist **headers)
 {
 	const struct config *cfg;
-	char *token = NULL, *line;
+	char *token = NULL, *line, why[512];
 	int rc;
 
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
 	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
-		if (cfg->zd_email == NULL)
-			return chat_err(ST_CONFIG, "zendesk: an API token needs "
-			    "zendesk.email");
 		if ((rc = net_secret("zendesk", cfg->zd_token_env,
-		    cfg->zd_token_file, &token)) != 0)
-			return rc;
+		    cfg->zd_token_file, &token, why, sizeof why)) != 0)
+			return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 		line = sqlite3_mprintf("%s/token", cfg->zd_email);
 		curl.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl.easy_setopt(c, CURLOPT_USERNAME, line);
 		curl.easy_setopt(c, CURLOPT_PASSWORD, token);
 		sqlite3_free(line);
-	} else if (cfg->zd_oauth_token_env != NULL ||
-	    cfg->zd_oauth_token_file != NULL) {
+	} else {
 		if ((rc = net_secret("zendesk", cfg->zd_oauth_token_env,
-		    cfg->zd_oauth_token_file, &token)) != 0)
-			return rc;
+		    cfg->zd_oauth_token_file, &token, why, sizeof why)) != 0)
+			return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 		line = sqlite3_mprintf("Authorization: Bearer %s", token);
 		*headers = curl.slist_append(*headers, line);
 		memset(line, 0, strlen(line));
 		sqlite3_free(line);
-	} else
-		return chat_err(ST_CONFIG, "zendesk: set zendesk.token_env or "
-		    "token_file, or oauth_token_env or oauth_token_file");
+	}
 	memset(token, 0, strlen(token));
 	free(token);
 	return 0;
@@ -131,19 +177,16 @@ request(const char *path, const char *post, const char *key,
 {
 	const struct config *cfg;
 	struct curl_slist *headers = NULL;
-	char *url, *line;
+	char *url, *line, why[512];
 	curl_off_t after = 0;
 	CURLcode cc;
 	CURL *c;
-	int rc;
+	int rc, absent;
 
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
-	if (cfg->zd_url == NULL)
-		return chat_err(ST_CONFIG, "zendesk: zendesk.url must be set");
-	if (strncmp(cfg->zd_url, "https://", 8) != 0 && !(cfg->zd_insecure &&
-	    strncmp(cfg->zd_url, "http://", 7) == 0))
-		return chat_err(ST_CONFIG, "zendesk.url: https:// only");
+	if ((rc = zendesk_check(why, sizeof why, &absent)) != 0)
+		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 	if ((c = net_open("zendesk", cfg->zd_insecure, cfg->zd_ca_file))
 	    == NULL)
 		return ST_TEMP;
@@ -171,7 +214,7 @@ request(const char *path, const char *post, const char *key,
 	if (cc != CURLE_OK) {
 		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
 		r->ambiguous = post != NULL && net_ambiguous(cc);
-		snprintf(r->error, sizeof r->error, "%s", curl.easy_strerror(cc));
+		net_error("zendesk", cc, r->error, sizeof r->error);
 	}
 	curl.slist_free_all(headers);
 	sqlite3_free(url);

@@ -344,3 +344,21 @@ Line two."
 	assert_equal "$(chat-history --closed --count)" 30000
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 30000
 }
+
+@test "--mail or --zendesk without the config they need is 78 before anything is written" {
+	examples
+	unset ZENDESK_TOKEN
+	before=$(dump)
+	run -78 chat-close -t billing -m "Sorted." --mail jane@example.com 5
+	assert_output "chat-close: mail: mail.url and mail.from must be set in the config (no config file at $HOME/.config/chat-tools/config.yaml)"
+	run -78 chat-close --zendesk 5 6
+	assert_output "chat-close: zendesk: zendesk.url must be set in the config (no config file at $HOME/.config/chat-tools/config.yaml)"
+	config <<-'EOF'
+	zendesk: {url: "https://acme.zendesk.com", email: a@example.com, token_env: ZENDESK_TOKEN}
+	EOF
+	run -78 chat-close --at last --zendesk 5
+	assert_output "chat-close: zendesk: the variable ZENDESK_TOKEN named by the config is not set"
+	run -78 chat-close -n --zendesk 5
+	assert_equal "$(dump)" "$before"
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 5")" open
+}

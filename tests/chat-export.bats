@@ -195,7 +195,7 @@ print(sorted(set(m.keys())))' "$SMTP_DIR"
 	mail_config "username: support" "password_env: SMTP_PASSWORD" \
 		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
 	run -69 chat-export --mail jane@example.com 3
-	assert_output --partial "3: mail:jane@example.com: Login denied (SMTP 535); failed for good"
+	assert_output --partial "3: mail:jane@example.com: 535 5.7.8 Authentication credentials invalid; failed for good"
 	refute_output --partial wrong-password
 	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "failed|1"
 	assert_equal "$(stored)" 0
@@ -254,7 +254,7 @@ print(sorted(set(m.keys())))' "$SMTP_DIR"
 	start_smtpd --reply "450 4.3.2 try again later"
 	mail_config 'insecure: true'
 	run -75 chat-export --mail jane@example.com 2
-	assert_output --partial "(SMTP 450)"
+	assert_output --partial "2: mail:jane@example.com: 450 4.3.2 try again later; queued"
 	before=$(date +%s)
 	due_now
 	run -75 chat-export --flush
@@ -449,7 +449,7 @@ print("ok")' "$ZD_DIR"
 	touch "$ZD_DIR/noidem"
 	echo slow:4 >"$ZD_DIR/plan"
 	run -75 chat-export --zendesk 6
-	assert_output --partial "Timeout"
+	assert_output --partial "timed out"
 	due_now
 	run -0 chat-export --flush
 	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 1
@@ -462,7 +462,7 @@ print("ok")' "$ZD_DIR"
 	assert_equal "$(sql "SELECT group_concat(remote_ref) FROM deliveries")" "1,2"
 }
 
-@test "zendesk.url must be https unless zendesk.insecure; a token needs zendesk.email" {
+@test "zendesk.url must be https unless zendesk.insecure; a token needs zendesk.email; nothing is queued" {
 	examples
 	config <<-'EOF'
 	zendesk: {url: "http://127.0.0.1:9", email: a@example.com, token_env: T}
@@ -479,7 +479,7 @@ print("ok")' "$ZD_DIR"
 	EOF
 	run -78 chat-export --zendesk 1
 	assert_output --partial "the variable T named by the config is not set"
-	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "pending|0"
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
 }
 
 @test "contract: the ticket request validates against CreateTicket served by Prism (201)" {
@@ -523,4 +523,310 @@ print("ok")' "$ZD_DIR"
 	assert_output 3
 	run -2 chat-export --flush 1
 	run -2 chat-export --max 0 --flush
+}
+
+@test "contradictory options are exit 2 with a one-line reason, and nothing is done" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	before=$(dump)
+	while IFS='|' read -r args reason; do
+		# shellcheck disable=SC2086
+		run -2 chat-export $args </dev/null
+		assert_equal "${#lines[@]}" 1
+		assert_output "chat-export: $reason"
+	done <<-'EOF'
+	--pending --flush|--pending and --flush: one or the other
+	--flush --pending|--flush and --pending: one or the other
+	--max 5 2|--max goes with --flush only
+	--pending --max 5|--max goes with --flush only
+	-f eml --mail jane@example.com 2|-f is the format written to standard output; --mail writes none
+	-f json --zendesk 2|-f is the format written to standard output; --zendesk writes none
+	-f csv --flush|-f is the format written to standard output; --flush writes none
+	--flush --mail jane@example.com|--flush and --mail: one or the other
+	-o json 2|-o is the format of --pending's listing; it goes with --pending only
+	--retry --cancel 2|--retry and --cancel: one or the other
+	--all 2|--all goes with --retry or --cancel only
+	--retry --all 2|--all and ids: one or the other
+	--again 2|--again goes with --mail or --zendesk only
+	--flush 2|--flush takes no ids
+	EOF
+	assert_equal "$(stored)" 0
+	assert_equal "$(dump)" "$before"
+}
+
+@test "a delivery's config is checked before anything is written: 78, nothing queued" {
+	examples
+	unset SMTP_PASSWORD
+	before=$(dump)
+	run -78 chat-export --zendesk 1 2
+	assert_output "chat-export: zendesk: zendesk.url must be set in the config (no config file at $HOME/.config/chat-tools/config.yaml)"
+	run -78 chat-export --mail jane@example.com 1
+	assert_output "chat-export: mail: mail.url and mail.from must be set in the config (no config file at $HOME/.config/chat-tools/config.yaml)"
+	SMTP_PORT=9
+	mail_config "password_env: SMTP_PASSWORD"
+	run -78 chat-export --mail jane@example.com 1
+	assert_output "chat-export: mail: the variable SMTP_PASSWORD named by the config is not set"
+	mail_config "ca_file: $BATS_TEST_TMPDIR/no-such-ca.pem"
+	run -78 chat-export --mail jane@example.com 1
+	assert_output --partial "mail.ca_file: $BATS_TEST_TMPDIR/no-such-ca.pem: No such file"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "--flush: a delivery whose target's config is gone is reported on its own line; the rest is delivered (exit 1)" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	SMTP_PORT=$(free_port)
+	config <<-EOF
+	mail: {url: "smtp://127.0.0.1:$SMTP_PORT/x", from: support@example.com, insecure: true}
+	zendesk: {url: "http://127.0.0.1:$ZD_PORT", email: a@example.com, token_env: ZENDESK_TOKEN, insecure: true}
+	EOF
+	run -75 chat-export --mail ops@example.com 1
+	echo 500 >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 2
+	config <<-EOF
+	zendesk: {url: "http://127.0.0.1:$ZD_PORT", email: a@example.com, token_env: ZENDESK_TOKEN, insecure: true}
+	EOF
+	due_now
+	run -1 chat-export --flush
+	assert_line "chat-export: 1: mail:ops@example.com: not attempted: mail: mail.url and mail.from must be set in the config ($CHAT_CONFIG); it stays pending (chat-export --cancel 1 drops it)"
+	assert_line "2 zendesk sent"
+	assert_equal "$(sql "SELECT group_concat(state || ':' || attempts || ':' || (next_attempt_at = 0)) FROM deliveries")" "pending:1:1,sent:2:0"
+	run -0 chat-export --cancel 1
+	run -0 chat-export --flush
+	assert_output ""
+}
+
+@test "re-running --mail on a pending delivery attempts it now; one under way elsewhere is said so (75)" {
+	examples
+	SMTP_PORT=$(free_port)
+	mail_config 'insecure: true'
+	run -75 chat-export --mail jane@example.com 2 3
+	run -75 chat-export --mail ops@example.com 4
+	start_smtpd
+	run -0 chat-export --mail jane@example.com 2
+	assert_line 2
+	assert_equal "$(stored)" 1
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries WHERE conversation = 2")" "sent|2"
+	run -0 chat-close -q --mail jane@example.com 3
+	assert_equal "$(stored)" 2
+	# as claim() leases a delivery while another process attempts it
+	sql "UPDATE deliveries SET next_attempt_at = unixepoch() + 100, updated_at = unixepoch() + 100 WHERE conversation = 4"
+	run -75 chat-export --mail ops@example.com 4
+	assert_output --partial "4: mail:ops@example.com: being attempted by another process"
+	assert_equal "$(stored)" 2
+}
+
+@test "--retry after a password is fixed: failed deliveries are due again, with events; --flush delivers them" {
+	examples
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
+	export SMTP_PASSWORD=wrong-password
+	mail_config "username: support" "password_env: SMTP_PASSWORD" \
+		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	run -69 chat-export --mail jane@example.com 3 4 5
+	assert_equal "$(sql "SELECT group_concat(state) FROM deliveries")" "failed,failed,failed"
+	export SMTP_PASSWORD=$SECRET
+	run -0 chat-export --retry 3
+	assert_output 3
+	assert_equal "$(sql "SELECT state, next_attempt_at <= unixepoch() FROM deliveries WHERE conversation = 3")" "pending|1"
+	assert_equal "$(sql "SELECT actor, detail FROM events WHERE action = 'delivery_retried'")" "tester|mail:jane@example.com (failed)"
+	run -0 chat-export --flush
+	assert_output "3 mail:jane@example.com sent"
+	assert_equal "$(stored)" 1
+	run -0 chat-export --retry --all
+	assert_output $'4\n5'
+	run -0 chat-export -q --flush
+	assert_output ""
+	assert_equal "$(stored)" 3
+	assert_equal "$(sql "SELECT group_concat(state || ':' || attempts) FROM deliveries")" "sent:2,sent:2,sent:2"
+	run -0 chat-history 4
+	assert_line --regexp "tester delivery_retried mail:jane@example.com \(failed\)$"
+	# nothing waits now: the ids are printed, nothing else is done
+	run -0 chat-export --retry 4
+	assert_output 4
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'delivery_retried'")" 3
+}
+
+@test "--retry makes a pending delivery due now; without ids or --all on a terminal it is exit 2" {
+	examples
+	SMTP_PORT=$(free_port)
+	mail_config 'insecure: true'
+	run -75 chat-export --mail jane@example.com 2
+	start_smtpd
+	run -0 chat-export --flush
+	assert_output ""
+	run -1 chat-export --retry 2 999
+	assert_line 2
+	assert_line --partial "999: no such conversation"
+	run -0 --separate-stderr chat-export --flush
+	assert_output "2 mail:jane@example.com sent"
+	assert_equal "$(stored)" 1
+	run -2 on_tty chat-export --retry
+	run -2 on_tty chat-export --cancel
+}
+
+@test "--cancel drops pending deliveries, with events; failed ones stay; one under way is refused (75)" {
+	examples
+	SMTP_PORT=$(free_port)
+	mail_config 'insecure: true'
+	run -75 chat-export --mail a@example.com 1 2 3 4
+	run -0 chat-export --cancel 2
+	assert_output 2
+	assert_equal "$(sql "SELECT group_concat(conversation) FROM deliveries")" "1,3,4"
+	run -0 sql "SELECT actor, detail FROM events WHERE action = 'delivery_cancelled'"
+	assert_output --regexp "^tester\|mail:a@example.com, 1 attempt: .*Couldn't connect to server$"
+	run -0 chat-history 2
+	assert_line --regexp "tester delivery_cancelled mail:a@example.com, 1 attempt: "
+	refute_line --regexp "^delivery "
+	sql "UPDATE deliveries SET state = 'failed' WHERE conversation = 3;
+	  UPDATE deliveries SET next_attempt_at = unixepoch() + 100, updated_at = unixepoch() + 100 WHERE conversation = 4"
+	run -75 chat-export --cancel 4
+	assert_output "chat-export: 4: mail:a@example.com is being attempted; not cancelled"
+	sql "UPDATE deliveries SET updated_at = 0 WHERE conversation = 4"
+	run -0 chat-export --cancel --all
+	assert_output $'1\n4'
+	assert_equal "$(sql "SELECT group_concat(conversation || ':' || state) FROM deliveries")" "3:failed"
+	start_smtpd
+	due_now
+	run -0 chat-export --flush
+	assert_output ""
+	assert_equal "$(stored)" 0
+	# asked for again, a cancelled delivery is a new one
+	run -0 chat-export --mail a@example.com 2
+	assert_equal "$(stored)" 1
+}
+
+@test "the server's own reply is shown and stored: 550 5.1.1 ... User unknown, failed for good (69)" {
+	examples
+	start_smtpd --reject nobody@example.com
+	mail_config 'insecure: true'
+	run -69 chat-export --mail nobody@example.com 2
+	assert_line "chat-export: 2: mail:nobody@example.com: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table; failed for good"
+	refute_output --partial "Failed sending data"
+	assert_equal "$(sql "SELECT state, last_error FROM deliveries")" "failed|550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table"
+	run -0 chat-history 2
+	assert_line "delivery       mail:nobody@example.com failed: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table, 1 attempt"
+	assert_equal "$(stored)" 0
+	run -0 chat-export --mail jane@example.com 2
+	assert_equal "$(stored)" 1
+}
+
+@test "a server's reply is kept as it said it, its control characters as \\xHH" {
+	examples
+	start_smtpd --reply $'451 4.3.0 Veuillez réessayer \033[2J plus tard'
+	mail_config 'insecure: true'
+	run -75 chat-export --mail jane@example.com 2
+	assert_line --partial '2: mail:jane@example.com: 451 4.3.0 Veuillez réessayer \x1b[2J plus tard; queued'
+	refute_output --partial $'\033'
+	assert_equal "$(sql "SELECT last_error FROM deliveries")" '451 4.3.0 Veuillez réessayer \x1b[2J plus tard'
+}
+
+@test "TLS failures say so in words, with no stray SMTP code" {
+	examples
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem"
+	mail_config
+	run -69 chat-export --mail jane@example.com 2
+	assert_line "chat-export: 2: mail:jane@example.com: TLS: the server's certificate could not be verified (SSL certificate problem: self-signed certificate); mail.ca_file may name the CA that signed it; failed for good"
+	refute_output --partial "(SMTP"
+	kill "$SMTP_PID"; wait "$SMTP_PID" || true
+	start_smtpd
+	run -69 chat-export --mail jane@example.com 3
+	assert_line "chat-export: 3: mail:jane@example.com: TLS: the server does not offer STARTTLS, which mail.url smtp:// requires (smtps:// is TLS from the start); failed for good"
+	refute_output --partial "(SMTP"
+	assert_equal "$(stored)" 0
+}
+
+@test "--flush prints a line per delivery attempted (-q: none); what waits is not attempted" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	SMTP_PORT=$(free_port)
+	config <<-EOF
+	mail: {url: "smtp://127.0.0.1:$SMTP_PORT/x", from: support@example.com, insecure: true}
+	zendesk: {url: "http://127.0.0.1:$ZD_PORT", email: a@example.com, token_env: ZENDESK_TOKEN, insecure: true}
+	EOF
+	run -75 chat-export --mail ops@example.com 3
+	printf 'text500\ntext500\n' >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 4
+	run -75 chat-export --mail ops@example.com 5
+	start_smtpd
+	sql "UPDATE deliveries SET next_attempt_at = 0 WHERE conversation IN (3, 4)"
+	run -75 --separate-stderr chat-export --flush
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 "3 mail:ops@example.com sent"
+	assert_line --index 1 --regexp "^4 zendesk pending: HTTP 503: Service Unavailable, next at 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"
+	sql "UPDATE deliveries SET next_attempt_at = 0 WHERE conversation IN (4, 5)"
+	run -0 --separate-stderr chat-export -q --flush
+	assert_output ""
+	assert_equal "$(stored)" 2
+	assert_equal "$(sql "SELECT group_concat(state) FROM deliveries")" "sent,sent,sent"
+}
+
+# Checks the message on stdin: header lines of at most 78 characters, 76
+# when they hold an encoded word; prints From and Subject as decoded.
+header_lines() {
+	/usr/bin/python3 -c '
+import email, email.header, email.policy, sys
+raw = sys.stdin.buffer.read()
+head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+for l in head:
+    limit = 76 if b"=?" in l else 78
+    assert len(l) <= limit, (len(l), l)
+m = email.message_from_bytes(raw, policy=email.policy.default)
+# The default policy keeps the space between encoded words in a display
+# name, which RFC 2047 6.2 drops; decode_header() drops it.
+h = email.message_from_bytes(raw)["From"]
+print("From:", email.header.make_header(email.header.decode_header(h)))
+print("Subject:", m["Subject"])
+print("lines:", len(head))'
+}
+
+@test "mail headers: lines of at most 78 characters, 76 with an encoded word, read back as written" {
+	examples
+	long_accented="Jérôme-Alexandre de La Fontaine-Saint-Exupéry, Société Générale d'Électricité"
+	long_ascii="Alexander Maximilian Fitzgerald-Worthington of the Royal Borough of Kensington and Chelsea"
+	long_word=$(printf 'X%.0s' $(seq 90))
+	printf '%s\n' \
+		"{\"conversation\":\"L-1\",\"visitor\":\"$long_accented\",\"at\":\"2026-11-20T10:00:00Z\",\"author\":\"visitor\",\"text\":\"hi\"}" \
+		"{\"conversation\":\"L-2\",\"visitor\":\"$long_ascii\",\"at\":\"2026-11-20T10:00:00Z\",\"author\":\"visitor\",\"text\":\"hi\"}" \
+		"{\"conversation\":\"$long_word\",\"visitor\":\"Jo\",\"at\":\"2026-11-20T10:00:00Z\",\"author\":\"visitor\",\"text\":\"hi\"}" |
+		chat-import -q
+	from_name="Service Clientèle de la Société Générale d'Électricité de France, Région Île-de-France"
+	mail_config
+	sed -i "s|from: .*|from: \"$from_name <support-clients@example.com>\"|" "$CHAT_CONFIG"
+	run -0 header_lines < <(chat-export -f eml 31)
+	assert_line "From: $from_name <support-clients@example.com>"
+	assert_line "Subject: Conversation L-1 with $long_accented (chat)"
+	run -0 header_lines < <(chat-export -f eml 32)
+	assert_line "Subject: Conversation L-2 with $long_ascii (chat)"
+	run -0 chat-export -f eml 32
+	assert_line --partial "Subject: Conversation L-2 with Alexander"
+	refute_output --partial "Subject: =?"
+	run -0 header_lines < <(chat-export -f eml 33)
+	assert_line "Subject: Conversation $long_word with Jo (chat)"
+	# a short subject stays as it is
+	run -0 chat-export -f eml 2
+	assert_line $'Subject: Conversation IA-1002 with Lucas Martin (whatsapp)\r'
+}
+
+@test "transcripts and mails say which time zone their times are in" {
+	examples
+	TZ=Europe/Paris run -0 chat-export 2
+	assert_line "time zone      CET (UTC+01:00)"
+	assert_line "started        2026-11-16 09:56"
+	run -0 chat-export 2
+	assert_line "time zone      UTC"
+	TZ=America/Sao_Paulo run -0 chat-history 2
+	assert_line "time zone      UTC-03:00"
+	# a time past a change to summer time says its own zone
+	chat-note -q -m "Followed up." 2
+	sql "UPDATE notes SET at = unixepoch('2027-06-01 08:00:00') WHERE conversation = 2"
+	TZ=Europe/Paris run -0 chat-export 2
+	assert_line "2027-06-01 10:00 CEST  tester: Followed up."
+	mail_config
+	TZ=Asia/Kolkata run -0 parse_mail - < <(TZ=Asia/Kolkata chat-export -f eml 2)
+	assert_line "time zone      IST (UTC+05:30)"
 }

@@ -4,6 +4,8 @@ a maildir, each message behind an X-Envelope-To header.
 
 usage: smtpd.py DIR PORT [--starttls CERT KEY] [--smtps CERT KEY]
                 [--auth USER:PASSWORD] [--reply "450 4.3.2 try later"]
+                [--reject ADDRESS]...
+--reject refuses RCPT TO:<ADDRESS> as Postfix does an unknown user.
 Writes DIR/ready once it listens; runs until killed.
 """
 import argparse
@@ -18,9 +20,18 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Store:
-    def __init__(self, path, reply):
+    def __init__(self, path, reply, reject):
         self.box = mailbox.Maildir(path, create=True)
         self.reply = reply
+        self.reject = {a.lower() for a in reject}
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        if address.lower() in self.reject:
+            return ("550 5.1.1 <%s>: Recipient address rejected: "
+                    "User unknown in local recipient table" % address)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
         if self.reply:
@@ -38,6 +49,7 @@ def main():
     ap.add_argument("--smtps", nargs=2)
     ap.add_argument("--auth")
     ap.add_argument("--reply")
+    ap.add_argument("--reject", action="append", default=[])
     a = ap.parse_args()
 
     kw = {}
@@ -62,7 +74,8 @@ def main():
 
         kw.update(authenticator=check, auth_required=True,
                   auth_require_tls=bool(a.starttls))
-    ctl = Controller(Store(os.path.join(a.dir, "maildir"), a.reply),
+    ctl = Controller(Store(os.path.join(a.dir, "maildir"), a.reply,
+                           a.reject),
                      hostname="127.0.0.1", port=a.port, **kw)
     ctl.start()
     open(os.path.join(a.dir, "ready"), "w").close()
