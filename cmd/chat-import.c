@@ -50,7 +50,7 @@ main(int argc, char *argv[])
 		if (strcmp(argv[i], "-") != 0 &&
 		    (fds[i] = input_open(argv[i])) < 0)
 			break;
-	if (i == argc && db_open(DB_WRITE) == 0 &&
+	if (i == argc && db_open(DB_CREATE) == 0 &&
 	    import_begin(&im, chat_flags.quiet) == 0) {
 		if (argc == 0)
 			import_file(im, 0, "stdin");

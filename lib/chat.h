@@ -49,7 +49,9 @@ int chat_opt(int c, const char *arg);
 int opt_count(const char *opt, const char *arg, long *n);
 
 /* db.c: the database file and its schema. */
-enum db_mode { DB_READ, DB_WRITE };
+/* DB_CREATE (chat-import's) writes and creates the database when there is
+ * none; the others refuse a path where none exists (74). */
+enum db_mode { DB_READ, DB_WRITE, DB_CREATE };
 int db_set_path(const char *path);
 int db_open(enum db_mode mode);
 void db_close(void);

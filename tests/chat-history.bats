@@ -333,11 +333,11 @@ print("ok")' "$output"
 	assert_output --partial "tag 'two words': 1 to 64"
 }
 
-@test "a missing database reads as empty and is not created" {
-	run -1 chat-history
-	assert_output ""
-	run -1 chat-history --count --closed
-	assert_output 0
-	run -1 chat-history 1
+@test "a missing database is no empty one: 74 saying so, and it is not created" {
+	run -74 chat-history
+	assert_output "chat-history: no database at $CHAT_DB (chat-import creates one)"
+	run -74 chat-history --count --closed
+	assert_output "chat-history: no database at $CHAT_DB (chat-import creates one)"
+	run -74 chat-history 1
 	assert_file_not_exists "$CHAT_DB"
 }

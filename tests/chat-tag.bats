@@ -202,6 +202,7 @@ $nfc"
 }
 
 @test "an empty catalogue lists nothing and exits 1" {
+	chat-import </dev/null
 	run -1 chat-tag -l
 	assert_output ""
 }

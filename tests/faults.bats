@@ -97,10 +97,33 @@ teardown() {
 	run -74 chat-tag billing 1
 }
 
-@test "a database that does not exist yet: readers find nothing (1) and create nothing" {
+@test "only chat-import creates a database: every other tool, reading or writing, says there is none (74) and creates nothing" {
 	export CHAT_DB=$BATS_TEST_TMPDIR/none/chat.db
+	for cmd in "chat-history" "chat-history --count" "chat-history 1" \
+	    "chat-stats" "chat-tag billing 1" "chat-tag -l" \
+	    "chat-tag --rename a b" "chat-tag --auto 1" "chat-close 1" \
+	    "chat-close --park 1" "chat-note -m hi 1" "chat-note -l 1" \
+	    "chat-rate solution=5 1" "chat-rate -l 1" "chat-export 1" \
+	    "chat-export --pending" "chat-export --flush"; do
+		run -74 $cmd </dev/null
+		assert_output "${cmd%% *}: no database at $CHAT_DB (chat-import creates one)"
+	done
+	assert_not_exists "$BATS_TEST_TMPDIR/none"
+	# A misspelt path beside a database is no new database either.
+	mkdir "$BATS_TEST_TMPDIR/none"
+	run -0 chat-import -q "$EXAMPLES"
+	run -74 chat-close -d "$BATS_TEST_TMPDIR/none/chat.bd" 1
+	assert_output "chat-close: no database at $BATS_TEST_TMPDIR/none/chat.bd (chat-import creates one)"
+	run -74 env CHAT_DB="$BATS_TEST_TMPDIR/none/chat.bd" chat-history --closed
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/none")" chat.db
+	assert_equal "$(sql "SELECT count(*) FROM conversations WHERE state = 'closed'")" 0
+}
+
+@test "chat-import creates the database, even from an empty input" {
+	export CHAT_DB=$BATS_TEST_TMPDIR/new/dir/chat.db
+	run -0 chat-import </dev/null
+	assert_output ""
+	assert_file_exists "$CHAT_DB"
 	run -1 chat-history
 	assert_output ""
-	run -1 chat-stats
-	assert_not_exists "$BATS_TEST_TMPDIR/none"
 }
