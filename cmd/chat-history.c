@@ -14,13 +14,16 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: chat-history [FILTER...] [-o table|tsv|json|ids] "
 	    "[--limit N] [--count]\n"
-	    "       chat-history [--ref] [-o text|json] ID... | -\n"
-	    "filters: --open --parked --closed --channel C --social "
-	    "--operator O\n"
-	    "         --tag T --untagged --unrated --no-note --since T "
-	    "--until T\n"
-	    "         --idle DUR --visitor-left --forgotten --after-close "
-	    "--grep QUERY\n");
+	    "       chat-history [--ref] [-o text|json] ID... | -\n");
+	if (fp != stdout)
+		return;
+	fputs("filters, combined with AND:\n" FILTER_HELP "options:\n", fp);
+	fputs("  -o, --output FORMAT   table, tsv, json or ids; showing: text "
+	    "or json\n"
+	    "      --limit N         list the newest N only\n"
+	    "      --count           print how many match, not them\n"
+	    "      --ref             the ids are the platform's refs\n", fp);
+	chat_help(fp);
 }
 
 static int
@@ -102,6 +105,11 @@ main(int argc, char *argv[])
 			goto bad;
 		}
 		fmt = FMT_TEXT;
+	}
+	if (o != NULL && count) {
+		chat_err(ST_USAGE, "-o %s: --count prints a number, not a "
+		    "listing", o);
+		goto bad;
 	}
 	if (o != NULL && fmt_parse(o, &fmt, argc > 0) != 0)
 		goto bad;

@@ -12,6 +12,10 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: chat-import [-q] [-d DB] [-c CONFIG] [--as NAME] "
 	    "[FILE...]\n");
+	if (fp != stdout)
+		return;
+	fputs("  -q, --quiet           print no ids\n", fp);
+	chat_help(fp);
 }
 
 int

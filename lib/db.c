@@ -281,6 +281,42 @@ functions(void)
 	return 0;
 }
 
+/* -n writes nothing, not even the upgrade of an older schema: the
+ * database is copied into memory, where the upgrade and the dry run are
+ * done and forgotten. */
+static int
+to_memory(void)
+{
+	sqlite3 *mem = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(mem);
+		return chat_err(ST_DB, "%s: a copy in memory: out of memory",
+		    path);
+	}
+	if ((b = sqlite3_backup_init(mem, "main", db, "main")) == NULL)
+		rc = sqlite3_errcode(mem);
+	else {
+		sqlite3_backup_step(b, -1);
+		rc = sqlite3_backup_finish(b);
+	}
+	if (rc != SQLITE_OK) {
+		rc = chat_err(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
+		    ST_TEMP : ST_DB, "%s: a copy in memory: %s", path,
+		    sqlite3_errmsg(mem));
+		sqlite3_close(mem);
+		return rc;
+	}
+	sqlite3_close(db);
+	db = mem;
+	if ((rc = busy_timeout()) != 0 || (rc = functions()) != 0)
+		return rc;
+	return 0;
+}
+
 int
 db_open(enum db_mode mode)
 {
@@ -320,6 +356,9 @@ db_open(enum db_mode mode)
 	if ((rc = busy_timeout()) != 0 || (rc = functions()) != 0)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
+		return rc;
+	if (mode != DB_READ && chat_flags.dry_run &&
+	    (size_t)version < schema_nsteps && (rc = to_memory()) != 0)
 		return rc;
 	/* Readers need none of this; a reader's migration is written with
 	 * the defaults, which are the same but for WAL. */
