@@ -423,7 +423,7 @@ rules_check(const struct config *cfg)
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
-		if (taglist_add(&t, cfg->auto_tags[i].tag) != 0)
+		if ((rc = taglist_add(&t, cfg->auto_tags[i].tag)) == ST_DATA)
 			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad tag",
 			    cfg->file, i + 1);
 		taglist_free(&t);

@@ -127,3 +127,59 @@ teardown() {
 	run -1 chat-history
 	assert_output ""
 }
+
+# Runs a command once per allocation that chat-tools' own code makes in
+# it, that allocation failing (tests/failmalloc.c), each time on a fresh
+# copy of base.db; prints each run that did not report it and exit 74.
+each_allocation_failing() {
+	local k rc base=$BATS_TEST_TMPDIR/base.db db=$BATS_TEST_TMPDIR/case.db
+	local log=$BATS_TEST_TMPDIR/failed err=$BATS_TEST_TMPDIR/err
+	for k in $(seq 1 1000); do
+		rm -f "$db" "$db-wal" "$db-shm" "$log"
+		cp "$base" "$db"
+		CHAT_DB=$db FAIL_AT=$k FAIL_LOG=$log LD_PRELOAD=$SHIM "$@" \
+		    </dev/null >/dev/null 2>"$err"
+		rc=$?
+		[ -e "$log" ] || return 0
+		if [ "$rc" -ne 74 ] || ! grep -q "out of memory" "$err"; then
+			echo "$* with allocation $k failing ($(addr2line -f \
+			    -e "$(command -v "$1")" "$(cat "$log")" |
+			    paste -sd ' ')): exit $rc, $(head -c 200 "$err")"
+		fi
+	done
+}
+
+@test "out of memory is reported and exits 74, wherever the program's own allocations fail" {
+	if ldd "$(command -v chat-tag)" | grep -q libasan; then
+		skip "AddressSanitizer has its own allocator"
+	fi
+	SHIM=$BATS_TEST_TMPDIR/failmalloc.so
+	${CC:-cc} -shared -fPIC -O1 -o "$SHIM" "$TOP/tests/failmalloc.c"
+	config <<-'EOF'
+	tags: {catalog: [billing]}
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR parcel"}
+	EOF
+	examples
+	chat-tag -q billing 1 2
+	chat-close -q 1 2 3
+	chat-note -q -m hi 1
+	chat-rate -q solution=3 1
+	sql ".backup '$BATS_TEST_TMPDIR/base.db'"
+	failures=$(
+		each_allocation_failing chat-import -q "$EXAMPLES"
+		each_allocation_failing chat-tag -q a,b 1 2
+		each_allocation_failing chat-tag -q -s x,y 1 2
+		each_allocation_failing chat-tag -q --rename billing invoices
+		each_allocation_failing chat-tag -q --auto 1 2 3
+		each_allocation_failing chat-close -q -t a,b -m x -m y \
+		    -r solution=3 -r network=2 4 5
+		each_allocation_failing chat-note -q -m hello 1 2
+		each_allocation_failing chat-rate -q solution=4 network=2 1 2
+		each_allocation_failing chat-history -o json --closed \
+		    --tag billing --grep 'parcel OR refund'
+		each_allocation_failing chat-history -o json 1 2
+		each_allocation_failing chat-note -l -o tsv
+	)
+	assert_equal "$failures" ""
+}
