@@ -23,6 +23,28 @@ usage(FILE *fp)
 	    "[-t TAG[,TAG...]]...\n"
 	    "                  [-m NOTE | -F FILE] [-r CRITERION=SCORE]...\n"
 	    "                  [--mail ADDR]... [--zendesk] [ID...]\n");
+	if (fp != stdout)
+		return;
+	fputs("      --park            park instead: off the operator's desk, "
+	    "not counted\n"
+	    "      --reopen          undo a close or a park\n"
+	    "      --at TIME|last    the close time: default now, last its "
+	    "last activity\n"
+	    "      --by WHO          who closed it: operator (default), "
+	    "visitor or system\n"
+	    "  -t, --tag TAGS        add these tags\n"
+	    "  -m, --note NOTE       add a note (several -m are its "
+	    "paragraphs)\n"
+	    "  -F, --note-file FILE  add the note in FILE (- for standard "
+	    "input)\n"
+	    "  -r, --rate C=SCORE    rate the criterion C\n"
+	    "      --mail ADDR       mail the transcript and notes to ADDR\n"
+	    "      --zendesk         save it as a Zendesk ticket\n"
+	    "      --ref             the ids are the platform's refs\n"
+	    "  -q, --quiet           print no ids\n"
+	    "  -n, --dry-run         print the changes that would be made, "
+	    "make none\n", fp);
+	chat_help(fp);
 }
 
 int
@@ -41,17 +63,33 @@ main(int argc, char *argv[])
 	struct rating *r;
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
-	const char *note = NULL, *note_file = NULL, **t;
+	const char **notes, *note_file = NULL, **t;
+	size_t i, nnotes = 0;
 	int64_t id;
-	int c, rc;
+	int c, rc, by = 0, files = 0;
 
 	chat_init(argv[0]);
+	/* Each -m, kept until the options are known to agree. */
+	if ((notes = calloc((size_t)argc, sizeof *notes)) == NULL)
+		return chat_err(ST_DB, "out of memory");
 	while ((c = getopt_long(argc, argv, "qnt:m:F:r:d:c:h", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case OPT_PARK: req.op = PARK; continue;
-		case OPT_REOPEN: req.op = REOPEN; continue;
+		case OPT_PARK:
+		case OPT_REOPEN:
+			if (req.op != CLOSE && req.op != (c == OPT_PARK ? PARK :
+			    REOPEN)) {
+				chat_err(ST_USAGE, "--park and --reopen: one "
+				    "or the other");
+				goto bad;
+			}
+			req.op = c == OPT_PARK ? PARK : REOPEN;
+			continue;
 		case OPT_BY:
+			if (by++) {
+				chat_err(ST_USAGE, "--by given twice");
+				goto bad;
+			}
 			if (strcmp(optarg, "operator") != 0 &&
 			    strcmp(optarg, "visitor") != 0 &&
 			    strcmp(optarg, "system") != 0) {
@@ -74,13 +112,22 @@ main(int argc, char *argv[])
 			if (taglist_add(&req.tags, optarg) != 0)
 				goto fail;
 			continue;
-		case 'm': note = optarg; continue;
-		case 'F': note_file = optarg; continue;
+		case 'm': notes[nnotes++] = optarg; continue;
+		case 'F':
+			if (files++) {
+				chat_err(ST_USAGE, "-F given twice: one note "
+				    "file");
+				goto bad;
+			}
+			note_file = optarg;
+			continue;
 		case 'r':
 			r = realloc(req.ratings.r, (req.ratings.n + 1) *
 			    sizeof *r);
-			if (r == NULL)
+			if (r == NULL) {
+				chat_err(ST_DB, "out of memory");
 				goto fail;
+			}
 			req.ratings.r = r;
 			if (rating_parse(optarg, &r[req.ratings.n++]) != 0)
 				goto fail;
@@ -90,8 +137,10 @@ main(int argc, char *argv[])
 				goto fail;
 			t = realloc(req.deliver.mail, (req.deliver.nmail + 1) *
 			    sizeof *t);
-			if (t == NULL)
+			if (t == NULL) {
+				chat_err(ST_DB, "out of memory");
 				goto fail;
+			}
 			req.deliver.mail = t;
 			t[req.deliver.nmail++] = optarg;
 			continue;
@@ -106,10 +155,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((note && note_file) || (req.op != CLOSE && (req.has_at ||
-	    strcmp(req.by, "operator") != 0))) {
-		chat_err(ST_USAGE, "-m goes without -F, and --at and --by with "
-		    "a close only");
+	if (nnotes && note_file) {
+		chat_err(ST_USAGE, "-m and -F: the note is one or the other");
+		goto bad;
+	}
+	if (req.op != CLOSE && (req.has_at || by)) {
+		chat_err(ST_USAGE, "--at and --by go with a close, not with "
+		    "--%s", req.op == PARK ? "park" : "reopen");
 		goto bad;
 	}
 	if (note_file != NULL && strcmp(note_file, "-") == 0 && argc == 0) {
@@ -117,8 +169,12 @@ main(int argc, char *argv[])
 		    "the ids must be operands");
 		goto bad;
 	}
-	if ((note && note_text(note, strlen(note), "-m", &req.note) != 0) ||
-	    (note_file && note_read(note_file, &req.note) != 0))
+	if (ratings_unique(&req.ratings) != 0)
+		goto bad;
+	for (i = 0; i < nnotes; i++)
+		if (note_paragraph(&req.note, notes[i]) != 0)
+			goto fail;
+	if (note_file && note_read(note_file, &req.note) != 0)
 		goto fail;
 
 	if (outbox_check(&req.deliver) != 0 || db_open(DB_WRITE) != 0 ||
@@ -130,14 +186,17 @@ main(int argc, char *argv[])
 	while ((rc = ids_next(ids, &id)) != 0)
 		if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
 			break;
-	/* The close stands: a delivery failing for now only warns. */
-	if (batch_close(b) == 0 && (rc = outbox_run()) == ST_REMOTE)
+	/* The close stands: a delivery failing for now only warns. -n
+	 * attempts nothing. */
+	if (batch_close(b) == 0 && !chat_flags.dry_run &&
+	    (rc = outbox_run()) == ST_REMOTE)
 		chat_status(rc);
 	b = NULL;
 fail:
 	batch_close(b);
 	ids_close(ids);
 done:
+	free(notes);
 	free(req.deliver.mail);
 	taglist_free(&req.tags);
 	free(req.note);

@@ -15,14 +15,17 @@ usage(FILE *fp)
 	    "usage: chat-history [FILTER...] [-o table|tsv|json|ids] "
 	    "[--limit N] [--count]\n"
 	    "       chat-history [--ref] [-o text|json|table|tsv|ids] "
-	    "ID... | -\n"
-	    "filters: --open --parked --closed --channel C --social "
-	    "--operator O\n"
-	    "         --tag T --untagged --unrated --no-note --since T "
-	    "--until T\n"
-	    "         --idle DUR --visitor-left --forgotten --after-close "
-	    "--grep QUERY\n"
-	    "         --closed-since T --closed-until T\n");
+	    "ID... | -\n");
+	if (fp != stdout)
+		return;
+	fputs("filters, combined with AND:\n" FILTER_HELP "options:\n", fp);
+	fputs("  -o, --output FORMAT   table, tsv, json or ids; ids given: text "
+	    "or json\n"
+	    "                        show them, the others list them\n"
+	    "      --limit N         list the newest N only\n"
+	    "      --count           print how many match, not them\n"
+	    "      --ref             the ids are the platform's refs\n", fp);
+	chat_help(fp);
 }
 
 /* The ids given, shown in full (-o text or json) or as a listing's rows
@@ -113,6 +116,11 @@ main(int argc, char *argv[])
 			goto bad;
 		}
 		fmt = FMT_TEXT;
+	}
+	if (o != NULL && count) {
+		chat_err(ST_USAGE, "-o %s: --count prints a number, not a "
+		    "listing", o);
+		goto bad;
 	}
 	if (o != NULL && fmt_parse(o, &fmt, argc > 0) != 0)
 		goto bad;

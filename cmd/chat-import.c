@@ -12,6 +12,10 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: chat-import [-q] [-d DB] [-c CONFIG] [--as NAME] "
 	    "[FILE...]\n");
+	if (fp != stdout)
+		return;
+	fputs("  -q, --quiet           print no ids\n", fp);
+	chat_help(fp);
 }
 
 int
@@ -50,7 +54,7 @@ main(int argc, char *argv[])
 		if (strcmp(argv[i], "-") != 0 &&
 		    (fds[i] = input_open(argv[i])) < 0)
 			break;
-	if (i == argc && db_open(DB_WRITE) == 0 &&
+	if (i == argc && db_open(DB_CREATE) == 0 &&
 	    import_begin(&im, chat_flags.quiet) == 0) {
 		if (argc == 0)
 			import_file(im, 0, "stdin");

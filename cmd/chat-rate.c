@@ -15,6 +15,17 @@ usage(FILE *fp)
 	    "usage: chat-rate [-qn] [--ref] CRITERION=SCORE... [ID...]\n"
 	    "       chat-rate -l [-o table|tsv|json|ids] [--ref] [ID...]\n"
 	    "       chat-rate -l --all [-o table|tsv|json|ids]\n");
+	if (fp != stdout)
+		return;
+	fputs("  -l, --list            list the ratings\n"
+	    "      --all             with -l: every conversation's ratings\n"
+	    "  -o, --output FORMAT   the listing's format: table, tsv, json or "
+	    "ids\n"
+	    "      --ref             the ids are the platform's refs\n"
+	    "  -q, --quiet           print no ids\n"
+	    "  -n, --dry-run         print the changes that would be made, "
+	    "make none\n", fp);
+	chat_help(fp);
 }
 
 int
@@ -52,8 +63,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0)) ||
-	    (all && (!list || argc > 0)))
+	if (o != NULL && !list) {
+		chat_err(ST_USAGE, "-o %s: only -l prints a listing", o);
+		goto bad;
+	}
+	if (all && (!list || argc > 0)) {
+		chat_err(ST_USAGE, "--all: with -l, and no ids");
+		goto bad;
+	}
+	if (o != NULL && fmt_parse(o, &fmt, 0) != 0)
 		goto bad;
 	if (list) {
 		if (db_open(DB_READ) == 0)
@@ -75,6 +93,10 @@ main(int argc, char *argv[])
 	}
 	set.r = r;
 	set.n = n;
+	if (ratings_unique(&set) != 0) {
+		free(r);
+		goto bad;
+	}
 	if (db_open(DB_WRITE) != 0 || ids_open(&ids, argv, argc,
 	    chat_flags.by_ref) != 0 || batch_open(&b, chat_flags.quiet,
 	    chat_flags.dry_run, ratings_apply, &set) != 0)

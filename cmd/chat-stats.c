@@ -14,9 +14,16 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: chat-stats [--by tag|operator|channel|day|week|month] "
 	    "[FILTER...]\n"
-	    "                  [-o table|tsv|json] [--chart]\n"
-	    "filters: as chat-history's (--since, --tag, --channel, "
-	    "--grep, ...)\n");
+	    "                  [-o table|tsv|json] [--chart]\n");
+	if (fp != stdout)
+		return;
+	fputs("filters, as chat-history's, combined with AND:\n" FILTER_HELP
+	    "options:\n", fp);
+	fputs("      --by WHAT         group by tag, operator, channel, day, "
+	    "week or month\n"
+	    "  -o, --output FORMAT   the report's format: table, tsv or json\n"
+	    "      --chart           draw bars in the table\n", fp);
+	chat_help(fp);
 }
 
 static int
@@ -47,7 +54,7 @@ main(int argc, char *argv[])
 	struct filter *f = filter_new();
 	enum stats_by by = BY_NONE;
 	enum fmt fmt = FMT_TABLE;
-	int c, rc, chart = 0;
+	int c, rc, chart = 0, by_given = 0;
 
 	chat_init(argv[0]);
 	if (f == NULL)
@@ -55,13 +62,23 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "o:d:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BY:
+			if (by_given++) {
+				chat_err(ST_USAGE, "--by given twice: one "
+				    "grouping");
+				goto bad;
+			}
 			if (parse_by(optarg, &by) != 0)
 				goto bad;
 			continue;
 		case OPT_CHART: chart = 1; continue;
 		case 'o':
-			if (fmt_parse(optarg, &fmt, 0) != 0 || fmt == FMT_IDS)
+			if (fmt_parse(optarg, &fmt, 0) != 0)
 				goto bad;
+			if (fmt == FMT_IDS) {
+				chat_err(ST_USAGE, "-o ids: a report lists "
+				    "groups, not conversations");
+				goto bad;
+			}
 			continue;
 		case 'h':
 		case OPT_HELP:
@@ -80,7 +97,12 @@ main(int argc, char *argv[])
 		if (rc < 0)
 			goto bad;
 	}
-	if (optind < argc || (chart && fmt != FMT_TABLE))
+	if (chart && fmt != FMT_TABLE) {
+		chat_err(ST_USAGE, "--chart draws in a table, not in -o tsv "
+		    "or json");
+		goto bad;
+	}
+	if (optind < argc)
 		goto bad;
 	if (db_open(DB_READ) == 0)
 		stats_report(f, by, fmt, chart);

@@ -12,12 +12,32 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: chat-tag [-qn] [--ref] [-d] TAG[,TAG...] [ID...]\n"
+	    "usage: chat-tag [-qn] [--ref] [-r] TAG[,TAG...] [ID...]\n"
 	    "       chat-tag [-qn] [--ref] -s TAG[,TAG...] [ID...]\n"
 	    "       chat-tag -l [-o table|tsv|json]\n"
-	    "       chat-tag --rename OLD NEW\n"
+	    "       chat-tag [-qn] --rename OLD NEW\n"
 	    "       chat-tag --auto [-qn] [--ref] [ID...]\n"
 	    "       chat-tag --auto --all [-qn]\n");
+	if (fp != stdout)
+		return;
+	fputs("  -r, --remove          remove the tags instead of adding "
+	    "them\n"
+	    "  -s, --set TAGS        set exactly these tags, removing the "
+	    "others\n"
+	    "  -l, --list            list the catalogue, with counts\n"
+	    "  -o, --output FORMAT   the listing's format: table, tsv or "
+	    "json\n"
+	    "      --rename          rename OLD to NEW, merging into NEW when "
+	    "it exists\n"
+	    "      --auto            apply the configuration's auto_tag "
+	    "rules\n"
+	    "      --all             with --auto: to every closed "
+	    "conversation without a tag\n"
+	    "      --ref             the ids are the platform's refs\n"
+	    "  -q, --quiet           print no ids\n"
+	    "  -n, --dry-run         print the changes that would be made, "
+	    "make none\n", fp);
+	chat_help(fp);
 }
 
 int
@@ -25,7 +45,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {"dry-run", 0, 0, 'n'},
-		{"ref", 0, 0, OPT_REF}, {"delete", 0, 0, 'd'},
+		{"ref", 0, 0, OPT_REF}, {"remove", 0, 0, 'r'},
 		{"set", 1, 0, 's'}, {"list", 0, 0, 'l'},
 		{"output", 1, 0, 'o'}, {"rename", 0, 0, OPT_RENAME},
 		{"auto", 0, 0, OPT_AUTO}, {"all", 0, 0, OPT_ALL}, {0, 0, 0, 0}
@@ -39,11 +59,25 @@ main(int argc, char *argv[])
 	int c, rc, list = 0, mode = 0, all = 0;
 
 	chat_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "qnds:lo:c:h", longopts, NULL))
+	while ((c = getopt_long(argc, argv, "qnrs:lo:d:c:h", longopts, NULL))
 	    != -1) {
 		switch (c) {
-		case 'd': req.op = TAG_REMOVE; continue;
-		case 's': req.op = TAG_SET; set = optarg; continue;
+		case 'r':
+			if (req.op == TAG_SET)
+				goto remove_set;
+			req.op = TAG_REMOVE;
+			continue;
+		case 's':
+			if (req.op == TAG_REMOVE)
+				goto remove_set;
+			if (set != NULL) {
+				chat_err(ST_USAGE, "-s given twice: one comma "
+				    "list of the tags to set");
+				goto bad;
+			}
+			req.op = TAG_SET;
+			set = optarg;
+			continue;
 		case 'l': list = 1; continue;
 		case 'o': o = optarg; continue;
 		case OPT_RENAME:
@@ -59,7 +93,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (o != NULL && (!list || fmt_parse(o, &fmt, 0) != 0))
+	if (o != NULL && !list) {
+		chat_err(ST_USAGE, "-o %s: only -l prints a listing", o);
+		goto bad;
+	}
+	if (o != NULL && (fmt_parse(o, &fmt, 0) != 0))
 		goto bad;
 	if (fmt == FMT_IDS) {
 		chat_err(ST_USAGE, "-o ids: the catalogue lists tags, not "
@@ -84,7 +122,8 @@ main(int argc, char *argv[])
 		if (argc != 2 || req.op != TAG_ADD)
 			goto bad;
 		if (db_open(DB_WRITE) == 0)
-			tags_rename(argv[0], argv[1], chat_flags.quiet);
+			tags_rename(argv[0], argv[1], chat_flags.dry_run,
+			    chat_flags.quiet);
 		return chat_exit();
 	}
 	if (mode == OPT_AUTO) {
@@ -120,6 +159,8 @@ done:
 	ids_close(ids);
 	taglist_free(&req.tags);
 	return chat_exit();
+remove_set:
+	chat_err(ST_USAGE, "-r and -s: remove tags or set them, not both");
 bad:
 	usage(stderr);
 	taglist_free(&req.tags);

@@ -84,7 +84,7 @@ fuzz_db(void)
 	unsetenv("CHAT_CONFIG");
 	unsetenv("XDG_CONFIG_HOME");
 	db_set_path(db_path_buf);
-	if (db_open(DB_WRITE) != 0 ||
+	if (db_open(DB_CREATE) != 0 ||
 	    db_exec("PRAGMA synchronous = OFF", "fuzz") != 0)
 		fuzz_fail(db_path_buf);
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #define CHAT_VERSION "0.1.0"
@@ -45,11 +46,15 @@ extern struct chat_flags chat_flags;
  * return chat_exit() now; -1: not a common option or a bad argument: print
  * usage, exit 2. --help is the binary's. */
 int chat_opt(int c, const char *arg);
+/* The lines of --help for the options chat_opt() handles. */
+void chat_help(FILE *fp);
 /* A count given to --opt: decimal, positive, fitting a long. */
 int opt_count(const char *opt, const char *arg, long *n);
 
 /* db.c: the database file and its schema. */
-enum db_mode { DB_READ, DB_WRITE };
+/* DB_CREATE (chat-import's) writes and creates the database when there is
+ * none; the others refuse a path where none exists (74). */
+enum db_mode { DB_READ, DB_WRITE, DB_CREATE };
 int db_set_path(const char *path);
 int db_open(enum db_mode mode);
 void db_close(void);
@@ -140,6 +145,27 @@ void filter_free(struct filter *f);
 	{"forgotten", 0, 0, 0x18e}, {"grep", 1, 0, 0x18f}, \
 	{"explain", 0, 0, 0x190}, {"after-close", 0, 0, 0x191}, \
 	{"closed-since", 1, 0, 0x192}, {"closed-until", 1, 0, 0x193}
+/* The lines of --help for the filter options. */
+#define FILTER_HELP \
+	"      --open, --parked, --closed\n" \
+	"                        in that state (several: any of them)\n" \
+	"      --channel C       on channel C (repeated: any of them)\n" \
+	"      --social          on a social channel\n" \
+	"      --operator O      handled by operator O\n" \
+	"      --tag T           tagged T (repeated: all of them)\n" \
+	"      --untagged        without a tag\n" \
+	"      --unrated         without a rating\n" \
+	"      --no-note         without a note\n" \
+	"      --since T         started at T or later\n" \
+	"      --until T         started before T\n" \
+	"      --idle DUR        open or parked, with no activity for DUR\n" \
+	"      --visitor-left    the visitor left\n" \
+	"      --forgotten       open, and the visitor left or long idle\n" \
+	"      --after-close     closed, the visitor wrote after it\n" \
+	"      --closed-since T  closed at T or later\n" \
+	"      --closed-until T  closed before T\n" \
+	"      --grep QUERY      matching the search QUERY as a whole\n" \
+	"      --explain         print the selection's query plan instead\n"
 /* 0: handled; -1: not a filter option; else an exit status (reported). */
 int filter_opt(struct filter *f, int c, const char *arg);
 
@@ -172,7 +198,7 @@ int taglist_add(struct taglist *t, const char *comma_list);
 int taglist_check(const struct taglist *t);
 void taglist_free(struct taglist *t);
 int tags_apply(const void *tag_req);
-int tags_rename(const char *old, const char *new, int quiet);
+int tags_rename(const char *old, const char *new, int dry_run, int quiet);
 /* The auto_tag rules over the ids, or, with ids NULL (--all), over every
  * closed conversation without a tag. */
 int tags_auto(struct ids *ids, int dry_run, int quiet);
@@ -182,6 +208,7 @@ int tags_auto(struct ids *ids, int dry_run, int quiet);
 int note_text(const char *in, size_t len, const char *what, char **out);
 int note_read(const char *path, char **out);
 int note_edit(char **out);
+int note_paragraph(char **note, const char *m);
 /* A batch_fn; its request is the note's text. */
 int notes_apply(const void *text);
 
@@ -189,6 +216,7 @@ int notes_apply(const void *text);
 struct rating { char criterion[64]; long score; };
 struct ratings { struct rating *r; size_t n; };
 int rating_parse(const char *arg, struct rating *r);
+int ratings_unique(const struct ratings *set);
 int ratings_apply(const void *ratings);
 
 /* outbox.c: deliveries by mail and to Zendesk. outbox_check() checks the
@@ -219,6 +247,7 @@ struct close_req {
 	struct deliveries deliver;
 };
 int conv_close(const void *close_req);
+int conv_check(int64_t id);
 
 /* listing.c: notes, ratings and the tag catalogue as listings. */
 enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS, LIST_DELIVERIES };

@@ -135,7 +135,7 @@ load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file, int depth,
 
 	if (n == NULL) {
 		yaml_event_delete(ev);
-		return chat_err(ST_CONFIG, "%s: out of memory", file);
+		return chat_err(ST_DB, "%s: out of memory", file);
 	}
 	n->line = (long)ev->start_mark.line + 1;
 	switch (ev->type) {
@@ -146,7 +146,7 @@ load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file, int depth,
 		yaml_event_delete(ev);
 		if (n->value == NULL) {
 			free(n);
-			return chat_err(ST_CONFIG, "%s: out of memory", file);
+			return chat_err(ST_DB, "%s: out of memory", file);
 		}
 		*out = n;
 		return 0;
@@ -201,7 +201,7 @@ load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file, int depth,
 			}
 		}
 		if (add_kid(n, kid) != 0) {
-			rc = chat_err(ST_CONFIG, "%s: out of memory", file);
+			rc = chat_err(ST_DB, "%s: out of memory", file);
 			break;
 		}
 	}
@@ -222,7 +222,7 @@ load_tree(FILE *fp, const char *file, struct node **root)
 
 	*root = NULL;
 	if (!yaml_parser_initialize(&p))
-		return chat_err(ST_CONFIG, "%s: out of memory", file);
+		return chat_err(ST_DB, "%s: out of memory", file);
 	yaml_parser_set_input_file(&p, fp);
 	for (;;) {
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -277,7 +277,7 @@ to_string(const struct node *n, const char *file, const char *key,
 			snprintf(*out, len, "%s%s", home, n->value + 1);
 	} else
 		*out = strdup(n->value);
-	return *out == NULL ? chat_err(ST_CONFIG, "out of memory") : 0;
+	return *out == NULL ? chat_err(ST_DB, "out of memory") : 0;
 }
 
 /* A name recorded as who did something: a one-line field, not empty,
@@ -338,7 +338,7 @@ to_list(const struct node *n, const char *file, const char *key,
 	free(*list);
 	*count = 0;
 	if ((*list = calloc(n->n + 1, sizeof **list)) == NULL)
-		return chat_err(ST_CONFIG, "out of memory");
+		return chat_err(ST_DB, "out of memory");
 	for (i = 0; i < n->n; i++) {
 		if ((rc = to_string(n->kids[i], file, key, 0, &(*list)[i])) != 0)
 			return rc;
@@ -401,7 +401,7 @@ to_criteria(const struct node *n, const char *file, const char *key,
 		    "expected a mapping of criterion: [min, max]");
 	free_criteria(c);
 	if ((c->criteria = calloc(n->n / 2, sizeof *c->criteria)) == NULL)
-		return chat_err(ST_CONFIG, "out of memory");
+		return chat_err(ST_DB, "out of memory");
 	for (i = 0; i < n->n; i += 2) {
 		name = n->kids[i];
 		scale = n->kids[i + 1];
@@ -417,7 +417,7 @@ to_criteria(const struct node *n, const char *file, const char *key,
 			    "min must be below max");
 		if ((c->criteria[c->ncriteria].name = strdup(name->value))
 		    == NULL)
-			return chat_err(ST_CONFIG, "out of memory");
+			return chat_err(ST_DB, "out of memory");
 		c->criteria[c->ncriteria].min = (int)lo;
 		c->criteria[c->ncriteria++].max = (int)hi;
 	}
@@ -454,7 +454,7 @@ to_auto_tags(const struct node *n, const char *file, struct config *c)
 		return bad(file, n->line, "auto_tag", "expected a list");
 	free_auto_tags(c);
 	if ((c->auto_tags = calloc(n->n + 1, sizeof *c->auto_tags)) == NULL)
-		return chat_err(ST_CONFIG, "out of memory");
+		return chat_err(ST_DB, "out of memory");
 	for (i = 0; i < n->n; i++) {
 		rule = match = n->kids[i];
 		a = &c->auto_tags[c->nauto_tags++];
@@ -482,9 +482,10 @@ to_auto_tags(const struct node *n, const char *file, struct config *c)
 		if (a->tag == NULL || a->match == NULL)
 			return bad(file, rule->line, "auto_tag",
 			    "a rule needs tag and match");
+		/* col 0: the parser ran out of memory. */
 		if (query_parse(a->match, &a->query, &qe) != 0 &&
 		    qe.col == 0)
-			return chat_err(ST_CONFIG, "%s: %s", file, qe.msg);
+			return chat_err(ST_DB, "%s: %s", file, qe.msg);
 		if (a->query == NULL) {
 			snprintf(msg, sizeof msg, "col %d: %s", qe.col, qe.msg);
 			return bad(file, match->line, "match", msg);
@@ -596,15 +597,15 @@ set_defaults(struct config *c)
 	c->zd_status = strdup("solved");
 	if (c->social_channels == NULL || c->criteria == NULL ||
 	    c->zd_status == NULL)
-		return chat_err(ST_CONFIG, "out of memory");
+		return chat_err(ST_DB, "out of memory");
 	for (i = 0; i < 5; i++)
 		if ((c->social_channels[c->nsocial_channels++] =
 		    strdup(social[i])) == NULL)
-			return chat_err(ST_CONFIG, "out of memory");
+			return chat_err(ST_DB, "out of memory");
 	for (i = 0; i < 2; i++) {
 		if ((c->criteria[c->ncriteria].name = strdup(criteria[i]))
 		    == NULL)
-			return chat_err(ST_CONFIG, "out of memory");
+			return chat_err(ST_DB, "out of memory");
 		c->criteria[c->ncriteria].min = 1;
 		c->criteria[c->ncriteria++].max = 5;
 	}
@@ -622,7 +623,7 @@ config_load_file(const char *file, int must_exist, struct config *c)
 	if ((rc = set_defaults(c)) != 0)
 		return rc;
 	if ((c->file = strdup(file)) == NULL)
-		return chat_err(ST_CONFIG, "out of memory");
+		return chat_err(ST_DB, "out of memory");
 	if ((fp = fopen(file, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;

@@ -107,6 +107,26 @@ set_state(const struct close_req *r, int64_t mode, int64_t at, int64_t now)
 	    action[r->op], now, actor(), by);
 }
 
+/* 0 when the conversation exists; else reported: 1 when it does not, 74
+ * when the database failed. */
+int
+conv_check(int64_t id)
+{
+	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_step(st, "looking up a conversation");
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == -1)
+		return ST_DB;
+	return chat_err(ST_SOME, "%lld: no such conversation", (long long)id);
+}
+
 int
 conv_close(const void *req)
 {

@@ -281,12 +281,47 @@ functions(void)
 	return 0;
 }
 
+/* -n writes nothing, not even the upgrade of an older schema: the
+ * database is copied into memory, where the upgrade and the dry run are
+ * done and forgotten. */
+static int
+to_memory(void)
+{
+	sqlite3 *mem = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(mem);
+		return chat_err(ST_DB, "%s: a copy in memory: out of memory",
+		    path);
+	}
+	if ((b = sqlite3_backup_init(mem, "main", db, "main")) == NULL)
+		rc = sqlite3_errcode(mem);
+	else {
+		sqlite3_backup_step(b, -1);
+		rc = sqlite3_backup_finish(b);
+	}
+	if (rc != SQLITE_OK) {
+		rc = chat_err(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
+		    ST_TEMP : ST_DB, "%s: a copy in memory: %s", path,
+		    sqlite3_errmsg(mem));
+		sqlite3_close(mem);
+		return rc;
+	}
+	sqlite3_close(db);
+	db = mem;
+	if ((rc = busy_timeout()) != 0 || (rc = functions()) != 0)
+		return rc;
+	return 0;
+}
+
 int
 db_open(enum db_mode mode)
 {
 	struct stat sb;
 	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	const char *file;
 	int version;
 
 	if ((rc = resolve_path()) != 0)
@@ -299,17 +334,19 @@ db_open(enum db_mode mode)
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	mallopt(M_MMAP_THRESHOLD, 8 << 20);
 #endif
-	file = path;
+	/* Only chat-import creates a database: a misspelt path elsewhere is
+	 * an error, not a new empty database. */
 	if (stat(path, &sb) != 0) {
+		if (mode != DB_CREATE && (errno == ENOENT || errno == ENOTDIR))
+			return chat_err(ST_DB, "no database at %s (chat-import "
+			    "creates one)", path);
 		if (errno != ENOENT)
 			return chat_err(ST_DB, "%s: %s", path, strerror(errno));
-		if (mode == DB_READ)
-			file = ":memory:";
-		else if ((rc = create_file()) != 0)
+		if ((rc = create_file()) != 0)
 			return rc;
 	} else if (!S_ISREG(sb.st_mode))
 		return chat_err(ST_DB, "%s: not a regular file", path);
-	if (sqlite3_open_v2(file, &db, flags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		rc = chat_err(ST_DB, "%s: %s", path, db ? sqlite3_errmsg(db) :
 		    "cannot open");
 		db_close();
@@ -320,12 +357,15 @@ db_open(enum db_mode mode)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
 		return rc;
+	if (mode != DB_READ && chat_flags.dry_run &&
+	    (size_t)version < schema_nsteps && (rc = to_memory()) != 0)
+		return rc;
 	/* Readers need none of this; a reader's migration is written with
 	 * the defaults, which are the same but for WAL. */
-	if (mode == DB_WRITE && file == path &&
+	if (mode != DB_READ &&
 	    (rc = db_exec("PRAGMA journal_mode = WAL", "setting WAL mode")) != 0)
 		return rc;
-	if (mode == DB_WRITE && (rc = db_exec("PRAGMA foreign_keys = ON; "
+	if (mode != DB_READ && (rc = db_exec("PRAGMA foreign_keys = ON; "
 	    "PRAGMA synchronous = FULL", "setting up")) != 0)
 		return rc;
 	return migrate(version);

@@ -103,6 +103,18 @@ chat_opt(int c, const char *arg)
 	return -1;
 }
 
+void
+chat_help(FILE *fp)
+{
+	fputs("  -d, --db DB           the database (else $CHAT_DB, then the "
+	    "configuration)\n"
+	    "  -c, --config FILE     the configuration (else $CHAT_CONFIG)\n"
+	    "      --as NAME         the actor recorded on changes (else "
+	    "$CHAT_OPERATOR)\n"
+	    "  -h, --help            print this help\n"
+	    "      --version         print the version\n", fp);
+}
+
 int
 opt_count(const char *opt, const char *arg, long *n)
 {

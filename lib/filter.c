@@ -102,9 +102,24 @@ time_opt(const char *opt, const char *arg, time_t *t, int *has)
 	return 0;
 }
 
+/* A range that ends before it starts is a mistake, not an empty result. */
+static int
+range_check(const char *from, time_t t0, int has0, const char *to,
+    time_t t1, int has1)
+{
+	char a[32], b[32];
+
+	if (has0 && has1 && t0 > t1)
+		return chat_err(ST_USAGE, "--%s %s is after --%s %s", from,
+		    time_local(t0, a), to, time_local(t1, b));
+	return 0;
+}
+
 int
 filter_opt(struct filter *f, int c, const char *arg)
 {
+	int rc;
+
 	switch (c) {
 	case 0x180: f->states |= S_OPEN; return 0;
 	case 0x181: f->states |= S_PARKED; return 0;
@@ -116,8 +131,14 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x187: f->untagged = 1; return 0;
 	case 0x188: f->unrated = 1; return 0;
 	case 0x189: f->no_note = 1; return 0;
-	case 0x18a: return time_opt("since", arg, &f->since, &f->has_since);
-	case 0x18b: return time_opt("until", arg, &f->until, &f->has_until);
+	case 0x18a:
+	case 0x18b:
+		if ((rc = c == 0x18a ? time_opt("since", arg, &f->since,
+		    &f->has_since) : time_opt("until", arg, &f->until,
+		    &f->has_until)) != 0)
+			return rc;
+		return range_check("since", f->since, f->has_since, "until",
+		    f->until, f->has_until);
 	case 0x18c:
 		if (duration_parse(arg, &f->idle) != 0)
 			return chat_err(ST_DATA, "--idle %s: not a duration",

@@ -206,6 +206,9 @@ escaped_nul(const char *s, size_t len)
 }
 
 /* Fills ev from one JSON object; NULL when it is fine, else why not. */
+/* What parse() says when memory ran out: no fault of the line. */
+static const char oom[] = "out of memory";
+
 static const char *
 parse(struct import *im, const char *line, size_t len, struct event *ev)
 {
@@ -238,7 +241,7 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		im->arena_cap = len * 2 + 1024;
 		if ((im->arena = malloc(im->arena_cap)) == NULL) {
 			im->arena_cap = 0;
-			return "out of memory";
+			return oom;
 		}
 	}
 	im->arena_len = 0;
@@ -570,6 +573,12 @@ import_file(struct import *im, int fd, const char *name)
 			err = "not valid UTF-8";
 		else
 			err = parse(im, line, len, &ev);
+		if (err == oom) {
+			rc = chat_err(ST_DB, "%s:%ld: out of memory; the batch "
+			    "since the last commit is undone", name,
+			    lines_lineno(l));
+			break;
+		}
 		if (err != NULL) {
 			chat_err(ST_DATA, "%s:%ld: %s", name, lines_lineno(l),
 			    err);

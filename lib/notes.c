@@ -40,6 +40,35 @@ note_text(const char *in, size_t len, const char *what, char **out)
 	return 0;
 }
 
+/* Several -m are the paragraphs of one note, as with git commit -m a -m b:
+ * each is checked as a note is, and they are joined by a blank line. */
+int
+note_paragraph(char **note, const char *m)
+{
+	char *p, *joined;
+	size_t n, len;
+	int rc;
+
+	if ((rc = note_text(m, strlen(m), "-m", &p)) != 0 || *note == NULL) {
+		if (rc == 0)
+			*note = p;
+		return rc;
+	}
+	n = strlen(*note);
+	len = strlen(p);
+	if (n + 2 + len > NOTE_MAX)
+		rc = chat_err(ST_DATA, "-m: note over %d bytes", NOTE_MAX);
+	else if ((joined = realloc(*note, n + 2 + len + 1)) == NULL)
+		rc = chat_err(ST_DB, "out of memory");
+	else {
+		joined[n] = joined[n + 1] = '\n';
+		memcpy(joined + n + 2, p, len + 1);
+		*note = joined;
+	}
+	free(p);
+	return rc;
+}
+
 /* Reads a whole note; what is far past NOTE_MAX is refused unread. */
 static int
 read_all(int fd, const char *what, char **buf, size_t *len)

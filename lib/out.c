@@ -349,8 +349,9 @@ out_end(struct out *o)
 
 	if (o == NULL)
 		return ST_DB;
-	w = calloc(o->ncols, sizeof *w);
-	header = calloc(o->ncols, sizeof *header);
+	/* Only a table is laid out at its end; the others are written. */
+	w = o->fmt == FMT_TABLE ? calloc(o->ncols, sizeof *w) : NULL;
+	header = o->fmt == FMT_TABLE ? calloc(o->ncols, sizeof *header) : NULL;
 	if (o->fmt == FMT_TABLE && (w == NULL || header == NULL))
 		rc = chat_err(ST_DB, "out of memory");
 	else if (o->fmt == FMT_TABLE) {

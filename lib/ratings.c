@@ -43,6 +43,22 @@ rating_parse(const char *arg, struct rating *r)
 	    "rating.criteria in chat-tools(7))", arg, r->criterion);
 }
 
+/* One score per criterion in a command: a second is a usage error, even
+ * the same score. */
+int
+ratings_unique(const struct ratings *set)
+{
+	size_t i, j;
+
+	for (i = 1; i < set->n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(set->r[i].criterion, set->r[j].criterion)
+			    == 0)
+				return chat_err(ST_USAGE, "%s given twice: one "
+				    "score per criterion", set->r[i].criterion);
+	return 0;
+}
+
 /* Each score to the batch's conversations; a score they have already is
  * neither written nor recorded again. */
 int

@@ -324,14 +324,36 @@ tags_apply(const void *req)
 	return rc;
 }
 
+/* -n of a rename: the events it would have written, as a batch's. */
+static int
+rename_describe(int64_t mark)
+{
+	sqlite3_stmt *st = db_prep("SELECT conversation, action, detail FROM"
+	    " events WHERE id > ? ORDER BY id");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	sqlite3_bind_int64(st, 1, mark);
+	while ((rc = db_step(st, "renaming")) == SQLITE_ROW) {
+		printf("%lld %s ", (long long)sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1));
+		put_text((const char *)sqlite3_column_text(st, 2), 0);
+		putchar('\n');
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? ST_DB : 0;
+}
+
 /* Renames a tag, merging it into NEW when NEW exists; each conversation
- * that had it gets a "retagged" event and its id printed. */
+ * that had it gets a "retagged" event and its id printed. With dry_run,
+ * the events are printed instead and nothing is changed. */
 int
-tags_rename(const char *old, const char *new, int quiet)
+tags_rename(const char *old, const char *new, int dry_run, int quiet)
 {
 	struct taglist t = { NULL, 0 };
 	char *okey = tag_fold(old), *nkey = tag_fold(new), detail[160];
-	int64_t oid = 0, nid = 0;
+	int64_t oid = 0, nid = 0, mark = 0;
 	int rc;
 
 	if (okey == NULL || nkey == NULL) {
@@ -355,7 +377,9 @@ tags_rename(const char *old, const char *new, int quiet)
 	    " (id INTEGER PRIMARY KEY)", "renaming")) != 0 ||
 	    (rc = db_begin()) != 0)
 		goto done;
-	rc = batch_run("DELETE FROM retagged", "renaming", "");
+	rc = dry_run ? event_last(&mark) : 0;
+	if (rc == 0)
+		rc = batch_run("DELETE FROM retagged", "renaming", "");
 	if (rc == 0)
 		rc = batch_run("INSERT INTO retagged SELECT conversation FROM"
 		    " conversation_tags WHERE tag = ?", "renaming", "i", oid);
@@ -377,7 +401,9 @@ tags_rename(const char *old, const char *new, int quiet)
 		rc = batch_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
 		    " WHERE id = ?1", "renaming a tag", "itt", oid, t.names[0],
 		    nkey);
-	if (rc != 0)
+	if (rc == 0 && dry_run)
+		rc = rename_describe(mark);
+	if (rc != 0 || dry_run)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !quiet)
 		rc = batch_print("SELECT id FROM retagged ORDER BY id");
@@ -407,7 +433,7 @@ rules_check(const struct config *cfg)
 		    "configuration file%s%s", cfg->file ? " at " : " found",
 		    cfg->file ? cfg->file : "");
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++) {
-		if (taglist_add(&t, cfg->auto_tags[i].tag) != 0)
+		if ((rc = taglist_add(&t, cfg->auto_tags[i].tag)) == ST_DATA)
 			rc = chat_err(ST_CONFIG, "%s: auto_tag rule %zu: bad tag",
 			    cfg->file, i + 1);
 		taglist_free(&t);

@@ -267,6 +267,88 @@ Line two."
 	assert_equal "$(dump)" "$before"
 }
 
+@test "-n writes nothing in any mode: close, park, reopen, with -t, -m and -r, and attempts no delivery" {
+	examples
+	chat-close -q 1
+	SMTP_PORT=$(free_port)
+	config <<-EOF
+	mail:
+	  url: smtp://127.0.0.1:$SMTP_PORT/chat-tools.test
+	  from: support@example.com
+	  insecure: true
+	delivery: {max_attempts: 3, connect_timeout: 2s, timeout: 5s}
+	EOF
+	# No server yet: the delivery stays pending; then it is due, the
+	# server is up, and only a real run may send it.
+	run -0 chat-close --mail ops@example.com 4
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "pending|1"
+	sql "UPDATE deliveries SET next_attempt_at = 0"
+	start_smtpd
+	before=$(dump)
+	run -0 chat-close -n --mail ops@example.com 4
+	assert_output ""
+	run -0 chat-close -n --mail new@example.com 5
+	assert_line "5 queued mail:new@example.com"
+	run -0 chat-close -n 2 3
+	run -0 chat-close -n --park 6
+	assert_output "6 parked"
+	run -0 chat-close -n --reopen 1
+	assert_output --regexp "^1 reopened"
+	run -0 chat-close -n -t x,y -m "a note" -m "its second paragraph" -r solution=3 7
+	assert_line "7 tagged x"
+	assert_line "7 rated solution=3"
+	assert_equal "$(dump)" "$before"
+	assert_equal "$(stored)" 0
+	run -0 chat-close -q --mail ops@example.com 4
+	assert_equal "$(stored)" 1
+}
+
+@test "--park with --reopen, --by twice, a criterion twice, -m with -F and -F twice are usage errors (2) with their reason; nothing written" {
+	examples
+	echo note >"$BATS_TEST_TMPDIR/n.txt"
+	before=$(dump)
+	run -2 chat-close --park --reopen 1
+	assert_line --index 0 "chat-close: --park and --reopen: one or the other"
+	assert_line --index 1 --partial "usage: chat-close"
+	run -2 chat-close --reopen --park 1
+	assert_line --index 0 "chat-close: --park and --reopen: one or the other"
+	run -2 chat-close --by visitor --by system 1
+	assert_line --index 0 "chat-close: --by given twice"
+	run -2 chat-close --by visitor --by visitor 1
+	assert_line --index 0 "chat-close: --by given twice"
+	run -2 chat-close -r solution=3 -r network=2 -r solution=5 1
+	assert_line --index 0 "chat-close: solution given twice: one score per criterion"
+	run -2 chat-close -m a -F "$BATS_TEST_TMPDIR/n.txt" 1
+	assert_line --index 0 "chat-close: -m and -F: the note is one or the other"
+	run -2 chat-close -F "$BATS_TEST_TMPDIR/n.txt" -F "$BATS_TEST_TMPDIR/n.txt" 1
+	assert_line --index 0 "chat-close: -F given twice: one note file"
+	run -2 chat-close --park --by operator 1
+	assert_line --index 0 "chat-close: --at and --by go with a close, not with --park"
+	run -2 chat-close --reopen --at last 1
+	assert_line --index 0 "chat-close: --at and --by go with a close, not with --reopen"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "several -m are the paragraphs of one note, as git commit -m a -m b" {
+	examples
+	run -0 chat-close -m "Refund sent.  " -m "Customer happy." -m "Follow up Monday." 1
+	assert_equal "$(sql "SELECT body FROM notes")" "Refund sent.
+
+Customer happy.
+
+Follow up Monday."
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 1
+	run -65 chat-close -m "fine" -m " " 2
+	assert_output "chat-close: -m: empty note"
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" open
+}
+
+@test "--help lists every option, the common ones included" {
+	run -0 chat-close --help
+	assert_line --index 0 --partial "usage: chat-close"
+	help_lists_every_option chat-close
+}
+
 @test "unknown ids exit 1 and bad ones 65, the rest is done; --ref takes refs" {
 	examples
 	run -1 chat-close 1 999 3

@@ -422,6 +422,27 @@ print("ok")' "$output"
 	assert_output --partial "no conversation ids given"
 }
 
+@test "--since after --until, and -o with --count, are usage errors (2) with their reason" {
+	fixture
+	run -2 chat-history --since 2026-11-20 --until 2026-11-19
+	assert_line --index 0 "chat-history: --since 2026-11-20 00:00 is after --until 2026-11-19 00:00"
+	assert_line --index 1 --partial "usage: chat-history"
+	run -2 chat-history --until 2026-11-19T12:00 --since 2026-11-19T12:01 --closed
+	assert_line --index 0 "chat-history: --since 2026-11-19 12:01 is after --until 2026-11-19 12:00"
+	run -2 chat-history --since 1h --until 2h
+	assert_line --index 0 --regexp "^chat-history: --since .* is after --until .*$"
+	run -2 chat-history --count -o json
+	assert_line --index 0 "chat-history: -o json: --count prints a number, not a listing"
+	run -1 chat-history --count --since 2026-11-19 --until 2026-11-19
+	assert_output 0
+}
+
+@test "--help lists every option, the common ones and the filters included" {
+	run -0 chat-history --help
+	assert_line --index 0 --partial "usage: chat-history"
+	help_lists_every_option chat-history
+}
+
 @test "a bad time, duration or tag in a filter is bad data: 65, no usage" {
 	fixture
 	run -65 chat-history --since "next tuesday"
@@ -434,11 +455,11 @@ print("ok")' "$output"
 	assert_output --partial "tag 'two words': 1 to 64"
 }
 
-@test "a missing database reads as empty and is not created" {
-	run -1 chat-history
-	assert_output ""
-	run -1 chat-history --count --closed
-	assert_output 0
-	run -1 chat-history 1
+@test "a missing database is no empty one: 74 saying so, and it is not created" {
+	run -74 chat-history
+	assert_output "chat-history: no database at $CHAT_DB (chat-import creates one)"
+	run -74 chat-history --count --closed
+	assert_output "chat-history: no database at $CHAT_DB (chat-import creates one)"
+	run -74 chat-history 1
 	assert_file_not_exists "$CHAT_DB"
 }

@@ -335,6 +335,12 @@ chat-import: stdin:2: at: more than 300 seconds in the future"
 	assert_file_not_exists "$CHAT_DB"
 }
 
+@test "--help lists every option, the common ones included" {
+	run -0 chat-import --help
+	assert_line --index 0 --partial "usage: chat-import"
+	help_lists_every_option chat-import
+}
+
 @test "-q prints no ids; bad options and a terminal on stdin are usage errors" {
 	run -0 chat-import -q "$EXAMPLES"
 	assert_output ""

@@ -72,6 +72,26 @@ Second line, é."
 	assert_output "chat-note: -m: empty note"
 }
 
+@test "the id is checked before the editor opens: an unknown one is refused and no note is typed in vain" {
+	examples
+	printf '#!/bin/sh\ntouch "%s/edited"\nprintf "Typed.\\n" >"$1"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/ed"
+	chmod +x "$BATS_TEST_TMPDIR/ed"
+	run -1 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note 999
+	assert_output --partial "chat-note: 999: no such conversation"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/edited"
+	run -1 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note --ref IA-9999
+	assert_output --partial "chat-note: IA-9999: no such conversation ref"
+	run -65 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note x1
+	assert_output --partial "chat-note: x1: not a conversation id"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/edited"
+	run -1 chat-note 999 <<<"Piped."
+	assert_output "chat-note: 999: no such conversation"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 0
+	run -0 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note --ref IA-1005
+	assert_file_exists "$BATS_TEST_TMPDIR/edited"
+	assert_equal "$(sql "SELECT conversation, body FROM notes")" "5|Typed."
+}
+
 @test "an editor left empty, or failing, writes nothing (exit 1)" {
 	examples
 	run -1 on_tty env EDITOR=true chat-note 5
@@ -161,6 +181,62 @@ lines" 2
 	run -0 chat-note -l --all -o ids
 	assert_output "1
 2"
+}
+
+@test "several -m are the paragraphs of one note, as git commit -m a -m b" {
+	examples
+	run -0 chat-note -m "Refund sent.  " -m "Customer happy." 1 2
+	assert_equal "$(sql "SELECT group_concat(body, '|') FROM notes")" "Refund sent.
+
+Customer happy.|Refund sent.
+
+Customer happy."
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'noted' LIMIT 1")" "Refund sent."
+	run -65 chat-note -m a -m "" 3
+	assert_output "chat-note: -m: empty note"
+	head -c 40000 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/half"
+	run -65 chat-note -m "$(cat "$BATS_TEST_TMPDIR/half")" -m "$(cat "$BATS_TEST_TMPDIR/half")" 3
+	assert_output "chat-note: -m: note over 65536 bytes"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 2
+}
+
+@test "-m with -F, -F twice, -l with -m and -o without -l are usage errors (2) with their reason" {
+	examples
+	echo note >"$BATS_TEST_TMPDIR/n.txt"
+	run -2 chat-note -m a -F "$BATS_TEST_TMPDIR/n.txt" 1
+	assert_line --index 0 --partial "chat-note: one of -m or -F"
+	run -2 chat-note -F "$BATS_TEST_TMPDIR/n.txt" -F "$BATS_TEST_TMPDIR/n.txt" 1
+	assert_line --index 0 "chat-note: -F given twice: one note file"
+	run -2 chat-note -l -m a 1
+	assert_line --index 0 "chat-note: -l lists notes: no -m or -F"
+	run -2 chat-note -o json -m a 1
+	assert_line --index 0 "chat-note: -o json: only -l prints a listing"
+	assert_line --index 1 --partial "usage: chat-note"
+	assert_equal "$(sql "SELECT count(*) FROM notes")" 0
+}
+
+@test "-n writes nothing, whichever way the note comes" {
+	examples
+	printf '#!/bin/sh\nprintf "Edited.\\n" >"$1"\n' >"$BATS_TEST_TMPDIR/ed"
+	chmod +x "$BATS_TEST_TMPDIR/ed"
+	echo "From a file." >"$BATS_TEST_TMPDIR/n.txt"
+	before=$(dump)
+	run -0 chat-note -n -m a -m b 1 2
+	assert_output "1 noted a
+2 noted a"
+	run -0 chat-note -n -F "$BATS_TEST_TMPDIR/n.txt" 3
+	assert_output "3 noted From a file."
+	run -0 chat-note -n 4 <<<"Piped."
+	assert_output "4 noted Piped."
+	run -0 on_tty env EDITOR="$BATS_TEST_TMPDIR/ed" chat-note -n 5
+	assert_output --partial "5 noted Edited."
+	assert_equal "$(dump)" "$before"
+}
+
+@test "--help lists every option, the common ones included" {
+	run -0 chat-note --help
+	assert_line --index 0 --partial "usage: chat-note"
+	help_lists_every_option chat-note
 }
 
 @test "usage errors and unknown ids" {

@@ -87,6 +87,25 @@ load helper
 	run -2 chat-rate --all network=1 3
 }
 
+@test "the same criterion twice, and -o without -l, are usage errors (2) with their reason; nothing written" {
+	examples
+	before=$(dump)
+	run -2 chat-rate solution=3 network=2 solution=5 1
+	assert_line --index 0 "chat-rate: solution given twice: one score per criterion"
+	assert_line --index 1 --partial "usage: chat-rate"
+	run -2 chat-rate network=2 network=2 1
+	assert_line --index 0 "chat-rate: network given twice: one score per criterion"
+	run -2 chat-rate -o json solution=3 1
+	assert_line --index 0 "chat-rate: -o json: only -l prints a listing"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "--help lists every option, the common ones included" {
+	run -0 chat-rate --help
+	assert_line --index 0 --partial "usage: chat-rate"
+	help_lists_every_option chat-rate
+}
+
 @test "usage errors, unknown ids, --ref, -n" {
 	examples
 	run -2 chat-rate 1

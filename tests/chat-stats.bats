@@ -253,6 +253,26 @@ print("ok")' "$output"
 	assert_line "not counted: 1 open, 1 parked"
 }
 
+@test "--by twice, --since after --until, --chart with -o tsv and -o ids are usage errors (2) with their reason" {
+	run -2 chat-stats --by tag --by operator
+	assert_line --index 0 "chat-stats: --by given twice: one grouping"
+	assert_line --index 1 --partial "usage: chat-stats"
+	run -2 chat-stats --by tag --by tag
+	assert_line --index 0 "chat-stats: --by given twice: one grouping"
+	run -2 chat-stats --until 2026-11-01 --since 2026-11-02
+	assert_line --index 0 "chat-stats: --since 2026-11-02 00:00 is after --until 2026-11-01 00:00"
+	run -2 chat-stats --chart -o tsv
+	assert_line --index 0 "chat-stats: --chart draws in a table, not in -o tsv or json"
+	run -2 chat-stats -o ids
+	assert_line --index 0 "chat-stats: -o ids: a report lists groups, not conversations"
+}
+
+@test "--help lists every option, the common ones and the filters included" {
+	run -0 chat-stats --help
+	assert_line --index 0 --partial "usage: chat-stats"
+	help_lists_every_option chat-stats
+}
+
 @test "usage errors" {
 	run -2 chat-stats --by year
 	assert_output --partial "--by year: tag, operator, channel, day, week or month"

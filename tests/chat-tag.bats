@@ -71,7 +71,7 @@ $nfc"
 	assert_equal "$(chat-history --tag "$nfd" -o ids | sort -n | tr '\n' ' ')" "7 8 "
 	assert_equal "$(chat-history --tag CAFÉ -o ids | sort -n | tr '\n' ' ')" "7 8 "
 	assert_equal "$(sql "SELECT detail FROM events WHERE conversation = 7 AND action = 'tagged'")" "$nfc"
-	run -0 chat-tag -d "$nfc" 7
+	run -0 chat-tag -r "$nfc" 7
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 7
 }
 
@@ -163,13 +163,107 @@ $nfc"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3
 }
 
-@test "-d removes (absent tags are fine), with untagged events" {
+@test "-r removes (absent tags are fine), with untagged events" {
 	examples
 	chat-tag -q a,b,c 1
-	run -0 chat-tag -d B,zzz 1
+	run -0 chat-tag -r B,zzz 1
 	assert_output 1
 	assert_equal "$(tags_of 1)" "a,c"
 	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'untagged'")" b
+}
+
+@test "-r, --remove removes; -d is the database, as in every binary" {
+	examples
+	chat-tag -q a,b 1
+	sql ".backup '$BATS_TEST_TMPDIR/other.db'"
+	run -0 chat-tag -d "$BATS_TEST_TMPDIR/other.db" --remove a 1
+	assert_output 1
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" "SELECT count(*) FROM conversation_tags")" 1
+	assert_equal "$(tags_of 1)" "a,b"
+	run -0 chat-tag --db "$BATS_TEST_TMPDIR/other.db" -r b 1
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" "SELECT count(*) FROM conversation_tags")" 0
+	# An old "chat-tag -d TAG ID" names a database that is not there.
+	run -74 chat-tag -d a 1
+	assert_output "chat-tag: no database at a (chat-import creates one)"
+	run -2 chat-tag --delete a 1
+	assert_equal "$(tags_of 1)" "a,b"
+}
+
+@test "-r with -s, -s twice and -o without -l are usage errors (2) with their reason; nothing written" {
+	examples
+	chat-tag -q a 1
+	before=$(dump)
+	run -2 chat-tag -r -s b 1
+	assert_line --index 0 "chat-tag: -r and -s: remove tags or set them, not both"
+	assert_line --index 1 --partial "usage: chat-tag"
+	run -2 chat-tag -s b -r 1
+	assert_line --index 0 "chat-tag: -r and -s: remove tags or set them, not both"
+	run -2 chat-tag -s b -s c 1
+	assert_line --index 0 "chat-tag: -s given twice: one comma list of the tags to set"
+	run -2 chat-tag -o json b 1
+	assert_line --index 0 "chat-tag: -o json: only -l prints a listing"
+	run -2 chat-tag --rename -o tsv a b
+	assert_line --index 0 "chat-tag: -o tsv: only -l prints a listing"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "-n writes nothing in any mode: add, -r, -s, --rename (a merge too) and --auto" {
+	examples
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR parcel OR remboursement"}
+	EOF
+	chat-tag -q billing,vip 1 2
+	chat-close -q 1 2 8 9 10
+	before=$(dump)
+	run -0 chat-tag -n new 1 2
+	assert_output "1 tagged new
+2 tagged new"
+	run -0 chat-tag -n -r billing 1
+	assert_output "1 untagged billing"
+	run -0 chat-tag -n -s vip,x 2
+	assert_output "2 untagged billing
+2 tagged x"
+	run -0 chat-tag -n --rename billing invoices
+	assert_output "1 retagged billing -> invoices
+2 retagged billing -> invoices"
+	run -0 chat-tag -n --rename billing VIP
+	assert_output "1 retagged billing -> VIP
+2 retagged billing -> VIP"
+	run -0 chat-tag -n --auto --all
+	assert_output "9 tagged after-sales"
+	run -0 chat-tag -n --auto 1 2 3
+	assert_equal "$(dump)" "$before"
+	assert_equal "$(sql "SELECT group_concat(name) FROM tags")" "billing,vip"
+}
+
+@test "-n on a database of an older schema upgrades a copy in memory: the file is left as it was" {
+	examples
+	chat-tag -q Foo 1
+	sql "INSERT INTO tags VALUES (2, 'FOO', 'FOO', 100);
+	    INSERT INTO conversation_tags VALUES (2, 2, 1000, 'alice');
+	    UPDATE meta SET value = '4' WHERE key = 'schema_version';
+	    PRAGMA user_version = 4"
+	before=$(dump)
+	run -0 chat-tag -n bar 1 2
+	assert_output "1 tagged bar
+2 tagged bar"
+	run -0 chat-tag -n --rename foo baz
+	assert_output "1 retagged foo -> baz
+2 retagged foo -> baz"
+	run -0 chat-close -n 2
+	run -0 chat-note -n -m hello 2
+	run -0 chat-rate -n solution=2 2
+	assert_equal "$(dump)" "$before"
+	assert_equal "$(sql 'PRAGMA user_version')" 4
+	run -0 chat-tag bar 1
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
+}
+
+@test "--help lists every option, the common ones included" {
+	run -0 chat-tag --help
+	assert_line --index 0 --partial "usage: chat-tag"
+	help_lists_every_option chat-tag
 }
 
 @test "-s sets exactly these tags" {
@@ -205,11 +299,12 @@ $nfc"
 }
 
 @test "an empty catalogue lists nothing and exits 1" {
+	chat-import </dev/null
 	run -1 chat-tag -l
 	assert_output ""
 }
 
-@test "tags.strict accepts only catalogue or existing tags (65 otherwise); -d is always allowed" {
+@test "tags.strict accepts only catalogue or existing tags (65 otherwise); -r is always allowed" {
 	examples
 	chat-tag -q legacy 1
 	config <<-'EOF'
@@ -219,7 +314,7 @@ $nfc"
 	assert_output "chat-tag: tag 'typo': not in the catalogue (tags.strict is on)"
 	assert_equal "$(tags_of 2)" ""
 	run -0 chat-tag AFTER-SALES,legacy 2
-	run -0 chat-tag -d typo 2
+	run -0 chat-tag -r typo 2
 	run -65 chat-close -t typo 3
 }
 
@@ -331,7 +426,7 @@ billing"
 	  - {tag: delivery, match: "parcel"}
 	EOF
 	before=$(dump)
-	for cmd in "chat-tag x" "chat-tag -d x" "chat-tag -s x" "chat-tag --auto" \
+	for cmd in "chat-tag x" "chat-tag -r x" "chat-tag -s x" "chat-tag --auto" \
 	    "chat-close" "chat-close --park" "chat-close --reopen" \
 	    "chat-note -m x" "chat-rate network=3" "chat-export" "chat-export -f json"; do
 		run -0 sh -c "$cmd </dev/null"
@@ -352,7 +447,7 @@ billing"
 	run -0 sh -c 'script -qec "chat-history --closed" /dev/null | chat-tag y'
 	assert_output "5
 3"
-	run -0 sh -c 'NO_COLOR=1 script -qec "chat-history --closed" /dev/null | chat-tag -d y'
+	run -0 sh -c 'NO_COLOR=1 script -qec "chat-history --closed" /dev/null | chat-tag -r y'
 	assert_output "5
 3"
 	chat-note -q -m "a note" 4

@@ -97,10 +97,89 @@ teardown() {
 	run -74 chat-tag billing 1
 }
 
-@test "a database that does not exist yet: readers find nothing (1) and create nothing" {
+@test "only chat-import creates a database: every other tool, reading or writing, says there is none (74) and creates nothing" {
 	export CHAT_DB=$BATS_TEST_TMPDIR/none/chat.db
+	for cmd in "chat-history" "chat-history --count" "chat-history 1" \
+	    "chat-stats" "chat-tag billing 1" "chat-tag -l" \
+	    "chat-tag --rename a b" "chat-tag --auto 1" "chat-close 1" \
+	    "chat-close --park 1" "chat-note -m hi 1" "chat-note -l 1" \
+	    "chat-rate solution=5 1" "chat-rate -l 1" "chat-export 1" \
+	    "chat-export --pending" "chat-export --flush"; do
+		run -74 $cmd </dev/null
+		assert_output "${cmd%% *}: no database at $CHAT_DB (chat-import creates one)"
+	done
+	assert_not_exists "$BATS_TEST_TMPDIR/none"
+	# A misspelt path beside a database is no new database either.
+	mkdir "$BATS_TEST_TMPDIR/none"
+	run -0 chat-import -q "$EXAMPLES"
+	run -74 chat-close -d "$BATS_TEST_TMPDIR/none/chat.bd" 1
+	assert_output "chat-close: no database at $BATS_TEST_TMPDIR/none/chat.bd (chat-import creates one)"
+	run -74 env CHAT_DB="$BATS_TEST_TMPDIR/none/chat.bd" chat-history --closed
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/none")" chat.db
+	assert_equal "$(sql "SELECT count(*) FROM conversations WHERE state = 'closed'")" 0
+}
+
+@test "chat-import creates the database, even from an empty input" {
+	export CHAT_DB=$BATS_TEST_TMPDIR/new/dir/chat.db
+	run -0 chat-import </dev/null
+	assert_output ""
+	assert_file_exists "$CHAT_DB"
 	run -1 chat-history
 	assert_output ""
-	run -1 chat-stats
-	assert_not_exists "$BATS_TEST_TMPDIR/none"
+}
+
+# Runs a command once per allocation that chat-tools' own code makes in
+# it, that allocation failing (tests/failmalloc.c), each time on a fresh
+# copy of base.db; prints each run that did not report it and exit 74.
+each_allocation_failing() {
+	local k rc base=$BATS_TEST_TMPDIR/base.db db=$BATS_TEST_TMPDIR/case.db
+	local log=$BATS_TEST_TMPDIR/failed err=$BATS_TEST_TMPDIR/err
+	for k in $(seq 1 1000); do
+		rm -f "$db" "$db-wal" "$db-shm" "$log"
+		cp "$base" "$db"
+		CHAT_DB=$db FAIL_AT=$k FAIL_LOG=$log LD_PRELOAD=$SHIM "$@" \
+		    </dev/null >/dev/null 2>"$err"
+		rc=$?
+		[ -e "$log" ] || return 0
+		if [ "$rc" -ne 74 ] || ! grep -q "out of memory" "$err"; then
+			echo "$* with allocation $k failing ($(addr2line -f \
+			    -e "$(command -v "$1")" "$(cat "$log")" |
+			    paste -sd ' ')): exit $rc, $(head -c 200 "$err")"
+		fi
+	done
+}
+
+@test "out of memory is reported and exits 74, wherever the program's own allocations fail" {
+	if ldd "$(command -v chat-tag)" | grep -q libasan; then
+		skip "AddressSanitizer has its own allocator"
+	fi
+	SHIM=$BATS_TEST_TMPDIR/failmalloc.so
+	${CC:-cc} -shared -fPIC -O1 -o "$SHIM" "$TOP/tests/failmalloc.c"
+	config <<-'EOF'
+	tags: {catalog: [billing]}
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR parcel"}
+	EOF
+	examples
+	chat-tag -q billing 1 2
+	chat-close -q 1 2 3
+	chat-note -q -m hi 1
+	chat-rate -q solution=3 1
+	sql ".backup '$BATS_TEST_TMPDIR/base.db'"
+	failures=$(
+		each_allocation_failing chat-import -q "$EXAMPLES"
+		each_allocation_failing chat-tag -q a,b 1 2
+		each_allocation_failing chat-tag -q -s x,y 1 2
+		each_allocation_failing chat-tag -q --rename billing invoices
+		each_allocation_failing chat-tag -q --auto 1 2 3
+		each_allocation_failing chat-close -q -t a,b -m x -m y \
+		    -r solution=3 -r network=2 4 5
+		each_allocation_failing chat-note -q -m hello 1 2
+		each_allocation_failing chat-rate -q solution=4 network=2 1 2
+		each_allocation_failing chat-history -o json --closed \
+		    --tag billing --grep 'parcel OR refund'
+		each_allocation_failing chat-history -o json 1 2
+		each_allocation_failing chat-note -l -o tsv
+	)
+	assert_equal "$failures" ""
 }

@@ -122,3 +122,26 @@ start_prism() {
 	cat "$BATS_TEST_TMPDIR/prism.log" >&2
 	return 1
 }
+
+# Fails naming each option of binary $1 that its --help does not list: the
+# long and short options cmd/$1.c gives getopt_long, the common ones
+# (CHAT_LONGOPTS) and, when it filters, FILTER_LONGOPTS.
+help_lists_every_option() {
+	local src=$TOP/cmd/$1.c help opts o missing=
+	help=$("$1" --help) || return 1
+	opts=$( {
+		sed -n '/longopts\[\] = {/,/};/p' "$src"
+		sed -n '/^#define CHAT_LONGOPTS/,/[^\\]$/p' "$TOP/lib/chat.h"
+		! grep -q FILTER_LONGOPTS "$src" ||
+		    sed -n '/^#define FILTER_LONGOPTS/,/[^\\]$/p' "$TOP/lib/chat.h"
+	} | grep -o '{"[a-z-]*"' | tr -d '{"' | sed 's/^/--/')
+	opts="$opts $(grep -o 'getopt_long(argc, argv, "[^"]*"' "$src" |
+	    sed 's/.*"\(.*\)"/\1/' | tr -d : | sed 's/./-& /g')"
+	for o in $opts; do
+		case $o in
+		--*) grep -qE -- "$o([^a-z-]|\$)" <<<"$help" ;;
+		*) grep -qE -- "(^| )$o(,| |\$)" <<<"$help" ;;
+		esac || missing="$missing $o"
+	done
+	[ -z "$missing" ] || { echo "$1 --help lacks:$missing" >&2; return 1; }
+}
