@@ -23,9 +23,28 @@ usage(FILE *fp)
 	    "       chat-export [-q] --flush [--max N]\n"
 	    "       chat-export --pending [-o table|tsv|json|ids]\n"
 	    "       chat-export [-q] [--ref] --retry [--all | ID...]\n"
-	    "       chat-export [-q] [--ref] --cancel [--all | ID...]\n"
-	    "common options: [-d|--db DB] [-c|--config CONFIG] [--as NAME]\n"
-	    "                [-h|--help] [--version]\n");
+	    "       chat-export [-q] [--ref] --cancel [--all | ID...]\n");
+	if (fp != stdout)
+		return;
+	fputs("  -f, --format FORMAT   write the conversations to standard "
+	    "output: txt,\n"
+	    "                        json, csv or eml\n"
+	    "      --mail ADDR       deliver by mail to ADDR (repeatable)\n"
+	    "      --zendesk         deliver to Zendesk as a ticket\n"
+	    "      --again           a new delivery even where one was made\n"
+	    "      --flush           attempt the deliveries that are due\n"
+	    "      --max N           with --flush: at most N of them\n"
+	    "      --pending         list the deliveries not yet sent\n"
+	    "  -o, --output FORMAT   --pending's format: table, tsv, json or "
+	    "ids\n"
+	    "      --retry           make pending and failed deliveries due "
+	    "now\n"
+	    "      --cancel          drop pending deliveries\n"
+	    "      --all             with --retry or --cancel: every "
+	    "conversation's\n"
+	    "      --ref             the ids are the platform's refs\n"
+	    "  -q, --quiet           print no ids\n", fp);
+	chat_help(fp);
 }
 
 /* Options that contradict each other, or that nothing would read: the

@@ -151,11 +151,15 @@ filter_opt(struct filter *f, int c, const char *arg)
 	case 0x190: f->explain = 1; return 0;
 	case 0x191: f->after_close = 1; return 0;
 	case 0x192:
-		return time_opt("closed-since", arg, &f->closed_since,
-		    &f->has_closed_since);
 	case 0x193:
-		return time_opt("closed-until", arg, &f->closed_until,
-		    &f->has_closed_until);
+		if ((rc = c == 0x192 ? time_opt("closed-since", arg,
+		    &f->closed_since, &f->has_closed_since) :
+		    time_opt("closed-until", arg, &f->closed_until,
+		    &f->has_closed_until)) != 0)
+			return rc;
+		return range_check("closed-since", f->closed_since,
+		    f->has_closed_since, "closed-until", f->closed_until,
+		    f->has_closed_until);
 	}
 	return -1;
 }

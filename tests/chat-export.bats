@@ -830,3 +830,9 @@ print("lines:", len(head))'
 	TZ=Asia/Kolkata run -0 parse_mail - < <(TZ=Asia/Kolkata chat-export -f eml 2)
 	assert_line "time zone      IST (UTC+05:30)"
 }
+
+@test "--help lists every option, the common ones included" {
+	run -0 chat-export --help
+	assert_line --index 0 --partial "usage: chat-export"
+	help_lists_every_option chat-export
+}

@@ -431,6 +431,8 @@ print("ok")' "$output"
 	assert_line --index 0 "chat-history: --since 2026-11-19 12:01 is after --until 2026-11-19 12:00"
 	run -2 chat-history --since 1h --until 2h
 	assert_line --index 0 --regexp "^chat-history: --since .* is after --until .*$"
+	run -2 chat-history --closed-until 2026-11-19 --closed-since 2026-11-20
+	assert_line --index 0 "chat-history: --closed-since 2026-11-20 00:00 is after --closed-until 2026-11-19 00:00"
 	run -2 chat-history --count -o json
 	assert_line --index 0 "chat-history: -o json: --count prints a number, not a listing"
 	run -1 chat-history --count --since 2026-11-19 --until 2026-11-19
