@@ -81,7 +81,14 @@ main(int argc, char *argv[])
 		case 'l': list = 1; continue;
 		case 'o': o = optarg; continue;
 		case OPT_RENAME:
-		case OPT_AUTO: mode = c; continue;
+		case OPT_AUTO:
+			if (mode != 0 && mode != c) {
+				chat_err(ST_USAGE, "--rename and --auto: one or "
+				    "the other");
+				goto bad;
+			}
+			mode = c;
+			continue;
 		case OPT_ALL: all = 1; continue;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -104,12 +111,23 @@ main(int argc, char *argv[])
 		    "conversations");
 		goto bad;
 	}
-	if (all && (mode != OPT_AUTO || argc > 0))
+	if (all && (mode != OPT_AUTO || argc > 0)) {
+		chat_err(ST_USAGE, "--all goes with --auto, without ids");
 		goto bad;
+	}
+	if ((list || mode) && req.op != TAG_ADD) {
+		chat_err(ST_USAGE, "-%c: not with %s", req.op == TAG_SET ?
+		    's' : 'r', list ? "-l" : mode == OPT_AUTO ? "--auto" :
+		    "--rename");
+		goto bad;
+	}
 
 	if (list) {
-		if (argc > 0 || mode || req.op != TAG_ADD)
+		if (argc > 0 || mode) {
+			chat_err(ST_USAGE, "-l lists the catalogue: no ids, "
+			    "no --rename or --auto");
 			goto bad;
+		}
 		if (db_open(DB_READ) == 0) {
 			struct listing *l = list_open(LIST_TAGS, fmt);
 
@@ -119,16 +137,16 @@ main(int argc, char *argv[])
 		return chat_exit();
 	}
 	if (mode == OPT_RENAME) {
-		if (argc != 2 || req.op != TAG_ADD)
+		if (argc != 2) {
+			chat_err(ST_USAGE, "--rename takes OLD and NEW");
 			goto bad;
+		}
 		if (db_open(DB_WRITE) == 0)
 			tags_rename(argv[0], argv[1], chat_flags.dry_run,
 			    chat_flags.quiet);
 		return chat_exit();
 	}
 	if (mode == OPT_AUTO) {
-		if (req.op != TAG_ADD)
-			goto bad;
 		/* --all: every closed untagged one; else the ids given. */
 		if (db_open(DB_WRITE) == 0 && (all ||
 		    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0))

@@ -189,12 +189,14 @@ keep(struct out *o, char *c)
 	if (c == NULL)
 		return chat_err(ST_DB, "out of memory");
 	if (o->ncells == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 256;
-		if ((nc = realloc(o->cells, o->cap * sizeof *nc)) == NULL) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+
+		if ((nc = realloc(o->cells, cap * sizeof *nc)) == NULL) {
 			free(c);
 			return chat_err(ST_DB, "out of memory");
 		}
 		o->cells = nc;
+		o->cap = cap;
 	}
 	o->cells[o->ncells++] = c;
 	return 0;
@@ -272,9 +274,14 @@ out_row(struct out *o, sqlite3_stmt *row)
 		}
 		return 0;
 	default:
+		/* A row kept whole or not at all: the table is laid out by
+		 * rows of ncols cells. */
 		for (i = 0; i < o->ncols; i++)
-			if ((rc = keep(o, cell(o, row, i))) != 0)
+			if ((rc = keep(o, cell(o, row, i))) != 0) {
+				while (i-- > 0)
+					free(o->cells[--o->ncells]);
 				return rc;
+			}
 		return 0;
 	}
 }

@@ -131,7 +131,6 @@ columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 	if (config_get(&cfg) != 0)
 		return NULL;
 	*n = 1 + 5 + 2 * cfg->ncriteria + 1;
-	*nnames = 2 * cfg->ncriteria;
 	cols = calloc(*n, sizeof *cols);
 	*names = calloc(2 * cfg->ncriteria + 1, sizeof **names);
 	if (cols == NULL || *names == NULL) {
@@ -139,6 +138,7 @@ columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 		chat_err(ST_DB, "out of memory");
 		return NULL;
 	}
+	*nnames = 2 * cfg->ncriteria;
 	cols[k].name = group_names[by];
 	cols[k++].type = COL_TEXT;
 	for (i = 0; i < 5; i++)
@@ -147,9 +147,14 @@ columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 		size_t len = strlen(cfg->criteria[i].name) + 3;
 
 		(*names)[2 * i] = strdup(cfg->criteria[i].name);
-		if (((*names)[2 * i + 1] = malloc(len)) != NULL)
-			snprintf((*names)[2 * i + 1], len, "%s_n",
-			    cfg->criteria[i].name);
+		if (((*names)[2 * i + 1] = malloc(len)) == NULL ||
+		    (*names)[2 * i] == NULL) {
+			free(cols);
+			chat_err(ST_DB, "out of memory");
+			return NULL;
+		}
+		snprintf((*names)[2 * i + 1], len, "%s_n",
+		    cfg->criteria[i].name);
 		cols[k].name = (*names)[2 * i];
 		cols[k++].type = COL_REAL;
 		cols[k].name = (*names)[2 * i + 1];
@@ -181,7 +186,7 @@ terminal_width(void)
 
 /* text on lines of at most cols cells, broken at spaces where it is
  * wider. */
-static void
+static int
 put_wrapped(const char *text, int cols)
 {
 	const char *word = text, *end;
@@ -193,7 +198,7 @@ put_wrapped(const char *text, int cols)
 		if (end == NULL)
 			end = word + strlen(word);
 		if ((one = strndup(word, (size_t)(end - word))) == NULL)
-			return;
+			return chat_err(ST_DB, "out of memory");
 		w = text_width(one);
 		if (line > 0 && line + 1 + w > (size_t)cols) {
 			putchar('\n');
@@ -208,6 +213,7 @@ put_wrapped(const char *text, int cols)
 		word = *end == ' ' ? end + 1 : end;
 	}
 	putchar('\n');
+	return 0;
 }
 
 /* One bar in eighths of a block. */
@@ -272,7 +278,7 @@ chart_layout(struct chart_row *r, size_t n, int cols)
 }
 
 /* One section: its title, then a line per group. */
-static void
+static int
 chart_section(const char *title, const struct chart_row *r, size_t n,
     int median, const struct chart_layout *l, int cols)
 {
@@ -285,7 +291,8 @@ chart_section(const char *title, const struct chart_row *r, size_t n,
 		if (v > max)
 			max = v;
 	}
-	put_wrapped(title, cols);
+	if (put_wrapped(title, cols) != 0)
+		return ST_DB;
 	for (i = 0; i < n; i++) {
 		if ((w = text_width(r[i].label)) > l->label) {
 			cut = text_fit(r[i].label, l->label - 1, &w);
@@ -298,6 +305,7 @@ chart_section(const char *title, const struct chart_row *r, size_t n,
 		    (int)l->bar, colour);
 		printf("  %s\n", median ? r[i].duration : r[i].count);
 	}
+	return 0;
 }
 
 static int
@@ -329,11 +337,15 @@ chart(sqlite3_stmt *st, enum stats_by by, long *groups)
 		l = chart_layout(r, n, cols);
 		snprintf(title, sizeof title, "closed conversations by %s",
 		    group_names[by]);
-		chart_section(title, r, n, 0, &l, cols);
-		putchar('\n');
-		snprintf(title, sizeof title, "median handling time by %s",
-		    group_names[by]);
-		chart_section(title, r, n, 1, &l, cols);
+		if (chart_section(title, r, n, 0, &l, cols) != 0)
+			rc = ST_DB;
+		else {
+			putchar('\n');
+			snprintf(title, sizeof title, "median handling time by"
+			    " %s", group_names[by]);
+			if (chart_section(title, r, n, 1, &l, cols) != 0)
+				rc = ST_DB;
+		}
 	}
 	for (i = 0; i < n; i++)
 		free(r[i].label);
@@ -368,10 +380,11 @@ footer(const struct filter *f, int cols)
 		    (long long)sqlite3_column_int64(st, 0),
 		    (long long)sqlite3_column_int64(st, 1));
 		if (cols > 0)
-			put_wrapped(line, cols);
-		else
+			rc = put_wrapped(line, cols);
+		else {
 			puts(line);
-		rc = 0;
+			rc = 0;
+		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_free(text);

@@ -204,6 +204,23 @@ $nfc"
 	assert_line --index 0 "chat-tag: -o json: only -l prints a listing"
 	run -2 chat-tag --rename -o tsv a b
 	assert_line --index 0 "chat-tag: -o tsv: only -l prints a listing"
+	# Two modes: refused, whichever comes last.
+	run -2 chat-tag --auto --rename billing invoices
+	assert_line --index 0 "chat-tag: --rename and --auto: one or the other"
+	run -2 chat-tag --rename billing invoices --auto 2
+	assert_line --index 0 "chat-tag: --rename and --auto: one or the other"
+	run -2 chat-tag --auto --all 1
+	assert_line --index 0 "chat-tag: --all goes with --auto, without ids"
+	run -2 chat-tag --all x 1
+	assert_line --index 0 "chat-tag: --all goes with --auto, without ids"
+	run -2 chat-tag -l 1
+	assert_line --index 0 "chat-tag: -l lists the catalogue: no ids, no --rename or --auto"
+	run -2 chat-tag -l -r
+	assert_line --index 0 "chat-tag: -r: not with -l"
+	run -2 chat-tag -s x --auto 1
+	assert_line --index 0 "chat-tag: -s: not with --auto"
+	run -2 chat-tag --rename a
+	assert_line --index 0 "chat-tag: --rename takes OLD and NEW"
 	assert_equal "$(dump)" "$before"
 }
 

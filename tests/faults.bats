@@ -179,7 +179,12 @@ each_allocation_failing() {
 		each_allocation_failing chat-history -o json --closed \
 		    --tag billing --grep 'parcel OR refund'
 		each_allocation_failing chat-history -o json 1 2
-		each_allocation_failing chat-note -l -o tsv
+		each_allocation_failing chat-note -l --all -o tsv
+		each_allocation_failing chat-history --closed
+		each_allocation_failing chat-note -l --all
+		each_allocation_failing chat-rate -l --all
+		each_allocation_failing chat-stats --by tag
+		each_allocation_failing chat-stats --by tag --chart
 	)
 	assert_equal "$failures" ""
 }
