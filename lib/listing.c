@@ -99,30 +99,13 @@ rows(struct listing *l, sqlite3_stmt *st, int one)
 	return rc == -1 ? ST_DB : status;
 }
 
-static int
-conv_exists(int64_t id)
-{
-	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_step(st, "looking up a conversation");
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return chat_err(ST_SOME, "%lld: no such conversation",
-		    (long long)id);
-	return rc == -1 ? ST_DB : 0;
-}
-
 int
 list_id(struct listing *l, int64_t id)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = conv_exists(id)) != 0)
+	if ((rc = conv_check(id)) != 0)
 		return rc;
 	if ((st = db_prep(l->kind->one)) == NULL)
 		return ST_DB;
