@@ -149,10 +149,8 @@ each_allocation_failing() {
 	done
 }
 
+# bats test_tags=own-allocator
 @test "out of memory is reported and exits 74, wherever the program's own allocations fail" {
-	if ldd "$(command -v chat-tag)" | grep -q libasan; then
-		skip "AddressSanitizer has its own allocator"
-	fi
 	SHIM=$BATS_TEST_TMPDIR/failmalloc.so
 	${CC:-cc} -shared -fPIC -O1 -o "$SHIM" "$TOP/tests/failmalloc.c"
 	config <<-'EOF'
