@@ -84,6 +84,8 @@ contradiction(const struct given *g, const struct deliveries *d, char *buf,
 		snprintf(buf, size, "--all goes with --retry or --cancel only");
 	else if (g->all && g->ids)
 		snprintf(buf, size, "--all and ids: one or the other");
+	else if (g->all && chat_flags.by_ref)
+		snprintf(buf, size, "--all and --ref: --all takes no refs");
 	else if ((strcmp(m, "--flush") == 0 || strcmp(m, "--pending") == 0) &&
 	    (g->ids || chat_flags.by_ref))
 		snprintf(buf, size, "%s takes no ids", m);
@@ -159,8 +161,10 @@ main(int argc, char *argv[])
 			if (outbox_address(optarg) != 0)
 				goto done;
 			if ((t = realloc(d.mail, (d.nmail + 1) * sizeof *t))
-			    == NULL)
+			    == NULL) {
+				chat_err(ST_DB, "out of memory");
 				goto done;
+			}
 			d.mail = t;
 			t[d.nmail++] = optarg;
 			continue;

@@ -254,8 +254,11 @@ zone(time_t t, int brief, char buf[64])
 	char abbr[16], off[40];
 	int gmtoff;
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(abbr, sizeof abbr, "%Z", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL) {
+		snprintf(buf, 64, "UTC");
+		return buf;
+	}
+	if (strftime(abbr, sizeof abbr, "%Z", &tm) == 0)
 		abbr[0] = '\0';
 	gmtoff = (int)(tm.tm_gmtoff % 86400);
 	if (gmtoff == 0)

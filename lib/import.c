@@ -205,10 +205,10 @@ escaped_nul(const char *s, size_t len)
 	return 0;
 }
 
-/* Fills ev from one JSON object; NULL when it is fine, else why not. */
 /* What parse() says when memory ran out: no fault of the line. */
 static const char oom[] = "out of memory";
 
+/* Fills ev from one JSON object; NULL when it is fine, else why not. */
 static const char *
 parse(struct import *im, const char *line, size_t len, struct event *ev)
 {

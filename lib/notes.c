@@ -41,7 +41,8 @@ note_text(const char *in, size_t len, const char *what, char **out)
 }
 
 /* Several -m are the paragraphs of one note, as with git commit -m a -m b:
- * each is checked as a note is, and they are joined by a blank line. */
+ * each is checked as a note is, and they are joined by a blank line.
+ * *note, grown here, is the caller's to free. */
 int
 note_paragraph(char **note, const char *m)
 {

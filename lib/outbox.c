@@ -537,27 +537,37 @@ outbox_run(void)
 	return run(0);
 }
 
-/* The cron job: every pending delivery that is due, at most max; unless
- * quiet, a line for each one attempted. */
+/* The cron job: every pending delivery that is due, at most max of those
+ * its target's config can deliver; unless quiet, a line for each one
+ * attempted. Those it cannot are each reported and not counted in max:
+ * left as they were, they stay the oldest due, and would otherwise take
+ * max's places at every run. */
 int
 outbox_flush(long max, int quiet)
 {
 	sqlite3_stmt *st = db_prep("SELECT id FROM deliveries WHERE"
-	    " state = 'pending' AND next_attempt_at <= ? ORDER BY"
-	    " next_attempt_at, id LIMIT ?");
-	int rc;
+	    " state = 'pending' AND next_attempt_at <= ?1 AND CASE WHEN"
+	    " target = 'zendesk' THEN ?3 ELSE ?4 END = ?5 ORDER BY"
+	    " next_attempt_at, id LIMIT ?2");
+	char why[512];
+	int rc = 0, absent, deliverable;
 
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, time(NULL));
-	sqlite3_bind_int64(st, 2, max > 0 ? max : -1);
-	while ((rc = db_step(st, "finding due deliveries")) == SQLITE_ROW)
-		if ((rc = remember(sqlite3_column_int64(st, 0))) != 0)
-			break;
-	sqlite3_reset(st);
-	if (rc == -1)
-		return ST_DB;
-	return run(!quiet);
+	sqlite3_bind_int(st, 3, zendesk_check(why, sizeof why, &absent) == 0);
+	sqlite3_bind_int(st, 4, mail_check(why, sizeof why, &absent) == 0);
+	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
+		sqlite3_bind_int64(st, 2, deliverable && max > 0 ? max : -1);
+		sqlite3_bind_int(st, 5, deliverable);
+		while ((rc = db_step(st, "finding due deliveries")) ==
+		    SQLITE_ROW)
+			if ((rc = remember(sqlite3_column_int64(st, 0))) != 0)
+				break;
+		sqlite3_reset(st);
+		rc = rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
+	}
+	return rc != 0 ? rc : run(!quiet);
 }
 
 /* What --retry makes due now: a pending delivery waiting for its next
@@ -646,10 +656,10 @@ outbox_all(struct batch *b, int failed_too)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
+	rc = rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
 	/* The batch writes: the ids are read whole first. */
-	for (i = 0; rc == SQLITE_DONE && i < n; i++)
-		if (batch_add(b, ids[i], 1) != 0)
-			break;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = batch_add(b, ids[i], 1);
 	free(ids);
-	return rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
+	return rc;
 }

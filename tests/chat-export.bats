@@ -598,6 +598,29 @@ print("ok")' "$ZD_DIR"
 	assert_output ""
 }
 
+@test "--flush --max: a delivery its config cannot make takes none of max's places" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	SMTP_PORT=$(free_port)
+	config <<-EOF
+	mail: {url: "smtp://127.0.0.1:$SMTP_PORT/x", from: support@example.com, insecure: true}
+	zendesk: {url: "http://127.0.0.1:$ZD_PORT", email: a@example.com, token_env: ZENDESK_TOKEN, insecure: true}
+	EOF
+	run -75 chat-export --mail ops@example.com 1
+	echo 500 >"$ZD_DIR/plan"
+	run -75 chat-export --zendesk 2
+	config <<-EOF
+	zendesk: {url: "http://127.0.0.1:$ZD_PORT", email: a@example.com, token_env: ZENDESK_TOKEN, insecure: true}
+	EOF
+	due_now
+	# The mail, oldest due, cannot be made: it is reported, and the one
+	# place --max gives goes to the ticket, run after run.
+	run -1 chat-export --flush --max 1
+	assert_line --partial "chat-export: 1: mail:ops@example.com: not attempted"
+	assert_line "2 zendesk sent"
+}
+
 @test "re-running --mail on a pending delivery attempts it now; one under way elsewhere is said so (75)" {
 	examples
 	SMTP_PORT=$(free_port)
