@@ -107,14 +107,19 @@ report(const struct idtab *t)
 			chat_err(t->status[i], "%s", t->why[i]);
 }
 
-/* -n shows the events the batch would have written, by conversation in
- * the order the ids came. */
-static int
-describe(int64_t mark)
+static const char batch_events[] = "SELECT e.conversation, e.action,"
+    " e.detail FROM events e JOIN batch_ok b ON b.id = e.conversation"
+    " WHERE e.id > ? ORDER BY b.seq, e.id";
+static const char all_events[] = "SELECT conversation, action, detail"
+    " FROM events WHERE id > ? ORDER BY id";
+
+/* -n shows the events written since mark, which are then rolled back: a
+ * batch's by conversation in the order the ids came, else as written. */
+int
+events_describe(int64_t mark, int of_batch)
 {
-	sqlite3_stmt *st = db_prep("SELECT e.conversation, e.action, e.detail"
-	    " FROM events e JOIN batch_ok b ON b.id = e.conversation"
-	    " WHERE e.id > ? ORDER BY b.seq, e.id");
+	sqlite3_stmt *st = of_batch ? db_prep(batch_events) :
+	    db_prep(all_events);
 	int rc;
 
 	if (st == NULL)
@@ -170,7 +175,7 @@ flush(struct batch *b)
 	if (rc == 0)
 		report(t);
 	if (rc == 0 && b->dry_run)
-		rc = describe(mark);
+		rc = events_describe(mark, 1);
 	if (rc != 0 || b->dry_run)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !b->quiet)

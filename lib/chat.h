@@ -123,6 +123,7 @@ char *duration_fmt(long secs, char buf[32]);
 
 /* utf8.c */
 int utf8_valid(const char *s, size_t len);
+size_t utf8_cut(const char *s, size_t n);
 int utf8_control(const char *s, size_t *n);
 const char *one_line_fault(const char *s);
 

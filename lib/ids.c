@@ -106,9 +106,7 @@ where(struct ids *ids, const char *word, char buf[96])
 	int cut = n > 48;
 
 	if (cut)
-		for (n = 48; n > 0 && ((unsigned char)word[n] & 0xc0) == 0x80;
-		    n--)
-			;
+		n = utf8_cut(word, 48);
 	if (ids->in == NULL)
 		snprintf(buf, 96, "%.*s%s", (int)n, word, cut ? "..." : "");
 	else

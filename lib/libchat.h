@@ -57,6 +57,9 @@ void idtab_free(struct idtab *t);
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);
 /* The id of the last event written, 0 when there is none. */
 int event_last(int64_t *id);
+/* -n: prints the events written since mark, those of the batch's ids by
+ * the order they came (of_batch), or all as written. */
+int events_describe(int64_t mark, int of_batch);
 
 /* out.c: rows of a listing in the format asked. */
 enum coltype {

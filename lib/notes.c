@@ -195,9 +195,7 @@ notes_apply(const void *note)
 	/* The event shows the note's start, cut on a character boundary. */
 	len = strcspn(text, "\n");
 	if (len > sizeof detail - 1)
-		len = sizeof detail - 1;
-	while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-		len--;
+		len = utf8_cut(text, sizeof detail - 1);
 	memcpy(detail, text, len);
 	detail[len] = '\0';
 	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"

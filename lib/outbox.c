@@ -362,8 +362,7 @@ clean(char *s, size_t size)
 		return;
 	n = strlen(t);
 	if (n >= size)
-		for (n = size - 1; n > 0 && (t[n] & 0xc0) == 0x80; n--)
-			;
+		n = utf8_cut(t, size - 1);
 	memcpy(s, t, n);
 	s[n] = '\0';
 	sqlite3_free(t);

@@ -324,27 +324,6 @@ tags_apply(const void *req)
 	return rc;
 }
 
-/* -n of a rename: the events it would have written, as a batch's. */
-static int
-rename_describe(int64_t mark)
-{
-	sqlite3_stmt *st = db_prep("SELECT conversation, action, detail FROM"
-	    " events WHERE id > ? ORDER BY id");
-	int rc;
-
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, mark);
-	while ((rc = db_step(st, "renaming")) == SQLITE_ROW) {
-		printf("%lld %s ", (long long)sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 1));
-		put_text((const char *)sqlite3_column_text(st, 2), 0);
-		putchar('\n');
-	}
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
-}
-
 /* Renames a tag, merging it into NEW when NEW exists; each conversation
  * that had it gets a "retagged" event and its id printed. With dry_run,
  * the events are printed instead and nothing is changed. */
@@ -402,7 +381,7 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		    " WHERE id = ?1", "renaming a tag", "itt", oid, t.names[0],
 		    nkey);
 	if (rc == 0 && dry_run)
-		rc = rename_describe(mark);
+		rc = events_describe(mark, 0);
 	if (rc != 0 || dry_run)
 		db_rollback();
 	else if ((rc = db_commit()) == 0 && !quiet)

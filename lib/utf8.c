@@ -75,3 +75,13 @@ one_line_fault(const char *s)
 		}
 	return NULL;
 }
+
+/* The longest length up to n that ends s between two characters: s holds
+ * at least n + 1 bytes, its NUL included. */
+size_t
+utf8_cut(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
