@@ -105,7 +105,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		goto bad;
 	if (db_open(DB_READ) == 0)
-		stats_report(f, by, fmt, chart);
+		stats_report(f, by, fmt, chart ? STATS_CHART : STATS_FMT);
 done:
 	filter_free(f);
 	return chat_exit();

@@ -272,8 +272,10 @@ int export_one(int64_t id, enum export_fmt f);
 enum stats_by {
 	BY_NONE, BY_TAG, BY_OPERATOR, BY_CHANNEL, BY_DAY, BY_WEEK, BY_MONTH
 };
+/* How the report is written: -o's formats, --chart, or --html. */
+enum stats_out { STATS_FMT, STATS_CHART, STATS_HTML };
 int stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
-    int chart);
+    enum stats_out how);
 
 /* import.c: NDJSON events in. */
 struct import;

@@ -173,4 +173,35 @@ int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
 int filter_explain(const struct filter *f);
 int plan_print(sqlite3_stmt *st);
 
+/* stats.c: the report's figures, computed in one pass over the closed
+ * conversations sorted by group and handling time. Durations are in
+ * seconds; percentiles are nearest-rank, the median of an even count the
+ * mean of its two middle values, rounded. */
+struct stats_row {
+	char *group;		/* as stored: a tag's name, a day... */
+	long n;			/* closed conversations */
+	long ht_avg, ht_p10, ht_median, ht_p90;	/* handling time */
+	long frt_median;	/* first response; -1 when none answered */
+	double *score;		/* per criterion, its average; NAN if none */
+	long *scored;		/* per criterion, how many ratings */
+	double tagged;		/* the share of the n that have a tag */
+};
+struct stats {
+	enum stats_by by;
+	struct stats_row *rows;	/* one per group, by group */
+	size_t nrows;
+	struct stats_row total;	/* each conversation once, whatever by */
+	const struct criterion *criteria;	/* the config's */
+	size_t ncriteria;
+	long open, parked;	/* under the same filters, not counted */
+};
+/* *out is the caller's, freed with stats_free(). */
+int stats_compute(const struct filter *f, enum stats_by by,
+    struct stats **out);
+void stats_free(struct stats *s);
+const char *stats_group_name(enum stats_by by);
+
+/* html.c: the report as one self-contained HTML page with SVG charts. */
+int stats_html(const struct stats *s, const struct filter *f);
+
 #endif

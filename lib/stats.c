@@ -393,7 +393,7 @@ footer(const struct filter *f, int cols)
 
 int
 stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
-    int with_chart)
+    enum stats_out how)
 {
 	sqlite3_stmt *st = NULL, *total = NULL;
 	struct col *cols = NULL;
@@ -411,7 +411,7 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 	}
 	if (by != BY_NONE && (total = report(f, BY_NONE)) == NULL)
 		goto done;
-	if (with_chart) {
+	if (how == STATS_CHART) {
 		if ((rc = chart(st, by, &groups)) == 0)
 			rc = footer(f, terminal_width());
 		goto done;
