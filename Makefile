@@ -18,7 +18,7 @@ SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 PKGS := sqlite3 yaml-0.1 libutf8proc
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
 # libcurl is not linked: lib/net.c loads it when a delivery needs it.
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)

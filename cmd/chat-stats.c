@@ -6,7 +6,7 @@
 
 #include "chat.h"
 
-enum { OPT_BY = OPT_FIRST_LOCAL, OPT_CHART };
+enum { OPT_BY = OPT_FIRST_LOCAL, OPT_CHART, OPT_HTML };
 
 static void
 usage(FILE *fp)
@@ -14,7 +14,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: chat-stats [--by tag|operator|channel|day|week|month] "
 	    "[FILTER...]\n"
-	    "                  [-o table|tsv|json] [--chart]\n");
+	    "                  [-o table|tsv|json | --chart | --html]\n");
 	if (fp != stdout)
 		return;
 	fputs("filters, as chat-history's, combined with AND:\n" FILTER_HELP
@@ -22,7 +22,8 @@ usage(FILE *fp)
 	fputs("      --by WHAT         group by tag, operator, channel, day, "
 	    "week or month\n"
 	    "  -o, --output FORMAT   the report's format: table, tsv or json\n"
-	    "      --chart           draw bars in the table\n", fp);
+	    "      --chart           draw bars in the table\n"
+	    "      --html            write the report as an HTML page\n", fp);
 	chat_help(fp);
 }
 
@@ -48,13 +49,15 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		CHAT_LONGOPTS, FILTER_LONGOPTS, {"by", 1, 0, OPT_BY},
-		{"chart", 0, 0, OPT_CHART}, {"output", 1, 0, 'o'},
+		{"chart", 0, 0, OPT_CHART}, {"html", 0, 0, OPT_HTML},
+		{"output", 1, 0, 'o'},
 		{0, 0, 0, 0}
 	};
 	struct filter *f = filter_new();
 	enum stats_by by = BY_NONE;
 	enum fmt fmt = FMT_TABLE;
-	int c, rc, chart = 0, by_given = 0;
+	enum stats_out how = STATS_FMT;
+	int c, rc, by_given = 0, fmt_given = 0;
 
 	chat_init(argv[0]);
 	if (f == NULL)
@@ -70,8 +73,18 @@ main(int argc, char *argv[])
 			if (parse_by(optarg, &by) != 0)
 				goto bad;
 			continue;
-		case OPT_CHART: chart = 1; continue;
+		case OPT_CHART:
+		case OPT_HTML:
+			if (how != STATS_FMT && how != (c == OPT_CHART ?
+			    STATS_CHART : STATS_HTML)) {
+				chat_err(ST_USAGE, "--chart and --html: one "
+				    "or the other");
+				goto bad;
+			}
+			how = c == OPT_CHART ? STATS_CHART : STATS_HTML;
+			continue;
 		case 'o':
+			fmt_given = 1;
 			if (fmt_parse(optarg, &fmt, 0) != 0)
 				goto bad;
 			if (fmt == FMT_IDS) {
@@ -97,15 +110,19 @@ main(int argc, char *argv[])
 		if (rc < 0)
 			goto bad;
 	}
-	if (chart && fmt != FMT_TABLE) {
+	if (how == STATS_CHART && fmt != FMT_TABLE) {
 		chat_err(ST_USAGE, "--chart draws in a table, not in -o tsv "
 		    "or json");
+		goto bad;
+	}
+	if (how == STATS_HTML && fmt_given) {
+		chat_err(ST_USAGE, "--html is a format of its own: no -o");
 		goto bad;
 	}
 	if (optind < argc)
 		goto bad;
 	if (db_open(DB_READ) == 0)
-		stats_report(f, by, fmt, chart ? STATS_CHART : STATS_FMT);
+		stats_report(f, by, fmt, how);
 done:
 	filter_free(f);
 	return chat_exit();

@@ -181,6 +181,9 @@ static const char show_json[] =
 	" 'closed_at', " RFC3339("c.closed_at") ","
 	" 'closed_by', c.closed_by,"
 	" 'handling_time', c.closed_at - c.started_at,"
+	" 'first_visitor_at', " RFC3339("c.first_visitor_at") ","
+	" 'first_response_at', " RFC3339("c.first_response_at") ","
+	" 'first_response_time', c.first_response_at - c.first_visitor_at,"
 	" 'tags', json(" TAGS_OF("c.id") "),"
 	" 'ratings', json((SELECT json_group_object(criterion, score) FROM"
 	"   (SELECT criterion, score FROM ratings WHERE conversation = c.id"
@@ -209,7 +212,8 @@ static const char show_head[] =
 	" c.visitor_left_at, c.closed_at, " TAGS_JOINED("c.id", ", ") ","
 	" (SELECT group_concat(criterion || ' ' || score, ', ') FROM"
 	"   (SELECT * FROM ratings WHERE conversation = c.id"
-	"   ORDER BY criterion))"
+	"   ORDER BY criterion)),"
+	" c.first_visitor_at, c.first_response_at - c.first_visitor_at"
 	" FROM conversations c WHERE c.id = ?";
 static const char show_deliveries[] =
 	"SELECT target, state, attempts, remote_ref, last_error FROM deliveries"
@@ -387,6 +391,11 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 		field(out, "handling time", duration_fmt((long)(
 		    sqlite3_column_int64(st, 10) - sqlite3_column_int64(st, 7)),
 		    buf));
+	/* Asked and never answered is a fact too. */
+	if (sqlite3_column_type(st, 13) != SQLITE_NULL)
+		field(out, "first response",
+		    sqlite3_column_type(st, 14) == SQLITE_NULL ? "none" :
+		    duration_fmt((long)sqlite3_column_int64(st, 14), buf));
 	field(out, "tags", text(st, 11));
 	field(out, "ratings", text(st, 12));
 	sqlite3_reset(st);

@@ -106,28 +106,55 @@ index_batch(struct import *im)
 	return rc;
 }
 
+/* Runs st for each conversation the batch changed, its id bound to ?1;
+ * with kept, keeps in the batch only the ids st changed a row for, and
+ * their count in *kept. */
+static int
+each_changed(struct import *im, sqlite3_stmt *st, const char *context,
+    size_t *kept)
+{
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		return ST_DB;
+	for (i = 0; rc == 0 && i < im->nbatch; i++) {
+		sqlite3_bind_int64(st, 1, im->batch[i]);
+		rc = db_step(st, context) == -1 ? ST_DB : 0;
+		sqlite3_reset(st);
+		if (rc == 0 && kept != NULL && sqlite3_changes(db) > 0)
+			im->batch[n++] = im->batch[i];
+	}
+	if (kept != NULL)
+		*kept = n;
+	return rc;
+}
+
+/* Keeps the first visitor message and the first response to it on each
+ * conversation the batch changed, from its messages: messages come in any
+ * order, and an earlier visitor message can make an earlier operator
+ * message the response. Two lookups in messages_conversation each, once
+ * per batch rather than per message. */
+static int
+firsts_kept(struct import *im)
+{
+	return each_changed(im, db_prep("UPDATE conversations SET"
+	    " (first_visitor_at, first_response_at) = (SELECT v.at,"
+	    "  (SELECT min(at) FROM messages WHERE conversation = ?1"
+	    "  AND author = 'operator' AND at >= v.at) FROM (SELECT min(at)"
+	    "  AS at FROM messages WHERE conversation = ?1"
+	    "  AND author = 'visitor') AS v) WHERE id = ?1"),
+	    "keeping first responses", NULL);
+}
+
 /* The ids of the batch that no earlier batch printed, kept in a temporary
  * table with a small cache rather than in memory: a million-line import
  * needs no more memory than a short one. */
 static int
 unprinted(struct import *im, size_t *n)
 {
-	sqlite3_stmt *st = db_prep("INSERT INTO temp.printed VALUES (?)"
-	    " ON CONFLICT DO NOTHING");
-	size_t i;
-	int rc = 0;
-
-	*n = 0;
-	if (st == NULL)
-		return ST_DB;
-	for (i = 0; rc == 0 && i < im->nbatch; i++) {
-		sqlite3_bind_int64(st, 1, im->batch[i]);
-		rc = db_step(st, "noting printed ids") == -1 ? ST_DB : 0;
-		sqlite3_reset(st);
-		if (rc == 0 && sqlite3_changes(db) > 0)
-			im->batch[(*n)++] = im->batch[i];
-	}
-	return rc;
+	return each_changed(im, db_prep("INSERT INTO temp.printed VALUES (?1)"
+	    " ON CONFLICT DO NOTHING"), "noting printed ids", n);
 }
 
 static int
@@ -139,7 +166,8 @@ commit(struct import *im)
 	if (im->lines == 0)
 		return 0;
 	im->lines = 0;
-	if ((rc = index_batch(im)) != 0 || (rc = unprinted(im, &n)) != 0 ||
+	if ((rc = firsts_kept(im)) != 0 || (rc = index_batch(im)) != 0 ||
+	    (rc = unprinted(im, &n)) != 0 ||
 	    (rc = db_commit()) != 0) {
 		db_rollback();
 		im->nbatch = 0;

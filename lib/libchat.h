@@ -173,10 +173,12 @@ int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
 int filter_explain(const struct filter *f);
 int plan_print(sqlite3_stmt *st);
 
-/* stats.c: the report's figures, computed in one pass over the closed
- * conversations sorted by group and handling time. Durations are in
- * seconds; percentiles are nearest-rank, the median of an even count the
- * mean of its two middle values, rounded. */
+/* stats.c: the report's figures, computed in one read of the closed
+ * conversations' rows. Durations are in seconds; percentiles are
+ * nearest-rank, the median of an even count the mean of its two middle
+ * values, rounded half away from zero; averages of scores and the share
+ * tagged are rounded as SQLite's round() does, to 2 and 4 decimals. For
+ * --by nothing, rows is empty: the total is the report. */
 struct stats_row {
 	char *group;		/* as stored: a tag's name, a day... */
 	long n;			/* closed conversations */
@@ -200,6 +202,8 @@ int stats_compute(const struct filter *f, enum stats_by by,
     struct stats **out);
 void stats_free(struct stats *s);
 const char *stats_group_name(enum stats_by by);
+/* --explain: the plan of the query that reads the report's rows. */
+int stats_explain(const struct filter *f, enum stats_by by);
 
 /* html.c: the report as one self-contained HTML page with SVG charts. */
 int stats_html(const struct stats *s, const struct filter *f);

@@ -1,11 +1,12 @@
-/* stats.c: reporting on closed conversations: counts, handling time
- * (average, median, p90), first response, satisfaction, share tagged,
- * per group, computed in SQL with window functions. */
-#include <stdio.h>
+/* stats.c: the figures of chat-stats' report on closed conversations, per
+ * group: counts, handling time (average, p10, median, p90), first
+ * response, satisfaction and share tagged, from one unsorted read of their
+ * rows. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "libchat.h"
 
@@ -31,60 +32,236 @@ static const char *const group_exprs[] = {
 	    " 'localtime')"),
 };
 
-#define FIRST_VISITOR "(SELECT min(v.at) FROM messages v WHERE" \
-	" v.conversation = c.id AND v.author = 'visitor')"
+/* A growing array of durations. */
+struct durations {
+	int64_t *v;
+	size_t n, cap;
+};
 
-/* The report's query for one grouping; the criteria are bound from
- * parameter 1, the filter's after them. */
+/* A group as the rows come: its durations, unsorted, and its sums. */
+struct group {
+	char *name;
+	struct durations ht, frt;
+	long tagged;
+	double *sum;		/* per criterion */
+	long *scored;
+};
+
+/* A row read: a conversation of a group. */
+struct member {
+	int64_t id;
+	struct group *g;
+};
+
+struct pass {
+	struct group **groups;	/* sorted by name, as SQLite's BINARY */
+	size_t ngroups, cap;
+	struct group *last;	/* rows of a period come together */
+	struct group total;
+	struct member *members;
+	size_t nmembers, mcap;
+	unsigned char *in;	/* bit per id: in the report */
+	int64_t lo, hi;		/* the ids in it */
+	size_t ncriteria;
+	int grouped;		/* not --by: the total is the report */
+};
+
+static int
+durations_add(struct durations *d, int64_t v)
+{
+	int64_t *nv;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 64;
+		if ((nv = realloc(d->v, d->cap * sizeof *nv)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		d->v = nv;
+	}
+	d->v[d->n++] = v;
+	return 0;
+}
+
+/* The k-th smallest of v[0..n) (from 0), v reordered: Hoare's FIND, so
+ * that each percentile costs a pass rather than a sort; libc has no
+ * selection. */
+static int64_t
+kth(int64_t *v, size_t n, size_t k)
+{
+	ptrdiff_t l = 0, r = (ptrdiff_t)n - 1, i, j, kk = (ptrdiff_t)k;
+	int64_t x, t;
+
+	while (l < r) {
+		x = v[kk];
+		i = l;
+		j = r;
+		do {
+			while (v[i] < x)
+				i++;
+			while (x < v[j])
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		} while (i <= j);
+		if (j < kk)
+			l = i;
+		if (kk < i)
+			r = j;
+	}
+	return v[k];
+}
+
+/* The median: the middle value, or the mean of the two middle ones
+ * rounded half away from zero, as SQLite's round() does. */
+static long
+median(struct durations *d)
+{
+	int64_t a, b;
+
+	if (d->n == 0)
+		return -1;
+	a = kth(d->v, d->n, (d->n - 1) / 2);
+	b = d->n % 2 ? a : kth(d->v, d->n, d->n / 2);
+	return (long)llround(((double)a + (double)b) / 2);
+}
+
+/* The nearest-rank percentile: the ceil(n * pct / 100)-th value. */
+static long
+percentile(struct durations *d, size_t pct)
+{
+	return (long)kth(d->v, d->n, (d->n * pct + 99) / 100 - 1);
+}
+
+/* v rounded to digits decimals by SQLite's round(), so that the figures
+ * are those TSV and JSON have always shown. */
+static double
+rounded(double v, int digits)
+{
+	sqlite3_stmt *st = db_prep("SELECT round(?1, ?2)");
+	double r = v;
+
+	if (st == NULL)
+		return v;
+	sqlite3_bind_double(st, 1, v);
+	sqlite3_bind_int(st, 2, digits);
+	if (db_step(st, "reporting") == SQLITE_ROW)
+		r = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return r;
+}
+
+static int
+group_init(struct group *g, const char *name, size_t ncriteria)
+{
+	memset(g, 0, sizeof *g);
+	g->name = strdup(name);
+	g->sum = calloc(ncriteria + 1, sizeof *g->sum);
+	g->scored = calloc(ncriteria + 1, sizeof *g->scored);
+	if (g->name == NULL || g->sum == NULL || g->scored == NULL)
+		return chat_err(ST_DB, "out of memory");
+	return 0;
+}
+
+static void
+group_free(struct group *g)
+{
+	free(g->name);
+	free(g->ht.v);
+	free(g->frt.v);
+	free(g->sum);
+	free(g->scored);
+}
+
+/* The group named name, made when new. Groups are few and kept sorted,
+ * found by bisection; the last one found is tried first. */
+static struct group *
+group_find(struct pass *p, const char *name)
+{
+	size_t lo = 0, hi = p->ngroups, mid;
+	struct group *g, **ng;
+	int cmp;
+
+	if (p->last != NULL && strcmp(p->last->name, name) == 0)
+		return p->last;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((cmp = strcmp(p->groups[mid]->name, name)) == 0)
+			return p->last = p->groups[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (p->ngroups == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		if ((ng = realloc(p->groups, p->cap * sizeof *ng)) == NULL) {
+			chat_err(ST_DB, "out of memory");
+			return NULL;
+		}
+		p->groups = ng;
+	}
+	if ((g = malloc(sizeof *g)) == NULL) {
+		chat_err(ST_DB, "out of memory");
+		return NULL;
+	}
+	if (group_init(g, name, p->ncriteria) != 0) {
+		group_free(g);
+		free(g);
+		return NULL;
+	}
+	memmove(p->groups + lo + 1, p->groups + lo,
+	    (p->ngroups - lo) * sizeof *ng);
+	p->groups[lo] = g;
+	p->ngroups++;
+	return p->last = g;
+}
+
+static int
+member_add(struct pass *p, int64_t id, struct group *g)
+{
+	struct member *nm;
+
+	if (p->nmembers == p->mcap) {
+		p->mcap = p->mcap ? 2 * p->mcap : 256;
+		if ((nm = realloc(p->members, p->mcap * sizeof *nm)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		p->members = nm;
+	}
+	p->members[p->nmembers].id = id;
+	p->members[p->nmembers++].g = g;
+	return 0;
+}
+
+#define IN(p, id) ((p)->in[(size_t)(id) / 8] & 1 << (id) % 8)
+
+/* The report's rows: a conversation's group, handling time, first
+ * response and id, and with --by tag whether it has a tag; the filter's
+ * parameters bound from 1. Unsorted: the figures are computed in C. */
 static sqlite3_stmt *
-prepare(const struct filter *f, enum stats_by by, size_t ncrit)
+rows_query(const struct filter *f, enum stats_by by)
 {
 	sqlite3_str *sql = sqlite3_str_new(db);
 	sqlite3_stmt *st = NULL;
 	char *text;
-	size_t i;
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
 	/* sql: constants; group_exprs is this file's */
-	sqlite3_str_appendf(sql, "WITH base AS (SELECT %s AS grp,"
-	    " c.closed_at - c.started_at AS ht,"
-	    " (SELECT min(o.at) FROM messages o WHERE o.conversation = c.id"
-	    "  AND o.author = 'operator' AND o.at >= " FIRST_VISITOR ") - "
-	    FIRST_VISITOR " AS frt,"
-	    " EXISTS (SELECT 1 FROM conversation_tags WHERE"
-	    "  conversation = c.id) AS tagged", group_exprs[by]);
-	for (i = 0; i < ncrit; i++)
-		sqlite3_str_appendf(sql, ", (SELECT score FROM ratings WHERE"
-		    " conversation = c.id AND criterion = ?%d) AS s%d",
-		    (int)i + 1, (int)i);
-	sqlite3_str_appendall(sql, " FROM conversations c");
+	sqlite3_str_appendf(sql, "SELECT %s, c.closed_at - c.started_at,"
+	    " c.first_response_at - c.first_visitor_at, c.id, %s"
+	    " FROM conversations c", group_exprs[by],
+	    by == BY_TAG ? "gct.tag NOT NULL" : "0");
 	if (by == BY_TAG)
 		sqlite3_str_appendall(sql, " LEFT JOIN conversation_tags gct"
 		    " ON gct.conversation = c.id LEFT JOIN tags gt"
 		    " ON gt.id = gct.tag");
-	if (filter_where(f, sql, (int)ncrit + 1) < 0) {
+	if (filter_where(f, sql, 1) < 0) {
 		sqlite3_free(sqlite3_str_finish(sql));
 		return NULL;
 	}
-	sqlite3_str_appendall(sql, " AND c.state = 'closed'),"
-	    " ranked AS (SELECT *,"
-	    " row_number() OVER (PARTITION BY grp ORDER BY ht) AS rn,"
-	    " count(*) OVER (PARTITION BY grp) AS n,"
-	    " row_number() OVER (PARTITION BY grp ORDER BY frt IS NULL, frt)"
-	    "  AS frn,"
-	    " count(frt) OVER (PARTITION BY grp) AS fn FROM base)"
-	    " SELECT grp, count(*), CAST(round(avg(ht)) AS INTEGER),"
-	    " CAST(round(avg(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2)"
-	    "  THEN ht END)) AS INTEGER),"
-	    " max(CASE WHEN rn = (9 * n + 9) / 10 THEN ht END),"
-	    " CAST(round(avg(CASE WHEN frt NOT NULL AND"
-	    "  frn IN ((fn + 1) / 2, (fn + 2) / 2) THEN frt END)) AS INTEGER)");
-	for (i = 0; i < ncrit; i++)
-		sqlite3_str_appendf(sql, ", round(avg(s%d), 2), count(s%d)",
-		    (int)i, (int)i);
-	sqlite3_str_appendall(sql, ", round(avg(tagged), 4) FROM ranked"
-	    " GROUP BY grp ORDER BY grp");
+	sqlite3_str_appendall(sql, " AND c.state = 'closed'");
 	if ((text = sqlite3_str_finish(sql)) == NULL) {
 		chat_err(ST_DB, "out of memory");
 		return NULL;
@@ -92,277 +269,170 @@ prepare(const struct filter *f, enum stats_by by, size_t ncrit)
 	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
 		db_fail("reporting");
 	sqlite3_free(text);
-	return st;
-}
-
-static sqlite3_stmt *
-report(const struct filter *f, enum stats_by by)
-{
-	const struct config *cfg;
-	sqlite3_stmt *st;
-	size_t i;
-
-	if (config_get(&cfg) != 0 ||
-	    (st = prepare(f, by, cfg->ncriteria)) == NULL)
-		return NULL;
-	for (i = 0; i < cfg->ncriteria; i++)
-		db_bind_text(st, (int)i + 1, cfg->criteria[i].name);
-	if (filter_bind(f, st, (int)cfg->ncriteria + 1) != 0) {
+	if (st != NULL && filter_bind(f, st, 1) != 0) {
 		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
 }
 
-/* The columns: the group, the figures, then each criterion's average and
- * count; names of criteria come from config. */
-static struct col *
-columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
-{
-	static const struct col fixed[] = {
-		{"conversations", COL_INT}, {"handling_avg", COL_DUR},
-		{"handling_median", COL_DUR}, {"handling_p90", COL_DUR},
-		{"first_response_median", COL_DUR},
-	};
-	const struct config *cfg;
-	struct col *cols;
-	size_t i, k = 0;
-
-	if (config_get(&cfg) != 0)
-		return NULL;
-	*n = 1 + 5 + 2 * cfg->ncriteria + 1;
-	cols = calloc(*n, sizeof *cols);
-	*names = calloc(2 * cfg->ncriteria + 1, sizeof **names);
-	if (cols == NULL || *names == NULL) {
-		free(cols);
-		chat_err(ST_DB, "out of memory");
-		return NULL;
-	}
-	*nnames = 2 * cfg->ncriteria;
-	cols[k].name = group_names[by];
-	cols[k++].type = COL_TEXT;
-	for (i = 0; i < 5; i++)
-		cols[k++] = fixed[i];
-	for (i = 0; i < cfg->ncriteria; i++) {
-		size_t len = strlen(cfg->criteria[i].name) + 3;
-
-		(*names)[2 * i] = strdup(cfg->criteria[i].name);
-		if (((*names)[2 * i + 1] = malloc(len)) == NULL ||
-		    (*names)[2 * i] == NULL) {
-			free(cols);
-			chat_err(ST_DB, "out of memory");
-			return NULL;
-		}
-		snprintf((*names)[2 * i + 1], len, "%s_n",
-		    cfg->criteria[i].name);
-		cols[k].name = (*names)[2 * i];
-		cols[k++].type = COL_REAL;
-		cols[k].name = (*names)[2 * i + 1];
-		cols[k++].type = COL_INT;
-	}
-	cols[k].name = "tagged";
-	cols[k].type = COL_PCT;
-	return cols;
-}
-
-/* The narrowest terminal --chart fits. */
-#define CHART_MIN 20
-
-/* The terminal's width, else COLUMNS, else 80; never under CHART_MIN. */
+/* Reads the rows into their groups and the total: a conversation in
+ * several groups (its tags) counts once in the total. Every id is at
+ * most maxid, read in the same transaction. */
 static int
-terminal_width(void)
+read_rows(struct pass *p, sqlite3_stmt *st, int64_t maxid)
 {
-	struct winsize ws;
-	const char *env = getenv("COLUMNS");
-	long n = env != NULL ? strtol(env, NULL, 10) : 0;
-	int w = 80;
+	const unsigned char *name;
+	struct group *g = NULL;
+	int64_t id, ht;
+	int rc, first, has_frt;
 
-	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		w = ws.ws_col;
-	else if (n > 0 && n < 10000)
-		w = (int)n;
-	return w < CHART_MIN ? CHART_MIN : w;
-}
-
-/* text on lines of at most cols cells, broken at spaces where it is
- * wider. */
-static int
-put_wrapped(const char *text, int cols)
-{
-	const char *word = text, *end;
-	size_t line = 0, w;
-	char *one;
-
-	while (*word != '\0') {
-		end = strchr(word, ' ');
-		if (end == NULL)
-			end = word + strlen(word);
-		if ((one = strndup(word, (size_t)(end - word))) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		w = text_width(one);
-		if (line > 0 && line + 1 + w > (size_t)cols) {
-			putchar('\n');
-			line = 0;
-		} else if (line > 0) {
-			putchar(' ');
-			line++;
-		}
-		fputs(one, stdout);
-		free(one);
-		line += w;
-		word = *end == ' ' ? end + 1 : end;
-	}
-	putchar('\n');
-	return 0;
-}
-
-/* One bar in eighths of a block. */
-static void
-bar(double value, double max, int width, int colour)
-{
-	static const char *const eighths[] = {
-		"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a",
-		"\u2589"
-	};
-	long units = max > 0 ? (long)(value / max * width * 8 + 0.5) : 0;
-	long i;
-
-	if (colour)
-		fputs("\033[36m", stdout);
-	for (i = 0; i < units / 8; i++)
-		fputs("\u2588", stdout);
-	fputs(eighths[units % 8], stdout);
-	if (colour)
-		fputs("\033[0m", stdout);
-	for (i = units / 8 + (units % 8 != 0); i < width; i++)
-		putchar(' ');
-}
-
-struct chart_row {
-	char *label;
-	long n, median;
-	char count[32], duration[32];
-};
-
-/* Where a chart's lines fit in cols cells: label, two spaces, bar, two
- * spaces, value; the label cut with an ellipsis where the terminal is too
- * narrow for it and a bar of 10 cells (the bar keeps half of the room).
- * The same for both sections, so that their bars start together. */
-struct chart_layout {
-	size_t label, bar, value;
-};
-
-static struct chart_layout
-chart_layout(struct chart_row *r, size_t n, int cols)
-{
-	struct chart_layout l = {0, 0, 0};
-	size_t i, w;
-	long room, bar_min;
-
-	for (i = 0; i < n; i++) {
-		snprintf(r[i].count, sizeof r[i].count, "%ld", r[i].n);
-		duration_fmt(r[i].median, r[i].duration);
-		if ((w = text_width(r[i].label)) > l.label)
-			l.label = w;
-		if ((w = strlen(r[i].count)) > l.value)
-			l.value = w;
-		if ((w = strlen(r[i].duration)) > l.value)
-			l.value = w;
-	}
-	room = (long)cols - 4 - (long)l.value;
-	bar_min = room / 2 < 10 ? room / 2 : 10;
-	if ((long)l.label > room - bar_min)
-		l.label = room - bar_min > 1 ? (size_t)(room - bar_min) : 1;
-	l.bar = room - (long)l.label > 1 ? (size_t)(room - (long)l.label) : 1;
-	return l;
-}
-
-/* One section: its title, then a line per group. */
-static int
-chart_section(const char *title, const struct chart_row *r, size_t n,
-    int median, const struct chart_layout *l, int cols)
-{
-	size_t i, w, cut;
-	double max = 0, v;
-	int colour = isatty(1) && getenv("NO_COLOR") == NULL;
-
-	for (i = 0; i < n; i++) {
-		v = median ? (double)r[i].median : (double)r[i].n;
-		if (v > max)
-			max = v;
-	}
-	if (put_wrapped(title, cols) != 0)
-		return ST_DB;
-	for (i = 0; i < n; i++) {
-		if ((w = text_width(r[i].label)) > l->label) {
-			cut = text_fit(r[i].label, l->label - 1, &w);
-			printf("%.*s\u2026", (int)cut, r[i].label);
-			w++;
-		} else
-			fputs(r[i].label, stdout);
-		printf("%*s", (int)(l->label - w) + 2, "");
-		bar(median ? (double)r[i].median : (double)r[i].n, max,
-		    (int)l->bar, colour);
-		printf("  %s\n", median ? r[i].duration : r[i].count);
-	}
-	return 0;
-}
-
-static int
-chart(sqlite3_stmt *st, enum stats_by by, long *groups)
-{
-	struct chart_row *r = NULL, *nr;
-	size_t i, n = 0;
-	struct chart_layout l;
-	char title[64];
-	const char *text;
-	int rc, cols = terminal_width();
-
+	if ((p->in = calloc((size_t)maxid / 8 + 1, 1)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	p->lo = INT64_MAX;
+	p->hi = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nr = realloc(r, (n + 1) * sizeof *r)) == NULL) {
-			rc = chat_err(ST_DB, "out of memory");
-			break;
-		}
-		r = nr;
-		r[n].n = (long)sqlite3_column_int64(st, 1);
-		r[n].median = (long)sqlite3_column_int64(st, 3);
-		text = (const char *)sqlite3_column_text(st, 0);
-		if ((r[n++].label = shown_text(text ? text : "")) == NULL) {
-			rc = chat_err(ST_DB, "out of memory");
-			break;
-		}
+		name = sqlite3_column_text(st, 0);
+		ht = sqlite3_column_int64(st, 1);
+		has_frt = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		id = sqlite3_column_int64(st, 3);
+		first = !IN(p, id);
+		p->in[id / 8] |= (unsigned char)(1 << id % 8);
+		if (id < p->lo)
+			p->lo = id;
+		if (id > p->hi)
+			p->hi = id;
+		if (p->grouped && ((g = group_find(p, name ?
+		    (const char *)name : "")) == NULL ||
+		    durations_add(&g->ht, ht) != 0 ||
+		    (has_frt && durations_add(&g->frt,
+		    sqlite3_column_int64(st, 2)) != 0) ||
+		    member_add(p, id, g) != 0))
+			return ST_DB;
+		if (p->grouped)
+			g->tagged += sqlite3_column_int(st, 4);
+		if (!first)
+			continue;
+		p->total.tagged += sqlite3_column_int(st, 4);
+		if (durations_add(&p->total.ht, ht) != 0 || (has_frt &&
+		    durations_add(&p->total.frt, sqlite3_column_int64(st, 2))
+		    != 0))
+			return ST_DB;
 	}
-	*groups = (long)n;
-	if (rc == SQLITE_DONE && n > 0) {
-		l = chart_layout(r, n, cols);
-		snprintf(title, sizeof title, "closed conversations by %s",
-		    group_names[by]);
-		if (chart_section(title, r, n, 0, &l, cols) != 0)
-			rc = ST_DB;
-		else {
-			putchar('\n');
-			snprintf(title, sizeof title, "median handling time by"
-			    " %s", group_names[by]);
-			if (chart_section(title, r, n, 1, &l, cols) != 0)
-				rc = ST_DB;
-		}
-	}
-	for (i = 0; i < n; i++)
-		free(r[i].label);
-	free(r);
-	if (rc == ST_DB)
-		return rc;
 	return rc == SQLITE_DONE ? 0 : db_fail("reporting");
 }
 
-/* Open and parked conversations under the same filters, not counted; on
- * lines of at most cols cells when cols is not 0 (a chart's). */
+/* Whether each conversation of the report has a tag, and its ratings:
+ * read by ranges of ids rather than looked up per row, which cost more
+ * than the rest of the report; then added to the groups of each member
+ * and, once per conversation, to the total. */
 static int
-footer(const struct filter *f, int cols)
+read_facts(struct pass *p, const struct stats *s, int tagged)
+{
+	sqlite3_stmt *tags = db_prep("SELECT DISTINCT conversation FROM"
+	    " conversation_tags WHERE conversation BETWEEN ?1 AND ?2");
+	sqlite3_stmt *ratings = db_prep("SELECT conversation, criterion,"
+	    " score FROM ratings WHERE conversation BETWEEN ?1 AND ?2");
+	size_t span = (size_t)(p->hi - p->lo + 1), i, k, c;
+	unsigned char *has_tag = NULL;
+	int32_t *score = NULL;
+	const char *crit;
+	int64_t id;
+	int rc = 0;
+
+	if (tags == NULL || ratings == NULL)
+		return ST_DB;
+	if (p->hi < p->lo)
+		return 0;	/* nothing closed */
+	if ((tagged && (has_tag = calloc(span / 8 + 1, 1)) == NULL) ||
+	    (score = malloc(span * (s->ncriteria + 1) * sizeof *score))
+	    == NULL) {
+		free(has_tag);
+		return chat_err(ST_DB, "out of memory");
+	}
+	for (i = 0; i < span * s->ncriteria; i++)
+		score[i] = INT32_MIN;
+	sqlite3_bind_int64(tags, 1, p->lo);
+	sqlite3_bind_int64(tags, 2, p->hi);
+	while (tagged && (rc = db_step(tags, "reporting")) == SQLITE_ROW) {
+		i = (size_t)(sqlite3_column_int64(tags, 0) - p->lo);
+		has_tag[i / 8] |= (unsigned char)(1 << i % 8);
+	}
+	sqlite3_reset(tags);
+	sqlite3_bind_int64(ratings, 1, p->lo);
+	sqlite3_bind_int64(ratings, 2, p->hi);
+	while (rc != -1 && s->ncriteria > 0 &&
+	    (rc = db_step(ratings, "reporting")) == SQLITE_ROW) {
+		crit = (const char *)sqlite3_column_text(ratings, 1);
+		for (c = 0; c < s->ncriteria; c++)
+			if (strcmp(crit, s->criteria[c].name) == 0)
+				break;
+		i = (size_t)(sqlite3_column_int64(ratings, 0) - p->lo);
+		if (c < s->ncriteria)
+			score[c * span + i] = sqlite3_column_int(ratings, 2);
+	}
+	sqlite3_reset(ratings);
+	for (k = 0; rc != -1 && k < p->nmembers + span; k++) {
+		/* The members, then each conversation once for the total. */
+		struct group *g = k < p->nmembers ? p->members[k].g :
+		    &p->total;
+
+		id = k < p->nmembers ? p->members[k].id :
+		    p->lo + (int64_t)(k - p->nmembers);
+		if (k >= p->nmembers && !IN(p, id))
+			continue;
+		i = (size_t)(id - p->lo);
+		if (tagged && has_tag[i / 8] & 1 << i % 8)
+			g->tagged++;
+		for (c = 0; c < s->ncriteria; c++)
+			if (score[c * span + i] != INT32_MIN) {
+				g->sum[c] += score[c * span + i];
+				g->scored[c]++;
+			}
+	}
+	free(has_tag);
+	free(score);
+	return rc == -1 ? ST_DB : 0;
+}
+
+/* A group's figures; the durations are reordered. */
+static int
+figures(struct stats_row *r, struct group *g, size_t ncriteria)
+{
+	size_t c;
+	int64_t sum = 0;
+	size_t i;
+
+	r->n = (long)g->ht.n;
+	r->group = g->name;
+	g->name = NULL;
+	r->score = calloc(ncriteria + 1, sizeof *r->score);
+	r->scored = calloc(ncriteria + 1, sizeof *r->scored);
+	if (r->score == NULL || r->scored == NULL)
+		return chat_err(ST_DB, "out of memory");
+	for (i = 0; i < g->ht.n; i++)
+		sum += g->ht.v[i];
+	r->ht_avg = r->n ? (long)llround((double)sum / (double)r->n) : 0;
+	r->ht_p10 = r->n ? percentile(&g->ht, 10) : 0;
+	r->ht_median = median(&g->ht);
+	r->ht_p90 = r->n ? percentile(&g->ht, 90) : 0;
+	r->frt_median = median(&g->frt);
+	for (c = 0; c < ncriteria; c++) {
+		r->scored[c] = g->scored[c];
+		r->score[c] = g->scored[c] ? rounded(g->sum[c] /
+		    (double)g->scored[c], 2) : NAN;
+	}
+	r->tagged = r->n ? rounded((double)g->tagged / (double)r->n, 4) : 0;
+	return 0;
+}
+
+/* Open and parked conversations under the same filters, not counted. */
+static int
+uncounted(const struct filter *f, struct stats *s)
 {
 	sqlite3_str *sql = sqlite3_str_new(db);
 	sqlite3_stmt *st = NULL;
-	char *text, line[96];
+	char *text;
 	int rc = ST_DB;
 
 	sqlite3_str_appendall(sql, "SELECT total(c.state = 'open'),"
@@ -371,80 +441,129 @@ footer(const struct filter *f, int cols)
 		sqlite3_free(sqlite3_str_finish(sql));
 		return ST_CONFIG;
 	}
+	/* An equality the state index serves, not a scan of the closed. */
+	sqlite3_str_appendall(sql, " AND c.state IN ('open', 'parked')");
 	if ((text = sqlite3_str_finish(sql)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) == SQLITE_OK &&
-	    filter_bind(f, st, 1) == 0 &&
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
+		db_fail("counting");
+	else if (filter_bind(f, st, 1) == 0 &&
 	    db_step(st, "counting") == SQLITE_ROW) {
-		snprintf(line, sizeof line, "not counted: %lld open, %lld parked",
-		    (long long)sqlite3_column_int64(st, 0),
-		    (long long)sqlite3_column_int64(st, 1));
-		if (cols > 0)
-			rc = put_wrapped(line, cols);
-		else {
-			puts(line);
-			rc = 0;
-		}
+		s->open = (long)sqlite3_column_int64(st, 0);
+		s->parked = (long)sqlite3_column_int64(st, 1);
+		rc = 0;
 	}
 	sqlite3_finalize(st);
 	sqlite3_free(text);
 	return rc;
 }
 
-int
-stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
-    enum stats_out how)
+static void
+row_free(struct stats_row *r)
 {
-	sqlite3_stmt *st = NULL, *total = NULL;
-	struct col *cols = NULL;
-	struct out *o = NULL;
-	char **names = NULL;
-	size_t ncols = 0, nnames = 0, i;
-	long groups = 0;
-	int rc = ST_DB;
+	free(r->group);
+	free(r->score);
+	free(r->scored);
+}
 
-	if ((st = report(f, by)) == NULL)
-		goto done;
-	if (filter_explain(f)) {
-		rc = plan_print(st);
+void
+stats_free(struct stats *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nrows; i++)
+		row_free(&s->rows[i]);
+	row_free(&s->total);
+	free(s->rows);
+	free(s);
+}
+
+static void
+pass_free(struct pass *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++) {
+		group_free(p->groups[i]);
+		free(p->groups[i]);
+	}
+	free(p->groups);
+	group_free(&p->total);
+	free(p->members);
+	free(p->in);
+}
+
+int
+stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
+{
+	const struct config *cfg;
+	struct pass p;
+	struct stats *s;
+	sqlite3_stmt *st = NULL;
+	int64_t maxid = 0;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(&p, 0, sizeof p);
+	if (config_get(&cfg) != 0)
+		return ST_CONFIG;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	s->by = by;
+	s->criteria = cfg->criteria;
+	s->ncriteria = p.ncriteria = cfg->ncriteria;
+	p.grouped = by != BY_NONE;
+	/* One snapshot for every read: the rows, their facts, the rest. */
+	if (db_exec("BEGIN", "reporting") != 0 ||
+	    (st = db_prep("SELECT max(id) FROM conversations")) == NULL ||
+	    db_step(st, "reporting") == -1) {
+		db_rollback();
+		stats_free(s);
+		return ST_DB;
+	}
+	maxid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	st = NULL;
+	if ((rc = group_init(&p.total, "(total)", s->ncriteria)) != 0 ||
+	    (st = rows_query(f, by)) == NULL)
+		rc = rc ? rc : ST_DB;
+	else if ((rc = read_rows(&p, st, maxid)) == 0 &&
+	    (rc = read_facts(&p, s, by != BY_TAG)) == 0 &&
+	    (rc = uncounted(f, s)) == 0) {
+		if (by != BY_NONE && (s->rows = calloc(p.ngroups + 1,
+		    sizeof *s->rows)) == NULL)
+			rc = chat_err(ST_DB, "out of memory");
+		for (i = 0; rc == 0 && by != BY_NONE && i < p.ngroups; i++)
+			if ((rc = figures(&s->rows[s->nrows++], p.groups[i],
+			    s->ncriteria)) != 0)
+				break;
+		if (rc == 0)
+			rc = figures(&s->total, &p.total, s->ncriteria);
+	}
+	sqlite3_finalize(st);
+	pass_free(&p);
+	db_rollback();
+	if (rc != 0) {
+		stats_free(s);
 		return rc;
 	}
-	if (by != BY_NONE && (total = report(f, BY_NONE)) == NULL)
-		goto done;
-	if (how == STATS_CHART) {
-		if ((rc = chart(st, by, &groups)) == 0)
-			rc = footer(f, terminal_width());
-		goto done;
-	}
-	if ((cols = columns(by, &ncols, &names, &nnames)) == NULL ||
-	    (o = out_begin(fmt, cols, ncols)) == NULL)
-		goto done;
-	rc = 0;
-	while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		groups++;
-		rc = out_row(o, st);
-	}
-	if (rc == SQLITE_DONE && total != NULL && groups > 0 &&
-	    (rc = sqlite3_step(total)) == SQLITE_ROW)
-		rc = out_row(o, total);
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc != 0 && rc != ST_DB)
-		rc = db_fail("reporting");
-	if (out_end(o) != 0 && rc == 0)
-		rc = ST_DB;
-	/* Also when nothing was closed: what the filters match is there,
-	 * only not counted. */
-	if (rc == 0 && fmt == FMT_TABLE)
-		rc = footer(f, 0);
-done:
-	if (rc == 0 && groups == 0)
-		chat_status(ST_SOME);
-	sqlite3_finalize(st);
-	sqlite3_finalize(total);
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
-	free(cols);
-	return rc;
+	*out = s;
+	return 0;
+}
+
+const char *
+stats_group_name(enum stats_by by)
+{
+	return group_names[by];
+}
+
+int
+stats_explain(const struct filter *f, enum stats_by by)
+{
+	sqlite3_stmt *plan = rows_query(f, by);
+
+	return plan == NULL ? ST_DB : plan_print(plan);
 }

@@ -295,7 +295,7 @@ $(chat-history -o tsv --ref IA-1003 IA-1007 | tail -n +2)"
 	run -2 sh -c 'echo IA-1003 | chat-history --ref -o ids'
 }
 
-@test "showing prints header, tags, ratings, delivery, transcript, notes and events" {
+@test "showing prints header, first response, tags, ratings, delivery, transcript, notes and events" {
 	fixture
 	sql "INSERT INTO notes (conversation, at, author, body) VALUES (1, 1795392000, 'alice', 'line one
 line two')"
@@ -305,6 +305,8 @@ line two')"
 	assert_line --regexp '^visitor email +jane@example.com$'
 	assert_line --regexp '^state +closed by operator$'
 	assert_line --regexp '^handling time +[0-9]+m[0-9]{2}s$'
+	# Jane wrote at 08:31:41, Alice answered at 08:33:12.
+	assert_line --regexp '^first response +1m31s$'
 	assert_line --regexp '^tags +delivery$'
 	assert_line --regexp '^ratings +network 4, solution 5$'
 	assert_line --regexp '^delivery +zendesk sent \(4711\), 1 attempt$'
@@ -316,6 +318,9 @@ line two')"
 	assert_line "                  line two"
 	assert_line "events"
 	assert_line --regexp '^.* tester imported IA-1001$'
+	msg Q 2026-11-23T10:00:00Z visitor unanswered | chat-import -q
+	run -0 chat-history --ref Q
+	assert_line --regexp '^first response +none$'
 }
 
 # Conversation 1 of the examples as a database from before one-line fields
@@ -379,6 +384,7 @@ print("ok")' "$output"
 	assert_output ok
 	run -0 chat-history -o json 1
 	assert_output --partial '"ratings":{"network":4,"solution":5}'
+	assert_output --partial '"first_visitor_at":"2026-11-16T08:31:41Z","first_response_at":"2026-11-16T08:33:12Z","first_response_time":91,'
 	assert_output --partial '"deliveries":[{"target":"zendesk","state":"sent","attempts":1,"remote_ref":"4711"'
 }
 

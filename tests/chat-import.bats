@@ -86,6 +86,80 @@ load helper
 	assert_output "$(date -d 2026-11-23T10:00:00Z +%s)|$(date -d 2026-11-23T10:09:00Z +%s)"
 }
 
+# The first visitor message and the first operator message at or after it,
+# worked out from the messages by SQL of its own.
+FIRSTS="SELECT c.ref, (SELECT min(at) FROM messages WHERE conversation = c.id
+	  AND author = 'visitor') AS v, (SELECT min(o.at) FROM messages o
+	  WHERE o.conversation = c.id AND o.author = 'operator' AND o.at >=
+	  (SELECT min(at) FROM messages WHERE conversation = c.id
+	  AND author = 'visitor')) FROM conversations c ORDER BY c.id"
+
+@test "the first visitor message and the first response to it are kept on the conversation, whatever the order" {
+	t() { date -d "2026-11-23T$1Z" +%s; }
+	{
+		msg A 10:05:00 visitor late-hello
+		msg A 10:06:00 operator answer
+		msg B 09:59:00 operator greeting
+		msg B 10:00:00 bot menu
+		msg B 10:01:00 visitor question
+	} | sed 's/"at":"/"at":"2026-11-23T/; s/","author"/Z","author"/' |
+	    chat-import -q
+	run -0 sql "SELECT ref, first_visitor_at, first_response_at FROM conversations ORDER BY id"
+	# B: a greeting before the visitor wrote and a bot answer none
+	assert_output "A|$(t 10:05:00)|$(t 10:06:00)
+B|$(t 10:01:00)|"
+	# Later, in another batch: an earlier visitor message makes an earlier
+	# operator message the response; B is answered.
+	{
+		msg A 10:02:00 operator early-answer
+		msg A 10:00:00 visitor early-hello
+		msg B 10:01:00 operator same-second
+	} | sed 's/"at":"/"at":"2026-11-23T/; s/","author"/Z","author"/' |
+	    chat-import -q
+	run -0 sql "SELECT ref, first_visitor_at, first_response_at FROM conversations ORDER BY id"
+	assert_output "A|$(t 10:00:00)|$(t 10:02:00)
+B|$(t 10:01:00)|$(t 10:01:00)"
+}
+
+@test "lines shuffled and imported in several batches keep the same firsts and the same report as in order" {
+	"$TOP/scripts/gen-data" -n 400 -m 500 >"$BATS_TEST_TMPDIR/in-order"
+	shuf --random-source=<(yes) "$BATS_TEST_TMPDIR/in-order" |
+	    split -l 150 - "$BATS_TEST_TMPDIR/part."
+	for f in "$BATS_TEST_TMPDIR"/part.*; do
+		chat-import -q "$f"
+	done
+	run -0 sql "SELECT ref, first_visitor_at, first_response_at FROM conversations ORDER BY id"
+	stored=$output
+	run -0 sql "$FIRSTS"
+	assert_equal "$stored" "$output"
+	# A conversation of one message has no answer: NULLs are tested too.
+	[ "$(sql 'SELECT count(*) FROM conversations WHERE first_response_at IS NULL')" -gt 0 ]
+	sql "UPDATE conversations SET state = 'closed', closed_at = last_activity_at, closed_by = 'operator'"
+	shuffled=$(chat-stats --by operator -o json)
+	CHAT_DB=$BATS_TEST_TMPDIR/ordered.db chat-import -q "$BATS_TEST_TMPDIR/in-order"
+	sqlite3 "$BATS_TEST_TMPDIR/ordered.db" "UPDATE conversations SET state = 'closed', closed_at = last_activity_at, closed_by = 'operator'"
+	run -0 env CHAT_DB="$BATS_TEST_TMPDIR/ordered.db" chat-stats --by operator -o json
+	assert_equal "$shuffled" "$output"
+	assert_output --partial '"first_response_median":'
+	refute_output --partial '"first_response_median":null'
+}
+
+@test "a version 6 database gains first_visitor_at and first_response_at, filled from its messages" {
+	examples
+	msg Q 2026-11-23T10:00:00Z visitor unanswered | chat-import -q
+	run -0 sql "$FIRSTS"
+	want=$output
+	sql "$BEFORE_7
+	    UPDATE meta SET value = '6' WHERE key = 'schema_version';
+	    PRAGMA user_version = 6"
+	run -0 chat-history --count
+	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
+	run -0 sql "SELECT ref, first_visitor_at, first_response_at FROM conversations ORDER BY id"
+	assert_equal "$output" "$want"
+	[ "$(sql 'SELECT count(*) FROM conversations WHERE first_response_at NOT NULL')" -gt 1 ]
+	assert_equal "$(sql "SELECT first_visitor_at NOT NULL AND first_response_at IS NULL FROM conversations WHERE ref = 'Q'")" 1
+}
+
 @test "visitor_left and assign are recorded, with events" {
 	msg A 2026-11-23T10:00:00Z visitor hi | chat-import -q
 	chat-import -q <<-'EOF'
@@ -393,6 +467,7 @@ chat-import: stdin:2: at: more than 300 seconds in the future"
 	      WHERE name = 'deliveries';
 	    PRAGMA writable_schema = OFF;
 	    ALTER TABLE conversations DROP COLUMN assigned_at;
+	    $BEFORE_7
 	    UPDATE meta SET value = '1' WHERE key = 'schema_version';
 	    PRAGMA user_version = 1"
 	assert_equal "$(sql "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%CHECK (% IN (%'")" 3
@@ -423,6 +498,7 @@ chat-import: stdin:2: at: more than 300 seconds in the future"
 	sql "DELETE FROM events WHERE action = 'assigned' AND detail = 'dan';
 	    DROP TABLE conversations_fts;
 	    ALTER TABLE conversations DROP COLUMN assigned_at;
+	    $BEFORE_7
 	    UPDATE meta SET value = '2' WHERE key = 'schema_version';
 	    PRAGMA user_version = 2"
 	before=$(sql "SELECT group_concat(id || state || operator, ' ') FROM conversations; SELECT count(*) FROM events")

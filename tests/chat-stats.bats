@@ -39,15 +39,16 @@ tag_fixture() {
 	chat-tag -q y --ref B D
 }
 
-@test "one total row: count, average, median and p90 of handling time, first response, scores, share tagged" {
+@test "one total row: count, average, p10, median and p90 of handling time, first response, scores, share tagged" {
 	fixture
 	tag_fixture
 	# handling times 100 200 300 400 500; replies 30 60 - 90 10
 	avg=$(( (100 + 200 + 300 + 400 + 500) / 5 ))
 	run -0 chat-stats -o tsv
-	assert_line --index 0 "$(printf 'all\tconversations\thandling_avg\thandling_median\thandling_p90\tfirst_response_median\tnetwork\tnetwork_n\tsolution\tsolution_n\ttagged')"
-	# median of 10 30 60 90 is (30 + 60) / 2; network (4 + 2) / 2; 4 of 5 tagged
-	assert_line --index 1 "$(printf '(total)\t5\t%d\t300\t500\t45\t3.0\t2\t5.0\t1\t0.8' "$avg")"
+	assert_line --index 0 "$(printf 'all\tconversations\thandling_avg\thandling_p10\thandling_median\thandling_p90\tfirst_response_median\tnetwork\tnetwork_n\tsolution\tsolution_n\ttagged')"
+	# p10 the ceil(0.5) = 1st; median of 10 30 60 90 is (30 + 60) / 2;
+	# network (4 + 2) / 2; 4 of 5 tagged
+	assert_line --index 1 "$(printf '(total)\t5\t%d\t100\t300\t500\t45\t3.0\t2\t5.0\t1\t0.8' "$avg")"
 	assert_equal "${#lines[@]}" 2
 }
 
@@ -56,17 +57,31 @@ tag_fixture() {
 	tag_fixture
 	run -0 chat-stats --by tag -o tsv
 	# x: A B G -> 100 200 500, replies 30 60 10; y: B D -> 200 400, replies 60 90
-	assert_line --index 1 "$(printf '(untagged)\t1\t300\t300\t300\t\t\t0\t\t0\t0.0')"
-	assert_line --index 2 "$(printf 'x\t3\t%d\t200\t500\t30\t3.0\t2\t5.0\t1\t1.0' $(( (800 + 1) / 3 )))"
-	assert_line --index 3 "$(printf 'y\t2\t300\t300\t400\t75\t2.0\t1\t5.0\t1\t1.0')"
+	assert_line --index 1 "$(printf '(untagged)\t1\t300\t300\t300\t300\t\t\t0\t\t0\t0.0')"
+	assert_line --index 2 "$(printf 'x\t3\t%d\t100\t200\t500\t30\t3.0\t2\t5.0\t1\t1.0' $(( (800 + 1) / 3 )))"
+	assert_line --index 3 "$(printf 'y\t2\t300\t200\t300\t400\t75\t2.0\t1\t5.0\t1\t1.0')"
 	assert_line --index 4 --regexp $'^\\(total\\)\t5\t'
 }
 
 @test "the median of an even count is the mean of the middle two; p90 is the nearest rank" {
 	fixture
 	run -0 chat-stats --channel chat --until "@$((B + 3500))" -o tsv
-	# A B C D: 100 200 300 400 -> median 250, p90 is the ceil(3.6) = 4th
-	assert_line --index 1 --regexp $'^\\(total\\)\t4\t250\t250\t400\t'
+	# A B C D: 100 200 300 400 -> p10 the ceil(0.4) = 1st, median 250,
+	# p90 the ceil(3.6) = 4th
+	assert_line --index 1 --regexp $'^\\(total\\)\t4\t250\t100\t250\t400\t'
+}
+
+@test "p10 and p90 are the nearest ranks, the ceil(n/10)-th and ceil(9n/10)-th of the handling times" {
+	for i in $(seq 1 11); do
+		printf '{"conversation":"K%d","at":%d,"author":"visitor","text":"x"}\n' "$i" "$((B + 1000 * i))"
+	done | chat-import -q
+	for i in $(seq 1 11); do
+		chat-close -q --at "@$((B + 1000 * i + 10 * i))" --ref "K$i"
+	done
+	# 10 20 ... 110: p10 the ceil(1.1) = 2nd, median the 6th, p90 the
+	# ceil(9.9) = 10th
+	run -0 chat-stats -o json
+	assert_output --partial '"conversations":11,"handling_avg":60,"handling_p10":20,"handling_median":60,"handling_p90":100,"first_response_median":null,'
 }
 
 @test "a reopened conversation counts with the close in force; parked and open ones are not counted" {
@@ -91,9 +106,9 @@ print("ok")' "$output"
 	tag_fixture
 	run -0 chat-stats --by operator
 	# op1: A C G -> 100 300 500, replies 30 10, network 4, 2 of 3 tagged
-	assert_line --index 0 --regexp '^op1 +3 +5m00s +5m00s +8m20s +20s +4.00 +1 +- +0 +67%$'
+	assert_line --index 0 --regexp '^op1 +3 +5m00s +1m40s +5m00s +8m20s +20s +4.00 +1 +- +0 +67%$'
 	# op2: B D -> 200 400, replies 60 90
-	assert_line --index 1 --regexp '^op2 +2 +5m00s +5m00s +6m40s +1m15s +2.00 +1 +5.00 +1 +100%$'
+	assert_line --index 1 --regexp '^op2 +2 +5m00s +3m20s +5m00s +6m40s +1m15s +2.00 +1 +5.00 +1 +100%$'
 	assert_line --index 2 --regexp '^\(total\) +5 '
 	assert_line --index 3 "not counted: 1 open, 1 parked"
 }
@@ -162,7 +177,7 @@ print("ok")' "$output"
 	run -1 chat-stats --by tag --parked -o json
 	assert_output ""
 	run -1 chat-stats --open -o tsv
-	assert_output "$(printf 'all\tconversations\thandling_avg\thandling_median\thandling_p90\tfirst_response_median\tnetwork\tnetwork_n\tsolution\tsolution_n\ttagged')"
+	assert_output "$(printf 'all\tconversations\thandling_avg\thandling_p10\thandling_median\thandling_p90\tfirst_response_median\tnetwork\tnetwork_n\tsolution\tsolution_n\ttagged')"
 }
 
 @test "configured criteria become columns" {
@@ -200,7 +215,7 @@ print("ok")' "$output"
 	rating: {criteria: {a: [1, 5], b: [1, 5], c: [1, 5], d: [1, 5], e: [1, 5]}}
 	EOF
 	run -0 on_tty env NO_COLOR=1 chat-stats
-	assert_line --index 0 --regexp '^all +conversations +handling_avg +handling_median +handling_p90 +first_response_median +a +a_n +b +b_n +c +c_n +d +d_n +e +e_n +tagged'$'\r''?$'
+	assert_line --index 0 --regexp '^all +conversations +handling_avg +handling_p10 +handling_median +handling_p90 +first_response_median +a +a_n +b +b_n +c +c_n +d +d_n +e +e_n +tagged'$'\r''?$'
 	assert_line --index 1 --regexp '^\(total\) +5 '
 	run -0 on_tty chat-stats
 	assert_line --index 0 --partial $'\033[1mall'

@@ -119,6 +119,7 @@ $nfc"
 	    INSERT INTO events (conversation, at, actor, action, detail)
 	      SELECT conversation, tagged_at, tagged_by, 'tagged', name
 	      FROM conversation_tags JOIN tags ON id = tag WHERE id > 1;
+	    $BEFORE_7
 	    UPDATE meta SET value = '4' WHERE key = 'schema_version';
 	    PRAGMA user_version = 4"
 	events=$(sql "SELECT group_concat(id || at || actor || action || detail, ' ') FROM events")
@@ -259,6 +260,7 @@ $nfc"
 	chat-tag -q Foo 1
 	sql "INSERT INTO tags VALUES (2, 'FOO', 'FOO', 100);
 	    INSERT INTO conversation_tags VALUES (2, 2, 1000, 'alice');
+	    $BEFORE_7
 	    UPDATE meta SET value = '4' WHERE key = 'schema_version';
 	    PRAGMA user_version = 4"
 	before=$(dump)

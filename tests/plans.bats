@@ -78,6 +78,7 @@ plan() {
 	    CREATE INDEX conversations_channel ON conversations (channel, started_at);
 	    DROP INDEX conversations_operator;
 	    CREATE INDEX conversations_operator ON conversations (operator, started_at);
+	    $BEFORE_7
 	    UPDATE meta SET value = '5' WHERE key = 'schema_version';
 	    PRAGMA user_version = 5"
 	run -0 chat-history --count

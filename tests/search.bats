@@ -139,6 +139,7 @@ EOF2
 	examples
 	sql "DROP TABLE conversations_fts;
 	    ALTER TABLE conversations DROP COLUMN assigned_at;
+	    $BEFORE_7
 	    PRAGMA user_version = 2;
 	    UPDATE meta SET value = '2' WHERE key = 'schema_version'"
 	assert_equal "$(chat-history -o ids --grep Lefevre)" 20
