@@ -115,12 +115,6 @@ html_text(struct page *p, const char *s, size_t cells)
 	free(shown);
 }
 
-static const char *
-group_name(const struct page *p, const struct stats_row *r)
-{
-	return r == &p->s->total ? "(total)" : r->group;
-}
-
 enum kind { COUNT, DURATION, SCORE, SHARE };
 
 /* A real as SQLite's JSON writes it: 15 significant digits, and a
@@ -135,7 +129,7 @@ json_real(double v, char json[32])
 
 /* A figure as -o json writes it (json: "null" where there is none, a
  * NAN) and as the table shows it (shown: "-" then). Averages of scores
- * are rounded to 2 decimals, shares to 4, as -o json rounds them. */
+ * and shares come rounded as -o json writes them. */
 static void
 figure(enum kind k, double v, char json[32], char shown[32])
 {
@@ -154,12 +148,11 @@ figure(enum kind k, double v, char json[32], char shown[32])
 		duration_fmt((long)v, shown);
 		break;
 	case SCORE:
+		json_real(v, json);
 		snprintf(shown, 32, "%.2f", v);
-		json_real(strtod(shown, NULL), json);
 		break;
 	case SHARE:
-		snprintf(json, 32, "%.4f", v);
-		json_real(strtod(json, NULL), json);
+		json_real(v, json);
 		snprintf(shown, 32, "%.0f%%", v * 100);
 		break;
 	}
@@ -188,7 +181,7 @@ table_row(struct page *p, const struct stats_row *r)
 	size_t i;
 
 	fputs("<tr><th scope=\"row\">", stdout);
-	html_text(p, group_name(p, r), SIZE_MAX);
+	html_text(p, r->group, SIZE_MAX);
 	fputs("</th>", stdout);
 	cell(COUNT, (double)r->n);
 	cell(DURATION, (double)r->ht_avg);
@@ -386,9 +379,9 @@ chart_counts(struct page *p, const char *by)
 		g = &p->groups[p->picks[k].i];
 		y = TOP + (int)k * ROW_H;
 		w = x_at((double)g->n, (double)max, width) - LABEL_W;
-		line_open(p, group_name(p, g));
+		line_open(p, g->group);
 		printf("%ld conversations", g->n);
-		line_label(p, group_name(p, g), y);
+		line_label(p, g->group, y);
 		printf("<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
 		    "height=\"%d\"/><text x=\"%.1f\" y=\"%d\">%ld</text></g>\n",
 		    LABEL_W, y + 4, w, ROW_H - 8, LABEL_W + w + 5, y + 15, g->n);
@@ -425,11 +418,11 @@ chart_handling(struct page *p, const char *by)
 		x0 = x_at((double)g->ht_p10, (double)end, width);
 		x1 = x_at((double)g->ht_p90, (double)end, width);
 		xm = x_at((double)g->ht_median, (double)end, width);
-		line_open(p, group_name(p, g));
+		line_open(p, g->group);
 		printf("p10 %s, median %s, p90 %s", duration_fmt(g->ht_p10, p10),
 		    duration_fmt(g->ht_median, median),
 		    duration_fmt(g->ht_p90, p90));
-		line_label(p, group_name(p, g), y);
+		line_label(p, g->group, y);
 		printf("<rect class=\"box\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
 		    "height=\"%d\"/><line class=\"median\" x1=\"%.1f\" "
 		    "x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/><text x=\"%d\" y=\"%d\">"
