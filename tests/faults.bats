@@ -183,6 +183,7 @@ each_allocation_failing() {
 		each_allocation_failing chat-rate -l --all
 		each_allocation_failing chat-stats --by tag
 		each_allocation_failing chat-stats --by tag --chart
+		each_allocation_failing chat-stats --by operator --html
 		each_allocation_failing chat-export -q --mail a@example.com \
 		    --mail b@example.com 3
 	)
