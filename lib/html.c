@@ -122,9 +122,10 @@ enum kind { COUNT, DURATION, SCORE, SHARE };
 static void
 json_real(double v, char json[32])
 {
-	snprintf(json, 32, "%.15g", v);
+	int n = snprintf(json, 32, "%.15g", v);
+
 	if (strpbrk(json, ".en") == NULL)
-		strcat(json, ".0");
+		snprintf(json + n, 32 - (size_t)n, ".0");
 }
 
 /* A figure as -o json writes it (json: "null" where there is none, a
@@ -134,14 +135,14 @@ static void
 figure(enum kind k, double v, char json[32], char shown[32])
 {
 	if (isnan(v)) {
-		strcpy(json, "null");
-		strcpy(shown, "-");
+		snprintf(json, 32, "null");
+		snprintf(shown, 32, "-");
 		return;
 	}
 	switch (k) {
 	case COUNT:
 		snprintf(json, 32, "%.0f", v);
-		strcpy(shown, json);
+		snprintf(shown, 32, "%s", json);
 		break;
 	case DURATION:
 		snprintf(json, 32, "%.0f", v);
@@ -495,21 +496,39 @@ monday(long day)
 	return day - ((day + 3) % 7 + 7) % 7;
 }
 
+/* The number the n digits at s write; -1 where one is not a digit (the
+ * end of s included). */
+static long
+digits(const char *s, int n)
+{
+	long v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 /* The first day of a period the report names: a day (2026-11-23) or an
  * ISO week (2026-W48, whose week 1 holds January 4th); 0 when name is
  * neither. */
 static int
 period_day(const char *name, long *day)
 {
-	int y, m, d, n = 0;
+	size_t len = strlen(name);
+	long y = digits(name, 4), m, d;
 
-	if (sscanf(name, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 &&
-	    name[n] == '\0') {
+	if (y < 0 || name[4] != '-')
+		return 0;
+	if (len == 10 && name[7] == '-' && (m = digits(name + 5, 2)) > 0 &&
+	    (d = digits(name + 8, 2)) > 0) {
 		*day = days_from_civil(y, m, d);
 		return 1;
 	}
-	if (sscanf(name, "%4d-W%2d%n", &y, &m, &n) == 2 && name[n] == '\0') {
-		*day = monday(days_from_civil(y, 1, 4)) + 7L * (m - 1);
+	if (len == 8 && name[5] == 'W' && (m = digits(name + 6, 2)) > 0) {
+		*day = monday(days_from_civil(y, 1, 4)) + 7 * (m - 1);
 		return 1;
 	}
 	return 0;
