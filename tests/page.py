@@ -8,6 +8,7 @@ usage: page.py figures DOM JSON       the table's values equal -o json's
 DOM is what `chromium --dump-dom` printed; JSON is chat-stats -o json's
 output. Python's standard library only: Debian's python3, no PIL.
 """
+import datetime
 import html.parser
 import json
 import struct
@@ -106,14 +107,31 @@ def period(dom_file, json_file):
     svg = [e for e in dom.elements if e[0] == "svg" and
            e[1].get("aria-label", "").startswith("Closed conversations per ")]
     assert len(svg) == 1, "no chart per day or week"
-    bars = [t[2] for r in dom.elements if r[0] == "rect" and inside(r, svg[0])
-            for t in dom.within("title", r)]
+    rects = [r for r in dom.elements if r[0] == "rect" and inside(r, svg[0])]
+    bars = [t[2] for r in rects for t in dom.within("title", r)]
     want = [json.loads(l) for l in open(json_file, encoding="utf-8") if l.strip()]
     key = next(iter(want[0]))
     want = [f"{w[key]}: {w['conversations']}" for w in want
             if w[key] != "(total)"]
     assert bars == want, f"bars {bars}, JSON's {want}"
+    # Each bar stands at its day or week, those without any left empty.
+    weekly = svg[0][1]["aria-label"].endswith("week")
+    first = start(bars[0].split(":")[0])
+    units = [(start(b.split(":")[0]) - first).days // (7 if weekly else 1)
+             for b in bars]
+    xs = [float(r[1]["x"]) for r in rects]
+    slot = (xs[-1] - xs[0]) / units[-1] if units[-1] else 0
+    for b, u, x in zip(bars, units, xs):
+        assert abs(x - xs[0] - u * slot) < 0.05, f"{b} at x {x}, not {xs[0] + u * slot}"
     print(f"{svg[0][1]['aria-label']}: {len(bars)} bars")
+
+
+def start(period):
+    """The first day of a day (2026-11-23) or an ISO week (2026-W48)."""
+    if "-W" in period:
+        year, week = period.split("-W")
+        return datetime.date.fromisocalendar(int(year), int(week), 1)
+    return datetime.date.fromisoformat(period)
 
 
 def text(dom_file, name):
