@@ -342,8 +342,8 @@ read_facts(struct pass *p, const struct stats *s, int tagged)
 
 	if (tags == NULL || ratings == NULL)
 		return ST_DB;
-	if (p->hi < p->lo)
-		return 0;	/* nothing closed */
+	if (p->hi < p->lo || (!tagged && s->ncriteria == 0))
+		return 0;	/* nothing closed, or nothing to read */
 	if ((tagged && (has_tag = calloc(span / 8 + 1, 1)) == NULL) ||
 	    (score = malloc(span * (s->ncriteria + 1) * sizeof *score))
 	    == NULL) {
@@ -399,9 +399,8 @@ read_facts(struct pass *p, const struct stats *s, int tagged)
 static int
 figures(struct stats_row *r, struct group *g, size_t ncriteria)
 {
-	size_t c;
 	int64_t sum = 0;
-	size_t i;
+	size_t c, i;
 
 	r->n = (long)g->ht.n;
 	r->group = g->name;
