@@ -261,7 +261,12 @@ rows_query(const struct filter *f, enum stats_by by)
 		sqlite3_free(sqlite3_str_finish(sql));
 		return NULL;
 	}
-	sqlite3_str_appendall(sql, " AND c.state = 'closed'");
+	/* Unary + keeps the planner off conversations_closed, which it
+	 * would take for an equality on its first column, and for nine rows
+	 * in ten read the table through it: without a filter a scan of the
+	 * table is faster, with one (a week's --since) its own index is
+	 * (0.15 s rather than 1.7 s at a million conversations). */
+	sqlite3_str_appendall(sql, " AND +c.state = 'closed'");
 	if ((text = sqlite3_str_finish(sql)) == NULL) {
 		chat_err(ST_DB, "out of memory");
 		return NULL;
