@@ -74,6 +74,12 @@ bench: deps
 	$(MAKE) all
 	scripts/bench --bin $(B)/bin $(BENCH_ARGS)
 
+# Every figure of make bench at 100,000 and 1,000,000 conversations, and
+# how each grew (about half an hour; not run by CI). BENCHMARKS.md has it.
+bench-scale: deps
+	$(MAKE) all
+	scripts/bench-scale --bin $(B)/bin $(BENCH_SCALE_ARGS)
+
 # Each fuzz target for FUZZ_TIME seconds (default 60), or FUZZ_RUNS
 # executions, with clang's libFuzzer, ASan and UBSan; see RELIABILITY.md.
 fuzz: deps
@@ -128,5 +134,5 @@ install: $(PROGS)
 clean:
 	rm -rf build build-san build-clang build-fuzz
 
-.PHONY: all deps check bench demo torture fuzz lint lint-man valgrind \
+.PHONY: all deps check bench bench-scale demo torture fuzz lint lint-man valgrind \
 	install clean

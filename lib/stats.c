@@ -261,7 +261,12 @@ rows_query(const struct filter *f, enum stats_by by)
 		sqlite3_free(sqlite3_str_finish(sql));
 		return NULL;
 	}
-	sqlite3_str_appendall(sql, " AND c.state = 'closed'");
+	/* Unary + keeps the planner off conversations_closed, which it
+	 * would take for an equality on its first column, and for nine rows
+	 * in ten read the table through it: without a filter a scan of the
+	 * table is faster, with one (a week's --since) its own index is
+	 * (0.15 s rather than 1.7 s at a million conversations). */
+	sqlite3_str_appendall(sql, " AND +c.state = 'closed'");
 	if ((text = sqlite3_str_finish(sql)) == NULL) {
 		chat_err(ST_DB, "out of memory");
 		return NULL;
@@ -342,8 +347,8 @@ read_facts(struct pass *p, const struct stats *s, int tagged)
 
 	if (tags == NULL || ratings == NULL)
 		return ST_DB;
-	if (p->hi < p->lo)
-		return 0;	/* nothing closed */
+	if (p->hi < p->lo || (!tagged && s->ncriteria == 0))
+		return 0;	/* nothing closed, or nothing to read */
 	if ((tagged && (has_tag = calloc(span / 8 + 1, 1)) == NULL) ||
 	    (score = malloc(span * (s->ncriteria + 1) * sizeof *score))
 	    == NULL) {
@@ -399,9 +404,8 @@ read_facts(struct pass *p, const struct stats *s, int tagged)
 static int
 figures(struct stats_row *r, struct group *g, size_t ncriteria)
 {
-	size_t c;
 	int64_t sum = 0;
-	size_t i;
+	size_t c, i;
 
 	r->n = (long)g->ht.n;
 	r->group = g->name;

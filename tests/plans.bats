@@ -32,15 +32,22 @@ plan() {
 	refute_line --regexp '^ *SCAN (messages|notes)( |$)'
 }
 
-@test "chat-stats searches closed conversations by index, tag filters too" {
+@test "chat-stats searches a filter's own index, not every closed conversation's; with none it reads the table" {
 	examples
-	for f in "" "--tag after-sales" "--since 2026-11-20" "--operator bruno" \
+	for f in "--tag after-sales" "--since 2026-11-20" "--operator bruno" \
 	    "--closed-since 2026-11-20" "--operator BRUNO" "--channel WhatsApp" \
 	    "--visitor-left"; do
 		run -0 chat-stats --by tag --explain $f
 		refute_line --regexp '^ *SCAN c( |$)'
 		assert_line --regexp '^ *SEARCH c USING'
 	done
+	# The weekly report: a week of starts, not nine closed in ten read
+	# through conversations_closed.
+	run -0 chat-stats --explain --since 2026-11-20
+	assert_line --index 0 "SEARCH c USING INDEX conversations_started (started_at>?)"
+	# Nine in ten are closed: reading the table beats looking each up.
+	run -0 chat-stats --explain
+	assert_line --index 0 "SCAN c"
 }
 
 @test "close-time filters search conversations_closed by state and close time" {
