@@ -68,11 +68,13 @@ struct page {
 	const struct stats *s;
 	const struct stats_row *groups;	/* the rows, or the total alone */
 	size_t ngroups;
-	struct pick *picks;	/* those the charts draw, in the table's order */
+	struct pick *picks;	/* those the charts draw, in table order */
 	size_t npicks;
 	const struct stats *period;	/* by day or by week */
 	struct stats *own;	/* period, when computed here */
 	int weekly;
+	const char *by;		/* the grouping's name, "" for none */
+	char title[64];		/* what the report is, its grouping said */
 	int rc;			/* the first error; the page stops there */
 };
 
@@ -360,11 +362,10 @@ duration_axis(long step, long end, int width, int bottom)
 
 /* Conversations per group, as bars. */
 static void
-chart_counts(struct page *p, const char *by)
+chart_counts(struct page *p)
 {
 	const int width = CHART_W - LABEL_W - 60;
 	const struct stats_row *g;
-	char title[64];
 	long max = 1;
 	size_t k;
 	double w;
@@ -373,9 +374,7 @@ chart_counts(struct page *p, const char *by)
 	for (k = 0; k < p->npicks; k++)
 		if (p->picks[k].n > max)
 			max = p->picks[k].n;
-	snprintf(title, sizeof title, "Closed conversations%s%s",
-	    *by ? " by " : "", by);
-	chart_open("conversations", title, TOP * 2 + (int)p->npicks * ROW_H);
+	chart_open("conversations", p->title, TOP * 2 + (int)p->npicks * ROW_H);
 	for (k = 0; k < p->npicks && p->rc == 0; k++) {
 		g = &p->groups[p->picks[k].i];
 		y = TOP + (int)k * ROW_H;
@@ -385,7 +384,8 @@ chart_counts(struct page *p, const char *by)
 		line_label(p, g->group, y);
 		printf("<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
 		    "height=\"%d\"/><text x=\"%.1f\" y=\"%d\">%ld</text></g>\n",
-		    LABEL_W, y + 4, w, ROW_H - 8, LABEL_W + w + 5, y + 15, g->n);
+		    LABEL_W, y + 4, w, ROW_H - 8, LABEL_W + w + 5, y + 15,
+		    g->n);
 	}
 	chart_close();
 }
@@ -393,7 +393,7 @@ chart_counts(struct page *p, const char *by)
 /* Handling time per group: a box from p10 to p90, the median marked and
  * written at the right. */
 static void
-chart_handling(struct page *p, const char *by)
+chart_handling(struct page *p)
 {
 	const int width = CHART_W - LABEL_W - 70;
 	const struct stats_row *g;
@@ -410,7 +410,7 @@ chart_handling(struct page *p, const char *by)
 	    sizeof duration_steps / sizeof duration_steps[0]);
 	end = axis_end(max, step);
 	snprintf(title, sizeof title, "Handling time%s%s: p10 to p90, "
-	    "median marked", *by ? " by " : "", by);
+	    "median marked", *p->by ? " by " : "", p->by);
 	chart_open("handling", title, bottom + 22);
 	duration_axis(step, end, width, bottom);
 	for (k = 0; k < p->npicks && p->rc == 0; k++) {
@@ -420,7 +420,8 @@ chart_handling(struct page *p, const char *by)
 		x1 = x_at((double)g->ht_p90, (double)end, width);
 		xm = x_at((double)g->ht_median, (double)end, width);
 		line_open(p, g->group);
-		printf("p10 %s, median %s, p90 %s", duration_fmt(g->ht_p10, p10),
+		printf("p10 %s, median %s, p90 %s",
+		    duration_fmt(g->ht_p10, p10),
 		    duration_fmt(g->ht_median, median),
 		    duration_fmt(g->ht_p90, p90));
 		line_label(p, g->group, y);
@@ -464,12 +465,13 @@ chart_scores(struct page *p)
 			    "width=\"%.1f\" height=\"%d\"/>", LABEL_W, y + 4,
 			    x_at(t->score[i] - c->min, span, width) - LABEL_W,
 			    ROW_H - 8);
-		printf("<text x=\"%d\" y=\"%d\">", LABEL_W + width + 10, y + 15);
+		printf("<text x=\"%d\" y=\"%d\">", LABEL_W + width + 10,
+		    y + 15);
 		if (isnan(t->score[i]))
 			printf("not rated (%d\u2013%d)", c->min, c->max);
 		else
-			printf("%s of %d\u2013%d, %ld rated", avg, c->min, c->max,
-			    t->scored[i]);
+			printf("%s of %d\u2013%d, %ld rated", avg, c->min,
+			    c->max, t->scored[i]);
 		puts("</text></g>");
 	}
 	chart_close();
@@ -605,8 +607,8 @@ chart_period(struct page *p)
 		y = bottom - (int)((double)t / (double)end * height);
 		printf("<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%d\" "
 		    "y2=\"%d\"/><text class=\"axis\" x=\"%d\" y=\"%d\" "
-		    "text-anchor=\"end\">%ld</text>\n", left, CHART_W - right, y,
-		    y, left - 6, y + 4, t);
+		    "text-anchor=\"end\">%ld</text>\n", left, CHART_W - right,
+		    y, y, left - 6, y + 4, t);
 	}
 	for (i = 0; i < ps->nrows && p->rc == 0; i++) {
 		if (!period_day(ps->rows[i].group, &day))
@@ -614,9 +616,9 @@ chart_period(struct page *p)
 		u = (day - first) / unit;
 		x = left + (double)u * slot;
 		h = (double)ps->rows[i].n / (double)end * height;
-		printf("<rect class=\"bar\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
-		    "height=\"%.1f\"><title>", x + (slot - bar) / 2, bottom - h,
-		    bar, h);
+		printf("<rect class=\"bar\" x=\"%.2f\" y=\"%.1f\" "
+		    "width=\"%.2f\" height=\"%.1f\"><title>",
+		    x + (slot - bar) / 2, bottom - h, bar, h);
 		html_text(p, ps->rows[i].group, SIZE_MAX);
 		printf(": %ld</title></rect>\n", ps->rows[i].n);
 		if (u < next)
@@ -635,13 +637,10 @@ static void
 heading(struct page *p)
 {
 	const struct stats *ps = p->period;
-	const char *by = p->s->by == BY_NONE ? "" : stats_group_name(p->s->by);
-	char title[64], now[32], zone[16];
+	char now[32], zone[16];
 	time_t t = time(NULL);
 	struct tm tm;
 
-	snprintf(title, sizeof title, "Closed conversations%s%s",
-	    *by ? " by " : "", by);
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(zone, sizeof zone, "%Z", &tm) == 0)
 		zone[0] = '\0';
@@ -651,8 +650,8 @@ heading(struct page *p)
 	    "<meta name=\"color-scheme\" content=\"light dark\">\n"
 	    "<meta name=\"generator\" content=\"chat-stats %s\">\n"
 	    "<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n"
-	    "<h1>%s</h1>\n<p class=\"meta\">", CHAT_VERSION, title, style,
-	    title);
+	    "<h1>%s</h1>\n<p class=\"meta\">", CHAT_VERSION, p->title, style,
+	    p->title);
 	if (ps->nrows == 0)
 		fputs("No closed conversation matched", stdout);
 	else {
@@ -665,17 +664,20 @@ heading(struct page *p)
 	printf(", in local time; generated %s%s%s.</p>\n",
 	    time_local(t, now), *zone ? " " : "", zone);
 	if (p->npicks < p->ngroups)
-		printf("<p class=\"note\">The charts by %s draw the %d with the "
-		    "most conversations, of %zu; the table has them all.</p>\n",
-		    by, MAX_BARS, p->ngroups);
+		printf("<p class=\"note\">The charts by %s draw the %d with "
+		    "the most conversations, of %zu; the table has them all."
+		    "</p>\n",
+		    p->by, MAX_BARS, p->ngroups);
 }
 
 int
 stats_html(const struct stats *s, const struct filter *f)
 {
 	struct page p = { .s = s };
-	const char *by = s->by == BY_NONE ? "" : stats_group_name(s->by);
 
+	p.by = s->by == BY_NONE ? "" : stats_group_name(s->by);
+	snprintf(p.title, sizeof p.title, "Closed conversations%s%s",
+	    *p.by ? " by " : "", p.by);
 	p.groups = s->by == BY_NONE ? &s->total : s->rows;
 	p.ngroups = s->by == BY_NONE ? s->total.n > 0 : s->nrows;
 	if ((p.rc = period_stats(&p, f)) == 0 && p.ngroups > 0)
@@ -683,9 +685,9 @@ stats_html(const struct stats *s, const struct filter *f)
 	if (p.rc == 0)
 		heading(&p);
 	if (p.rc == 0 && p.ngroups > 0) {
-		chart_counts(&p, by);
+		chart_counts(&p);
 		if (p.rc == 0)
-			chart_handling(&p, by);
+			chart_handling(&p);
 		if (p.rc == 0 && s->ncriteria > 0)
 			chart_scores(&p);
 		if (p.rc == 0 && p.period->nrows > 0)
