@@ -70,12 +70,14 @@ static int
 durations_add(struct durations *d, int64_t v)
 {
 	int64_t *nv;
+	size_t cap;
 
 	if (d->n == d->cap) {
-		d->cap = d->cap ? 2 * d->cap : 64;
-		if ((nv = realloc(d->v, d->cap * sizeof *nv)) == NULL)
+		cap = d->cap ? 2 * d->cap : 64;
+		if ((nv = realloc(d->v, cap * sizeof *nv)) == NULL)
 			return chat_err(ST_DB, "out of memory");
 		d->v = nv;
+		d->cap = cap;
 	}
 	d->v[d->n++] = v;
 	return 0;
@@ -179,7 +181,7 @@ group_free(struct group *g)
 static struct group *
 group_find(struct pass *p, const char *name)
 {
-	size_t lo = 0, hi = p->ngroups, mid;
+	size_t lo = 0, hi = p->ngroups, mid, cap;
 	struct group *g, **ng;
 	int cmp;
 
@@ -195,12 +197,14 @@ group_find(struct pass *p, const char *name)
 			hi = mid;
 	}
 	if (p->ngroups == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 16;
-		if ((ng = realloc(p->groups, p->cap * sizeof *ng)) == NULL) {
+		cap = p->cap ? 2 * p->cap : 16;
+		if ((ng = realloc(p->groups, cap * sizeof p->groups[0])) ==
+		    NULL) {
 			chat_err(ST_DB, "out of memory");
 			return NULL;
 		}
 		p->groups = ng;
+		p->cap = cap;
 	}
 	if ((g = malloc(sizeof *g)) == NULL) {
 		chat_err(ST_DB, "out of memory");
@@ -212,7 +216,7 @@ group_find(struct pass *p, const char *name)
 		return NULL;
 	}
 	memmove(p->groups + lo + 1, p->groups + lo,
-	    (p->ngroups - lo) * sizeof *ng);
+	    (p->ngroups - lo) * sizeof p->groups[0]);
 	p->groups[lo] = g;
 	p->ngroups++;
 	return p->last = g;
@@ -222,12 +226,14 @@ static int
 member_add(struct pass *p, int64_t id, struct group *g)
 {
 	struct member *nm;
+	size_t cap;
 
 	if (p->nmembers == p->mcap) {
-		p->mcap = p->mcap ? 2 * p->mcap : 256;
-		if ((nm = realloc(p->members, p->mcap * sizeof *nm)) == NULL)
+		cap = p->mcap ? 2 * p->mcap : 256;
+		if ((nm = realloc(p->members, cap * sizeof *nm)) == NULL)
 			return chat_err(ST_DB, "out of memory");
 		p->members = nm;
+		p->mcap = cap;
 	}
 	p->members[p->nmembers].id = id;
 	p->members[p->nmembers++].g = g;
