@@ -47,16 +47,17 @@ struct group {
 	long *scored;
 };
 
-/* A row read: a conversation of a group. */
+/* A row read: a conversation of a group, by its index in the groups. */
 struct member {
 	int64_t id;
-	struct group *g;
+	size_t g;
 };
 
 struct pass {
-	struct group **groups;	/* sorted by name, as SQLite's BINARY */
+	struct group *groups;	/* as they came */
+	size_t *order;		/* their indexes by name, as SQLite's BINARY */
 	size_t ngroups, cap;
-	struct group *last;	/* rows of a period come together */
+	size_t last;		/* rows of a period come together */
 	struct group total;
 	struct member *members;
 	size_t nmembers, mcap;
@@ -176,21 +177,27 @@ group_free(struct group *g)
 	free(g->scored);
 }
 
-/* The group named name, made when new. Groups are few and kept sorted,
- * found by bisection; the last one found is tried first. */
-static struct group *
-group_find(struct pass *p, const char *name)
+/* The index of the group named name, made when new, in *g. Groups are few
+ * and their order kept by name, found by bisection; the last one found is
+ * tried first. */
+static int
+group_find(struct pass *p, const char *name, size_t *g)
 {
-	size_t lo = 0, hi = p->ngroups, mid, cap;
-	struct group *g, **ng;
+	size_t lo = 0, hi = p->ngroups, mid, cap, *no;
+	struct group *ng;
 	int cmp;
 
-	if (p->last != NULL && strcmp(p->last->name, name) == 0)
-		return p->last;
+	if (p->last < p->ngroups &&
+	    strcmp(p->groups[p->last].name, name) == 0) {
+		*g = p->last;
+		return 0;
+	}
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if ((cmp = strcmp(p->groups[mid]->name, name)) == 0)
-			return p->last = p->groups[mid];
+		if ((cmp = strcmp(p->groups[p->order[mid]].name, name)) == 0) {
+			*g = p->last = p->order[mid];
+			return 0;
+		}
 		if (cmp < 0)
 			lo = mid + 1;
 		else
@@ -198,32 +205,27 @@ group_find(struct pass *p, const char *name)
 	}
 	if (p->ngroups == p->cap) {
 		cap = p->cap ? 2 * p->cap : 16;
-		if ((ng = realloc(p->groups, cap * sizeof p->groups[0])) ==
-		    NULL) {
-			chat_err(ST_DB, "out of memory");
-			return NULL;
-		}
+		if ((ng = realloc(p->groups, cap * sizeof *ng)) == NULL)
+			return chat_err(ST_DB, "out of memory");
 		p->groups = ng;
+		if ((no = realloc(p->order, cap * sizeof *no)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		p->order = no;
 		p->cap = cap;
 	}
-	if ((g = malloc(sizeof *g)) == NULL) {
-		chat_err(ST_DB, "out of memory");
-		return NULL;
+	if (group_init(&p->groups[p->ngroups], name, p->ncriteria) != 0) {
+		group_free(&p->groups[p->ngroups]);
+		return ST_DB;
 	}
-	if (group_init(g, name, p->ncriteria) != 0) {
-		group_free(g);
-		free(g);
-		return NULL;
-	}
-	memmove(p->groups + lo + 1, p->groups + lo,
-	    (p->ngroups - lo) * sizeof p->groups[0]);
-	p->groups[lo] = g;
-	p->ngroups++;
-	return p->last = g;
+	memmove(p->order + lo + 1, p->order + lo,
+	    (p->ngroups - lo) * sizeof *p->order);
+	p->order[lo] = p->ngroups;
+	*g = p->last = p->ngroups++;
+	return 0;
 }
 
 static int
-member_add(struct pass *p, int64_t id, struct group *g)
+member_add(struct pass *p, int64_t id, size_t g)
 {
 	struct member *nm;
 	size_t cap;
@@ -287,6 +289,18 @@ rows_query(const struct filter *f, enum stats_by by)
 	return st;
 }
 
+/* Adds a row's handling time, first response and tag to g. */
+static int
+group_add(struct group *g, sqlite3_stmt *row)
+{
+	g->tagged += sqlite3_column_int(row, 4);
+	if (durations_add(&g->ht, sqlite3_column_int64(row, 1)) != 0)
+		return ST_DB;
+	if (sqlite3_column_type(row, 2) == SQLITE_NULL)
+		return 0;
+	return durations_add(&g->frt, sqlite3_column_int64(row, 2));
+}
+
 /* Reads the rows into their groups and the total: a conversation in
  * several groups (its tags) counts once in the total. Every id is at
  * most maxid, read in the same transaction. */
@@ -294,9 +308,9 @@ static int
 read_rows(struct pass *p, sqlite3_stmt *st, int64_t maxid)
 {
 	const unsigned char *name;
-	struct group *g = NULL;
-	int64_t id, ht;
-	int rc, first, has_frt;
+	int64_t id;
+	size_t g = 0;
+	int rc, first;
 
 	if ((p->in = calloc((size_t)maxid / 8 + 1, 1)) == NULL)
 		return chat_err(ST_DB, "out of memory");
@@ -304,8 +318,6 @@ read_rows(struct pass *p, sqlite3_stmt *st, int64_t maxid)
 	p->hi = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = sqlite3_column_text(st, 0);
-		ht = sqlite3_column_int64(st, 1);
-		has_frt = sqlite3_column_type(st, 2) != SQLITE_NULL;
 		id = sqlite3_column_int64(st, 3);
 		first = !IN(p, id);
 		p->in[id / 8] |= (unsigned char)(1 << id % 8);
@@ -313,21 +325,11 @@ read_rows(struct pass *p, sqlite3_stmt *st, int64_t maxid)
 			p->lo = id;
 		if (id > p->hi)
 			p->hi = id;
-		if (p->grouped && ((g = group_find(p, name ?
-		    (const char *)name : "")) == NULL ||
-		    durations_add(&g->ht, ht) != 0 ||
-		    (has_frt && durations_add(&g->frt,
-		    sqlite3_column_int64(st, 2)) != 0) ||
+		if (p->grouped && (group_find(p, name ? (const char *)name :
+		    "", &g) != 0 || group_add(&p->groups[g], st) != 0 ||
 		    member_add(p, id, g) != 0))
 			return ST_DB;
-		if (p->grouped)
-			g->tagged += sqlite3_column_int(st, 4);
-		if (!first)
-			continue;
-		p->total.tagged += sqlite3_column_int(st, 4);
-		if (durations_add(&p->total.ht, ht) != 0 || (has_frt &&
-		    durations_add(&p->total.frt, sqlite3_column_int64(st, 2))
-		    != 0))
+		if (first && group_add(&p->total, st) != 0)
 			return ST_DB;
 	}
 	return rc == SQLITE_DONE ? 0 : db_fail("reporting");
@@ -385,8 +387,8 @@ read_facts(struct pass *p, const struct stats *s, int tagged)
 	sqlite3_reset(ratings);
 	for (k = 0; rc != -1 && k < p->nmembers + span; k++) {
 		/* The members, then each conversation once for the total. */
-		struct group *g = k < p->nmembers ? p->members[k].g :
-		    &p->total;
+		struct group *g = k < p->nmembers ?
+		    &p->groups[p->members[k].g] : &p->total;
 
 		id = k < p->nmembers ? p->members[k].id :
 		    p->lo + (int64_t)(k - p->nmembers);
@@ -495,11 +497,10 @@ pass_free(struct pass *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->ngroups; i++) {
-		group_free(p->groups[i]);
-		free(p->groups[i]);
-	}
+	for (i = 0; i < p->ngroups; i++)
+		group_free(&p->groups[i]);
 	free(p->groups);
+	free(p->order);
 	group_free(&p->total);
 	free(p->members);
 	free(p->in);
@@ -547,8 +548,8 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 		    sizeof *s->rows)) == NULL)
 			rc = chat_err(ST_DB, "out of memory");
 		for (i = 0; rc == 0 && by != BY_NONE && i < p.ngroups; i++)
-			if ((rc = figures(&s->rows[s->nrows++], p.groups[i],
-			    s->ncriteria)) != 0)
+			if ((rc = figures(&s->rows[s->nrows++],
+			    &p.groups[p.order[i]], s->ncriteria)) != 0)
 				break;
 		if (rc == 0)
 			rc = figures(&s->total, &p.total, s->ncriteria);
