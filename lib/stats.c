@@ -205,12 +205,14 @@ group_find(struct pass *p, const char *name, size_t *g)
 	}
 	if (p->ngroups == p->cap) {
 		cap = p->cap ? 2 * p->cap : 16;
-		if ((ng = realloc(p->groups, cap * sizeof *ng)) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		p->groups = ng;
-		if ((no = realloc(p->order, cap * sizeof *no)) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		p->order = no;
+		if ((ng = realloc(p->groups, cap * sizeof *ng)) != NULL)
+			p->groups = ng;
+		if ((no = realloc(p->order, cap * sizeof *no)) != NULL)
+			p->order = no;
+		if (ng == NULL || no == NULL) {
+			chat_err(ST_DB, "out of memory");
+			return ST_DB;
+		}
 		p->cap = cap;
 	}
 	if (group_init(&p->groups[p->ngroups], name, p->ncriteria) != 0) {
