@@ -1,5 +1,6 @@
 /* filter.c: the selection options shared by chat-history and chat-stats,
  * turned into a WHERE clause whose values are all bound parameters. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct filter {
 	const char **tags; size_t ntags;
 	const char *operator;
 	struct query *grep;
+	const char *grep_text;	/* as given, for filter_describe() */
 	int social, untagged, unrated, no_note, visitor_left, forgotten;
 	int after_close;
 	int explain;
@@ -86,6 +88,7 @@ grep_opt(struct filter *f, const char *arg)
 	struct query_error qe;
 
 	query_free(f->grep);
+	f->grep_text = arg;
 	if (query_parse(arg, &f->grep, &qe) == 0)
 		return 0;
 	if (qe.col == 0)
@@ -162,6 +165,88 @@ filter_opt(struct filter *f, int c, const char *arg)
 		    f->has_closed_until);
 	}
 	return -1;
+}
+
+/* One part of a description, after a separator unless the first. */
+static void
+said(sqlite3_str *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sqlite3_str_length(out) > 0)
+		sqlite3_str_appendall(out, "; ");
+	va_start(ap, fmt);
+	sqlite3_str_vappendf(out, fmt, ap);
+	va_end(ap);
+}
+
+static void
+said_time(sqlite3_str *out, const char *what, time_t t)
+{
+	char buf[32];
+
+	said(out, "%s %s", what, time_local(t, buf));
+}
+
+char *
+filter_describe(const struct filter *f)
+{
+	static const char *const states[] = { "open", "parked", "closed" };
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	char buf[32], *text, *s;
+	size_t i;
+	int k;
+
+	for (k = 0, i = 0; i < 3; i++)
+		if (f->states & 1 << i)
+			sqlite3_str_appendf(out, "%s%s", k++ ? " or " : "state ",
+			    states[i]);
+	for (i = 0; i < f->nchannels; i++)
+		if (i == 0)
+			said(out, "channel %s", f->channels[i]);
+		else
+			sqlite3_str_appendf(out, " or %s", f->channels[i]);
+	if (f->social)
+		said(out, "social channels");
+	if (f->operator != NULL)
+		said(out, "operator %s", f->operator);
+	for (i = 0; i < f->ntags; i++)
+		if (i == 0)
+			said(out, "tagged %s", f->tags[i]);
+		else
+			sqlite3_str_appendf(out, " and %s", f->tags[i]);
+	if (f->untagged)
+		said(out, "untagged");
+	if (f->unrated)
+		said(out, "unrated");
+	if (f->no_note)
+		said(out, "without a note");
+	if (f->has_since)
+		said_time(out, "started from", f->since);
+	if (f->has_until)
+		said_time(out, "started before", f->until);
+	if (f->has_idle)
+		said(out, "idle for %s", duration_fmt(f->idle, buf));
+	if (f->visitor_left)
+		said(out, "the visitor left");
+	if (f->forgotten)
+		said(out, "forgotten");
+	if (f->after_close)
+		said(out, "written to after the close");
+	if (f->has_closed_since)
+		said_time(out, "closed from", f->closed_since);
+	if (f->has_closed_until)
+		said_time(out, "closed before", f->closed_until);
+	if (f->grep_text != NULL)
+		said(out, "matching %s", f->grep_text);
+	if (sqlite3_str_errcode(out) != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(out));
+		return NULL;
+	}
+	text = sqlite3_str_finish(out);
+	s = strdup(text ? text : "");
+	sqlite3_free(text);
+	return s;
 }
 
 /* Channels and operators compare as SQLite's NOCASE does (ASCII letters),

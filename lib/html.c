@@ -75,6 +75,7 @@ struct page {
 	int weekly;
 	const char *by;		/* the grouping's name, "" for none */
 	char title[64];		/* what the report is, its grouping said */
+	char *filters;		/* and its filter, in words */
 	int rc;			/* the first error; the page stops there */
 };
 
@@ -663,6 +664,11 @@ heading(struct page *p)
 	}
 	printf(", in local time; generated %s%s%s.</p>\n",
 	    time_local(t, now), *zone ? " " : "", zone);
+	if (*p->filters != '\0') {
+		fputs("<p class=\"meta\" id=\"filters\">Filters: ", stdout);
+		html_text(p, p->filters, SIZE_MAX);
+		fputs(".</p>\n", stdout);
+	}
 	if (p->npicks < p->ngroups)
 		printf("<p class=\"note\">The charts by %s draw the %d with "
 		    "the most conversations, of %zu; the table has them all."
@@ -680,7 +686,9 @@ stats_html(const struct stats *s, const struct filter *f)
 	    *p.by ? " by " : "", p.by);
 	p.groups = s->by == BY_NONE ? &s->total : s->rows;
 	p.ngroups = s->by == BY_NONE ? s->total.n > 0 : s->nrows;
-	if ((p.rc = period_stats(&p, f)) == 0 && p.ngroups > 0)
+	if ((p.filters = filter_describe(f)) == NULL)
+		p.rc = chat_err(ST_DB, "out of memory");
+	else if ((p.rc = period_stats(&p, f)) == 0 && p.ngroups > 0)
 		pick_groups(&p);
 	if (p.rc == 0)
 		heading(&p);
@@ -701,5 +709,6 @@ stats_html(const struct stats *s, const struct filter *f)
 		    s->parked);
 	stats_free(p.own);
 	free(p.picks);
+	free(p.filters);
 	return p.rc;
 }

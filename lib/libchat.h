@@ -171,6 +171,10 @@ int filter_where(const struct filter *f, sqlite3_str *sql, int first);
 int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
 /* --explain: the query plan is printed instead of the rows. */
 int filter_explain(const struct filter *f);
+/* The filter in words for a report's reader ("channel chat; started from
+ * 2026-11-16 00:00"), "" for none: the caller's, to free(); NULL when out
+ * of memory. */
+char *filter_describe(const struct filter *f);
 int plan_print(sqlite3_stmt *st);
 
 /* stats.c: the report's figures, computed in one read of the closed

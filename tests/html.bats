@@ -95,7 +95,7 @@ fixture() {
 	run -0 grep -c 'in the weeks 2026-W30 to 2026-W48' "$BATS_TEST_TMPDIR/dom.html"
 }
 
-@test "--html --by day with a filter: the DOM's figures are -o json's, the chart per day the report's days, a day without any left out" {
+@test "--html --by day with a filter: the DOM's figures are -o json's, the chart per day the report's days, a day without any left out, the filter said" {
 	fixture
 	run -0 chat-stats --by day --channel chat --since 2026-11-01 --html
 	echo "$output" >"$BATS_TEST_TMPDIR/page.html"
@@ -108,6 +108,8 @@ fixture() {
 	run -0 /usr/bin/python3 "$PAGE_PY" period "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/report.json"
 	assert_output "Closed conversations per day: 7 bars"
 	run -0 grep -c 'from 2026-11-16 to 2026-11-23' "$BATS_TEST_TMPDIR/dom.html"
+	# A report mailed on says what it was made of.
+	run -0 grep -c '<p class="meta" id="filters">Filters: channel chat; started from 2026-11-01 00:00.</p>' "$BATS_TEST_TMPDIR/dom.html"
 }
 
 @test "--html shows a hostile operator's name as text: the DOM's text is the name, no element comes of it, no script anywhere" {
@@ -127,6 +129,10 @@ fixture() {
 	run -0 /usr/bin/python3 "$PAGE_PY" figures "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/report.json"
 	# alice, bruno, carol, (none), the name, and the total
 	assert_output "6 rows, 72 fields equal"
+	# No filter, none said; a hostile one is text too.
+	run -1 grep -c 'id="filters"' "$BATS_TEST_TMPDIR/dom.html"
+	run -0 chat-stats --by operator --operator "$name" --html
+	assert_output --partial '<p class="meta" id="filters">Filters: operator &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39; '
 }
 
 @test "--html draws: the screenshot has charts, and in the dark scheme another background and other fills" {
