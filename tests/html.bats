@@ -77,14 +77,20 @@ fixture() {
 	chat-rate -q network=5 --ref O3
 }
 
-@test "--html --by tag with a filter: every figure of every row in the DOM Chromium built is -o json's, and the chart per week is --by week's" {
-	fixture
-	run -0 chat-stats --by tag --since 2026-07-10 --html
+# chat-stats ARGS --html, checked self-contained, as Chromium built it
+# (dom.html), and -o json of the same (report.json), in the test's folder.
+render() {
+	run -0 chat-stats "$@" --html
 	echo "$output" >"$BATS_TEST_TMPDIR/page.html"
 	self_contained "$BATS_TEST_TMPDIR/page.html"
-	chat-stats --by tag --since 2026-07-10 -o json >"$BATS_TEST_TMPDIR/report.json"
-	chat-stats --by week --since 2026-07-10 -o json >"$BATS_TEST_TMPDIR/weeks.json"
+	chat-stats "$@" -o json >"$BATS_TEST_TMPDIR/report.json"
 	dom "$BATS_TEST_TMPDIR/page.html" "$BATS_TEST_TMPDIR/dom.html"
+}
+
+@test "--html --by tag with a filter: every figure of every row in the DOM Chromium built is -o json's, and the chart per week is --by week's" {
+	fixture
+	render --by tag --since 2026-07-10
+	chat-stats --by week --since 2026-07-10 -o json >"$BATS_TEST_TMPDIR/weeks.json"
 	run -0 /usr/bin/python3 "$PAGE_PY" figures "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/report.json"
 	# (untagged), billing, delivery, pre-sales, (total): 12 columns each,
 	# the group, 6 durations and counts, 2 criteria and their counts, tagged
@@ -97,11 +103,7 @@ fixture() {
 
 @test "--html --by day with a filter: the DOM's figures are -o json's, the chart per day the report's days, a day without any left out, the filter said" {
 	fixture
-	run -0 chat-stats --by day --channel chat --since 2026-11-01 --html
-	echo "$output" >"$BATS_TEST_TMPDIR/page.html"
-	self_contained "$BATS_TEST_TMPDIR/page.html"
-	chat-stats --by day --channel chat --since 2026-11-01 -o json >"$BATS_TEST_TMPDIR/report.json"
-	dom "$BATS_TEST_TMPDIR/page.html" "$BATS_TEST_TMPDIR/dom.html"
+	render --by day --channel chat --since 2026-11-01
 	run -0 /usr/bin/python3 "$PAGE_PY" figures "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/report.json"
 	# 16th to 20th, 22nd, 23rd, and the total
 	assert_output "8 rows, 96 fields equal"
@@ -120,11 +122,7 @@ fixture() {
 	{"conversation":"H1","at":"2026-11-20T10:03:00Z","author":"operator","text":"hello"}
 	EOF
 	chat-close -q --at last --ref H1
-	run -0 chat-stats --by operator --html
-	echo "$output" >"$BATS_TEST_TMPDIR/page.html"
-	self_contained "$BATS_TEST_TMPDIR/page.html"
-	chat-stats --by operator -o json >"$BATS_TEST_TMPDIR/report.json"
-	dom "$BATS_TEST_TMPDIR/page.html" "$BATS_TEST_TMPDIR/dom.html"
+	render --by operator
 	run -0 /usr/bin/python3 "$PAGE_PY" text "$BATS_TEST_TMPDIR/dom.html" "$name"
 	run -0 /usr/bin/python3 "$PAGE_PY" figures "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/report.json"
 	# alice, bruno, carol, (none), the name, and the total
