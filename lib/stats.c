@@ -32,8 +32,8 @@ static const char *const group_exprs[] = {
 	    " 'localtime')"),
 };
 
-/* A growing array of durations. */
-struct durations {
+/* A growing array: durations, or ids. */
+struct values {
 	int64_t *v;
 	size_t n, cap;
 };
@@ -41,7 +41,7 @@ struct durations {
 /* A group as the rows come: its durations, unsorted, and its sums. */
 struct group {
 	char *name;
-	struct durations ht, frt;
+	struct values ht, frt;
 	long tagged;
 	double *sum;		/* per criterion */
 	long *scored;
@@ -53,22 +53,29 @@ struct member {
 	size_t g;
 };
 
+/* A rating read: criterion crit (in the config's order) scored. */
+struct rated {
+	size_t crit;
+	int score;
+};
+
 struct pass {
 	struct group *groups;	/* as they came */
-	size_t *order;		/* their indexes by name, as SQLite's BINARY */
 	size_t ngroups, cap;
+	size_t *slots;		/* by name's hash: a group's index + 1, or 0 */
+	size_t nslots;
 	size_t last;		/* rows of a period come together */
 	struct group total;
+	struct values ids;	/* the total's conversations, once each */
 	struct member *members;
 	size_t nmembers, mcap;
-	unsigned char *in;	/* bit per id: in the report */
-	int64_t lo, hi;		/* the ids in it */
+	int64_t lo, hi;		/* their least and greatest id */
 	size_t ncriteria;
 	int grouped;		/* not --by: the total is the report */
 };
 
 static int
-durations_add(struct durations *d, int64_t v)
+values_add(struct values *d, int64_t v)
 {
 	int64_t *nv;
 	size_t cap;
@@ -119,7 +126,7 @@ kth(int64_t *v, size_t n, size_t k)
 /* The median: the middle value, or the mean of the two middle ones
  * rounded half away from zero, as SQLite's round() does. */
 static long
-median(struct durations *d)
+median(struct values *d)
 {
 	int64_t a, b;
 
@@ -132,7 +139,7 @@ median(struct durations *d)
 
 /* The nearest-rank percentile: the ceil(n * pct / 100)-th value. */
 static long
-percentile(struct durations *d, size_t pct)
+percentile(struct values *d, size_t pct)
 {
 	return (long)kth(d->v, d->n, (d->n * pct + 99) / 100 - 1);
 }
@@ -177,52 +184,78 @@ group_free(struct group *g)
 	free(g->scored);
 }
 
-/* The index of the group named name, made when new, in *g. Groups are few
- * and their order kept by name, found by bisection; the last one found is
- * tried first. */
+/* FNV-1a, for the groups' table. */
+static size_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Puts group g in the table of slots, which has room. */
+static void
+slot_put(struct pass *p, size_t g)
+{
+	size_t i, mask = p->nslots - 1;
+
+	for (i = name_hash(p->groups[g].name) & mask; p->slots[i] != 0;
+	    i = (i + 1) & mask)
+		;
+	p->slots[i] = g + 1;
+}
+
+/* The index of the group named name, made when new, in *g: found by its
+ * hash in a table kept under half full, so that a report by a million
+ * operators costs a lookup a row (libc's hsearch() is one table a
+ * process, which cannot grow); the last one found is tried first. */
 static int
 group_find(struct pass *p, const char *name, size_t *g)
 {
-	size_t lo = 0, hi = p->ngroups, mid, cap, *no;
+	size_t i, cap, *ns;
 	struct group *ng;
-	int cmp;
 
 	if (p->last < p->ngroups &&
 	    strcmp(p->groups[p->last].name, name) == 0) {
 		*g = p->last;
 		return 0;
 	}
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((cmp = strcmp(p->groups[p->order[mid]].name, name)) == 0) {
-			*g = p->last = p->order[mid];
+	for (i = p->nslots ? name_hash(name) & (p->nslots - 1) : 0;
+	    p->nslots && p->slots[i] != 0; i = (i + 1) & (p->nslots - 1))
+		if (strcmp(p->groups[p->slots[i] - 1].name, name) == 0) {
+			*g = p->last = p->slots[i] - 1;
 			return 0;
 		}
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (p->ngroups == p->cap) {
 		cap = p->cap ? 2 * p->cap : 16;
-		if ((ng = realloc(p->groups, cap * sizeof *ng)) != NULL)
-			p->groups = ng;
-		if ((no = realloc(p->order, cap * sizeof *no)) != NULL)
-			p->order = no;
-		if (ng == NULL || no == NULL) {
+		if ((ng = realloc(p->groups, cap * sizeof *ng)) == NULL) {
 			chat_err(ST_DB, "out of memory");
 			return ST_DB;
 		}
+		p->groups = ng;
 		p->cap = cap;
 	}
 	if (group_init(&p->groups[p->ngroups], name, p->ncriteria) != 0) {
 		group_free(&p->groups[p->ngroups]);
 		return ST_DB;
 	}
-	memmove(p->order + lo + 1, p->order + lo,
-	    (p->ngroups - lo) * sizeof *p->order);
-	p->order[lo] = p->ngroups;
 	*g = p->last = p->ngroups++;
+	if (2 * p->ngroups <= p->nslots) {
+		slot_put(p, *g);
+		return 0;
+	}
+	cap = p->nslots ? 2 * p->nslots : 64;
+	if ((ns = calloc(cap, sizeof *ns)) == NULL) {
+		chat_err(ST_DB, "out of memory");
+		return ST_DB;
+	}
+	free(p->slots);
+	p->slots = ns;
+	p->nslots = cap;
+	for (i = 0; i < p->ngroups; i++)
+		slot_put(p, i);
 	return 0;
 }
 
@@ -243,8 +276,6 @@ member_add(struct pass *p, int64_t id, size_t g)
 	p->members[p->nmembers++].g = g;
 	return 0;
 }
-
-#define IN(p, id) ((p)->in[(size_t)(id) / 8] & 1 << (id) % 8)
 
 /* The report's rows: a conversation's group, handling time, first
  * response and id, and with --by tag whether it has a tag; the filter's
@@ -296,118 +327,193 @@ static int
 group_add(struct group *g, sqlite3_stmt *row)
 {
 	g->tagged += sqlite3_column_int(row, 4);
-	if (durations_add(&g->ht, sqlite3_column_int64(row, 1)) != 0)
+	if (values_add(&g->ht, sqlite3_column_int64(row, 1)) != 0)
 		return ST_DB;
 	if (sqlite3_column_type(row, 2) == SQLITE_NULL)
 		return 0;
-	return durations_add(&g->frt, sqlite3_column_int64(row, 2));
+	return values_add(&g->frt, sqlite3_column_int64(row, 2));
 }
 
 /* Reads the rows into their groups and the total: a conversation in
- * several groups (its tags) counts once in the total. Every id is at
- * most maxid, read in the same transaction. */
+ * several groups (its tags) counts once in the total. Its rows come one
+ * after the other: SQLite never reorders an outer join, so conversations
+ * stay the outer loop of their LEFT JOIN to their tags. */
 static int
-read_rows(struct pass *p, sqlite3_stmt *st, int64_t maxid)
+read_rows(struct pass *p, sqlite3_stmt *st)
 {
 	const unsigned char *name;
 	int64_t id;
 	size_t g = 0;
-	int rc, first;
+	int rc;
 
-	if ((p->in = calloc((size_t)maxid / 8 + 1, 1)) == NULL)
-		return chat_err(ST_DB, "out of memory");
 	p->lo = INT64_MAX;
-	p->hi = 0;
+	p->hi = INT64_MIN;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = sqlite3_column_text(st, 0);
 		id = sqlite3_column_int64(st, 3);
-		first = !IN(p, id);
-		p->in[id / 8] |= (unsigned char)(1 << id % 8);
-		if (id < p->lo)
-			p->lo = id;
-		if (id > p->hi)
-			p->hi = id;
 		if (p->grouped && (group_find(p, name ? (const char *)name :
 		    "", &g) != 0 || group_add(&p->groups[g], st) != 0 ||
 		    member_add(p, id, g) != 0))
 			return ST_DB;
-		if (first && group_add(&p->total, st) != 0)
+		if (p->ids.n > 0 && p->ids.v[p->ids.n - 1] == id)
+			continue;
+		if (values_add(&p->ids, id) != 0 ||
+		    group_add(&p->total, st) != 0)
 			return ST_DB;
+		if (id < p->lo)
+			p->lo = id;
+		if (id > p->hi)
+			p->hi = id;
 	}
 	return rc == SQLITE_DONE ? 0 : db_fail("reporting");
 }
 
-/* Whether each conversation of the report has a tag, and its ratings:
- * read by ranges of ids rather than looked up per row, which cost more
- * than the rest of the report; then added to the groups of each member
- * and, once per conversation, to the total. */
+/* The ratings of the conversations between lo and hi, by id, and those of
+ * them that have a tag: read by a range of ids rather than looked up per
+ * row, which cost more than the rest of the report; kept in arrays as
+ * long as the rows, whatever the ids. */
+struct facts {
+	struct values tagged;	/* ids, ascending */
+	struct values rated;	/* ids, ascending, one per rating */
+	struct rated *ratings;	/* the ratings of those */
+	size_t cap;
+	size_t tag, rat;	/* where the last lookup ended in each */
+};
+
 static int
-read_facts(struct pass *p, const struct stats *s, int tagged)
+facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
+    int tagged)
 {
 	sqlite3_stmt *tags = db_prep("SELECT DISTINCT conversation FROM"
-	    " conversation_tags WHERE conversation BETWEEN ?1 AND ?2");
+	    " conversation_tags WHERE conversation BETWEEN ?1 AND ?2"
+	    " ORDER BY conversation");
 	sqlite3_stmt *ratings = db_prep("SELECT conversation, criterion,"
-	    " score FROM ratings WHERE conversation BETWEEN ?1 AND ?2");
-	size_t span = (size_t)(p->hi - p->lo + 1), i, k, c;
-	unsigned char *has_tag = NULL;
-	int32_t *score = NULL;
+	    " score FROM ratings WHERE conversation BETWEEN ?1 AND ?2"
+	    " ORDER BY conversation");
+	struct rated *nr;
 	const char *crit;
-	int64_t id;
-	int rc = 0;
+	size_t c, cap;
+	int rc = 0, step = SQLITE_DONE;
 
 	if (tags == NULL || ratings == NULL)
 		return ST_DB;
-	if (p->hi < p->lo || (!tagged && s->ncriteria == 0))
-		return 0;	/* nothing closed, or nothing to read */
-	if ((tagged && (has_tag = calloc(span / 8 + 1, 1)) == NULL) ||
-	    (score = malloc(span * (s->ncriteria + 1) * sizeof *score))
-	    == NULL) {
-		free(has_tag);
-		return chat_err(ST_DB, "out of memory");
-	}
-	for (i = 0; i < span * s->ncriteria; i++)
-		score[i] = INT32_MIN;
 	sqlite3_bind_int64(tags, 1, p->lo);
 	sqlite3_bind_int64(tags, 2, p->hi);
-	while (tagged && (rc = db_step(tags, "reporting")) == SQLITE_ROW) {
-		i = (size_t)(sqlite3_column_int64(tags, 0) - p->lo);
-		has_tag[i / 8] |= (unsigned char)(1 << i % 8);
-	}
+	while (rc == 0 && tagged &&
+	    (step = db_step(tags, "reporting")) == SQLITE_ROW)
+		rc = values_add(&fx->tagged, sqlite3_column_int64(tags, 0));
 	sqlite3_reset(tags);
 	sqlite3_bind_int64(ratings, 1, p->lo);
 	sqlite3_bind_int64(ratings, 2, p->hi);
-	while (rc != -1 && s->ncriteria > 0 &&
-	    (rc = db_step(ratings, "reporting")) == SQLITE_ROW) {
+	while (rc == 0 && step != -1 && s->ncriteria > 0 &&
+	    (step = db_step(ratings, "reporting")) == SQLITE_ROW) {
 		crit = (const char *)sqlite3_column_text(ratings, 1);
 		for (c = 0; c < s->ncriteria; c++)
 			if (strcmp(crit, s->criteria[c].name) == 0)
 				break;
-		i = (size_t)(sqlite3_column_int64(ratings, 0) - p->lo);
-		if (c < s->ncriteria)
-			score[c * span + i] = sqlite3_column_int(ratings, 2);
+		if (c == s->ncriteria)
+			continue;	/* a criterion no longer asked */
+		if (fx->rated.n == fx->cap) {
+			cap = fx->cap ? 2 * fx->cap : 256;
+			if ((nr = realloc(fx->ratings, cap * sizeof *nr)) ==
+			    NULL) {
+				rc = chat_err(ST_DB, "out of memory");
+				break;
+			}
+			fx->ratings = nr;
+			fx->cap = cap;
+		}
+		nr = &fx->ratings[fx->rated.n];
+		nr->crit = c;
+		nr->score = sqlite3_column_int(ratings, 2);
+		rc = values_add(&fx->rated, sqlite3_column_int64(ratings, 0));
 	}
 	sqlite3_reset(ratings);
-	for (k = 0; rc != -1 && k < p->nmembers + span; k++) {
-		/* The members, then each conversation once for the total. */
-		struct group *g = k < p->nmembers ?
-		    &p->groups[p->members[k].g] : &p->total;
+	return rc ? rc : step == -1 ? ST_DB : 0;
+}
 
-		id = k < p->nmembers ? p->members[k].id :
-		    p->lo + (int64_t)(k - p->nmembers);
-		if (k >= p->nmembers && !IN(p, id))
-			continue;
-		i = (size_t)(id - p->lo);
-		if (tagged && has_tag[i / 8] & 1 << i % 8)
-			g->tagged++;
-		for (c = 0; c < s->ncriteria; c++)
-			if (score[c * span + i] != INT32_MIN) {
-				g->sum[c] += score[c * span + i];
-				g->scored[c]++;
-			}
+/* The first of the ascending values of v not less than id: from *at
+ * forward while ids come ascending, as a scan of the table reads them, so
+ * that a report's lookups cost one pass over the facts; by bisection
+ * before it when an id comes back. */
+static size_t
+seek(const struct values *v, size_t *at, int64_t id)
+{
+	size_t lo = 0, hi = *at, mid;
+
+	if (*at < v->n && v->v[*at] < id) {
+		while (*at < v->n && v->v[*at] < id)
+			++*at;
+		return *at;
 	}
-	free(has_tag);
-	free(score);
-	return rc == -1 ? ST_DB : 0;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (v->v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return *at = lo;
+}
+
+/* Conversation id's facts: whether it has a tag, and where its ratings
+ * are (from *first, count *n). */
+static int
+facts_find(struct facts *fx, int64_t id, size_t *first, size_t *n)
+{
+	size_t i = seek(&fx->rated, &fx->rat, id);
+	size_t t = seek(&fx->tagged, &fx->tag, id);
+
+	*first = i;
+	for (*n = 0; i < fx->rated.n && fx->rated.v[i] == id; i++)
+		++*n;
+	return t < fx->tagged.n && fx->tagged.v[t] == id;
+}
+
+static void
+facts_add(const struct facts *fx, struct group *g, int tagged,
+    size_t first, size_t n)
+{
+	const struct rated *r;
+
+	g->tagged += tagged;
+	for (r = fx->ratings + first; r < fx->ratings + first + n; r++) {
+		g->sum[r->crit] += r->score;
+		g->scored[r->crit]++;
+	}
+}
+
+/* Whether each conversation of the report has a tag, and its ratings,
+ * looked up once per conversation and added to the total and to each
+ * group it is in: the members of one come one after the other, as its
+ * rows did. */
+static int
+read_facts(struct pass *p, const struct stats *s, int tagged)
+{
+	struct facts fx;
+	size_t k, n = p->grouped ? p->nmembers : p->ids.n, first = 0, nr = 0;
+	int64_t id, prev = 0;
+	int rc, has_tag = 0;
+
+	if (p->ids.n == 0 || (!tagged && s->ncriteria == 0))
+		return 0;	/* nothing closed, or nothing to read */
+	memset(&fx, 0, sizeof fx);
+	if ((rc = facts_read(&fx, p, s, tagged)) == 0)
+		for (k = 0; k < n; k++) {
+			id = p->grouped ? p->members[k].id : p->ids.v[k];
+			if (k == 0 || id != prev) {
+				has_tag = facts_find(&fx, id, &first, &nr);
+				facts_add(&fx, &p->total, has_tag, first, nr);
+				prev = id;
+			}
+			if (p->grouped)
+				facts_add(&fx, &p->groups[p->members[k].g],
+				    has_tag, first, nr);
+		}
+	free(fx.tagged.v);
+	free(fx.rated.v);
+	free(fx.ratings);
+	return rc;
 }
 
 /* A group's figures; the durations are reordered. */
@@ -502,10 +608,49 @@ pass_free(struct pass *p)
 	for (i = 0; i < p->ngroups; i++)
 		group_free(&p->groups[i]);
 	free(p->groups);
-	free(p->order);
+	free(p->slots);
 	group_free(&p->total);
+	free(p->ids.v);
 	free(p->members);
-	free(p->in);
+}
+
+/* A group's name and index, to put the groups in order. */
+struct named {
+	const char *name;
+	size_t i;
+};
+
+static int
+named_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct named *)a)->name,
+	    ((const struct named *)b)->name);
+}
+
+/* The groups' figures in s->rows, by name as SQLite's BINARY orders them,
+ * then the total's. */
+static int
+rows_made(struct stats *s, struct pass *p)
+{
+	struct named *order = calloc(p->ngroups + 1, sizeof *order);
+	size_t i;
+	int rc = 0;
+
+	s->rows = calloc(p->ngroups + 1, sizeof *s->rows);
+	if (order == NULL || s->rows == NULL) {
+		free(order);
+		return chat_err(ST_DB, "out of memory");
+	}
+	for (i = 0; i < p->ngroups; i++) {
+		order[i].name = p->groups[i].name;
+		order[i].i = i;
+	}
+	qsort(order, p->ngroups, sizeof *order, named_cmp);
+	for (i = 0; rc == 0 && p->grouped && i < p->ngroups; i++)
+		rc = figures(&s->rows[s->nrows++], &p->groups[order[i].i],
+		    s->ncriteria);
+	free(order);
+	return rc ? rc : figures(&s->total, &p->total, s->ncriteria);
 }
 
 int
@@ -515,8 +660,6 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	struct pass p;
 	struct stats *s;
 	sqlite3_stmt *st = NULL;
-	int64_t maxid = 0;
-	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -530,32 +673,13 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	s->ncriteria = p.ncriteria = cfg->ncriteria;
 	p.grouped = by != BY_NONE;
 	/* One snapshot for every read: the rows, their facts, the rest. */
-	if (db_exec("BEGIN", "reporting") != 0 ||
-	    (st = db_prep("SELECT max(id) FROM conversations")) == NULL ||
-	    db_step(st, "reporting") == -1) {
-		db_rollback();
-		stats_free(s);
-		return ST_DB;
-	}
-	maxid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	st = NULL;
-	if ((rc = group_init(&p.total, "(total)", s->ncriteria)) != 0 ||
-	    (st = rows_query(f, by)) == NULL)
-		rc = rc ? rc : ST_DB;
-	else if ((rc = read_rows(&p, st, maxid)) == 0 &&
+	if ((rc = db_exec("BEGIN", "reporting")) == 0 &&
+	    (rc = group_init(&p.total, "(total)", s->ncriteria)) == 0 &&
+	    (rc = (st = rows_query(f, by)) == NULL ? ST_DB : 0) == 0 &&
+	    (rc = read_rows(&p, st)) == 0 &&
 	    (rc = read_facts(&p, s, by != BY_TAG)) == 0 &&
-	    (rc = uncounted(f, s)) == 0) {
-		if (by != BY_NONE && (s->rows = calloc(p.ngroups + 1,
-		    sizeof *s->rows)) == NULL)
-			rc = chat_err(ST_DB, "out of memory");
-		for (i = 0; rc == 0 && by != BY_NONE && i < p.ngroups; i++)
-			if ((rc = figures(&s->rows[s->nrows++],
-			    &p.groups[p.order[i]], s->ncriteria)) != 0)
-				break;
-		if (rc == 0)
-			rc = figures(&s->total, &p.total, s->ncriteria);
-	}
+	    (rc = uncounted(f, s)) == 0)
+		rc = rows_made(s, &p);
 	sqlite3_finalize(st);
 	pass_free(&p);
 	db_rollback();

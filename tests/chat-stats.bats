@@ -84,6 +84,21 @@ tag_fixture() {
 	assert_output --partial '"conversations":11,"handling_avg":60,"handling_p10":20,"handling_median":60,"handling_p90":100,"first_response_median":null,'
 }
 
+@test "ids no tool makes, below 1 or a trillion apart, are counted like any: memory goes by the rows, not the ids" {
+	fixture
+	tag_fixture
+	sql "INSERT INTO conversations (id, ref, started_at, last_activity_at, state, closed_at, closed_by)
+	    VALUES (-16, 'N', $B, $((B + 600)), 'closed', $((B + 600)), 'operator'),
+	    (4000000000000, 'T', $B, $((B + 700)), 'closed', $((B + 700)), 'operator');
+	    INSERT INTO ratings VALUES (-16, 'network', 1, $B, 'x'), (4000000000000, 'network', 5, $B, 'x');
+	    INSERT INTO conversation_tags SELECT 4000000000000, id, $B, 'x' FROM tags WHERE key = 'y'"
+	# 100 200 300 400 500 600 700; network 4 2 1 5; tagged: 4 of 5, and T
+	run -0 chat-stats --by tag -o tsv
+	assert_line --index 1 "$(printf '(untagged)\t2\t450\t300\t450\t600\t\t1.0\t1\t\t0\t0.0')"
+	assert_line --index 3 --regexp $'^y\t3\t433\t200\t400\t700\t'
+	assert_line --index 4 "$(printf '(total)\t7\t400\t100\t400\t700\t45\t3.0\t4\t5.0\t1\t0.7143')"
+}
+
 @test "a reopened conversation counts with the close in force; parked and open ones are not counted" {
 	fixture
 	run -0 chat-stats -o json
