@@ -14,8 +14,8 @@
  * the groups' names, and how many terminal cells of a name fit in it at
  * 12px (longer ones are cut with an ellipsis, whole in their tooltip). */
 #define CHART_W 720
-#define LABEL_W 170
-#define LABEL_CELLS 24
+#define LABEL_W 250
+#define LABEL_CELLS 36
 #define ROW_H 22
 #define TOP 8
 /* The charts by group draw at most this many groups, those with the most
@@ -35,7 +35,7 @@ static const char style[] =
     "@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;"
     "--muted:#9198a1;--grid:#3d444d;--bar:#4493f8;--box:#1f4f8a;"
     "--median:#d8e8ff;--track:#262c36;--stripe:#151b23}}\n"
-    "body{margin:0 auto;max-width:62rem;padding:1rem 1.5rem;"
+    "body{margin:0 auto;max-width:90rem;padding:1rem 1.5rem;"
     "background:var(--bg);color:var(--fg);"
     "font:15px/1.45 system-ui,sans-serif}\n"
     "h1{font-size:1.5rem;margin:.5rem 0}"
@@ -120,15 +120,12 @@ html_text(struct page *p, const char *s, size_t cells)
 
 enum kind { COUNT, DURATION, SCORE, SHARE };
 
-/* A real as SQLite's JSON writes it: 15 significant digits, and a
- * decimal point even when whole. */
+/* A real as SQLite's JSON writes it, by SQLite's own printf: 15
+ * significant digits, and a decimal point even when whole. */
 static void
 json_real(double v, char json[32])
 {
-	int n = snprintf(json, 32, "%.15g", v);
-
-	if (strpbrk(json, ".en") == NULL)
-		snprintf(json + n, 32 - (size_t)n, ".0");
+	sqlite3_snprintf(32, json, "%!.15g", v);
 }
 
 /* A figure as -o json writes it (json: "null" where there is none, a
@@ -157,7 +154,7 @@ figure(enum kind k, double v, char json[32], char shown[32])
 		break;
 	case SHARE:
 		json_real(v, json);
-		snprintf(shown, 32, "%.0f%%", v * 100);
+		share_fmt(v, shown);
 		break;
 	}
 }
@@ -233,6 +230,12 @@ table(struct page *p)
 }
 
 static int
+by_period(enum stats_by by)
+{
+	return by == BY_DAY || by == BY_WEEK || by == BY_MONTH;
+}
+
+static int
 most_first(const void *a, const void *b)
 {
 	const struct pick *x = a, *y = b;
@@ -250,12 +253,13 @@ in_order(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* The groups the charts draw: all of them, or the MAX_BARS with the most
+/* The groups the charts draw: all of them, or MAX_BARS: the latest of
+ * periods, which come in time order, else those with the most
  * conversations. */
 static void
 pick_groups(struct page *p)
 {
-	size_t i;
+	size_t i, from = p->ngroups > MAX_BARS ? p->ngroups - MAX_BARS : 0;
 
 	if ((p->picks = calloc(p->ngroups, sizeof *p->picks)) == NULL) {
 		p->rc = chat_err(ST_DB, "out of memory");
@@ -266,11 +270,15 @@ pick_groups(struct page *p)
 		p->picks[i].n = p->groups[i].n;
 	}
 	p->npicks = p->ngroups;
-	if (p->npicks > MAX_BARS) {
-		qsort(p->picks, p->npicks, sizeof *p->picks, most_first);
-		p->npicks = MAX_BARS;
-		qsort(p->picks, p->npicks, sizeof *p->picks, in_order);
+	if (p->npicks <= MAX_BARS)
+		return;
+	p->npicks = MAX_BARS;
+	if (by_period(p->s->by)) {
+		memmove(p->picks, p->picks + from, MAX_BARS * sizeof *p->picks);
+		return;
 	}
+	qsort(p->picks, p->ngroups, sizeof *p->picks, most_first);
+	qsort(p->picks, p->npicks, sizeof *p->picks, in_order);
 }
 
 /* A step for an axis up to max, in at most 5 steps: the first of steps
@@ -367,6 +375,7 @@ chart_counts(struct page *p)
 {
 	const int width = CHART_W - LABEL_W - 60;
 	const struct stats_row *g;
+	char title[64];
 	long max = 1;
 	size_t k;
 	double w;
@@ -375,13 +384,14 @@ chart_counts(struct page *p)
 	for (k = 0; k < p->npicks; k++)
 		if (p->picks[k].n > max)
 			max = p->picks[k].n;
-	chart_open("conversations", p->title, TOP * 2 + (int)p->npicks * ROW_H);
+	snprintf(title, sizeof title, "Conversations by %s", p->by);
+	chart_open("conversations", title, TOP * 2 + (int)p->npicks * ROW_H);
 	for (k = 0; k < p->npicks && p->rc == 0; k++) {
 		g = &p->groups[p->picks[k].i];
 		y = TOP + (int)k * ROW_H;
 		w = x_at((double)g->n, (double)max, width) - LABEL_W;
 		line_open(p, g->group);
-		printf("%ld conversations", g->n);
+		printf("%ld conversation%s", g->n, g->n == 1 ? "" : "s");
 		line_label(p, g->group, y);
 		printf("<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
 		    "height=\"%d\"/><text x=\"%.1f\" y=\"%d\">%ld</text></g>\n",
@@ -456,16 +466,21 @@ chart_scores(struct page *p)
 		span = c->max > c->min ? c->max - c->min : 1;
 		figure(SCORE, t->score[i], json, avg);
 		line_open(p, c->name);
-		printf("average %s on %d to %d, %ld rated", avg, c->min, c->max,
-		    t->scored[i]);
+		if (isnan(t->score[i]))
+			printf("not rated, on %d to %d", c->min, c->max);
+		else
+			printf("average %s on %d to %d, %ld rated", avg,
+			    c->min, c->max, t->scored[i]);
 		line_label(p, c->name, y);
 		printf("<rect class=\"track\" x=\"%d\" y=\"%d\" width=\"%d\" "
 		    "height=\"%d\"/>", LABEL_W, y + 4, width, ROW_H - 8);
+		/* A scale changed since the ratings may not hold their
+		 * average: the bar stays on its track. */
 		if (!isnan(t->score[i]))
 			printf("<rect class=\"bar\" x=\"%d\" y=\"%d\" "
 			    "width=\"%.1f\" height=\"%d\"/>", LABEL_W, y + 4,
-			    x_at(t->score[i] - c->min, span, width) - LABEL_W,
-			    ROW_H - 8);
+			    fmin(fmax(x_at(t->score[i] - c->min, span, width) -
+			    LABEL_W, 0), width), ROW_H - 8);
 		printf("<text x=\"%d\" y=\"%d\">", LABEL_W + width + 10,
 		    y + 15);
 		if (isnan(t->score[i]))
@@ -602,8 +617,9 @@ chart_period(struct page *p)
 			max = ps->rows[i].n;
 	step = axis_step(max, count_steps, 3);
 	end = axis_end(max, step);
-	chart_open("period", p->weekly ? "Closed conversations per week" :
-	    "Closed conversations per day", bottom + 24);
+	chart_open("period", p->weekly ? "Closed conversations by the week "
+	    "they started" : "Closed conversations by the day they started",
+	    bottom + 24);
 	for (t = 0; t <= end; t += step) {
 		y = bottom - (int)((double)t / (double)end * height);
 		printf("<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%d\" "
@@ -661,19 +677,20 @@ heading(struct page *p)
 		html_text(p, ps->rows[0].group, SIZE_MAX);
 		fputs(" to ", stdout);
 		html_text(p, ps->rows[ps->nrows - 1].group, SIZE_MAX);
+		fputs(", in local time", stdout);
 	}
-	printf(", in local time; generated %s%s%s.</p>\n",
-	    time_local(t, now), *zone ? " " : "", zone);
+	printf("; generated %s%s%s.</p>\n", time_local(t, now),
+	    *zone ? " " : "", zone);
 	if (*p->filters != '\0') {
 		fputs("<p class=\"meta\" id=\"filters\">Filters: ", stdout);
 		html_text(p, p->filters, SIZE_MAX);
 		fputs(".</p>\n", stdout);
 	}
 	if (p->npicks < p->ngroups)
-		printf("<p class=\"note\">The charts by %s draw the %d with "
-		    "the most conversations, of %zu; the table has them all."
-		    "</p>\n",
-		    p->by, MAX_BARS, p->ngroups);
+		printf("<p class=\"note\">The charts by %s draw the %d %s, of "
+		    "%zu; the table has them all.</p>\n", p->by, MAX_BARS,
+		    by_period(p->s->by) ? "latest" :
+		    "with the most conversations", p->ngroups);
 }
 
 int
@@ -693,7 +710,10 @@ stats_html(const struct stats *s, const struct filter *f)
 	if (p.rc == 0)
 		heading(&p);
 	if (p.rc == 0 && p.ngroups > 0) {
-		chart_counts(&p);
+		/* Not for one group, nor when the chart by day or week will
+		 * be the same. */
+		if (s->by != BY_NONE && p.period != s)
+			chart_counts(&p);
 		if (p.rc == 0)
 			chart_handling(&p);
 		if (p.rc == 0 && s->ncriteria > 0)

@@ -73,6 +73,9 @@ struct out;
 struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
 int out_row(struct out *o, sqlite3_stmt *row);
 int out_end(struct out *o);
+/* A share for people, in whole percents, never 100% or 0% when it is not
+ * all or none (">99%", "<1%"); returns buf. */
+char *share_fmt(double v, char buf[32]);
 /* Writes s to stdout, in TSV's escapes or, with tsv 0, as str_text()
  * shows a cell. */
 void put_text(const char *s, int tsv);

@@ -143,6 +143,18 @@ shown_text(const char *s)
 	return c;
 }
 
+char *
+share_fmt(double v, char buf[32])
+{
+	if (v > 0.995 && v < 1)
+		snprintf(buf, 32, ">99%%");
+	else if (v > 0 && v < 0.005)
+		snprintf(buf, 32, "<1%%");
+	else
+		snprintf(buf, 32, "%.0f%%", v * 100);
+	return buf;
+}
+
 /* A cell as text: local times and short durations for people, RFC 3339
  * and seconds for TSV. */
 static char *
@@ -165,15 +177,16 @@ cell(const struct out *o, sqlite3_stmt *row, size_t i)
 			    (long)sqlite3_column_int64(row, (int)i), buf));
 		break;
 	case COL_REAL:
-	case COL_PCT:
 		if (o->fmt == FMT_TABLE) {
-			double v = sqlite3_column_double(row, (int)i);
-
-			snprintf(buf, sizeof buf, o->cols[i].type == COL_PCT ?
-			    "%.0f%%" : "%.2f", o->cols[i].type == COL_PCT ?
-			    v * 100 : v);
+			snprintf(buf, sizeof buf, "%.2f",
+			    sqlite3_column_double(row, (int)i));
 			return strdup(buf);
 		}
+		break;
+	case COL_PCT:
+		if (o->fmt == FMT_TABLE)
+			return strdup(share_fmt(sqlite3_column_double(row,
+			    (int)i), buf));
 		break;
 	default:
 		break;

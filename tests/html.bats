@@ -97,7 +97,7 @@ render() {
 	assert_output "5 rows, 60 fields equal"
 	# From July 21st (July 6th is before --since) to November 23rd.
 	run -0 /usr/bin/python3 "$PAGE_PY" period "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/weeks.json"
-	assert_output "Closed conversations per week: 4 bars"
+	assert_output "Closed conversations by the week they started: 4 bars"
 	run -0 grep -c 'in the weeks 2026-W30 to 2026-W48' "$BATS_TEST_TMPDIR/dom.html"
 }
 
@@ -108,7 +108,7 @@ render() {
 	# 16th to 20th, 22nd, 23rd, and the total
 	assert_output "8 rows, 96 fields equal"
 	run -0 /usr/bin/python3 "$PAGE_PY" period "$BATS_TEST_TMPDIR/dom.html" "$BATS_TEST_TMPDIR/report.json"
-	assert_output "Closed conversations per day: 7 bars"
+	assert_output "Closed conversations by the day they started: 7 bars"
 	run -0 grep -c 'from 2026-11-16 to 2026-11-23' "$BATS_TEST_TMPDIR/dom.html"
 	# A report mailed on says what it was made of.
 	run -0 grep -c '<p class="meta" id="filters">Filters: channel chat; started from 2026-11-01 00:00.</p>' "$BATS_TEST_TMPDIR/dom.html"
@@ -131,6 +131,27 @@ render() {
 	run -1 grep -c 'id="filters"' "$BATS_TEST_TMPDIR/dom.html"
 	run -0 chat-stats --by operator --operator "$name" --html
 	assert_output --partial '<p class="meta" id="filters">Filters: operator &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39; '
+}
+
+@test "--html by period past 40 periods charts the 40 latest, in order; by tag, the 40 largest" {
+	"$TOP/scripts/gen-data" -n 400 -m 800 | chat-import -q
+	chat-history --open -o ids | chat-close -q --at last
+	run -0 chat-stats --by day --html
+	# The handling time per day: its boxes' tooltips, in the page's order.
+	drawn=$(grep -o '<g><title>[0-9-]*: p10' <<<"$output" | sed 's/<g><title>//; s/: p10//')
+	want=$(chat-stats --by day -o tsv | sed '1d;$d' | cut -f1 | tail -40)
+	assert_equal "$drawn" "$want"
+	assert_output --partial "draw the 40 latest, of $(chat-stats --by day -o tsv | sed '1d;$d' | wc -l)"
+	for i in $(seq 1 45); do echo "$i"; done | while read -r i; do
+		chat-tag -q "t$i" $(seq 1 "$i")
+	done
+	run -0 chat-stats --by tag --html
+	drawn=$(grep -o '<g><title>[^:<]*: p10' <<<"$output" | sed 's/<g><title>//; s/: p10//')
+	# (untagged), 355 of 400, and t7 to t45 have the most; by name, as
+	# the table has them
+	want=$(printf '(untagged)\n'; printf 't%d\n' $(seq 7 45) | LC_ALL=C sort)
+	assert_equal "$drawn" "$want"
+	assert_output --partial "draw the 40 with the most conversations, of 46"
 }
 
 @test "--html draws: the screenshot has charts, and in the dark scheme another background and other fills" {

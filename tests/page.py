@@ -105,7 +105,7 @@ def period(dom_file, json_file):
     """The bars of the chart per period, each titled "GROUP: N"."""
     dom = Dom(open(dom_file, encoding="utf-8").read())
     svg = [e for e in dom.elements if e[0] == "svg" and
-           e[1].get("aria-label", "").startswith("Closed conversations per ")]
+           e[1].get("aria-label", "").startswith("Closed conversations by the ")]
     assert len(svg) == 1, "no chart per day or week"
     rects = [r for r in dom.elements if r[0] == "rect" and inside(r, svg[0])]
     bars = [t[2] for r in rects for t in dom.within("title", r)]
@@ -115,7 +115,7 @@ def period(dom_file, json_file):
             if w[key] != "(total)"]
     assert bars == want, f"bars {bars}, JSON's {want}"
     # Each bar stands at its day or week, those without any left empty.
-    weekly = svg[0][1]["aria-label"].endswith("week")
+    weekly = "week" in svg[0][1]["aria-label"]
     first = start(bars[0].split(":")[0])
     units = [(start(b.split(":")[0]) - first).days // (7 if weekly else 1)
              for b in bars]
