@@ -14,6 +14,7 @@ struct filter {
 	int states;
 	const char **channels; size_t nchannels;
 	const char **tags; size_t ntags;
+	const char **tags_given; size_t ntags_given;	/* as typed */
 	const char *operator;
 	struct query *grep;
 	const char *grep_text;	/* as given, for filter_describe() */
@@ -48,6 +49,7 @@ filter_free(struct filter *f)
 	for (i = 0; i < f->ntags; i++)
 		free((char *)f->tags[i]);
 	free(f->tags);
+	free(f->tags_given);
 	query_free(f->grep);
 	free(f);
 }
@@ -78,7 +80,7 @@ tag_opt(struct filter *f, const char *arg)
 		free(key);
 		return ST_DB;
 	}
-	return 0;
+	return push(&f->tags_given, &f->ntags_given, arg);
 }
 
 /* A query that does not parse is a usage error, like a bad option. */
@@ -210,11 +212,11 @@ filter_describe(const struct filter *f)
 		said(out, "social channels");
 	if (f->operator != NULL)
 		said(out, "operator %s", f->operator);
-	for (i = 0; i < f->ntags; i++)
+	for (i = 0; i < f->ntags_given; i++)
 		if (i == 0)
-			said(out, "tagged %s", f->tags[i]);
+			said(out, "tagged %s", f->tags_given[i]);
 		else
-			sqlite3_str_appendf(out, " and %s", f->tags[i]);
+			sqlite3_str_appendf(out, " and %s", f->tags_given[i]);
 	if (f->untagged)
 		said(out, "untagged");
 	if (f->unrated)

@@ -203,17 +203,13 @@ table_row(struct page *p, const struct stats_row *r)
 static void
 table(struct page *p)
 {
-	static const char *const fixed[] = {
-		"conversations", "handling_avg", "handling_p10",
-		"handling_median", "handling_p90", "first_response_median"
-	};
 	const struct stats *s = p->s;
 	size_t i;
 
 	printf("<h2>Figures</h2>\n<div class=\"scroll\"><table id=\"figures\">"
 	    "\n<thead><tr><th scope=\"col\">%s</th>", stats_group_name(s->by));
-	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-		printf("<th scope=\"col\">%s</th>", fixed[i]);
+	for (i = 0; i < STATS_NFIGURES; i++)
+		printf("<th scope=\"col\">%s</th>", stats_figures[i].name);
 	for (i = 0; i < s->ncriteria; i++) {
 		fputs("<th scope=\"col\">", stdout);
 		html_text(p, s->criteria[i].name, SIZE_MAX);
@@ -493,18 +489,14 @@ chart_scores(struct page *p)
 	chart_close();
 }
 
-/* Days since 1970-01-01 of a date of the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
+/* Days since 1970-01-01 of a date, by libc's timegm(). */
 static long
 days_from_civil(long y, long m, long d)
 {
-	long era, yoe, doy;
+	struct tm tm = { .tm_year = (int)y - 1900, .tm_mon = (int)m - 1,
+	    .tm_mday = (int)d, .tm_hour = 12 };
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return (long)(timegm(&tm) / 86400);
 }
 
 /* The Monday of day's week: 1970-01-01 was a Thursday. */

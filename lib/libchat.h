@@ -212,6 +212,11 @@ const char *stats_group_name(enum stats_by by);
 /* --explain: the plan of the query that reads the report's rows. */
 int stats_explain(const struct filter *f, enum stats_by by);
 
+/* report.c: the figures' columns after the group's, before each
+ * criterion's and tagged, as every format names them. */
+#define STATS_NFIGURES 6
+extern const struct col stats_figures[STATS_NFIGURES];
+
 /* html.c: the report as one self-contained HTML page with SVG charts. */
 int stats_html(const struct stats *s, const struct filter *f);
 

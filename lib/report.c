@@ -10,21 +10,22 @@
 
 /* The columns: the group, the figures, then each criterion's average and
  * count; names of criteria come from config. */
+const struct col stats_figures[STATS_NFIGURES] = {
+	{"conversations", COL_INT}, {"handling_avg", COL_DUR},
+	{"handling_p10", COL_DUR}, {"handling_median", COL_DUR},
+	{"handling_p90", COL_DUR}, {"first_response_median", COL_DUR},
+};
+
 static struct col *
 columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 {
-	static const struct col fixed[] = {
-		{"conversations", COL_INT}, {"handling_avg", COL_DUR},
-		{"handling_p10", COL_DUR}, {"handling_median", COL_DUR},
-		{"handling_p90", COL_DUR}, {"first_response_median", COL_DUR},
-	};
 	const struct config *cfg;
 	struct col *cols;
 	size_t i, k = 0;
 
 	if (config_get(&cfg) != 0)
 		return NULL;
-	*n = 1 + 6 + 2 * cfg->ncriteria + 1;
+	*n = 1 + STATS_NFIGURES + 2 * cfg->ncriteria + 1;
 	cols = calloc(*n, sizeof *cols);
 	*names = calloc(2 * cfg->ncriteria + 1, sizeof **names);
 	if (cols == NULL || *names == NULL) {
@@ -35,8 +36,8 @@ columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 	*nnames = 2 * cfg->ncriteria;
 	cols[k].name = stats_group_name(by);
 	cols[k++].type = COL_TEXT;
-	for (i = 0; i < 6; i++)
-		cols[k++] = fixed[i];
+	for (i = 0; i < STATS_NFIGURES; i++)
+		cols[k++] = stats_figures[i];
 	for (i = 0; i < cfg->ncriteria; i++) {
 		size_t len = strlen(cfg->criteria[i].name) + 3;
 

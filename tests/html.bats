@@ -131,6 +131,9 @@ render() {
 	run -1 grep -c 'id="filters"' "$BATS_TEST_TMPDIR/dom.html"
 	run -0 chat-stats --by operator --operator "$name" --html
 	assert_output --partial '<p class="meta" id="filters">Filters: operator &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39; '
+	# A tag as typed, not as folded to be looked up.
+	run -0 chat-stats --tag BILLING --tag Delivery --html
+	assert_output --partial '<p class="meta" id="filters">Filters: tagged BILLING and Delivery.</p>'
 }
 
 @test "--html by period past 40 periods charts the 40 latest, in order; by tag, the 40 largest" {
