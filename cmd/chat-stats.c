@@ -119,8 +119,11 @@ main(int argc, char *argv[])
 		chat_err(ST_USAGE, "--html is a format of its own: no -o");
 		goto bad;
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		chat_err(ST_USAGE, "%s: a report takes no operand, only "
+		    "filters", argv[optind]);
 		goto bad;
+	}
 	if (db_open(DB_READ) == 0)
 		stats_report(f, by, fmt, how);
 done:

@@ -201,8 +201,8 @@ filter_describe(const struct filter *f)
 
 	for (k = 0, i = 0; i < 3; i++)
 		if (f->states & 1 << i)
-			sqlite3_str_appendf(out, "%s%s", k++ ? " or " : "state ",
-			    states[i]);
+			sqlite3_str_appendf(out, "%s%s",
+			    k++ ? " or " : "state ", states[i]);
 	for (i = 0; i < f->nchannels; i++)
 		if (i == 0)
 			said(out, "channel %s", f->channels[i]);

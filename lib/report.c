@@ -122,6 +122,10 @@ bar(double value, double max, int width, int colour)
 	long units = max > 0 ? (long)(value / max * width * 8 + 0.5) : 0;
 	long i;
 
+	/* Some is never drawn as none. */
+	if (units == 0 && value > 0)
+		units = 1;
+
 	if (colour)
 		fputs("\033[36m", stdout);
 	for (i = 0; i < units / 8; i++)

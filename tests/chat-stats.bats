@@ -308,4 +308,15 @@ print("ok")' "$output"
 	assert_output --partial "--by year: tag, operator, channel, day, week or month"
 	run -2 chat-stats -o ids
 	run -2 chat-stats extra
+	assert_line --index 0 "chat-stats: extra: a report takes no operand, only filters"
+}
+
+@test "--chart never draws some as none: a count of 1 beside 400 has its eighth of a block" {
+	"$TOP/scripts/gen-data" -n 401 -m 401 | sed 's/"channel": "[a-z]*"/"channel": "chat"/' | chat-import -q
+	chat-history --open -o ids | chat-close -q --at last
+	chat-history --ref GEN-0000401 -o ids | chat-close -q --reopen
+	echo '{"conversation":"lone","channel":"fax","at":"2026-11-02T10:00:00Z","author":"visitor","text":"x"}' | chat-import -q
+	chat-close -q --at last --ref lone
+	run -0 env COLUMNS=60 chat-stats --by channel --chart
+	assert_line --regexp '^fax +▏ +1$'
 }
