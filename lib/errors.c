@@ -49,15 +49,27 @@ chat_status(int status)
 		worst = status;
 }
 
+/* A message names its input, which may hold control characters: shown
+ * as \xHH, as everywhere else, so that none reaches a terminal raw. Made
+ * on the stack, so that out of memory can be said too; a message longer
+ * than the buffer is cut. */
 int
 chat_err(int status, const char *fmt, ...)
 {
+	char msg[1024], *s;
+	size_t n;
 	va_list ap;
+	int c;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: ", prog);
+	for (s = msg; *s != '\0'; s += n)
+		if ((c = utf8_control(s, &n)) >= 0)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fwrite(s, 1, n, stderr);
 	fputc('\n', stderr);
 	chat_status(status);
 	return status;
