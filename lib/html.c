@@ -585,7 +585,8 @@ period_stats(struct page *p, const struct filter *f)
 }
 
 /* Conversations per day or week over the period, a column each, the
- * periods without any left empty; at most 6 of them named below. */
+ * periods without any left empty; at most 6 of them named below, evenly
+ * spaced. */
 static void
 chart_period(struct page *p)
 {
@@ -593,7 +594,10 @@ chart_period(struct page *p)
 	const double width = CHART_W - left - right;
 	const struct stats *ps = p->period;
 	const long unit = p->weekly ? 7 : 1;
-	long first, last, day, units, max = 1, step, end, t, u, next = 0;
+	long first, last, day, units, max = 1, step, end, t, u;
+	char name[16];
+	time_t day_t;
+	struct tm tm;
 	double slot, bar, x, h;
 	size_t i;
 	int y;
@@ -630,13 +634,16 @@ chart_period(struct page *p)
 		    x + (slot - bar) / 2, bottom - h, bar, h);
 		html_text(p, ps->rows[i].group, SIZE_MAX);
 		printf(": %ld</title></rect>\n", ps->rows[i].n);
-		if (u < next)
+	}
+	/* The dates below at even steps, whether a bar is there or not. */
+	for (u = 0; u < units; u += (units + 5) / 6) {
+		day_t = (time_t)(first + u * unit) * 86400;
+		if (gmtime_r(&day_t, &tm) == NULL || strftime(name, sizeof name,
+		    p->weekly ? "%G-W%V" : "%Y-%m-%d", &tm) == 0)
 			continue;
 		printf("<text class=\"axis\" x=\"%.1f\" y=\"%d\" "
-		    "text-anchor=\"middle\">", x + slot / 2, bottom + 16);
-		html_text(p, ps->rows[i].group, SIZE_MAX);
-		puts("</text>");
-		next = u + (units + 5) / 6;
+		    "text-anchor=\"middle\">%s</text>\n",
+		    left + ((double)u + 0.5) * slot, bottom + 16, name);
 	}
 	chart_close();
 }

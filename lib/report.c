@@ -338,8 +338,14 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 
 	if (filter_explain(f))
 		return stats_explain(f, by);
-	if ((rc = stats_compute(f, by, &s)) != 0)
+	/* The page's chart by day or week is a second report of the same
+	 * snapshot. */
+	if (how == STATS_HTML && (rc = db_exec("BEGIN", "reporting")) != 0)
 		return rc;
+	if ((rc = stats_compute(f, by, &s)) != 0) {
+		db_rollback();
+		return rc;
+	}
 	if (how == STATS_HTML)
 		rc = stats_html(s, f);
 	else if (how == STATS_CHART)
@@ -348,6 +354,7 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 		rc = table(s, fmt);
 	if (rc == 0 && s->total.n == 0)
 		chat_status(ST_SOME);
+	db_rollback();
 	stats_free(s);
 	return rc;
 }

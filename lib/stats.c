@@ -660,7 +660,7 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	struct pass p;
 	struct stats *s;
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, own;
 
 	*out = NULL;
 	memset(&p, 0, sizeof p);
@@ -672,8 +672,10 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	s->criteria = cfg->criteria;
 	s->ncriteria = p.ncriteria = cfg->ncriteria;
 	p.grouped = by != BY_NONE;
-	/* One snapshot for every read: the rows, their facts, the rest. */
-	if ((rc = db_exec("BEGIN", "reporting")) == 0 &&
+	/* One snapshot for every read: the rows, their facts, the rest; the
+	 * caller's when it has one, for several reports that must agree. */
+	own = sqlite3_get_autocommit(db);
+	if ((rc = own ? db_exec("BEGIN", "reporting") : 0) == 0 &&
 	    (rc = group_init(&p.total, "(total)", s->ncriteria)) == 0 &&
 	    (rc = (st = rows_query(f, by)) == NULL ? ST_DB : 0) == 0 &&
 	    (rc = read_rows(&p, st)) == 0 &&
@@ -682,7 +684,8 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 		rc = rows_made(s, &p);
 	sqlite3_finalize(st);
 	pass_free(&p);
-	db_rollback();
+	if (own)
+		db_rollback();
 	if (rc != 0) {
 		stats_free(s);
 		return rc;
