@@ -23,6 +23,17 @@ plan() {
 	done
 }
 
+@test "a state with a range of start times searches the range: a week of the closed, not every closed one" {
+	examples
+	for f in "--closed --since 2026-11-20" "--open --since 2026-11-20 --until 2026-11-22" \
+	    "--closed --parked --until 2026-11-18"; do
+		run -0 plan $f
+		assert_line --index 0 --regexp '^SEARCH c USING INDEX conversations_started \(started_at[<>]'
+	done
+	run -0 plan --closed
+	assert_line --index 0 --regexp '^SEARCH c USING INDEX conversations_(state|closed) \(state=\?'
+}
+
 @test "full-text search goes through the FTS5 indexes of messages, notes and headers" {
 	examples
 	run -0 plan --grep 'parcel AND NOT (colis OR refund)'
