@@ -48,11 +48,12 @@ static const char style[] =
     ".median{stroke:var(--median);stroke-width:3}"
     ".grid{stroke:var(--grid)}.track{fill:var(--track)}\n"
     ".scroll{overflow-x:auto}table{border-collapse:collapse;"
-    "font-size:.85rem;font-variant-numeric:tabular-nums}\n"
-    "th,td{padding:.25rem .5rem;border-bottom:1px solid var(--grid);"
+    "font-size:.8rem;font-variant-numeric:tabular-nums}\n"
+    "th,td{padding:.25rem .4rem;border-bottom:1px solid var(--grid);"
     "text-align:right;white-space:nowrap}\n"
+    "thead th{white-space:normal;vertical-align:bottom}\n"
     "th[scope=row],thead th:first-child{text-align:left;"
-    "white-space:normal;min-width:8rem;max-width:18rem;"
+    "white-space:normal;min-width:5rem;max-width:18rem;"
     "overflow-wrap:break-word}\n"
     "tbody th{font-weight:normal}"
     "tbody tr:nth-child(even){background:var(--stripe)}"
@@ -198,6 +199,19 @@ table_row(struct page *p, const struct stats_row *r)
 	puts("</tr>");
 }
 
+/* A column's head, a name of this program's: the browser may break it
+ * after an underscore, so that the table fits where names are long. */
+static void
+column_head(const char *name)
+{
+	const char *u;
+
+	fputs("<th scope=\"col\">", stdout);
+	for (; (u = strchr(name, '_')) != NULL; name = u + 1)
+		printf("%.*s_<wbr>", (int)(u - name), name);
+	printf("%s</th>", name);
+}
+
 /* The figures, with -o json's names as column heads: a row per group, the
  * total in the footer. */
 static void
@@ -209,13 +223,13 @@ table(struct page *p)
 	printf("<h2>Figures</h2>\n<div class=\"scroll\"><table id=\"figures\">"
 	    "\n<thead><tr><th scope=\"col\">%s</th>", stats_group_name(s->by));
 	for (i = 0; i < STATS_NFIGURES; i++)
-		printf("<th scope=\"col\">%s</th>", stats_figures[i].name);
+		column_head(stats_figures[i].name);
 	for (i = 0; i < s->ncriteria; i++) {
 		fputs("<th scope=\"col\">", stdout);
 		html_text(p, s->criteria[i].name, SIZE_MAX);
 		fputs("</th><th scope=\"col\">", stdout);
 		html_text(p, s->criteria[i].name, SIZE_MAX);
-		fputs("_n</th>", stdout);
+		fputs("_<wbr>n</th>", stdout);
 	}
 	puts("<th scope=\"col\">tagged</th></tr></thead>\n<tbody>");
 	for (i = 0; s->by != BY_NONE && i < s->nrows; i++)
