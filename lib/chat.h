@@ -119,6 +119,9 @@ int time_parse(const char *s, time_t now, time_t *out);
 int duration_parse(const char *s, long *secs);
 char *time_local(time_t t, char buf[32]);
 char *time_rfc3339(time_t t, char buf[32]);
+/* The zone of local time at t: "CET (UTC+01:00)", "UTC", "UTC-03:00";
+ * brief, the abbreviation (or the offset) alone. Returns buf. */
+char *time_zone(time_t t, int brief, char buf[64]);
 char *duration_fmt(long secs, char buf[32]);
 
 /* utf8.c */

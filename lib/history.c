@@ -248,38 +248,6 @@ field(sqlite3_str *out, const char *label, const char *value)
 	sqlite3_str_appendchar(out, 1, '\n');
 }
 
-/* The time zone of local time at t: "CET (UTC+01:00)", or "UTC", or
- * "UTC-03:00" where the zone's abbreviation is only its offset; in short,
- * the abbreviation (or that offset) alone. */
-static char *
-zone(time_t t, int brief, char buf[64])
-{
-	struct tm tm;
-	char abbr[16], off[40];
-	int gmtoff;
-
-	if (localtime_r(&t, &tm) == NULL) {
-		snprintf(buf, 64, "UTC");
-		return buf;
-	}
-	if (strftime(abbr, sizeof abbr, "%Z", &tm) == 0)
-		abbr[0] = '\0';
-	gmtoff = (int)(tm.tm_gmtoff % 86400);
-	if (gmtoff == 0)
-		snprintf(off, sizeof off, "UTC");
-	else
-		snprintf(off, sizeof off, "UTC%c%02d:%02d", gmtoff < 0 ? '-' :
-		    '+', abs(gmtoff) / 3600, abs(gmtoff) % 3600 / 60);
-	if (abbr[0] == '\0' || abbr[0] == '+' || abbr[0] == '-' ||
-	    (strcmp(abbr, "UTC") == 0 && gmtoff == 0))
-		snprintf(buf, 64, "%s", off);
-	else if (brief)
-		snprintf(buf, 64, "%s", abbr);
-	else
-		snprintf(buf, 64, "%s (%s)", abbr, off);
-	return buf;
-}
-
 /* The zone a transcript names in its header, the one of its start: a
  * time in another (past a change to or from summer time) says its own. */
 static char shown_zone[64];
@@ -290,9 +258,9 @@ local(time_t t, char buf[96])
 	char z[64], brief[64];
 
 	time_local(t, buf);
-	if (strcmp(zone(t, 0, z), shown_zone) != 0)
+	if (strcmp(time_zone(t, 0, z), shown_zone) != 0)
 		snprintf(buf + strlen(buf), 96 - strlen(buf), " %s",
-		    zone(t, 1, brief));
+		    time_zone(t, 1, brief));
 	return buf;
 }
 
@@ -381,7 +349,7 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	snprintf(state, sizeof state, "%s%s%s", text(st, 5),
 	    *text(st, 6) ? " by " : "", text(st, 6));
 	field(out, "state", state);
-	zone(sqlite3_column_int64(st, 7), 0, shown_zone);
+	time_zone(sqlite3_column_int64(st, 7), 0, shown_zone);
 	field(out, "time zone", shown_zone);
 	time_field(out, "started", st, 7);
 	time_field(out, "last activity", st, 8);

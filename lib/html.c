@@ -667,13 +667,9 @@ static void
 heading(struct page *p)
 {
 	const struct stats *ps = p->period;
-	char now[32], zone[16];
+	char now[32], zone[64];
 	time_t t = time(NULL);
-	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(zone, sizeof zone, "%Z", &tm) == 0)
-		zone[0] = '\0';
 	printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n"
@@ -692,8 +688,8 @@ heading(struct page *p)
 		html_text(p, ps->rows[ps->nrows - 1].group, SIZE_MAX);
 		fputs(", in local time", stdout);
 	}
-	printf("; generated %s%s%s.</p>\n", time_local(t, now),
-	    *zone ? " " : "", zone);
+	printf("; generated %s, times in %s.</p>\n", time_local(t, now),
+	    time_zone(t, 0, zone));
 	if (*p->filters != '\0') {
 		fputs("<p class=\"meta\" id=\"filters\">Filters: ", stdout);
 		html_text(p, p->filters, SIZE_MAX);

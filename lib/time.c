@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -247,5 +248,37 @@ duration_fmt(long secs, char buf[32])
 	else
 		snprintf(buf, 32, "%s%ldd%02ldh", sign, secs / 86400,
 		    secs % 86400 / 3600);
+	return buf;
+}
+
+/* The time zone of local time at t: "CET (UTC+01:00)", or "UTC", or
+ * "UTC-03:00" where the zone's abbreviation is only its offset; in short,
+ * the abbreviation (or that offset) alone. */
+char *
+time_zone(time_t t, int brief, char buf[64])
+{
+	struct tm tm;
+	char abbr[16], off[40];
+	int gmtoff;
+
+	if (localtime_r(&t, &tm) == NULL) {
+		snprintf(buf, 64, "UTC");
+		return buf;
+	}
+	if (strftime(abbr, sizeof abbr, "%Z", &tm) == 0)
+		abbr[0] = '\0';
+	gmtoff = (int)(tm.tm_gmtoff % 86400);
+	if (gmtoff == 0)
+		snprintf(off, sizeof off, "UTC");
+	else
+		snprintf(off, sizeof off, "UTC%c%02d:%02d", gmtoff < 0 ? '-' :
+		    '+', abs(gmtoff) / 3600, abs(gmtoff) % 3600 / 60);
+	if (abbr[0] == '\0' || abbr[0] == '+' || abbr[0] == '-' ||
+	    (strcmp(abbr, "UTC") == 0 && gmtoff == 0))
+		snprintf(buf, 64, "%s", off);
+	else if (brief)
+		snprintf(buf, 64, "%s", abbr);
+	else
+		snprintf(buf, 64, "%s (%s)", abbr, off);
 	return buf;
 }

@@ -192,6 +192,11 @@ print("ok")' "$light" "$dark"
 	examples
 	run -1 chat-stats --html --operator alice
 	assert_output --partial "No closed conversation matched"
+	# The zone its times are in, named; the sort a transcript names.
+	assert_output --partial ", times in UTC.</p>"
+	run -1 env TZ=Europe/Paris chat-stats --html --operator alice
+	assert_output --regexp ', times in CES?T \(UTC\+0[12]:00\)\.</p>'
+
 	assert_output --partial "not counted: 10 open, 0 parked"
 	refute_output --partial "<table"
 	refute_output --partial "<svg"
