@@ -204,7 +204,8 @@ struct stats {
 	size_t ncriteria;
 	long open, parked;	/* under the same filters, not counted */
 };
-/* *out is the caller's, freed with stats_free(). */
+/* *out is the caller's, freed with stats_free(). Everything is read in
+ * one snapshot: the caller's open transaction, if any, else its own. */
 int stats_compute(const struct filter *f, enum stats_by by,
     struct stats **out);
 void stats_free(struct stats *s);
