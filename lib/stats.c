@@ -74,19 +74,32 @@ struct pass {
 	int grouped;		/* not --by: the total is the report */
 };
 
+/* Array v of n elements of size, with room for *cap, made room for one
+ * more: v itself, or v moved to twice the room; NULL when out of memory
+ * (reported; v is still the caller's, and *cap unchanged). */
+static void *
+room(void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t more = *cap ? 2 * *cap : 64;
+
+	if (n < *cap)
+		return v;
+	if ((v = realloc(v, more * size)) == NULL) {
+		chat_err(ST_DB, "out of memory");
+		return NULL;
+	}
+	*cap = more;
+	return v;
+}
+
 static int
 values_add(struct values *d, int64_t v)
 {
 	int64_t *nv;
-	size_t cap;
 
-	if (d->n == d->cap) {
-		cap = d->cap ? 2 * d->cap : 64;
-		if ((nv = realloc(d->v, cap * sizeof *nv)) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		d->v = nv;
-		d->cap = cap;
-	}
+	if ((nv = room(d->v, d->n, &d->cap, sizeof *nv)) == NULL)
+		return ST_DB;
+	d->v = nv;
 	d->v[d->n++] = v;
 	return 0;
 }
@@ -149,17 +162,12 @@ percentile(struct values *d, size_t pct)
 static double
 rounded(double v, int digits)
 {
-	sqlite3_stmt *st = db_prep("SELECT round(?1, ?2)");
-	double r = v;
+	char buf[400];
 
-	if (st == NULL)
-		return v;
-	sqlite3_bind_double(st, 1, v);
-	sqlite3_bind_int(st, 2, digits);
-	if (db_step(st, "reporting") == SQLITE_ROW)
-		r = sqlite3_column_double(st, 0);
-	sqlite3_reset(st);
-	return r;
+	/* What round() does: its own printf, read back; no statement to
+	 * step for a number. */
+	sqlite3_snprintf(sizeof buf, buf, "%!.*f", digits, v);
+	return strtod(buf, NULL);
 }
 
 static int
@@ -228,15 +236,9 @@ group_find(struct pass *p, const char *name, size_t *g)
 			*g = p->last = p->slots[i] - 1;
 			return 0;
 		}
-	if (p->ngroups == p->cap) {
-		cap = p->cap ? 2 * p->cap : 16;
-		if ((ng = realloc(p->groups, cap * sizeof *ng)) == NULL) {
-			chat_err(ST_DB, "out of memory");
-			return ST_DB;
-		}
-		p->groups = ng;
-		p->cap = cap;
-	}
+	if ((ng = room(p->groups, p->ngroups, &p->cap, sizeof *ng)) == NULL)
+		return ST_DB;
+	p->groups = ng;
 	if (group_init(&p->groups[p->ngroups], name, p->ncriteria) != 0) {
 		group_free(&p->groups[p->ngroups]);
 		return ST_DB;
@@ -263,15 +265,11 @@ static int
 member_add(struct pass *p, int64_t id, size_t g)
 {
 	struct member *nm;
-	size_t cap;
 
-	if (p->nmembers == p->mcap) {
-		cap = p->mcap ? 2 * p->mcap : 256;
-		if ((nm = realloc(p->members, cap * sizeof *nm)) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		p->members = nm;
-		p->mcap = cap;
-	}
+	if ((nm = room(p->members, p->nmembers, &p->mcap, sizeof *nm)) ==
+	    NULL)
+		return ST_DB;
+	p->members = nm;
 	p->members[p->nmembers].id = id;
 	p->members[p->nmembers++].g = g;
 	return 0;
@@ -392,7 +390,7 @@ facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
 	    " ORDER BY conversation");
 	struct rated *nr;
 	const char *crit;
-	size_t c, cap;
+	size_t c;
 	int rc = 0, step = SQLITE_DONE;
 
 	if (tags == NULL || ratings == NULL)
@@ -413,16 +411,12 @@ facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
 				break;
 		if (c == s->ncriteria)
 			continue;	/* a criterion no longer asked */
-		if (fx->rated.n == fx->cap) {
-			cap = fx->cap ? 2 * fx->cap : 256;
-			if ((nr = realloc(fx->ratings, cap * sizeof *nr)) ==
-			    NULL) {
-				rc = chat_err(ST_DB, "out of memory");
-				break;
-			}
-			fx->ratings = nr;
-			fx->cap = cap;
+		if ((nr = room(fx->ratings, fx->rated.n, &fx->cap,
+		    sizeof *nr)) == NULL) {
+			rc = ST_DB;
+			break;
 		}
+		fx->ratings = nr;
 		nr = &fx->ratings[fx->rated.n];
 		nr->crit = c;
 		nr->score = sqlite3_column_int(ratings, 2);
