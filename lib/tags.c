@@ -162,21 +162,21 @@ taglist_free(struct taglist *t)
 	t->n = 0;
 }
 
-/* The id of the tag whose key is key; 0 when there is none, -1 on error. */
-static int64_t
-tag_find(const char *key)
+/* The id of the tag whose key is key; *id 0 when there is none. */
+static int
+tag_find(const char *key, int64_t *id)
 {
 	sqlite3_stmt *st = db_prep("SELECT id FROM tags WHERE key = ?");
-	int64_t id;
 	int rc;
 
+	*id = 0;
 	if (st == NULL)
-		return -1;
+		return ST_DB;
 	db_bind_text(st, 1, key);
-	rc = db_step(st, "looking up a tag");
-	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == -1 ? -1 : 0;
+	if (db_row(st, "looking up a tag", &rc))
+		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return id;
+	return rc;
 }
 
 /* With tags.strict, a tag must be in the config catalogue or already in
@@ -187,6 +187,7 @@ taglist_check(const struct taglist *t)
 	const struct config *cfg;
 	size_t i, j;
 	char *key, *ckey;
+	int64_t id;
 	int rc, known;
 
 	if ((rc = config_get(&cfg)) != 0)
@@ -196,7 +197,11 @@ taglist_check(const struct taglist *t)
 	for (i = 0; i < t->n; i++) {
 		if ((key = tag_fold(t->names[i])) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		known = tag_find(key) > 0;
+		if ((rc = tag_find(key, &id)) != 0) {
+			free(key);
+			return rc;
+		}
+		known = id != 0;
 		for (j = 0; !known && j < cfg->ntags_catalog; j++) {
 			ckey = tag_fold(cfg->tags_catalog[j]);
 			known = ckey != NULL && strcmp(ckey, key) == 0;
@@ -227,7 +232,7 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	const char *channel = rule ? rule->channel : NULL;
 	int64_t tag = 0, now = time(NULL), match = rule != NULL;
 	char *key = NULL, *form = NULL;
-	int rc = 0, step;
+	int rc = 0, found;
 
 	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS matched"
 	    " (id INTEGER PRIMARY KEY)", "tagging")) != 0 ||
@@ -239,32 +244,30 @@ tag_batch(const char *name, const struct auto_tag *rule)
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
-	if (any == NULL || (tag = tag_find(key)) < 0) {
+	if (any == NULL) {
 		rc = ST_DB;
 		goto done;
 	}
-	if (tag == 0) {
+	if ((rc = tag_find(key, &tag)) == 0 && tag == 0) {
 		db_bind_text(any, 3, channel);
 		sqlite3_bind_int64(any, 4, match);
-		step = db_step(any, "tagging");
+		found = db_row(any, "tagging", &rc);
 		sqlite3_reset(any);
-		if (step == -1)
-			rc = ST_DB;
-		else if (step == SQLITE_ROW && (rc = batch_run("INSERT INTO"
-		    " tags (name, key, created_at) VALUES (?, ?, ?)",
-		    "adding a tag", "tti", form, key, now)) == 0)
-			tag = sqlite3_last_insert_rowid(db);
+		if (found && (rc = db_run("INSERT INTO tags (name, key,"
+		    " created_at) VALUES (?, ?, ?)", "adding a tag", "tti",
+		    form, key, now)) == 0)
+			tag = db_last_id();
 	}
 	if (rc != 0 || tag == 0)
 		goto done;
 	/* A join, not NOT EXISTS: a correlated subquery costs as much again
 	 * as the lookup it makes. */
-	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2 FROM batch_ok o"
 	    " LEFT JOIN conversation_tags ct ON ct.conversation = o.id AND"
 	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED, "tagging",
 	    "ittiit", tag, form, channel, match, now, actor())) == 0)
-		rc = batch_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
+		rc = db_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
 		    " ?5, ?6 FROM batch_ok o WHERE" TARGETED " ON CONFLICT DO"
 		    " NOTHING", "tagging", "ittiit", tag, form, channel, match,
 		    now, actor());
@@ -290,12 +293,12 @@ untag_batch(const struct taglist *t, int keep)
 	for (i = 0; rc == 0 && i < t->n; i++) {
 		if ((key = tag_fold(t->names[i])) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		rc = batch_run("INSERT OR IGNORE INTO tag_keys VALUES (?)",
+		rc = db_run("INSERT OR IGNORE INTO tag_keys VALUES (?)",
 		    "untagging", "t", key);
 		free(key);
 	}
 	if (rc == 0)
-		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT ct.conversation, ?2, ?3, 'untagged',"
 		    " t.name FROM batch_ok o JOIN conversation_tags ct ON"
 		    " ct.conversation = o.id JOIN tags t ON t.id = ct.tag WHERE"
@@ -303,7 +306,7 @@ untag_batch(const struct taglist *t, int keep)
 		    " o.seq, t.key", "untagging", "iit", (int64_t)!keep, now,
 		    actor());
 	if (rc == 0)
-		rc = batch_run("DELETE FROM conversation_tags WHERE conversation"
+		rc = db_run("DELETE FROM conversation_tags WHERE conversation"
 		    " IN (SELECT id FROM batch_ok) AND (tag IN (SELECT id FROM"
 		    " tags WHERE key IN (SELECT key FROM tag_keys))) = ?1",
 		    "untagging", "i", (int64_t)!keep);
@@ -345,9 +348,11 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		rc = chat_err(ST_DATA, "%s: one tag, without commas", new);
 		goto done;
 	}
-	if ((oid = tag_find(okey)) <= 0 || (nid = tag_find(nkey)) < 0) {
-		rc = oid == 0 ? chat_err(ST_SOME, "%s: no such tag", old) :
-		    ST_DB;
+	if ((rc = tag_find(okey, &oid)) != 0 ||
+	    (rc = tag_find(nkey, &nid)) != 0)
+		goto done;
+	if (oid == 0) {
+		rc = chat_err(ST_SOME, "%s: no such tag", old);
 		goto done;
 	}
 	snprintf(detail, sizeof detail, "%s -> %s", old, new);
@@ -358,26 +363,26 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		goto done;
 	rc = dry_run ? event_last(&mark) : 0;
 	if (rc == 0)
-		rc = batch_run("DELETE FROM retagged", "renaming", "");
+		rc = db_run("DELETE FROM retagged", "renaming", "");
 	if (rc == 0)
-		rc = batch_run("INSERT INTO retagged SELECT conversation FROM"
+		rc = db_run("INSERT INTO retagged SELECT conversation FROM"
 		    " conversation_tags WHERE tag = ?", "renaming", "i", oid);
 	if (rc == 0)
-		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT id, ?1, ?2, 'retagged', ?3 FROM"
 		    " retagged ORDER BY id", "renaming", "itt",
 		    (int64_t)time(NULL), actor(), detail);
 	if (rc == 0 && nid != 0 && nid != oid) {
-		if ((rc = batch_run("INSERT INTO conversation_tags SELECT"
+		if ((rc = db_run("INSERT INTO conversation_tags SELECT"
 		    " conversation, ?2, tagged_at, tagged_by FROM"
 		    " conversation_tags WHERE tag = ?1 ON CONFLICT DO NOTHING",
 		    "merging tags", "ii", oid, nid)) == 0 &&
-		    (rc = batch_run("DELETE FROM conversation_tags WHERE"
+		    (rc = db_run("DELETE FROM conversation_tags WHERE"
 		    " tag = ?1", "merging tags", "i", oid)) == 0)
-			rc = batch_run("DELETE FROM tags WHERE id = ?1",
+			rc = db_run("DELETE FROM tags WHERE id = ?1",
 			    "merging tags", "i", oid);
 	} else if (rc == 0)
-		rc = batch_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
+		rc = db_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
 		    " WHERE id = ?1", "renaming a tag", "itt", oid, t.names[0],
 		    nkey);
 	if (rc == 0 && dry_run)
@@ -435,7 +440,7 @@ auto_apply(const void *req)
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
 		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i]);
 	if (rc == 0)
-		rc = batch_run("SELECT refuse(id, 0, NULL) FROM batch_ok WHERE"
+		rc = db_run("SELECT refuse(id, 0, NULL) FROM batch_ok WHERE"
 		    " id NOT IN (SELECT conversation FROM events WHERE id > ?)",
 		    "tagging", "i", mark);
 	return rc;
@@ -455,8 +460,7 @@ closed_untagged(int64_t **out, size_t *n)
 	*n = 0;
 	if (st == NULL)
 		return ST_DB;
-	while ((rc = db_step(st, "finding untagged conversations"))
-	    == SQLITE_ROW) {
+	while (db_row(st, "finding untagged conversations", &rc)) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 256;
 			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
@@ -469,7 +473,7 @@ closed_untagged(int64_t **out, size_t *n)
 	}
 	sqlite3_reset(st);
 	*out = v;
-	return rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
+	return rc;
 }
 
 int
