@@ -118,10 +118,12 @@ void str_text(sqlite3_str *out, const char *s, size_t len, enum shown how);
 int conv_text(int64_t id, int with_events, sqlite3_str *out);
 int conv_json(int64_t id, sqlite3_str *out);
 
-/* tags.c */
-/* The tag's key: its name in NFC, fully case-folded (a copy of name when
- * it is not UTF-8). The caller frees it; NULL when out of memory. */
+/* tagname.c */
+/* The tag's key: its name in NFC, fully case-folded; tag_nfc(), the name
+ * as stored, in NFC. Each a copy of name when it is not UTF-8; the
+ * caller's, to free(); NULL when out of memory. */
 char *tag_fold(const char *name);
+char *tag_nfc(const char *name);
 int tag_check(const char *name);
 /* The SQL functions tag_key(name), tag_fold()'s key, and tag_nfc(name),
  * the name as stored, that db_open() registers. */
@@ -229,14 +231,14 @@ struct stats {
 int stats_compute(const struct filter *f, enum stats_by by,
     struct stats **out);
 void stats_free(struct stats *s);
+/* The figures' columns after the group's, before each criterion's and
+ * tagged, as every format names them. */
+#define STATS_NFIGURES 6
+extern const struct col stats_figures[STATS_NFIGURES];
 const char *stats_group_name(enum stats_by by);
 /* --explain: the plan of the query that reads the report's rows. */
 int stats_explain(const struct filter *f, enum stats_by by);
 
-/* report.c: the figures' columns after the group's, before each
- * criterion's and tagged, as every format names them. */
-#define STATS_NFIGURES 6
-extern const struct col stats_figures[STATS_NFIGURES];
 
 /* html.c: the report as one self-contained HTML page with SVG charts. */
 int stats_html(const struct stats *s, const struct filter *f);

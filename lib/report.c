@@ -10,12 +10,6 @@
 
 /* The columns: the group, the figures, then each criterion's average and
  * count; names of criteria come from config. */
-const struct col stats_figures[STATS_NFIGURES] = {
-	{"conversations", COL_INT}, {"handling_avg", COL_DUR},
-	{"handling_p10", COL_DUR}, {"handling_median", COL_DUR},
-	{"handling_p90", COL_DUR}, {"first_response_median", COL_DUR},
-};
-
 static struct col *
 columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 {

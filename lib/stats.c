@@ -10,6 +10,12 @@
 
 #include "libchat.h"
 
+const struct col stats_figures[STATS_NFIGURES] = {
+	{"conversations", COL_INT}, {"handling_avg", COL_DUR},
+	{"handling_p10", COL_DUR}, {"handling_median", COL_DUR},
+	{"handling_p90", COL_DUR}, {"first_response_median", COL_DUR},
+};
+
 static const char *const group_names[] = {
 	[BY_NONE] = "all", [BY_TAG] = "tag", [BY_OPERATOR] = "operator",
 	[BY_CHANNEL] = "channel", [BY_DAY] = "day", [BY_WEEK] = "week",
