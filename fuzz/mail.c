@@ -141,7 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sqlite3_reset(set);
 	sqlite3_reset(msg);
 	sqlite3_reset(nt);
-	out = sqlite3_str_new(db);
+	out = sqlite3_str_new(NULL);
 	if (mail_message(1, "visitor@example.com", "k", 1795392000, out,
 	    msgid) != 0)
 		fuzz_fail("mail_message");

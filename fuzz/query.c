@@ -43,7 +43,7 @@ fixture(void)
 static unsigned
 found(const struct query *q)
 {
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st;
 	unsigned set = 0;
 	char *text;
@@ -52,8 +52,8 @@ found(const struct query *q)
 	search_sql(q, sql, 1);
 	if ((text = sqlite3_str_finish(sql)) == NULL)
 		fuzz_fail("out of memory");
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s\n%s\n", sqlite3_errmsg(db), text);
+	if (sqlite3_prepare_v2(db_handle(), text, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s\n%s\n", sqlite3_errmsg(db_handle()), text);
 		fuzz_fail("the SQL of a query that parsed");
 	}
 	if (search_bind(q, st, 1) != 0)
@@ -61,7 +61,7 @@ found(const struct query *q)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		set |= 1u << (sqlite3_column_int(st, 0) - 1);
 	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "%s\n%s\n", sqlite3_errmsg(db), text);
+		fprintf(stderr, "%s\n%s\n", sqlite3_errmsg(db_handle()), text);
 		fuzz_fail("a query that parsed failed in the engine");
 	}
 	sqlite3_finalize(st);

@@ -3,7 +3,6 @@
  * an idtab and are then applied together, a statement per kind of row
  * rather than per id: the cost of a statement, not of a row, is what a
  * pipe of 100,000 ids would otherwise pay 100,000 times. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -25,7 +24,6 @@ event_add(int64_t conv, time_t at, const char *action, const char *detail)
 {
 	sqlite3_stmt *st = db_prep("INSERT INTO events (conversation, at,"
 	    " actor, action, detail) VALUES (?, ?, ?, ?, ?)");
-	int rc;
 
 	if (st == NULL)
 		return ST_DB;
@@ -34,9 +32,7 @@ event_add(int64_t conv, time_t at, const char *action, const char *detail)
 	db_bind_text(st, 3, actor());
 	db_bind_text(st, 4, action);
 	db_bind_text(st, 5, detail);
-	rc = db_step(st, "recording an event");
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	return db_done(st, "recording an event");
 }
 
 int
@@ -47,33 +43,10 @@ event_last(int64_t *id)
 
 	if (st == NULL)
 		return ST_DB;
-	if ((rc = db_step(st, "reading events")) == SQLITE_ROW)
+	if (db_row(st, "reading events", &rc))
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : ST_DB;
-}
-
-int
-batch_run(const char *sql, const char *context, const char *types, ...)
-{
-	sqlite3_stmt *st = db_prep(sql);
-	va_list ap;
-	int i, rc;
-
-	if (st == NULL)
-		return ST_DB;
-	va_start(ap, types);
-	for (i = 0; types[i] != '\0'; i++) {
-		if (types[i] == 'i')
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-		else
-			db_bind_text(st, i + 1, va_arg(ap, const char *));
-	}
-	va_end(ap);
-	while ((rc = db_step(st, context)) == SQLITE_ROW)
-		;
-	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	return rc;
 }
 
 int
@@ -125,7 +98,7 @@ events_describe(int64_t mark, int of_batch)
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, mark);
-	while ((rc = db_step(st, "reading events")) == SQLITE_ROW) {
+	while (db_row(st, "reading events", &rc)) {
 		printf("%lld %s", (long long)sqlite3_column_int64(st, 0),
 		    sqlite3_column_text(st, 1));
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
@@ -135,7 +108,7 @@ events_describe(int64_t mark, int of_batch)
 		putchar('\n');
 	}
 	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	return rc;
 }
 
 int
@@ -146,10 +119,10 @@ batch_print(const char *sql)
 
 	if (st == NULL)
 		return ST_DB;
-	while ((rc = db_step(st, "printing ids")) == SQLITE_ROW)
+	while (db_row(st, "printing ids", &rc))
 		printf("%lld\n", (long long)sqlite3_column_int64(st, 0));
 	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	return rc;
 }
 
 static int
@@ -164,7 +137,7 @@ flush(struct batch *b)
 		return 0;
 	b->inputs = 0;
 	if ((rc = db_begin()) == 0)
-		rc = batch_run("SELECT refuse(b.id, ?1, format('%d: no such"
+		rc = db_run("SELECT refuse(b.id, ?1, format('%d: no such"
 		    " conversation', b.id)) FROM batch_ok b LEFT JOIN"
 		    " conversations c ON c.id = b.id WHERE c.id IS NULL",
 		    "reading a batch", "i", (int64_t)ST_SOME);

@@ -194,7 +194,7 @@ int batch_open(struct batch **b, int quiet, int dry_run, batch_fn *apply,
 int batch_add(struct batch *b, int64_t id, int ready);
 int batch_close(struct batch *b);
 
-/* tags.c */
+/* tagname.c: names and lists of names; tags.c: tagging. */
 struct taglist { char **names; size_t n; };
 enum tag_op { TAG_ADD, TAG_REMOVE, TAG_SET };
 struct tag_req { struct taglist tags; enum tag_op op; };

@@ -37,7 +37,7 @@ refuse_lacking(const struct close_req *r)
 		return 0;
 	/* "a tag (-t), a note (-m or -F) and a rating (-r)", or any two of
 	 * them joined by "and", or one. */
-	return batch_run("SELECT refuse(id, ?4, format('%d: not closed:"
+	return db_run("SELECT refuse(id, ?4, format('%d: not closed:"
 	    " close.require wants %s', id, iif(t, 'a tag (-t)' || CASE WHEN"
 	    " n AND r THEN ', ' WHEN n OR r THEN ' and ' ELSE '' END, '') ||"
 	    " iif(n, 'a note (-m or -F)' || iif(r, ' and ', ''), '') ||"
@@ -57,7 +57,7 @@ refuse_lacking(const struct close_req *r)
 static int
 refuse_time(int64_t mode, int64_t at, int64_t now)
 {
-	return batch_run("SELECT refuse(id, ?4, CASE WHEN at < started THEN"
+	return db_run("SELECT refuse(id, ?4, CASE WHEN at < started THEN"
 	    " format('%d: close time %s is before the conversation''s start,"
 	    " %s', id, strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch'),"
 	    " strftime('%Y-%m-%dT%H:%M:%SZ', started, 'unixepoch')) ELSE"
@@ -74,7 +74,7 @@ refuse_time(int64_t mode, int64_t at, int64_t now)
 static int
 refuse_closed(void)
 {
-	return batch_run("SELECT refuse(b.id, ?1, format('%d: closed; reopen"
+	return db_run("SELECT refuse(b.id, ?1, format('%d: closed; reopen"
 	    " it before parking it', b.id)) FROM batch_ok b CROSS JOIN"
 	    " conversations c ON c.id = b.id WHERE c.state = 'closed'",
 	    "checking the state", "i", (int64_t)ST_SOME);
@@ -91,7 +91,7 @@ set_state(const struct close_req *r, int64_t mode, int64_t at, int64_t now)
 	const char *by = r->op == CLOSE ? r->by : NULL;
 	int rc;
 
-	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT c.id, ?5, ?6, ?4, CASE ?4 WHEN 'closed'"
 	    " THEN 'by ' || ?7 || ' at ' || strftime('%Y-%m-%dT%H:%M:%SZ', "
 	    CLOSE_AT ", 'unixepoch') WHEN 'reopened' THEN c.state END FROM"
@@ -100,7 +100,7 @@ set_state(const struct close_req *r, int64_t mode, int64_t at, int64_t now)
 	    "changing the state", "iittitt", mode, at,
 	    state[r->op], action[r->op], now, actor(), by)) != 0)
 		return rc;
-	return batch_run("UPDATE conversations AS c SET state = ?3, closed_at ="
+	return db_run("UPDATE conversations AS c SET state = ?3, closed_at ="
 	    " CASE WHEN ?7 IS NOT NULL THEN " CLOSE_AT " END, closed_by = ?7"
 	    " WHERE id IN (SELECT id FROM batch_ok) AND state <> ?3",
 	    "changing the state", "iittitt", mode, at, state[r->op],
@@ -113,17 +113,15 @@ int
 conv_check(int64_t id)
 {
 	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
-	int rc;
+	int rc, found;
 
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	rc = db_step(st, "looking up a conversation");
+	found = db_row(st, "looking up a conversation", &rc);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == -1)
-		return ST_DB;
+	if (found || rc != 0)
+		return rc;
 	return chat_err(ST_SOME, "%lld: no such conversation", (long long)id);
 }
 

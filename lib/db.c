@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -15,7 +16,7 @@
 
 #include "libchat.h"
 
-sqlite3 *db;
+static sqlite3 *db;
 
 static const char *path_opt;
 static char path[PATH_MAX];
@@ -144,15 +145,88 @@ db_prep(const char *sql)
 }
 
 int
-db_step(sqlite3_stmt *st, const char *context)
+db_prepare(sqlite3_str *sql, const char *context, sqlite3_stmt **out)
+{
+	char *text = sqlite3_str_finish(sql);
+	int rc = 0;
+
+	*out = NULL;
+	if (text == NULL)
+		return chat_err(ST_DB, "out of memory");
+	if (sqlite3_prepare_v2(db, text, -1, out, NULL) != SQLITE_OK)
+		rc = db_fail(context);
+	sqlite3_free(text);
+	return rc;
+}
+
+int
+db_row(sqlite3_stmt *st, const char *context, int *status)
 {
 	int rc = sqlite3_step(st);
 
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return rc;
-	db_fail(context);
+	*status = 0;
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		*status = db_fail(context);
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+int
+db_done(sqlite3_stmt *st, const char *context)
+{
+	int rc;
+
+	while (db_row(st, context, &rc))
+		;
 	sqlite3_reset(st);
-	return -1;
+	return rc;
+}
+
+int
+db_run(const char *sql, const char *context, const char *types, ...)
+{
+	sqlite3_stmt *st = db_prep(sql);
+	va_list ap;
+	int i;
+
+	if (st == NULL)
+		return ST_DB;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else
+			db_bind_text(st, i + 1, va_arg(ap, const char *));
+	}
+	va_end(ap);
+	return db_done(st, context);
+}
+
+int64_t
+db_last_id(void)
+{
+	return sqlite3_last_insert_rowid(db);
+}
+
+int
+db_changes(void)
+{
+	return sqlite3_changes(db);
+}
+
+int
+db_in_transaction(void)
+{
+	return db != NULL && !sqlite3_get_autocommit(db);
+}
+
+sqlite3 *
+db_handle(void)
+{
+	return db;
 }
 
 void
@@ -406,23 +480,18 @@ db_rollback(void)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int64_t
-db_ref_id(const char *ref)
+int
+db_ref_id(const char *ref, int64_t *id)
 {
 	sqlite3_stmt *st = db_prep("SELECT id FROM conversations WHERE ref = ?");
-	int64_t id = 0;
+	int rc;
 
+	*id = 0;
 	if (st == NULL)
-		return -1;
+		return ST_DB;
 	db_bind_text(st, 1, ref);
-	switch (db_step(st, "looking up a ref")) {
-	case SQLITE_ROW:
-		id = sqlite3_column_int64(st, 0);
-		break;
-	case -1:
-		id = -1;
-		break;
-	}
+	if (db_row(st, "looking up a ref", &rc))
+		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return id;
+	return rc;
 }

@@ -73,9 +73,9 @@ csv_row(int64_t id)
 	if ((rc = config_get(&cfg)) != 0 || st == NULL || score == NULL)
 		return rc ? rc : ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(st, "exporting")) != SQLITE_ROW) {
+	if (!db_row(st, "exporting", &rc)) {
 		sqlite3_reset(st);
-		return rc == -1 ? ST_DB : ST_SOME;
+		return rc ? rc : ST_SOME;
 	}
 	for (n = 0; n < 10; n++)
 		csv_field((const char *)sqlite3_column_text(st, n), n == 0);
@@ -83,10 +83,12 @@ csv_row(int64_t id)
 	for (i = 0; i < cfg->ncriteria; i++) {
 		sqlite3_bind_int64(score, 1, id);
 		db_bind_text(score, 2, cfg->criteria[i].name);
-		rc = db_step(score, "exporting");
-		csv_field(rc == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(score, 0) : NULL, 0);
+		n = db_row(score, "exporting", &rc);
+		csv_field(n ? (const char *)sqlite3_column_text(score, 0) :
+		    NULL, 0);
 		sqlite3_reset(score);
+		if (rc != 0)
+			return rc;
 	}
 	fputs("\r\n", stdout);
 	return 0;
@@ -101,7 +103,7 @@ export_one(int64_t id, enum export_fmt f)
 
 	if (f == EXPORT_CSV)
 		return csv_row(id);
-	out = sqlite3_str_new(db);
+	out = sqlite3_str_new(NULL);
 	switch (f) {
 	case EXPORT_JSON:
 		rc = conv_json(id, out);

@@ -402,7 +402,7 @@ plan_print(sqlite3_stmt *st)
 {
 	int rc, depth, parents[64], n = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (db_row(st, "listing", &rc)) {
 		int parent = sqlite3_column_int(st, 1);
 
 		for (depth = 0; depth < n && parents[depth] != parent; depth++)
@@ -413,5 +413,5 @@ plan_print(sqlite3_stmt *st)
 		printf("%*s%s\n", 2 * depth, "", sqlite3_column_text(st, 3));
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail("listing");
+	return rc;
 }

@@ -65,9 +65,8 @@ static sqlite3_stmt *
 prepare_list(const struct filter *f, const char *select, const char *tail,
     int *next)
 {
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st = NULL;
-	char *text;
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
@@ -81,17 +80,11 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 	sqlite3_str_appendall(sql, tail);
 	if (*tail != '\0')
 		sqlite3_str_appendf(sql, "%d", *next);
-	if ((text = sqlite3_str_finish(sql)) == NULL) {
-		chat_err(ST_DB, "out of memory");
-		return NULL;
-	}
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		db_fail("listing");
-	else if (filter_bind(f, st, 1) != 0) {
+	if (db_prepare(sql, "listing", &st) == 0 &&
+	    filter_bind(f, st, 1) != 0) {
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	sqlite3_free(text);
 	return st;
 }
 
@@ -101,7 +94,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 {
 	sqlite3_stmt *st;
 	struct out *o = NULL;
-	int rc, status = 0, lim;
+	int status = 0, lim;
 
 	*matched = 0;
 	if (count_only)
@@ -124,7 +117,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 			return ST_DB;
 		}
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (db_row(st, "listing", &status)) {
 		if (count_only) {
 			*matched = (long)sqlite3_column_int64(st, 0);
 			printf("%ld\n", *matched);
@@ -133,8 +126,6 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		else
 			(*matched)++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		status = db_fail("listing");
 	if (o != NULL)
 		out_end(o);
 	sqlite3_finalize(st);
@@ -157,14 +148,12 @@ conv_rows(struct ids *ids, enum fmt fmt, long *listed)
 		if (rc < 0)
 			continue;
 		sqlite3_bind_int64(st, 1, id);
-		if ((rc = db_step(st, "listing")) == SQLITE_ROW) {
+		if (db_row(st, "listing", &status)) {
 			status = out_row(o, st);
 			(*listed)++;
-		} else if (rc == SQLITE_DONE)
+		} else if (status == 0)
 			chat_err(ST_SOME, "%lld: no such conversation",
 			    (long long)id);
-		else
-			status = ST_DB;
 		sqlite3_reset(st);
 	}
 	out_end(o);
@@ -308,7 +297,7 @@ section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = db_step(st, heading)) == SQLITE_ROW) {
+	while (db_row(st, heading, &rc)) {
 		if (n++ == 0)
 			sqlite3_str_appendf(out, "\n%s\n", heading);
 		sqlite3_str_appendf(out, "%s  ",
@@ -320,7 +309,7 @@ section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
 		body(out, text(st, 3));
 	}
 	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : 0;
+	return rc;
 }
 
 int
@@ -336,9 +325,9 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	if (st == NULL || (d = db_prep(show_deliveries)) == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(st, "showing")) != SQLITE_ROW) {
+	if (!db_row(st, "showing", &rc)) {
 		sqlite3_reset(st);
-		return rc == -1 ? ST_DB : ST_SOME;
+		return rc ? rc : ST_SOME;
 	}
 	sqlite3_str_appendf(out, "conversation %lld\n", (long long)id);
 	field(out, "ref", text(st, 0));
@@ -368,8 +357,7 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	field(out, "ratings", text(st, 12));
 	sqlite3_reset(st);
 	sqlite3_bind_int64(d, 1, id);
-	while (with_events &&
-	    (rc = db_step(d, "showing deliveries")) == SQLITE_ROW) {
+	while (with_events && db_row(d, "showing deliveries", &rc)) {
 		/* The ticket and the error are the server's words. */
 		sqlite3_str_appendf(out, "%-14s ", "delivery");
 		str_text(out, text(d, 0), strlen(text(d, 0)), SHOW_FIELD);
@@ -390,12 +378,12 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 		    sqlite3_column_int(d, 2) == 1 ? "" : "s");
 	}
 	sqlite3_reset(d);
-	if (rc == -1 ||
-	    section(out, "transcript", show_messages, id, said) ||
-	    section(out, "notes", show_notes, id, noted) ||
-	    (with_events && section(out, "events", show_events, id, did)))
-		return ST_DB;
-	return 0;
+	if (rc == 0 &&
+	    (rc = section(out, "transcript", show_messages, id, said)) == 0 &&
+	    (rc = section(out, "notes", show_notes, id, noted)) == 0 &&
+	    with_events)
+		rc = section(out, "events", show_events, id, did);
+	return rc;
 }
 
 /* Prints what conv_text() or a JSON query makes of a conversation. */
@@ -413,28 +401,23 @@ print_str(sqlite3_str *out, int rc)
 int
 conv_show(int64_t id, enum fmt fmt)
 {
-	sqlite3_str *out;
+	sqlite3_str *out = sqlite3_str_new(NULL);
 
-	if (fmt != FMT_JSON) {
-		out = sqlite3_str_new(db);
-		return print_str(out, conv_text(id, 1, out));
-	}
-	out = sqlite3_str_new(db);
-	return print_str(out, conv_json(id, out));
+	return print_str(out, fmt == FMT_JSON ? conv_json(id, out) :
+	    conv_text(id, 1, out));
 }
 
 int
 conv_json(int64_t id, sqlite3_str *out)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, found;
 
 	if ((st = db_prep(show_json)) == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	rc = db_step(st, "showing");
-	if (rc == SQLITE_ROW)
+	if ((found = db_row(st, "showing", &rc)))
 		sqlite3_str_appendf(out, "%s\n", text(st, 0));
 	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : rc == SQLITE_DONE ? ST_SOME : 0;
+	return found || rc ? rc : ST_SOME;
 }

@@ -125,11 +125,12 @@ ids_next(struct ids *ids, int64_t *id)
 	if ((rc = next_word(ids, &word)) != 1)
 		return rc;
 	if (ids->by_ref) {
-		if ((*id = db_ref_id(word)) > 0)
+		if (db_ref_id(word, id) != 0)
+			return -1;
+		if (*id != 0)
 			return 1;
-		if (*id == 0)
-			chat_err(ST_SOME, "%s: no such conversation ref",
-			    where(ids, word, buf));
+		chat_err(ST_SOME, "%s: no such conversation ref",
+		    where(ids, word, buf));
 		return -1;
 	}
 	errno = 0;

@@ -84,23 +84,22 @@ index_batch(struct import *im)
 		return ST_DB;
 	if (im->first_message != 0) {
 		sqlite3_bind_int64(msgs, 1, im->first_message);
-		rc = db_step(msgs, "indexing messages") == -1 ? ST_DB : 0;
-		sqlite3_reset(msgs);
+		rc = db_done(msgs, "indexing messages");
 	}
 	if (rc == 0)
-		rc = batch_run("INSERT INTO conversations_fts (conversations_fts,"
+		rc = db_run("INSERT INTO conversations_fts (conversations_fts,"
 		    " rowid, visitor, visitor_email, ref) SELECT 'delete', id,"
 		    " visitor, visitor_email, ref FROM temp.reheaded",
 		    "indexing conversations", "");
 	if (rc == 0)
-		rc = batch_run("INSERT INTO conversations_fts (rowid, visitor,"
+		rc = db_run("INSERT INTO conversations_fts (rowid, visitor,"
 		    " visitor_email, ref) SELECT id, visitor, visitor_email, ref"
 		    " FROM conversations WHERE id >= ?1 UNION ALL SELECT c.id,"
 		    " c.visitor, c.visitor_email, c.ref FROM temp.reheaded r JOIN"
 		    " conversations c ON c.id = r.id",
 		    "indexing conversations", "i", first);
 	if (rc == 0)
-		rc = batch_run("DELETE FROM temp.reheaded",
+		rc = db_run("DELETE FROM temp.reheaded",
 		    "indexing conversations", "");
 	im->first_message = im->first_conversation = 0;
 	return rc;
@@ -120,9 +119,8 @@ each_changed(struct import *im, sqlite3_stmt *st, const char *context,
 		return ST_DB;
 	for (i = 0; rc == 0 && i < im->nbatch; i++) {
 		sqlite3_bind_int64(st, 1, im->batch[i]);
-		rc = db_step(st, context) == -1 ? ST_DB : 0;
-		sqlite3_reset(st);
-		if (rc == 0 && kept != NULL && sqlite3_changes(db) > 0)
+		rc = db_done(st, context);
+		if (rc == 0 && kept != NULL && db_changes() > 0)
 			im->batch[n++] = im->batch[i];
 	}
 	if (kept != NULL)
@@ -388,7 +386,7 @@ struct effect {
 static int
 header_kept(int64_t id)
 {
-	return batch_run("INSERT OR IGNORE INTO temp.reheaded SELECT id,"
+	return db_run("INSERT OR IGNORE INTO temp.reheaded SELECT id,"
 	    " visitor, visitor_email, ref FROM conversations WHERE id = ?1",
 	    "indexing conversations", "i", id);
 }
@@ -413,14 +411,13 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	    " channel, started_at, last_activity_at) VALUES (?1,"
 	    " coalesce(?2, 'chat'), ?3, ?3)");
 	const char *op;
-	int rc;
+	int rc, found;
 
 	memset(fx, 0, sizeof *fx);
 	if (find == NULL || make == NULL)
 		return ST_DB;
 	db_bind_text(find, 1, ev->conversation);
-	rc = db_step(find, "finding a conversation");
-	if (rc == SQLITE_ROW) {
+	if ((found = db_row(find, "finding a conversation", &rc))) {
 		fx->id = sqlite3_column_int64(find, 0);
 		op = (const char *)sqlite3_column_text(find, 1);
 		fx->assigns = ev->operator != NULL &&
@@ -437,16 +434,15 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 		    fx->id < im->first_conversation);
 	}
 	sqlite3_reset(find);
-	if ((fx->created = rc == SQLITE_DONE) == 0)
-		return rc == -1 ? ST_DB : 0;
+	if (rc != 0 || found)
+		return rc;
+	fx->created = 1;
 	db_bind_text(make, 1, ev->conversation);
 	db_bind_text(make, 2, ev->channel);
 	sqlite3_bind_int64(make, 3, ev->at);
-	rc = db_step(make, "creating a conversation");
-	sqlite3_reset(make);
-	if (rc == -1)
-		return ST_DB;
-	fx->id = sqlite3_last_insert_rowid(db);
+	if ((rc = db_done(make, "creating a conversation")) != 0)
+		return rc;
+	fx->id = db_last_id();
 	fx->assigns = ev->operator != NULL;
 	if (im->first_conversation == 0)
 		im->first_conversation = fx->id;
@@ -464,7 +460,7 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	sqlite3_stmt *seen = db_prep("SELECT 1 FROM messages"
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
 	    " AND body = ?4");
-	int rc;
+	int rc, found;
 
 	*added = 0;
 	if (seen == NULL)
@@ -474,19 +470,19 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 		sqlite3_bind_int64(seen, 2, ev->at);
 		db_bind_text(seen, 3, ev->author);
 		db_bind_text(seen, 4, ev->text);
-		rc = db_step(seen, "finding a message");
+		found = db_row(seen, "finding a message", &rc);
 		sqlite3_reset(seen);
-		if (rc != SQLITE_DONE)
-			return rc == -1 ? ST_DB : 0;
+		if (found || rc != 0)
+			return rc;
 	}
-	if ((rc = batch_run("INSERT INTO messages (conversation, ref, at,"
+	if ((rc = db_run("INSERT INTO messages (conversation, ref, at,"
 	    " author, name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	    " ON CONFLICT DO NOTHING", "adding a message", "itittt", id,
 	    ev->id, (int64_t)ev->at, ev->author, ev->name, ev->text)) != 0)
 		return rc;
-	*added = sqlite3_changes(db) > 0;
+	*added = db_changes() > 0;
 	if (*added && im->first_message == 0)
-		im->first_message = sqlite3_last_insert_rowid(db);
+		im->first_message = db_last_id();
 	return 0;
 }
 
@@ -539,15 +535,13 @@ apply(struct import *im, const struct event *ev, int *changed)
 		sqlite3_bind_int64(upd, 8, ev->at);
 	else
 		sqlite3_bind_null(upd, 8);
-	rc = db_step(upd, "updating a conversation");
-	sqlite3_reset(upd);
-	if (rc == -1)
-		return ST_DB;
-	*changed = fx.created || sqlite3_changes(db) > 0;
+	if ((rc = db_done(upd, "updating a conversation")) != 0)
+		return rc;
+	*changed = fx.created || db_changes() > 0;
 	/* The operator in force named again, later: the assignment's time
 	 * moves on, so that an older one imported after it still loses, but
 	 * nothing shown has changed. */
-	if (fx.assigns && !*changed && (rc = batch_run("UPDATE conversations"
+	if (fx.assigns && !*changed && (rc = db_run("UPDATE conversations"
 	    " SET assigned_at = ?2 WHERE id = ?1", "updating a conversation",
 	    "ii", fx.id, (int64_t)ev->at)) != 0)
 		return rc;

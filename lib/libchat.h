@@ -16,24 +16,44 @@
  * a last activity up to that far ahead rather than before it. */
 #define CLOCK_SKEW 300
 
-extern sqlite3 *db;
 extern const char *const schema_steps[];
 extern const size_t schema_nsteps;
 
+/* db.c: the statements of every lib/ file. Those returning int return an
+ * exit status: 0, or the status of the failure, reported (ST_TEMP when the
+ * database is busy, else ST_DB). */
 /* A statement prepared once per process, keyed by its SQL string's address;
- * the caller resets it when done. */
+ * db.c owns it, the caller resets it when done. NULL when refused
+ * (reported). */
 sqlite3_stmt *db_prep(const char *sql);
-/* Reports the database's last error with context; returns the exit status. */
+/* A statement of SQL made at run time (by sqlite3_str_new(NULL) and
+ * appends): sql is finished and freed whatever comes of it; *out is the
+ * caller's, to sqlite3_finalize(), NULL on failure. */
+int db_prepare(sqlite3_str *sql, const char *context, sqlite3_stmt **out);
+/* Steps st: 1 when it has a row; 0 when it has no more rows, *status 0,
+ * or when it failed, *status the failure's (reported, st reset). */
+int db_row(sqlite3_stmt *st, const char *context, int *status);
+/* Steps st to its end, then resets it. */
+int db_done(sqlite3_stmt *st, const char *context);
+/* Runs the statement sql; parameter i binds the i-th argument after
+ * types, each "i" (an int64_t) or "t" (a string or NULL). */
+int db_run(const char *sql, const char *context, const char *types, ...);
+/* Reports the database's last error with context. */
 int db_fail(const char *context);
-/* Steps st; SQLITE_ROW or SQLITE_DONE, else reports and returns -1. */
-int db_step(sqlite3_stmt *st, const char *context);
 int db_exec(const char *sql, const char *context);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
-int64_t db_ref_id(const char *ref);
-/* Runs a statement of a batch's work; parameter i binds the i-th argument
- * after types, each "i" (an int64_t) or "t" (a string or NULL). */
-int batch_run(const char *sql, const char *context, const char *types, ...);
-/* Prints the ids the query returns, one per line. */
+/* The conversation whose ref is ref; *id 0 when there is none. */
+int db_ref_id(const char *ref, int64_t *id);
+/* The rowid of the last row inserted, and the rows the last statement
+ * changed: sqlite3_last_insert_rowid() and sqlite3_changes(). */
+int64_t db_last_id(void);
+int db_changes(void);
+int db_in_transaction(void);
+/* The connection itself, for the files of the SQLite engine that register
+ * what lives on it (idtab.c's virtual table); NULL when closed. */
+sqlite3 *db_handle(void);
+
+/* batch.c: prints the ids the query returns, one per line. */
 int batch_print(const char *sql);
 
 /* idtab.c: the ids of the open batch, once each in the order they came
@@ -98,10 +118,12 @@ void str_text(sqlite3_str *out, const char *s, size_t len, enum shown how);
 int conv_text(int64_t id, int with_events, sqlite3_str *out);
 int conv_json(int64_t id, sqlite3_str *out);
 
-/* tags.c */
-/* The tag's key: its name in NFC, fully case-folded (a copy of name when
- * it is not UTF-8). The caller frees it; NULL when out of memory. */
+/* tagname.c */
+/* The tag's key: its name in NFC, fully case-folded; tag_nfc(), the name
+ * as stored, in NFC. Each a copy of name when it is not UTF-8; the
+ * caller's, to free(); NULL when out of memory. */
 char *tag_fold(const char *name);
+char *tag_nfc(const char *name);
 int tag_check(const char *name);
 /* The SQL functions tag_key(name), tag_fold()'s key, and tag_nfc(name),
  * the name as stored, that db_open() registers. */
@@ -209,14 +231,14 @@ struct stats {
 int stats_compute(const struct filter *f, enum stats_by by,
     struct stats **out);
 void stats_free(struct stats *s);
+/* The figures' columns after the group's, before each criterion's and
+ * tagged, as every format names them. */
+#define STATS_NFIGURES 6
+extern const struct col stats_figures[STATS_NFIGURES];
 const char *stats_group_name(enum stats_by by);
 /* --explain: the plan of the query that reads the report's rows. */
 int stats_explain(const struct filter *f, enum stats_by by);
 
-/* report.c: the figures' columns after the group's, before each
- * criterion's and tagged, as every format names them. */
-#define STATS_NFIGURES 6
-extern const struct col stats_figures[STATS_NFIGURES];
 
 /* html.c: the report as one self-contained HTML page with SVG charts. */
 int stats_html(const struct stats *s, const struct filter *f);

@@ -88,15 +88,15 @@ list_open(enum list_kind which, enum fmt fmt)
 static int
 rows(struct listing *l, sqlite3_stmt *st, int one)
 {
-	int rc, status = 0;
+	int status = 0;
 
-	while (status == 0 && (rc = db_step(st, "listing")) == SQLITE_ROW) {
+	while (status == 0 && db_row(st, "listing", &status)) {
 		status = out_row(l->out, st);
 		l->rows++;
 		if (one && l->fmt == FMT_IDS)
 			break;
 	}
-	return rc == -1 ? ST_DB : status;
+	return status;
 }
 
 int
@@ -120,9 +120,9 @@ static sqlite3_stmt *
 catalogue(void)
 {
 	const struct config *cfg;
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st = NULL;
-	char *text, *key;
+	char *key;
 	size_t i;
 
 	if (config_get(&cfg) != 0)
@@ -139,11 +139,7 @@ catalogue(void)
 		    " (SELECT key FROM tags)");
 	}
 	sqlite3_str_appendall(sql, " ORDER BY 1 COLLATE NOCASE");
-	if ((text = sqlite3_str_finish(sql)) == NULL)
-		return NULL;
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		db_fail("listing tags");
-	sqlite3_free(text);
+	db_prepare(sql, "listing tags", &st);
 	for (i = 0; st != NULL && i < cfg->ntags_catalog; i++) {
 		sqlite3_bind_text(st, (int)(2 * i + 1), cfg->tags_catalog[i], -1,
 		    SQLITE_STATIC);

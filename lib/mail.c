@@ -258,13 +258,13 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(st, "building a message")) != SQLITE_ROW) {
+	if (!db_row(st, "building a message", &rc)) {
 		sqlite3_reset(st);
-		return rc == -1 ? ST_DB : ST_SOME;
+		return rc ? rc : ST_SOME;
 	}
 	/* Subject: Conversation REF with VISITOR (CHANNEL), each of the three
 	 * shown as a one-line field, whatever an older import stored. */
-	text = sqlite3_str_new(db);
+	text = sqlite3_str_new(NULL);
 	for (i = 0; i < 3; i++) {
 		sqlite3_str_appendall(text, subject_words[i]);
 		str_text(text, (const char *)sqlite3_column_text(st, i),
@@ -288,7 +288,7 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
 	    "X-Chat-Tools-Conversation: %lld\r\n\r\n", (long long)id);
-	text = sqlite3_str_new(db);
+	text = sqlite3_str_new(NULL);
 	rc = conv_text(id, 0, text);
 	body = sqlite3_str_finish(text);
 	if (rc == 0 && body != NULL)

@@ -198,11 +198,11 @@ notes_apply(const void *note)
 		len = utf8_cut(text, sizeof detail - 1);
 	memcpy(detail, text, len);
 	detail[len] = '\0';
-	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?1, ?2, 'noted', ?3" NOTELESS,
 	    "adding a note", "ittt", now, actor(), detail, text)) != 0)
 		return rc;
-	return batch_run("INSERT INTO notes (conversation, at, author, body)"
+	return db_run("INSERT INTO notes (conversation, at, author, body)"
 	    " SELECT o.id, ?1, ?2, ?4" NOTELESS, "adding a note", "ittt", now,
 	    actor(), detail, text);
 }

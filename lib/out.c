@@ -45,8 +45,7 @@ static sqlite3_stmt *
 json_stmt(const struct col *cols, size_t ncols)
 {
 	sqlite3_stmt *st = NULL;
-	sqlite3_str *sql = sqlite3_str_new(db);
-	char *text;
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	size_t i;
 	int k, v;
 
@@ -70,11 +69,7 @@ json_stmt(const struct col *cols, size_t ncols)
 		}
 	}
 	sqlite3_str_appendall(sql, ")");
-	if ((text = sqlite3_str_finish(sql)) == NULL)
-		return NULL;
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		db_fail("preparing JSON output");
-	sqlite3_free(text);
+	db_prepare(sql, "preparing JSON output", &st);
 	for (i = 0; st != NULL && i < ncols; i++)
 		db_bind_text(st, 2 * (int)i + 1, cols[i].name);
 	return st;
@@ -264,11 +259,10 @@ out_row(struct out *o, sqlite3_stmt *row)
 		for (i = 0; i < o->ncols; i++)
 			sqlite3_bind_value(o->json, 2 * (int)i + 2,
 			    sqlite3_column_value(row, (int)i));
-		rc = db_step(o->json, "making JSON");
-		if (rc == SQLITE_ROW)
+		if (db_row(o->json, "making JSON", &rc))
 			printf("%s\n", sqlite3_column_text(o->json, 0));
 		sqlite3_reset(o->json);
-		return rc == -1 ? ST_DB : 0;
+		return rc;
 	case FMT_TSV:
 		for (i = 0; i < o->ncols; i++) {
 			if (o->cols[i].type == COL_TEXT ||

@@ -97,29 +97,25 @@ queue(int64_t conv, const char *mail_to, int again)
 	    mail_to);
 	sqlite3_bind_int64(find, 1, conv);
 	db_bind_text(find, 2, target);
-	if ((rc = db_step(find, "finding a delivery")) == SQLITE_ROW)
+	if (db_row(find, "finding a delivery", &rc))
 		id = sqlite3_column_int64(find, 0);
 	sqlite3_reset(find);
-	if (rc == -1)
-		return ST_DB;
+	if (rc != 0)
+		return rc;
 	if (id == 0 || again) {
 		sqlite3_bind_int64(add, 1, conv);
 		db_bind_text(add, 2, target);
 		sqlite3_bind_int64(add, 3, time(NULL));
-		rc = db_step(add, "queueing a delivery");
-		sqlite3_reset(add);
-		if (rc == -1)
-			return ST_DB;
-		id = sqlite3_last_insert_rowid(db);
+		if ((rc = db_done(add, "queueing a delivery")) != 0)
+			return rc;
+		id = db_last_id();
 		if ((rc = event_add(conv, time(NULL), "queued", target)) != 0)
 			return rc;
 	} else {
 		sqlite3_bind_int64(due, 1, time(NULL));
 		sqlite3_bind_int64(due, 2, id);
-		rc = db_step(due, "making a delivery due");
-		sqlite3_reset(due);
-		if (rc == -1)
-			return ST_DB;
+		if ((rc = db_done(due, "making a delivery due")) != 0)
+			return rc;
 	}
 	return remember(id);
 }
@@ -139,7 +135,7 @@ outbox_apply(const void *req)
 		return 0;
 	if (st == NULL)
 		return ST_DB;
-	while (rc == 0 && (rc = db_step(st, "queueing")) == SQLITE_ROW) {
+	while (rc == 0 && db_row(st, "queueing", &rc)) {
 		conv = sqlite3_column_int64(st, 0);
 		for (i = 0, rc = 0; rc == 0 && i < d->nmail; i++)
 			rc = queue(conv, d->mail[i], d->again);
@@ -147,7 +143,7 @@ outbox_apply(const void *req)
 			rc = queue(conv, NULL, d->again);
 	}
 	sqlite3_reset(st);
-	return rc == -1 ? ST_DB : rc == SQLITE_DONE ? 0 : rc;
+	return rc;
 }
 
 struct delivery {
@@ -163,12 +159,12 @@ load(int64_t id, struct delivery *d)
 	sqlite3_stmt *st = db_prep("SELECT conversation, target, state,"
 	    " attempts, created_at, next_attempt_at, coalesce(last_error, ''),"
 	    " updated_at FROM deliveries WHERE id = ?");
-	int rc;
+	int rc, found;
 
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step(st, "reading a delivery")) == SQLITE_ROW) {
+	if ((found = db_row(st, "reading a delivery", &rc))) {
 		d->id = id;
 		d->conv = sqlite3_column_int64(st, 0);
 		snprintf(d->target, sizeof d->target, "%s",
@@ -183,7 +179,7 @@ load(int64_t id, struct delivery *d)
 		d->updated = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == -1 ? ST_DB : ST_SOME;
+	return found || rc ? rc : ST_SOME;
 }
 
 /* Takes the delivery for this process: it is leased (LEASED) past the
@@ -213,10 +209,8 @@ claim(int64_t id, struct delivery *d, int *mine)
 		sqlite3_bind_int64(st, 2, now + cfg->timeout +
 		    cfg->connect_timeout + 60);
 		sqlite3_bind_int64(st, 3, now);
-		if (db_step(st, "claiming a delivery") == -1)
-			rc = ST_DB;
-		*mine = sqlite3_changes(db) > 0;
-		sqlite3_reset(st);
+		rc = db_done(st, "claiming a delivery");
+		*mine = db_changes() > 0;
 	}
 	if (rc != 0) {
 		db_rollback();
@@ -238,9 +232,8 @@ release(const struct delivery *d)
 	sqlite3_bind_int64(st, 1, d->id);
 	sqlite3_bind_int64(st, 2, d->due);
 	sqlite3_bind_int64(st, 3, d->updated);
-	if (db_step(st, "releasing a delivery") == -1 || db_commit() != 0)
+	if (db_done(st, "releasing a delivery") != 0 || db_commit() != 0)
 		db_rollback();
-	sqlite3_reset(st);
 }
 
 static char *
@@ -249,8 +242,9 @@ delivery_key(int64_t id, char sep)
 	sqlite3_stmt *st = db_prep("SELECT value FROM meta"
 	    " WHERE key = 'database_id'");
 	char *key = NULL;
+	int rc;
 
-	if (st != NULL && db_step(st, "reading the database id") == SQLITE_ROW)
+	if (st != NULL && db_row(st, "reading the database id", &rc))
 		key = sqlite3_mprintf("d%lld%c%s", (long long)id, sep,
 		    sqlite3_column_text(st, 0));
 	if (st != NULL)
@@ -274,7 +268,7 @@ send_one(const struct delivery *d, struct sent *r)
 	}
 	if ((key = delivery_key(d->id, '.')) == NULL)
 		return ST_DB;
-	msg = sqlite3_str_new(db);
+	msg = sqlite3_str_new(NULL);
 	rc = mail_message(d->conv, d->target + 5, key, d->created, msg, msgid);
 	text = sqlite3_str_finish(msg);
 	if (rc == 0)
@@ -335,9 +329,7 @@ record(const struct delivery *d, const struct sent *r, time_t *next)
 	db_bind_text(st, 4, r->status ? r->error : NULL);
 	db_bind_text(st, 5, r->status ? NULL : r->remote_ref);
 	sqlite3_bind_int64(st, 6, now);
-	rc = db_step(st, "recording a delivery") == -1 ? ST_DB : 0;
-	sqlite3_reset(st);
-	if (rc == 0)
+	if ((rc = db_done(st, "recording a delivery")) == 0)
 		rc = event_add(d->conv, now, action, detail);
 	if (rc != 0) {
 		db_rollback();
@@ -353,7 +345,7 @@ record(const struct delivery *d, const struct sent *r, time_t *next)
 static void
 clean(char *s, size_t size)
 {
-	sqlite3_str *out = sqlite3_str_new(db);
+	sqlite3_str *out = sqlite3_str_new(NULL);
 	char *t;
 	size_t n;
 
@@ -559,12 +551,10 @@ outbox_flush(long max, int quiet)
 	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
 		sqlite3_bind_int64(st, 2, deliverable && max > 0 ? max : -1);
 		sqlite3_bind_int(st, 5, deliverable);
-		while ((rc = db_step(st, "finding due deliveries")) ==
-		    SQLITE_ROW)
+		while (db_row(st, "finding due deliveries", &rc))
 			if ((rc = remember(sqlite3_column_int64(st, 0))) != 0)
 				break;
 		sqlite3_reset(st);
-		rc = rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
 	}
 	return rc != 0 ? rc : run(!quiet);
 }
@@ -588,13 +578,13 @@ outbox_retry(const void *unused)
 	int rc;
 
 	(void)unused;
-	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT d.conversation, ?1, ?2,"
 	    " 'delivery_retried', d.target || ' (' || d.state || ')' FROM"
 	    " deliveries d WHERE " RETRYABLE " ORDER BY d.id",
 	    "retrying deliveries", "it", now, actor())) != 0)
 		return rc;
-	return batch_run("UPDATE deliveries AS d SET state = 'pending',"
+	return db_run("UPDATE deliveries AS d SET state = 'pending',"
 	    " next_attempt_at = ?1, updated_at = ?1 WHERE " RETRYABLE,
 	    "retrying deliveries", "i", now);
 }
@@ -609,12 +599,12 @@ outbox_cancel(const void *unused)
 	int rc;
 
 	(void)unused;
-	if ((rc = batch_run("SELECT refuse(d.conversation, ?2, format('%d: %s"
+	if ((rc = db_run("SELECT refuse(d.conversation, ?2, format('%d: %s"
 	    " is being attempted; not cancelled', d.conversation, d.target))"
 	    " FROM deliveries d WHERE d.conversation IN (SELECT id FROM"
 	    " batch_ok) AND d.state = 'pending' AND " LEASED,
 	    "cancelling deliveries", "ii", now, (int64_t)ST_TEMP)) != 0 ||
-	    (rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	    (rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT d.conversation, ?1, ?2,"
 	    " 'delivery_cancelled', d.target || ', ' || d.attempts ||"
 	    " ' attempt' || CASE d.attempts WHEN 1 THEN '' ELSE 's' END ||"
@@ -623,7 +613,7 @@ outbox_cancel(const void *unused)
 	    " d.state = 'pending' ORDER BY d.id",
 	    "cancelling deliveries", "it", now, actor())) != 0)
 		return rc;
-	return batch_run("DELETE FROM deliveries WHERE conversation IN (SELECT"
+	return db_run("DELETE FROM deliveries WHERE conversation IN (SELECT"
 	    " id FROM batch_ok) AND state = 'pending'",
 	    "cancelling deliveries", "");
 }
@@ -643,7 +633,7 @@ outbox_all(struct batch *b, int failed_too)
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int(st, 1, failed_too);
-	while ((rc = db_step(st, "finding deliveries")) == SQLITE_ROW) {
+	while (db_row(st, "finding deliveries", &rc)) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
 			if ((more = realloc(ids, cap * sizeof *ids)) == NULL) {
@@ -655,7 +645,6 @@ outbox_all(struct batch *b, int failed_too)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
-	rc = rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
 	/* The batch writes: the ids are read whole first. */
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = batch_add(b, ids[i], 1);

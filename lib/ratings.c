@@ -70,7 +70,7 @@ ratings_apply(const void *req)
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < set->n; i++) {
-		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT o.id, ?3, ?4, 'rated',"
 		    " format('%s=%d', ?1, ?2) || coalesce(' (was ' || r.score"
 		    " || ')', '') FROM batch_ok o LEFT JOIN ratings r ON"
@@ -78,7 +78,7 @@ ratings_apply(const void *req)
 		    " WHERE r.score IS NOT ?2", "rating", "tiit",
 		    set->r[i].criterion, (int64_t)set->r[i].score, now, actor());
 		if (rc == 0)
-			rc = batch_run("INSERT INTO ratings SELECT id, ?1, ?2, ?3,"
+			rc = db_run("INSERT INTO ratings SELECT id, ?1, ?2, ?3,"
 			    " ?4 FROM batch_ok WHERE true ON CONFLICT DO UPDATE"
 			    " SET score = excluded.score, rated_at ="
 			    " excluded.rated_at, rated_by = excluded.rated_by"

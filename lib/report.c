@@ -10,12 +10,6 @@
 
 /* The columns: the group, the figures, then each criterion's average and
  * count; names of criteria come from config. */
-const struct col stats_figures[STATS_NFIGURES] = {
-	{"conversations", COL_INT}, {"handling_avg", COL_DUR},
-	{"handling_p10", COL_DUR}, {"handling_median", COL_DUR},
-	{"handling_p90", COL_DUR}, {"first_response_median", COL_DUR},
-};
-
 static struct col *
 columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 {
@@ -281,11 +275,11 @@ bind_row(sqlite3_stmt *st, const struct stats_row *row, size_t ncriteria)
 static int
 table(const struct stats *s, enum fmt fmt)
 {
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st = NULL;
 	struct col *cols = NULL;
 	struct out *o = NULL;
-	char **names = NULL, *text;
+	char **names = NULL;
 	size_t ncols = 0, nnames = 0, i;
 	int k, rc = ST_DB;
 
@@ -296,21 +290,17 @@ table(const struct stats *s, enum fmt fmt)
 	for (k = 1; k <= (int)ncols; k++)
 		/* sql: constants */
 		sqlite3_str_appendf(sql, "%s?%d", k > 1 ? ", " : "SELECT ", k);
-	if ((text = sqlite3_str_finish(sql)) == NULL) {
-		rc = chat_err(ST_DB, "out of memory");
+	if ((rc = db_prepare(sql, "reporting", &st)) != 0)
 		goto done;
-	}
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		db_fail("reporting");
-	sqlite3_free(text);
-	if (st == NULL || (o = out_begin(fmt, cols, ncols)) == NULL)
+	rc = ST_DB;
+	if ((o = out_begin(fmt, cols, ncols)) == NULL)
 		goto done;
 	rc = 0;
 	for (i = 0; rc == 0 && s->total.n > 0 && i <= s->nrows; i++) {
 		bind_row(st, i < s->nrows ? &s->rows[i] : &s->total,
 		    s->ncriteria);
-		rc = db_step(st, "reporting") == SQLITE_ROW ?
-		    out_row(o, st) : ST_DB;
+		if (db_row(st, "reporting", &rc))
+			rc = out_row(o, st);
 		sqlite3_reset(st);
 	}
 	if (out_end(o) != 0 && rc == 0)

@@ -96,9 +96,8 @@ search_bind(const struct query *q, sqlite3_stmt *st, int first)
 int
 search_batch(const struct query *q)
 {
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st = NULL;
-	char *text;
 	int rc;
 
 	if ((rc = db_exec("DELETE FROM temp.matched", "searching")) != 0) {
@@ -109,14 +108,9 @@ search_batch(const struct query *q)
 	    " batch_ok WHERE id IN (");
 	search_sql(q, sql, 1);
 	sqlite3_str_appendall(sql, ")");
-	if ((text = sqlite3_str_finish(sql)) == NULL)
-		return chat_err(ST_DB, "out of memory");
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		rc = db_fail("searching");
-	else if ((rc = search_bind(q, st, 1)) == 0 &&
-	    db_step(st, "searching") == -1)
-		rc = ST_DB;
+	if ((rc = db_prepare(sql, "searching", &st)) == 0 &&
+	    (rc = search_bind(q, st, 1)) == 0)
+		rc = db_done(st, "searching");
 	sqlite3_finalize(st);
-	sqlite3_free(text);
 	return rc;
 }

@@ -10,6 +10,12 @@
 
 #include "libchat.h"
 
+const struct col stats_figures[STATS_NFIGURES] = {
+	{"conversations", COL_INT}, {"handling_avg", COL_DUR},
+	{"handling_p10", COL_DUR}, {"handling_median", COL_DUR},
+	{"handling_p90", COL_DUR}, {"first_response_median", COL_DUR},
+};
+
 static const char *const group_names[] = {
 	[BY_NONE] = "all", [BY_TAG] = "tag", [BY_OPERATOR] = "operator",
 	[BY_CHANNEL] = "channel", [BY_DAY] = "day", [BY_WEEK] = "week",
@@ -281,9 +287,8 @@ member_add(struct pass *p, int64_t id, size_t g)
 static sqlite3_stmt *
 rows_query(const struct filter *f, enum stats_by by)
 {
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st = NULL;
-	char *text;
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
@@ -306,13 +311,7 @@ rows_query(const struct filter *f, enum stats_by by)
 	 * table is faster, with one (a week's --since) its own index is
 	 * (0.15 s rather than 1.7 s at a million conversations). */
 	sqlite3_str_appendall(sql, " AND +c.state = 'closed'");
-	if ((text = sqlite3_str_finish(sql)) == NULL) {
-		chat_err(ST_DB, "out of memory");
-		return NULL;
-	}
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		db_fail("reporting");
-	sqlite3_free(text);
+	db_prepare(sql, "reporting", &st);
 	if (st != NULL && filter_bind(f, st, 1) != 0) {
 		sqlite3_finalize(st);
 		return NULL;
@@ -346,7 +345,7 @@ read_rows(struct pass *p, sqlite3_stmt *st)
 
 	p->lo = INT64_MAX;
 	p->hi = INT64_MIN;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (db_row(st, "reporting", &rc)) {
 		name = sqlite3_column_text(st, 0);
 		id = sqlite3_column_int64(st, 3);
 		if (p->grouped && (group_find(p, name ? (const char *)name :
@@ -363,7 +362,7 @@ read_rows(struct pass *p, sqlite3_stmt *st)
 		if (id > p->hi)
 			p->hi = id;
 	}
-	return rc == SQLITE_DONE ? 0 : db_fail("reporting");
+	return rc;
 }
 
 /* The ratings of the conversations between lo and hi, by id, and those of
@@ -391,20 +390,19 @@ facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
 	struct rated *nr;
 	const char *crit;
 	size_t c;
-	int rc = 0, step = SQLITE_DONE;
+	int rc = 0;
 
 	if (tags == NULL || ratings == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(tags, 1, p->lo);
 	sqlite3_bind_int64(tags, 2, p->hi);
-	while (rc == 0 && tagged &&
-	    (step = db_step(tags, "reporting")) == SQLITE_ROW)
+	while (rc == 0 && tagged && db_row(tags, "reporting", &rc))
 		rc = values_add(&fx->tagged, sqlite3_column_int64(tags, 0));
 	sqlite3_reset(tags);
 	sqlite3_bind_int64(ratings, 1, p->lo);
 	sqlite3_bind_int64(ratings, 2, p->hi);
-	while (rc == 0 && step != -1 && s->ncriteria > 0 &&
-	    (step = db_step(ratings, "reporting")) == SQLITE_ROW) {
+	while (rc == 0 && s->ncriteria > 0 &&
+	    db_row(ratings, "reporting", &rc)) {
 		crit = (const char *)sqlite3_column_text(ratings, 1);
 		for (c = 0; c < s->ncriteria; c++)
 			if (strcmp(crit, s->criteria[c].name) == 0)
@@ -423,7 +421,7 @@ facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
 		rc = values_add(&fx->rated, sqlite3_column_int64(ratings, 0));
 	}
 	sqlite3_reset(ratings);
-	return rc ? rc : step == -1 ? ST_DB : 0;
+	return rc;
 }
 
 /* The first of the ascending values of v not less than id: from *at
@@ -544,9 +542,8 @@ figures(struct stats_row *r, struct group *g, size_t ncriteria)
 static int
 uncounted(const struct filter *f, struct stats *s)
 {
-	sqlite3_str *sql = sqlite3_str_new(db);
+	sqlite3_str *sql = sqlite3_str_new(NULL);
 	sqlite3_stmt *st = NULL;
-	char *text;
 	int rc = ST_DB;
 
 	sqlite3_str_appendall(sql, "SELECT total(c.state = 'open'),"
@@ -557,18 +554,13 @@ uncounted(const struct filter *f, struct stats *s)
 	}
 	/* An equality the state index serves, not a scan of the closed. */
 	sqlite3_str_appendall(sql, " AND c.state IN ('open', 'parked')");
-	if ((text = sqlite3_str_finish(sql)) == NULL)
-		return chat_err(ST_DB, "out of memory");
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) != SQLITE_OK)
-		db_fail("counting");
-	else if (filter_bind(f, st, 1) == 0 &&
-	    db_step(st, "counting") == SQLITE_ROW) {
+	if ((rc = db_prepare(sql, "counting", &st)) == 0 &&
+	    (rc = filter_bind(f, st, 1)) == 0 &&
+	    db_row(st, "counting", &rc)) {
 		s->open = (long)sqlite3_column_int64(st, 0);
 		s->parked = (long)sqlite3_column_int64(st, 1);
-		rc = 0;
 	}
 	sqlite3_finalize(st);
-	sqlite3_free(text);
 	return rc;
 }
 
@@ -668,7 +660,7 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	p.grouped = by != BY_NONE;
 	/* One snapshot for every read: the rows, their facts, the rest; the
 	 * caller's when it has one, for several reports that must agree. */
-	own = sqlite3_get_autocommit(db);
+	own = !db_in_transaction();
 	if ((rc = own ? db_exec("BEGIN", "reporting") : 0) == 0 &&
 	    (rc = group_init(&p.total, "(total)", s->ncriteria)) == 0 &&
 	    (rc = (st = rows_query(f, by)) == NULL ? ST_DB : 0) == 0 &&

@@ -1,182 +1,27 @@
-/* tags.c: tag names (validity, case folding), the catalogue, and tagging
- * conversations: add, remove, set, rename, and the auto_tag rules. */
+/* tags.c: the catalogue, and tagging conversations: add, remove, set,
+ * rename, and the auto_tag rules. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <utf8proc.h>
-
 #include "libchat.h"
 
-/* The forms utf8proc_map() gives a tag: its name in NFC, so that a name
- * typed decomposed is stored and listed as one typed composed, and its key,
- * the NFC of the name's full case folding (CaseFolding.txt, C and F), so
- * that ΕΠΙΣΤΡΟΦΈΣ and επιστροφές, ǅ and ǆ, or café composed and decomposed
- * are one tag. NULLTERM, STABLE and COMPOSE are what utf8proc_NFC() uses:
- * STABLE leaves the composition exclusions uncomposed, as NFC does. */
-#define NAME_FORM (UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE)
-#define KEY_FORM (NAME_FORM | UTF8PROC_CASEFOLD)
-
-/* name in form, allocated by utf8proc (malloc) or, when name is not valid
- * UTF-8, a copy of it; NULL when out of memory. The caller frees it. */
-static char *
-tag_map(const char *name, utf8proc_option_t form)
-{
-	utf8proc_uint8_t *out;
-	utf8proc_ssize_t n;
-
-	n = utf8proc_map((const utf8proc_uint8_t *)name, 0, &out, form);
-	if (n == UTF8PROC_ERROR_INVALIDUTF8)
-		return strdup(name);
-	return n < 0 ? NULL : (char *)out;
-}
-
-char *
-tag_fold(const char *name)
-{
-	return tag_map(name, KEY_FORM);
-}
-
-/* The SQL functions tag_key(name) and tag_nfc(name): tag_fold() and the
- * stored form of a name, NULL for NULL. */
-static void
-tag_sql(sqlite3_context *cx, sqlite3_value *arg, utf8proc_option_t form)
-{
-	const char *name;
-	char *out;
-
-	if (sqlite3_value_type(arg) == SQLITE_NULL)
-		return;
-	if ((name = (const char *)sqlite3_value_text(arg)) == NULL ||
-	    (out = tag_map(name, form)) == NULL) {
-		sqlite3_result_error_nomem(cx);
-		return;
-	}
-	sqlite3_result_text(cx, out, -1, free);
-}
-
-void
-tag_key_sql(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	tag_sql(cx, argv[0], KEY_FORM);
-}
-
-void
-tag_nfc_sql(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	tag_sql(cx, argv[0], NAME_FORM);
-}
-
-/* Letters of any script, with their combining marks (a name may come
- * decomposed), and decimal digits; in ASCII, letters, digits and - _ . / :
- * only. Default-ignorable marks, the variation selectors, are invisible. */
+/* The id of the tag whose key is key; *id 0 when there is none. */
 static int
-tag_char(utf8proc_int32_t c)
-{
-	const utf8proc_property_t *p;
-
-	if (c < 0x80)
-		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-_./:", c) != NULL;
-	p = utf8proc_get_property(c);
-	switch (p->category) {
-	case UTF8PROC_CATEGORY_LU:
-	case UTF8PROC_CATEGORY_LL:
-	case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM:
-	case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_ND:
-		return 1;
-	case UTF8PROC_CATEGORY_MN:
-	case UTF8PROC_CATEGORY_MC:
-		return !p->ignorable;
-	default:
-		return 0;
-	}
-}
-
-int
-tag_check(const char *name)
-{
-	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
-	const utf8proc_uint8_t *end = s + strlen(name);
-	utf8proc_int32_t c;
-	utf8proc_ssize_t len;
-	size_t n = 0;
-	int ok = s < end;
-
-	/* utf8proc_iterate() refuses what utf8_valid() does: overlong
-	 * forms, surrogates and code points past U+10FFFF. */
-	while (ok && s < end) {
-		len = utf8proc_iterate(s, end - s, &c);
-		ok = len > 0 && tag_char(c) && ++n <= 64;
-		if (ok)
-			s += len;
-	}
-	if (ok)
-		return 0;
-	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits or - _ . "
-	    "/ :", name);
-}
-
-int
-taglist_add(struct taglist *t, const char *arg)
-{
-	char *copy, *name, *next, **names;
-
-	if ((copy = strdup(arg)) == NULL)
-		return chat_err(ST_DB, "out of memory");
-	for (name = copy; name != NULL; name = next) {
-		if ((next = strchr(name, ',')) != NULL)
-			*next++ = '\0';
-		if (tag_check(name) != 0) {
-			free(copy);
-			return ST_DATA;
-		}
-		if ((names = realloc(t->names, (t->n + 1) * sizeof *names))
-		    == NULL || (names[t->n] = strdup(name)) == NULL) {
-			if (names != NULL)
-				t->names = names;
-			free(copy);
-			return chat_err(ST_DB, "out of memory");
-		}
-		t->names = names;
-		t->n++;
-	}
-	free(copy);
-	return 0;
-}
-
-void
-taglist_free(struct taglist *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->names[i]);
-	free(t->names);
-	t->names = NULL;
-	t->n = 0;
-}
-
-/* The id of the tag whose key is key; 0 when there is none, -1 on error. */
-static int64_t
-tag_find(const char *key)
+tag_find(const char *key, int64_t *id)
 {
 	sqlite3_stmt *st = db_prep("SELECT id FROM tags WHERE key = ?");
-	int64_t id;
 	int rc;
 
+	*id = 0;
 	if (st == NULL)
-		return -1;
+		return ST_DB;
 	db_bind_text(st, 1, key);
-	rc = db_step(st, "looking up a tag");
-	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == -1 ? -1 : 0;
+	if (db_row(st, "looking up a tag", &rc))
+		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return id;
+	return rc;
 }
 
 /* With tags.strict, a tag must be in the config catalogue or already in
@@ -187,6 +32,7 @@ taglist_check(const struct taglist *t)
 	const struct config *cfg;
 	size_t i, j;
 	char *key, *ckey;
+	int64_t id;
 	int rc, known;
 
 	if ((rc = config_get(&cfg)) != 0)
@@ -196,7 +42,11 @@ taglist_check(const struct taglist *t)
 	for (i = 0; i < t->n; i++) {
 		if ((key = tag_fold(t->names[i])) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		known = tag_find(key) > 0;
+		if ((rc = tag_find(key, &id)) != 0) {
+			free(key);
+			return rc;
+		}
+		known = id != 0;
 		for (j = 0; !known && j < cfg->ntags_catalog; j++) {
 			ckey = tag_fold(cfg->tags_catalog[j]);
 			known = ckey != NULL && strcmp(ckey, key) == 0;
@@ -227,7 +77,7 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	const char *channel = rule ? rule->channel : NULL;
 	int64_t tag = 0, now = time(NULL), match = rule != NULL;
 	char *key = NULL, *form = NULL;
-	int rc = 0, step;
+	int rc = 0, found;
 
 	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS matched"
 	    " (id INTEGER PRIMARY KEY)", "tagging")) != 0 ||
@@ -235,36 +85,34 @@ tag_batch(const char *name, const struct auto_tag *rule)
 		return rc;
 	any = db_prep("SELECT 1 FROM batch_ok o WHERE" TARGETED " LIMIT 1");
 	if ((key = tag_fold(name)) == NULL ||
-	    (form = tag_map(name, NAME_FORM)) == NULL) {
+	    (form = tag_nfc(name)) == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
-	if (any == NULL || (tag = tag_find(key)) < 0) {
+	if (any == NULL) {
 		rc = ST_DB;
 		goto done;
 	}
-	if (tag == 0) {
+	if ((rc = tag_find(key, &tag)) == 0 && tag == 0) {
 		db_bind_text(any, 3, channel);
 		sqlite3_bind_int64(any, 4, match);
-		step = db_step(any, "tagging");
+		found = db_row(any, "tagging", &rc);
 		sqlite3_reset(any);
-		if (step == -1)
-			rc = ST_DB;
-		else if (step == SQLITE_ROW && (rc = batch_run("INSERT INTO"
-		    " tags (name, key, created_at) VALUES (?, ?, ?)",
-		    "adding a tag", "tti", form, key, now)) == 0)
-			tag = sqlite3_last_insert_rowid(db);
+		if (found && (rc = db_run("INSERT INTO tags (name, key,"
+		    " created_at) VALUES (?, ?, ?)", "adding a tag", "tti",
+		    form, key, now)) == 0)
+			tag = db_last_id();
 	}
 	if (rc != 0 || tag == 0)
 		goto done;
 	/* A join, not NOT EXISTS: a correlated subquery costs as much again
 	 * as the lookup it makes. */
-	if ((rc = batch_run("INSERT INTO events (conversation, at, actor,"
+	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2 FROM batch_ok o"
 	    " LEFT JOIN conversation_tags ct ON ct.conversation = o.id AND"
 	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED, "tagging",
 	    "ittiit", tag, form, channel, match, now, actor())) == 0)
-		rc = batch_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
+		rc = db_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
 		    " ?5, ?6 FROM batch_ok o WHERE" TARGETED " ON CONFLICT DO"
 		    " NOTHING", "tagging", "ittiit", tag, form, channel, match,
 		    now, actor());
@@ -290,12 +138,12 @@ untag_batch(const struct taglist *t, int keep)
 	for (i = 0; rc == 0 && i < t->n; i++) {
 		if ((key = tag_fold(t->names[i])) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		rc = batch_run("INSERT OR IGNORE INTO tag_keys VALUES (?)",
+		rc = db_run("INSERT OR IGNORE INTO tag_keys VALUES (?)",
 		    "untagging", "t", key);
 		free(key);
 	}
 	if (rc == 0)
-		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT ct.conversation, ?2, ?3, 'untagged',"
 		    " t.name FROM batch_ok o JOIN conversation_tags ct ON"
 		    " ct.conversation = o.id JOIN tags t ON t.id = ct.tag WHERE"
@@ -303,7 +151,7 @@ untag_batch(const struct taglist *t, int keep)
 		    " o.seq, t.key", "untagging", "iit", (int64_t)!keep, now,
 		    actor());
 	if (rc == 0)
-		rc = batch_run("DELETE FROM conversation_tags WHERE conversation"
+		rc = db_run("DELETE FROM conversation_tags WHERE conversation"
 		    " IN (SELECT id FROM batch_ok) AND (tag IN (SELECT id FROM"
 		    " tags WHERE key IN (SELECT key FROM tag_keys))) = ?1",
 		    "untagging", "i", (int64_t)!keep);
@@ -345,9 +193,11 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		rc = chat_err(ST_DATA, "%s: one tag, without commas", new);
 		goto done;
 	}
-	if ((oid = tag_find(okey)) <= 0 || (nid = tag_find(nkey)) < 0) {
-		rc = oid == 0 ? chat_err(ST_SOME, "%s: no such tag", old) :
-		    ST_DB;
+	if ((rc = tag_find(okey, &oid)) != 0 ||
+	    (rc = tag_find(nkey, &nid)) != 0)
+		goto done;
+	if (oid == 0) {
+		rc = chat_err(ST_SOME, "%s: no such tag", old);
 		goto done;
 	}
 	snprintf(detail, sizeof detail, "%s -> %s", old, new);
@@ -358,26 +208,26 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		goto done;
 	rc = dry_run ? event_last(&mark) : 0;
 	if (rc == 0)
-		rc = batch_run("DELETE FROM retagged", "renaming", "");
+		rc = db_run("DELETE FROM retagged", "renaming", "");
 	if (rc == 0)
-		rc = batch_run("INSERT INTO retagged SELECT conversation FROM"
+		rc = db_run("INSERT INTO retagged SELECT conversation FROM"
 		    " conversation_tags WHERE tag = ?", "renaming", "i", oid);
 	if (rc == 0)
-		rc = batch_run("INSERT INTO events (conversation, at, actor,"
+		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT id, ?1, ?2, 'retagged', ?3 FROM"
 		    " retagged ORDER BY id", "renaming", "itt",
 		    (int64_t)time(NULL), actor(), detail);
 	if (rc == 0 && nid != 0 && nid != oid) {
-		if ((rc = batch_run("INSERT INTO conversation_tags SELECT"
+		if ((rc = db_run("INSERT INTO conversation_tags SELECT"
 		    " conversation, ?2, tagged_at, tagged_by FROM"
 		    " conversation_tags WHERE tag = ?1 ON CONFLICT DO NOTHING",
 		    "merging tags", "ii", oid, nid)) == 0 &&
-		    (rc = batch_run("DELETE FROM conversation_tags WHERE"
+		    (rc = db_run("DELETE FROM conversation_tags WHERE"
 		    " tag = ?1", "merging tags", "i", oid)) == 0)
-			rc = batch_run("DELETE FROM tags WHERE id = ?1",
+			rc = db_run("DELETE FROM tags WHERE id = ?1",
 			    "merging tags", "i", oid);
 	} else if (rc == 0)
-		rc = batch_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
+		rc = db_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
 		    " WHERE id = ?1", "renaming a tag", "itt", oid, t.names[0],
 		    nkey);
 	if (rc == 0 && dry_run)
@@ -435,7 +285,7 @@ auto_apply(const void *req)
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
 		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i]);
 	if (rc == 0)
-		rc = batch_run("SELECT refuse(id, 0, NULL) FROM batch_ok WHERE"
+		rc = db_run("SELECT refuse(id, 0, NULL) FROM batch_ok WHERE"
 		    " id NOT IN (SELECT conversation FROM events WHERE id > ?)",
 		    "tagging", "i", mark);
 	return rc;
@@ -455,8 +305,7 @@ closed_untagged(int64_t **out, size_t *n)
 	*n = 0;
 	if (st == NULL)
 		return ST_DB;
-	while ((rc = db_step(st, "finding untagged conversations"))
-	    == SQLITE_ROW) {
+	while (db_row(st, "finding untagged conversations", &rc)) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 256;
 			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
@@ -469,7 +318,7 @@ closed_untagged(int64_t **out, size_t *n)
 	}
 	sqlite3_reset(st);
 	*out = v;
-	return rc == SQLITE_DONE ? 0 : rc == -1 ? ST_DB : rc;
+	return rc;
 }
 
 int

@@ -33,9 +33,9 @@ zendesk_body(int64_t id, sqlite3_str *out)
 {
 	const struct config *cfg;
 	sqlite3_stmt *st = db_prep(ticket_sql);
-	sqlite3_str *text = sqlite3_str_new(db);
+	sqlite3_str *text = sqlite3_str_new(NULL);
 	char *comment;
-	int rc;
+	int rc, found;
 
 	if ((rc = config_get(&cfg)) != 0 || st == NULL) {
 		sqlite3_free(sqlite3_str_finish(text));
@@ -50,12 +50,12 @@ zendesk_body(int64_t id, sqlite3_str *out)
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, comment);
 	db_bind_text(st, 3, cfg->zd_status);
-	if ((rc = db_step(st, "making the ticket")) == SQLITE_ROW)
+	if ((found = db_row(st, "making the ticket", &rc)))
 		sqlite3_str_appendall(out, (const char *)sqlite3_column_text(st,
 		    0));
 	sqlite3_reset(st);
 	sqlite3_free(comment);
-	return rc == SQLITE_ROW ? 0 : rc == -1 ? ST_DB : ST_SOME;
+	return found || rc ? rc : ST_SOME;
 }
 
 /* What Zendesk said went wrong: its JSON error, description and details,
@@ -71,10 +71,11 @@ reason(const char *body, long code, char *buf, size_t size)
 	    " coalesce(json_extract(?1, '$.details'), ''), ': ') END");
 	const unsigned char *s = NULL;
 	size_t n;
+	int rc;
 
 	if (st != NULL) {
 		db_bind_text(st, 1, body);
-		if (db_step(st, "reading an error") == SQLITE_ROW)
+		if (db_row(st, "reading an error", &rc))
 			s = sqlite3_column_text(st, 0);
 	}
 	if (s == NULL || *s == '\0')
@@ -233,7 +234,7 @@ lookup(int64_t id, time_t since, struct sent *r)
 	    " FROM json_each(?1, '$.tickets') WHERE"
 	    " unixepoch(json_extract(value, '$.created_at')) >= ?2"
 	    " ORDER BY json_extract(value, '$.id') LIMIT 1");
-	sqlite3_str *body = sqlite3_str_new(db);
+	sqlite3_str *body = sqlite3_str_new(NULL);
 	char *path, *answer, *escaped;
 	long code = 0;
 	int rc;
@@ -243,8 +244,8 @@ lookup(int64_t id, time_t since, struct sent *r)
 		return ext && pick ? rc : ST_DB;
 	}
 	sqlite3_bind_int64(ext, 1, id);
-	rc = db_step(ext, "finding the external id");
-	escaped = rc == SQLITE_ROW ? curl.easy_escape(NULL,
+	escaped = db_row(ext, "finding the external id", &rc) ?
+	    curl.easy_escape(NULL,
 	    (const char *)sqlite3_column_text(ext, 0), 0) : NULL;
 	sqlite3_reset(ext);
 	path = sqlite3_mprintf("/api/v2/tickets?external_id=%s", escaped);
@@ -304,7 +305,7 @@ int
 zendesk_send(int64_t id, const char *key, int retry, time_t since,
     struct sent *r)
 {
-	sqlite3_str *post = sqlite3_str_new(db), *body;
+	sqlite3_str *post = sqlite3_str_new(NULL), *body;
 	char *json, *answer;
 	long code = 0;
 	int rc;
@@ -322,7 +323,7 @@ zendesk_send(int64_t id, const char *key, int retry, time_t since,
 		sqlite3_free(json);
 		return rc;
 	}
-	body = sqlite3_str_new(db);
+	body = sqlite3_str_new(NULL);
 	rc = request("/api/v2/tickets", json, key, body, &code, r);
 	answer = sqlite3_str_finish(body);
 	if (rc == 0 && r->status == 0)
