@@ -1,5 +1,4 @@
 /* chat-import: conversations and their transcripts in, as NDJSON events. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,44 +6,24 @@
 
 #include "chat.h"
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "usage: chat-import [-q] [-d DB] [-c CONFIG] [--as NAME] "
-	    "[FILE...]\n");
-	if (fp != stdout)
-		return;
-	fputs("  -q, --quiet           print no ids\n", fp);
-	chat_help(fp);
-}
+static const struct opt opts[] = { OPT__QUIET, OPT__COMMON, OPT_END };
+
+static const struct command import = {
+	"usage: chat-import [-q] [-d DB] [-c CONFIG] [--as NAME] [FILE...]\n",
+	opts
+};
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		CHAT_LONGOPTS, {"quiet", 0, 0, 'q'}, {0, 0, 0, 0}
-	};
 	struct import *im = NULL;
-	int c, i, rc, *fds;
+	int i, *fds;
 
-	chat_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "qd:c:h", longopts, NULL)) != -1) {
-		if (c == 'h' || c == OPT_HELP) {
-			usage(stdout);
-			return 0;
-		}
-		if ((rc = chat_opt(c, optarg)) != 0) {
-			if (rc < 0)
-				usage(stderr);
-			return rc < 0 ? ST_USAGE : chat_exit();
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	if (opt_parse(&import, &argc, &argv) != 0)
+		return chat_exit();
 	if (argc == 0 && isatty(0)) {
-		chat_err(ST_USAGE, "no input: give files or pipe events in");
-		usage(stderr);
-		return ST_USAGE;
+		usage_err("no input: give files or pipe events in");
+		return chat_exit();
 	}
 
 	/* Every file opens before anything is written: a typo does nothing. */

@@ -27,35 +27,89 @@ const char *chat_prog(void);
 int chat_err(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void chat_status(int status);
-int chat_exit(void);
+/* The worst status recorded, once standard output is flushed. */
+int chat_worst(void);
 
-/* Long options every binary takes; chat_opt() handles them. */
-enum {
-	OPT_DB = 0x100, OPT_CONFIG, OPT_AS, OPT_VERSION, OPT_HELP, OPT_REF,
-	OPT_FIRST_LOCAL = 0x140		/* binaries number their own from here */
+/* opt.c: the command driver. Each binary declares its options as a table
+ * of struct opt ending in OPT_END; opt_parse() builds getopt_long's
+ * arguments from it, sets what each option sets, and prints --help and
+ * the usage from it. */
+enum opt_type {
+	OPT_NOMORE,	/* the end of a table: OPT_END */
+	OPT_FLAG,	/* int *p = value */
+	OPT_STR,	/* const char **p = the argument */
+	OPT_LIST,	/* struct opt_list *p: the argument appended, once
+			 * fn(), when given, accepts it */
+	OPT_MODE,	/* struct opt_mode *p: one of exclusive modes */
+	OPT_CALL,	/* fn(o, p, argument) */
+	OPT_TEXT,	/* help's text, printed as it is, in its place */
+	OPT_INCLUDE,	/* sub's entries here; p is the context of those
+			 * whose p is NULL */
+	OPT_HELP, OPT_VERSION
 };
-#define CHAT_LONGOPTS \
-	{"db", 1, 0, OPT_DB}, {"config", 1, 0, OPT_CONFIG}, \
-	{"as", 1, 0, OPT_AS}, {"version", 0, 0, OPT_VERSION}, \
-	{"help", 0, 0, OPT_HELP}
-/* chat_opt() also takes the short options every binary spells alike, when
- * the binary has them: -d DB, -c CONFIG, -q, -n, and --ref; their flags: */
-struct chat_flags { int quiet, dry_run, by_ref; };
+struct opt {
+	enum opt_type type;
+	const char *name;	/* --name, or NULL */
+	int letter;		/* -l, or 0 */
+	const char *arg;	/* the argument's name in --help; NULL: none */
+	const char *help;	/* --help's text; NULL: not listed */
+	void *p;		/* what it sets, by type */
+	int value;		/* OPT_FLAG, OPT_MODE: the value set */
+	/* 0, or the status of the refusal, reported (ST_USAGE: with the
+	 * usage printed). */
+	int (*fn)(const struct opt *o, void *p, const char *arg);
+	const char *twice;	/* the usage error when given twice, or NULL */
+	const struct opt *sub;	/* OPT_INCLUDE's */
+};
+#define OPT_END { OPT_NOMORE, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+/* The appended arguments; the driver frees v in chat_exit(). */
+struct opt_list { const char **v; size_t n; };
+/* A group of exclusive modes: value is the first given's (0: none), name
+ * and arg its long name and argument. With a clash message, another one is
+ * that usage error; without, name2 is the first other one given. */
+struct opt_mode {
+	int value;
+	const char *clash;
+	const char *name, *name2, *arg;
+};
+struct command {
+	const char *usage;	/* the synopsis, "usage: ..." lines */
+	const struct opt *opts;
+};
+/* -d, -c, --as, -h and --version, for an OPT_INCLUDE. */
+extern const struct opt chat_options[];
+struct chat_flags { int quiet, dry_run, by_ref; const char *db; };
 extern struct chat_flags chat_flags;
-/* 0: handled; 1: done (--version printed, or a refused argument reported),
- * return chat_exit() now; -1: not a common option or a bad argument: print
- * usage, exit 2. --help is the binary's. */
-int chat_opt(int c, const char *arg);
-/* The lines of --help for the options chat_opt() handles. */
-void chat_help(FILE *fp);
+#define OPT__QUIET { OPT_FLAG, "quiet", 'q', NULL, "print no ids", \
+	&chat_flags.quiet, 1, NULL, NULL, NULL }
+#define OPT__DRY_RUN { OPT_FLAG, "dry-run", 'n', NULL, "print the changes " \
+	"that would be made, make none", &chat_flags.dry_run, 1, NULL, NULL, \
+	NULL }
+#define OPT__REF { OPT_FLAG, "ref", 0, NULL, "the ids are the platform's " \
+	"refs", &chat_flags.by_ref, 1, NULL, NULL, NULL }
+#define OPT__COMMON { OPT_INCLUDE, NULL, 0, NULL, NULL, NULL, 0, NULL, \
+	NULL, chat_options }
+/* Names the program and parses the options, leaving *argc and *argv the
+ * operands. Non-zero: done (refused and reported, or --help or --version
+ * printed): return chat_exit(). */
+int opt_parse(const struct command *c, int *argc, char ***argv);
+/* The usage, on standard error, for a usage error reported; usage_err()
+ * reports one found after the options, with the usage. */
+void opt_usage(void);
+int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A count given to --opt: decimal, positive, fitting a long. */
 int opt_count(const char *opt, const char *arg, long *n);
+/* Closes the database and the configuration, frees what the options held:
+ * the exit status, the worst recorded. */
+int chat_exit(void);
 
 /* db.c: the database file and its schema. */
 /* DB_CREATE (chat-import's) writes and creates the database when there is
  * none; the others refuse a path where none exists (74). */
 enum db_mode { DB_READ, DB_WRITE, DB_CREATE };
 int db_set_path(const char *path);
+/* -n: a writer's upgrade of an older schema is made in a copy in memory. */
+void db_set_dry_run(int on);
 int db_open(enum db_mode mode);
 void db_close(void);
 int db_begin(void);
@@ -138,40 +192,13 @@ int fmt_parse(const char *s, enum fmt *f, int allow_text);
 struct filter;
 struct filter *filter_new(void);
 void filter_free(struct filter *f);
-#define FILTER_LONGOPTS \
-	{"open", 0, 0, 0x180}, {"parked", 0, 0, 0x181}, \
-	{"closed", 0, 0, 0x182}, {"channel", 1, 0, 0x183}, \
-	{"social", 0, 0, 0x184}, {"operator", 1, 0, 0x185}, \
-	{"tag", 1, 0, 0x186}, {"untagged", 0, 0, 0x187}, \
-	{"unrated", 0, 0, 0x188}, {"no-note", 0, 0, 0x189}, \
-	{"since", 1, 0, 0x18a}, {"until", 1, 0, 0x18b}, \
-	{"idle", 1, 0, 0x18c}, {"visitor-left", 0, 0, 0x18d}, \
-	{"forgotten", 0, 0, 0x18e}, {"grep", 1, 0, 0x18f}, \
-	{"explain", 0, 0, 0x190}, {"after-close", 0, 0, 0x191}, \
-	{"closed-since", 1, 0, 0x192}, {"closed-until", 1, 0, 0x193}
-/* The lines of --help for the filter options. */
-#define FILTER_HELP \
-	"      --open, --parked, --closed\n" \
-	"                        in that state (several: any of them)\n" \
-	"      --channel C       on channel C (repeated: any of them)\n" \
-	"      --social          on a social channel\n" \
-	"      --operator O      handled by operator O\n" \
-	"      --tag T           tagged T (repeated: all of them)\n" \
-	"      --untagged        without a tag\n" \
-	"      --unrated         without a rating\n" \
-	"      --no-note         without a note\n" \
-	"      --since T         started at T or later\n" \
-	"      --until T         started before T\n" \
-	"      --idle DUR        open or parked, with no activity for DUR\n" \
-	"      --visitor-left    the visitor left\n" \
-	"      --forgotten       open, and the visitor left or long idle\n" \
-	"      --after-close     closed, the visitor wrote after it\n" \
-	"      --closed-since T  closed at T or later\n" \
-	"      --closed-until T  closed before T\n" \
-	"      --grep QUERY      matching the search QUERY as a whole\n" \
-	"      --explain         print the selection's query plan instead\n"
-/* 0: handled; -1: not a filter option; else an exit status (reported). */
-int filter_opt(struct filter *f, int c, const char *arg);
+/* The filter options, for an OPT_INCLUDE whose p is a struct filter **:
+ * OPT__FILTERS(&f). */
+extern const struct opt filter_options[];
+#define OPT__FILTERS(fp) { OPT_INCLUDE, NULL, 0, NULL, NULL, fp, 0, NULL, \
+	NULL, filter_options }
+/* 1 when any filter option was given. */
+int filter_given(const struct filter *f);
 
 /* history.c: listing and showing conversations. */
 int conv_list(const struct filter *f, enum fmt fmt, long limit,
@@ -193,6 +220,22 @@ int batch_open(struct batch **b, int quiet, int dry_run, batch_fn *apply,
     const void *req);
 int batch_add(struct batch *b, int64_t id, int ready);
 int batch_close(struct batch *b);
+
+/* opt.c, continued: the loops of the commands. */
+/* The ids given (operands, else standard input) through batches of
+ * apply(req): batch_close()'s status, or the first failure's. */
+int batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
+    const void *req);
+/* -l, --all and -o of a command that lists what it adds (note, rate). */
+struct listing_opts { int list, all; const char *o; };
+#define OPT__LISTING(l, what) \
+	{ OPT_FLAG, "list", 'l', NULL, "list the " what, &(l).list, 1, NULL, \
+	    NULL, NULL }, \
+	{ OPT_FLAG, "all", 0, NULL, "with -l: every conversation's " what, \
+	    &(l).all, 1, NULL, NULL, NULL }, \
+	{ OPT_STR, "output", 'o', "FORMAT", "the listing's format: table, " \
+	    "tsv, json or ids", &(l).o, 0, NULL, NULL, NULL }
+int listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt);
 
 /* tagname.c: names and lists of names; tags.c: tagging. */
 struct taglist { char **names; size_t n; };

@@ -19,6 +19,7 @@
 static sqlite3 *db;
 
 static const char *path_opt;
+static int dry_run;
 static char path[PATH_MAX];
 
 static struct cached {
@@ -63,6 +64,12 @@ resolve_path(void)
 	if (rc < 0 || (size_t)rc >= sizeof path)
 		return chat_err(ST_DB, "database path too long");
 	return 0;
+}
+
+void
+db_set_dry_run(int on)
+{
+	dry_run = on;
 }
 
 const char *
@@ -431,7 +438,7 @@ db_open(enum db_mode mode)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
 		return rc;
-	if (mode != DB_READ && chat_flags.dry_run &&
+	if (mode != DB_READ && dry_run &&
 	    (size_t)version < schema_nsteps && (rc = to_memory()) != 0)
 		return rc;
 	/* Readers need none of this; a reader's migration is written with

@@ -1,10 +1,7 @@
-/* errors.c: the program name, diagnostics, the exit status to return and
- * the options every binary reads alike. */
-#include <ctype.h>
-#include <errno.h>
+/* errors.c: the program name, diagnostics and the exit status to return
+ * (the worst recorded); calls nothing above utf8.c. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "chat.h"
@@ -76,67 +73,9 @@ chat_err(int status, const char *fmt, ...)
 }
 
 int
-chat_exit(void)
+chat_worst(void)
 {
-	db_close();
-	config_release();
 	if (fflush(stdout) == EOF || ferror(stdout))
 		chat_err(ST_DB, "standard output: write error");
 	return worst;
-}
-
-struct chat_flags chat_flags;
-
-int
-chat_opt(int c, const char *arg)
-{
-	switch (c) {
-	case 'q':
-		chat_flags.quiet = 1;
-		return 0;
-	case 'n':
-		chat_flags.dry_run = 1;
-		return 0;
-	case OPT_REF:
-		chat_flags.by_ref = 1;
-		return 0;
-	case 'd':
-	case OPT_DB:
-		return db_set_path(arg);
-	case 'c':
-	case OPT_CONFIG:
-		return config_set_path(arg);
-	case OPT_AS:
-		return actor_set(arg);
-	case OPT_VERSION:
-		printf("%s %s\n", prog, CHAT_VERSION);
-		return 1;
-	}
-	return -1;
-}
-
-void
-chat_help(FILE *fp)
-{
-	fputs("  -d, --db DB           the database (else $CHAT_DB, then the "
-	    "configuration)\n"
-	    "  -c, --config FILE     the configuration (else $CHAT_CONFIG)\n"
-	    "      --as NAME         the actor recorded on changes (else "
-	    "$CHAT_OPERATOR)\n"
-	    "  -h, --help            print this help\n"
-	    "      --version         print the version\n", fp);
-}
-
-int
-opt_count(const char *opt, const char *arg, long *n)
-{
-	char *end;
-
-	errno = 0;
-	*n = strtol(arg, &end, 10);
-	if (!isdigit((unsigned char)*arg) || *end != '\0' || errno == ERANGE ||
-	    *n <= 0)
-		return chat_err(ST_USAGE, "--%s %s: not a positive number", opt,
-		    arg);
-	return 0;
 }

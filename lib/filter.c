@@ -9,6 +9,13 @@
 #include "libchat.h"
 
 enum { S_OPEN = 1, S_PARKED = 2, S_CLOSED = 4 };
+/* The filter options, the value of each one's entry in filter_options. */
+enum {
+	F_OPEN, F_PARKED, F_CLOSED, F_CHANNEL, F_SOCIAL, F_OPERATOR,
+	F_TAG, F_UNTAGGED, F_UNRATED, F_NO_NOTE, F_SINCE, F_UNTIL,
+	F_IDLE, F_VISITOR_LEFT, F_FORGOTTEN, F_GREP, F_EXPLAIN, F_AFTER_CLOSE,
+	F_CLOSED_SINCE, F_CLOSED_UNTIL
+};
 
 struct filter {
 	int states;
@@ -21,6 +28,7 @@ struct filter {
 	int social, untagged, unrated, no_note, visitor_left, forgotten;
 	int after_close;
 	int explain;
+	int given;		/* any filter option */
 	int has_since, has_until, has_idle;
 	time_t since, until;
 	long idle;
@@ -120,45 +128,47 @@ range_check(const char *from, time_t t0, int has0, const char *to,
 	return 0;
 }
 
-int
-filter_opt(struct filter *f, int c, const char *arg)
+static int
+filter_opt(const struct opt *o, void *p, const char *arg)
 {
+	struct filter *f = *(struct filter **)p;
 	int rc;
 
-	switch (c) {
-	case 0x180: f->states |= S_OPEN; return 0;
-	case 0x181: f->states |= S_PARKED; return 0;
-	case 0x182: f->states |= S_CLOSED; return 0;
-	case 0x183: return push(&f->channels, &f->nchannels, arg);
-	case 0x184: f->social = 1; return 0;
-	case 0x185: f->operator = arg; return 0;
-	case 0x186: return tag_opt(f, arg);
-	case 0x187: f->untagged = 1; return 0;
-	case 0x188: f->unrated = 1; return 0;
-	case 0x189: f->no_note = 1; return 0;
-	case 0x18a:
-	case 0x18b:
-		if ((rc = c == 0x18a ? time_opt("since", arg, &f->since,
-		    &f->has_since) : time_opt("until", arg, &f->until,
+	f->given = 1;
+	switch (o->value) {
+	case F_OPEN: f->states |= S_OPEN; return 0;
+	case F_PARKED: f->states |= S_PARKED; return 0;
+	case F_CLOSED: f->states |= S_CLOSED; return 0;
+	case F_CHANNEL: return push(&f->channels, &f->nchannels, arg);
+	case F_SOCIAL: f->social = 1; return 0;
+	case F_OPERATOR: f->operator = arg; return 0;
+	case F_TAG: return tag_opt(f, arg);
+	case F_UNTAGGED: f->untagged = 1; return 0;
+	case F_UNRATED: f->unrated = 1; return 0;
+	case F_NO_NOTE: f->no_note = 1; return 0;
+	case F_SINCE:
+	case F_UNTIL:
+		if ((rc = o->value == F_SINCE ? time_opt("since", arg,
+		    &f->since, &f->has_since) : time_opt("until", arg, &f->until,
 		    &f->has_until)) != 0)
 			return rc;
 		return range_check("since", f->since, f->has_since, "until",
 		    f->until, f->has_until);
-	case 0x18c:
+	case F_IDLE:
 		if (duration_parse(arg, &f->idle) != 0)
 			return chat_err(ST_DATA, "--idle %s: not a duration",
 			    arg);
 		f->has_idle = 1;
 		return 0;
-	case 0x18d: f->visitor_left = 1; return 0;
-	case 0x18e: f->forgotten = 1; return 0;
-	case 0x18f: return grep_opt(f, arg);
-	case 0x190: f->explain = 1; return 0;
-	case 0x191: f->after_close = 1; return 0;
-	case 0x192:
-	case 0x193:
-		if ((rc = c == 0x192 ? time_opt("closed-since", arg,
-		    &f->closed_since, &f->has_closed_since) :
+	case F_VISITOR_LEFT: f->visitor_left = 1; return 0;
+	case F_FORGOTTEN: f->forgotten = 1; return 0;
+	case F_GREP: return grep_opt(f, arg);
+	case F_EXPLAIN: f->explain = 1; return 0;
+	case F_AFTER_CLOSE: f->after_close = 1; return 0;
+	case F_CLOSED_SINCE:
+	case F_CLOSED_UNTIL:
+		if ((rc = o->value == F_CLOSED_SINCE ? time_opt("closed-since",
+		    arg, &f->closed_since, &f->has_closed_since) :
 		    time_opt("closed-until", arg, &f->closed_until,
 		    &f->has_closed_until)) != 0)
 			return rc;
@@ -166,7 +176,48 @@ filter_opt(struct filter *f, int c, const char *arg)
 		    f->has_closed_since, "closed-until", f->closed_until,
 		    f->has_closed_until);
 	}
-	return -1;
+	return 0;
+}
+
+/* The filter options of --help in their order; --open, --parked and
+ * --closed share a line. */
+#define F(name, arg, help, v) \
+	{ OPT_CALL, name, 0, arg, help, NULL, v, filter_opt, NULL, NULL }
+const struct opt filter_options[] = {
+	{ OPT_TEXT, NULL, 0, NULL, "      --open, --parked, --closed\n"
+	    "                        in that state (several: any of them)\n",
+	    NULL, 0, NULL, NULL, NULL },
+	F("open", NULL, NULL, F_OPEN),
+	F("parked", NULL, NULL, F_PARKED),
+	F("closed", NULL, NULL, F_CLOSED),
+	F("channel", "C", "on channel C (repeated: any of them)", F_CHANNEL),
+	F("social", NULL, "on a social channel", F_SOCIAL),
+	F("operator", "O", "handled by operator O", F_OPERATOR),
+	F("tag", "T", "tagged T (repeated: all of them)", F_TAG),
+	F("untagged", NULL, "without a tag", F_UNTAGGED),
+	F("unrated", NULL, "without a rating", F_UNRATED),
+	F("no-note", NULL, "without a note", F_NO_NOTE),
+	F("since", "T", "started at T or later", F_SINCE),
+	F("until", "T", "started before T", F_UNTIL),
+	F("idle", "DUR", "open or parked, with no activity for DUR", F_IDLE),
+	F("visitor-left", NULL, "the visitor left", F_VISITOR_LEFT),
+	F("forgotten", NULL,
+	    "open, and the visitor left or long idle", F_FORGOTTEN),
+	F("after-close", NULL,
+	    "closed, the visitor wrote after it", F_AFTER_CLOSE),
+	F("closed-since", "T", "closed at T or later", F_CLOSED_SINCE),
+	F("closed-until", "T", "closed before T", F_CLOSED_UNTIL),
+	F("grep", "QUERY", "matching the search QUERY as a whole", F_GREP),
+	F("explain", NULL,
+	    "print the selection's query plan instead", F_EXPLAIN),
+	OPT_END
+};
+#undef F
+
+int
+filter_given(const struct filter *f)
+{
+	return f->given;
 }
 
 /* One part of a description, after a separator unless the first. */

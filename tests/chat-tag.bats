@@ -183,11 +183,23 @@ $nfc"
 	assert_equal "$(tags_of 1)" "a,b"
 	run -0 chat-tag --db "$BATS_TEST_TMPDIR/other.db" -r b 1
 	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" "SELECT count(*) FROM conversation_tags")" 0
-	# An old "chat-tag -d TAG ID" names a database that is not there.
-	run -74 chat-tag -d a 1
-	assert_output "chat-tag: no database at a (chat-import creates one)"
 	run -2 chat-tag --delete a 1
 	assert_equal "$(tags_of 1)" "a,b"
+}
+
+@test "-d TAG, naming no file, still removes the tags for one release, with a warning to use -r" {
+	examples
+	chat-tag -q a,b,c 1
+	run -0 --separate-stderr chat-tag -d a,b 1
+	assert_output 1
+	assert_equal "$stderr" "chat-tag: -d TAG to remove tags is deprecated: use -r TAG (-d is the database)"
+	assert_equal "$(tags_of 1)" "c"
+	# A -d with a slash is a database path, even one not there.
+	run -74 chat-tag -d ./c 1
+	assert_output "chat-tag: no database at ./c (chat-import creates one)"
+	run -2 chat-tag -d c -s x 1
+	assert_line --index 1 "chat-tag: -r and -s: remove tags or set them, not both"
+	assert_equal "$(tags_of 1)" "c"
 }
 
 @test "-r with -s, -s twice and -o without -l are usage errors (2) with their reason; nothing written" {

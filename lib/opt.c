@@ -1,0 +1,335 @@
+/* opt.c: the command driver: options as data, --help and usage from them,
+ * the common options, the ids -> batch loop, teardown. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+
+struct chat_flags chat_flags;
+
+/* The command being run: its options, flattened (an OPT_INCLUDE's entries
+ * in its place), each with the context its handler gets and how many
+ * times it was given. */
+static const struct command *cmd;
+static struct flat {
+	const struct opt *o;
+	void *p;
+	int given;
+} *flat;
+static size_t nflat;
+
+static int
+db_opt(const struct opt *o, void *p, const char *arg)
+{
+	(void)o;
+	(void)p;
+	chat_flags.db = arg;
+	return db_set_path(arg);
+}
+
+static int
+config_opt(const struct opt *o, void *p, const char *arg)
+{
+	(void)o;
+	(void)p;
+	return config_set_path(arg);
+}
+
+/* actor_set(): -1 is a usage error, another non-zero reported. */
+static int
+as_opt(const struct opt *o, void *p, const char *arg)
+{
+	int rc = actor_set(arg);
+
+	(void)o;
+	(void)p;
+	return rc < 0 ? ST_USAGE : rc;
+}
+
+const struct opt chat_options[] = {
+	{ OPT_CALL, "db", 'd', "DB", "the database (else $CHAT_DB, then the "
+	    "configuration)", NULL, 0, db_opt, NULL, NULL },
+	{ OPT_CALL, "config", 'c', "FILE", "the configuration (else "
+	    "$CHAT_CONFIG)", NULL, 0, config_opt, NULL, NULL },
+	{ OPT_CALL, "as", 0, "NAME", "the actor recorded on changes (else "
+	    "$CHAT_OPERATOR)", NULL, 0, as_opt, NULL, NULL },
+	{ OPT_HELP, "help", 'h', NULL, "print this help", NULL, 0, NULL, NULL,
+	    NULL },
+	{ OPT_VERSION, "version", 0, NULL, "print the version", NULL, 0, NULL,
+	    NULL, NULL },
+	OPT_END
+};
+
+static size_t
+count(const struct opt *o)
+{
+	size_t n = 0;
+
+	for (; o->type != OPT_NOMORE; o++)
+		n += o->type == OPT_INCLUDE ? count(o->sub) : 1;
+	return n;
+}
+
+static void
+flatten(const struct opt *o, void *ctx)
+{
+	for (; o->type != OPT_NOMORE; o++)
+		if (o->type == OPT_INCLUDE)
+			flatten(o->sub, o->p);
+		else {
+			flat[nflat].o = o;
+			flat[nflat++].p = o->p != NULL ? o->p : ctx;
+		}
+}
+
+/* --help's line of one option: the option in a column of 24, then its
+ * text, each of its lines after the first under the first. */
+static void
+help_line(const struct opt *o, FILE *fp)
+{
+	char left[64];
+	const char *s;
+	int n;
+
+	n = snprintf(left, sizeof left, "  %c%c%s%s%s%s%s",
+	    o->letter ? '-' : ' ', o->letter ? o->letter : ' ',
+	    o->letter && o->name ? ", " : o->letter ? "" : "  ",
+	    o->name ? "--" : "", o->name ? o->name : "",
+	    o->arg ? " " : "", o->arg ? o->arg : "");
+	fprintf(fp, "%s%*s", left, n < 22 ? 24 - n : 2, "");
+	for (s = o->help; *s != '\0'; s++)
+		if (*s == '\n')
+			fprintf(fp, "\n%24s", "");
+		else
+			fputc(*s, fp);
+	fputc('\n', fp);
+}
+
+static void
+help(FILE *fp)
+{
+	size_t i;
+
+	fputs(cmd->usage, fp);
+	if (fp != stdout)
+		return;
+	for (i = 0; i < nflat; i++)
+		if (flat[i].o->type == OPT_TEXT)
+			fputs(flat[i].o->help, fp);
+		else if (flat[i].o->help != NULL)
+			help_line(flat[i].o, fp);
+}
+
+void
+opt_usage(void)
+{
+	help(stderr);
+	chat_status(ST_USAGE);
+}
+
+int
+usage_err(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	chat_err(ST_USAGE, "%s", msg);
+	help(stderr);
+	return ST_USAGE;
+}
+
+/* The two modes of a group, the first given and the first other one; a
+ * group with a clash message refuses the second at once. */
+static int
+mode(const struct opt *o, struct opt_mode *m, const char *arg)
+{
+	const char *name = o->name ? o->name : "";
+
+	if (m->value != 0 && m->value != o->value) {
+		if (m->name2 == NULL)
+			m->name2 = name;
+		if (m->clash != NULL)
+			return usage_err("%s", m->clash);
+	}
+	if (m->value == 0) {
+		m->value = o->value;
+		m->name = name;
+	}
+	m->arg = arg;
+	return 0;
+}
+
+static int
+list_add(struct opt_list *l, const char *arg)
+{
+	const char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+
+	if (v == NULL)
+		return chat_err(ST_DB, "out of memory");
+	l->v = v;
+	v[l->n++] = arg;
+	return 0;
+}
+
+/* One option given: 0, or the status of its refusal, reported (with the
+ * usage for a usage error); -1: done, the help or version printed. */
+static int
+take(struct flat *f, const char *arg)
+{
+	const struct opt *o = f->o;
+	int rc;
+
+	if (f->given++ && o->twice != NULL)
+		return usage_err("%s", o->twice);
+	switch (o->type) {
+	case OPT_FLAG: *(int *)f->p = o->value; return 0;
+	case OPT_STR: *(const char **)f->p = arg; return 0;
+	case OPT_MODE: return mode(o, f->p, arg);
+	case OPT_LIST:
+		if (o->fn != NULL && (rc = o->fn(o, f->p, arg)) != 0)
+			return rc;
+		return list_add(f->p, arg);
+	case OPT_CALL:
+		if ((rc = o->fn(o, f->p, arg)) == ST_USAGE)
+			help(stderr);
+		return rc;
+	case OPT_HELP: help(stdout); return -1;
+	case OPT_VERSION:
+		printf("%s %s\n", chat_prog(), CHAT_VERSION);
+		return -1;
+	default: return 0;
+	}
+}
+
+int
+opt_parse(const struct command *c, int *argc, char ***argv)
+{
+	struct option *longopts;
+	char *shorts, *s;
+	size_t i, n;
+	int ch, rc = 0;
+
+	chat_init((*argv)[0]);
+	cmd = c;
+	n = count(c->opts);
+	flat = calloc(n, sizeof *flat);
+	longopts = calloc(n + 1, sizeof *longopts);
+	s = shorts = malloc(2 * n + 1);
+	if (flat == NULL || longopts == NULL || shorts == NULL) {
+		rc = chat_err(ST_DB, "out of memory");
+		goto done;
+	}
+	flatten(c->opts, NULL);
+	for (i = n = 0; i < nflat; i++) {
+		const struct opt *o = flat[i].o;
+
+		if (o->letter) {
+			*s++ = (char)o->letter;
+			if (o->arg)
+				*s++ = ':';
+		}
+		if (o->name != NULL) {
+			longopts[n].name = o->name;
+			longopts[n].has_arg = o->arg != NULL;
+			longopts[n++].val = o->letter ? o->letter :
+			    0x100 + (int)i;
+		}
+	}
+	*s = '\0';
+	while (rc == 0 && (ch = getopt_long(*argc, *argv, shorts, longopts,
+	    NULL)) != -1) {
+		for (i = 0; i < nflat && (ch >= 0x100 ? i != (size_t)ch -
+		    0x100 : flat[i].o->letter != ch); i++)
+			;
+		if (i < nflat)
+			rc = take(&flat[i], optarg);
+		else {	/* getopt said what is wrong */
+			opt_usage();
+			rc = ST_USAGE;
+		}
+	}
+	*argc -= optind;
+	*argv += optind;
+	db_set_dry_run(chat_flags.dry_run);
+done:
+	free(longopts);
+	free(shorts);
+	return rc;
+}
+
+/* A count given to --opt: decimal, positive, fitting a long. */
+int
+opt_count(const char *opt, const char *arg, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end != '\0' || errno == ERANGE ||
+	    *n <= 0)
+		return chat_err(ST_USAGE, "--%s %s: not a positive number", opt,
+		    arg);
+	return 0;
+}
+
+/* The ids given, operands or standard input, through batches of apply. */
+int
+batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
+    const void *req)
+{
+	struct batch *b = NULL;
+	struct ids *ids = NULL;
+	int64_t id;
+	int rc;
+
+	if ((rc = ids_open(&ids, argv, argc, chat_flags.by_ref)) == 0 &&
+	    (rc = batch_open(&b, chat_flags.quiet, dry_run, apply, req)) == 0) {
+		while ((rc = ids_next(ids, &id)) != 0)
+			if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
+				break;
+		rc = batch_close(b);
+	}
+	ids_close(ids);
+	return rc;
+}
+
+/* -l, --all and -o of chat-note and chat-rate. */
+int
+listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt)
+{
+	if (l->o != NULL && !l->list)
+		return usage_err("-o %s: only -l prints a listing", l->o);
+	if (l->all && (!l->list || argc > 0))
+		return usage_err("--all: with -l, and no ids");
+	if (l->o != NULL && fmt_parse(l->o, fmt, 0) != 0) {
+		opt_usage();
+		return ST_USAGE;
+	}
+	return 0;
+}
+
+/* What the options held goes; then the database and the configuration are
+ * closed, and the worst status is the exit status. */
+int
+chat_exit(void)
+{
+	size_t i;
+
+	for (i = 0; i < nflat; i++)
+		if (flat[i].o->type == OPT_LIST)
+			free(((struct opt_list *)flat[i].p)->v);
+	free(flat);
+	flat = NULL;
+	nflat = 0;
+	db_close();
+	config_release();
+	return chat_worst();
+}
