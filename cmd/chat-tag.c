@@ -6,31 +6,30 @@
 
 #include "chat.h"
 
-static struct opt_mode op = { 0, "-r and -s: remove tags or set them, not "
-    "both", NULL, NULL, NULL };
-static struct opt_mode mode = { 0, "--rename and --auto: one or the other",
-    NULL, NULL, NULL };
+static struct opt_mode op = { .clash = "-r and -s: remove tags or set "
+    "them, not both" };
+static struct opt_mode mode = { .clash = "--rename and --auto: one or the "
+    "other" };
 static const char *o;
 static int list, all;
 
 enum { RENAME = 1, AUTO };
 
 static const struct opt opts[] = {
-	{ OPT_MODE, "remove", 'r', NULL, "remove the tags instead of adding "
-	    "them", &op, TAG_REMOVE, NULL, NULL, NULL },
-	{ OPT_MODE, "set", 's', "TAGS", "set exactly these tags, removing the "
-	    "others", &op, TAG_SET, NULL, "-s given twice: one comma list of "
-	    "the tags to set", NULL },
-	{ OPT_FLAG, "list", 'l', NULL, "list the catalogue, with counts", &list,
-	    1, NULL, NULL, NULL },
-	{ OPT_STR, "output", 'o', "FORMAT", "the listing's format: table, tsv "
-	    "or json", &o, 0, NULL, NULL, NULL },
-	{ OPT_MODE, "rename", 0, NULL, "rename OLD to NEW, merging into NEW "
-	    "when it exists", &mode, RENAME, NULL, NULL, NULL },
-	{ OPT_MODE, "auto", 0, NULL, "apply the configuration's auto_tag rules",
-	    &mode, AUTO, NULL, NULL, NULL },
-	{ OPT_FLAG, "all", 0, NULL, "with --auto: to every closed conversation "
-	    "without a tag", &all, 1, NULL, NULL, NULL },
+	OPT_CMDMODE('r', "remove", &op, TAG_REMOVE, "remove the tags instead "
+	    "of adding them"),
+	OPT_CMDMODE('s', "set", &op, TAG_SET, "set exactly these tags, "
+	    "removing the others", .arg = "TAGS", .twice = "-s given twice: "
+	    "one comma list of the tags to set"),
+	OPT_BOOL('l', "list", &list, "list the catalogue, with counts"),
+	OPT_ARG(OPT_STR, 'o', "output", "FORMAT", &o, "the listing's format: "
+	    "table, tsv or json"),
+	OPT_CMDMODE(0, "rename", &mode, RENAME, "rename OLD to NEW, merging "
+	    "into NEW when it exists"),
+	OPT_CMDMODE(0, "auto", &mode, AUTO, "apply the configuration's "
+	    "auto_tag rules"),
+	OPT_BOOL(0, "all", &all, "with --auto: to every closed conversation "
+	    "without a tag"),
 	OPT__REF, OPT__QUIET, OPT__DRY_RUN, OPT__COMMON, OPT_END
 };
 
@@ -72,20 +71,19 @@ check(int argc, enum fmt *fmt)
 		opt_usage();
 		return ST_USAGE;
 	}
-	if (*fmt == FMT_IDS)
-		return usage_err("-o ids: the catalogue lists tags, not "
-		    "conversations");
-	if (all && (mode.value != AUTO || argc > 0))
-		return usage_err("--all goes with --auto, without ids");
-	if ((list || mode.value) && op.value != TAG_ADD)
-		return usage_err("-%c: not with %s", op.value == TAG_SET ? 's' :
-		    'r', list ? "-l" : mode.value == AUTO ? "--auto" :
-		    "--rename");
-	if (list && (argc > 0 || mode.value))
-		return usage_err("-l lists the catalogue: no ids, no --rename "
-		    "or --auto");
-	if (mode.value == RENAME && argc != 2)
-		return usage_err("--rename takes OLD and NEW");
+	if (opt_rules(OPT_RULES(
+	    { *fmt == FMT_IDS, "-o ids: the catalogue lists tags, not "
+	    "conversations", NULL, NULL },
+	    { all && (mode.value != AUTO || argc > 0), "--all goes with --auto, "
+	    "without ids", NULL, NULL },
+	    { (list || mode.value) && op.value != TAG_ADD, "-%s: not with %s",
+	    op.value == TAG_SET ? "s" : "r", list ? "-l" : mode.value == AUTO ?
+	    "--auto" : "--rename" },
+	    { list && (argc > 0 || mode.value), "-l lists the catalogue: no "
+	    "ids, no --rename or --auto", NULL, NULL },
+	    { mode.value == RENAME && argc != 2, "--rename takes OLD and NEW",
+	    NULL, NULL }), 1) != 0)
+		return ST_USAGE;
 	if (!list && !mode.value && op.value != TAG_SET && op.arg == NULL &&
 	    argc == 0) {
 		opt_usage();
