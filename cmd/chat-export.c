@@ -82,28 +82,30 @@ contradiction(int ids)
 	    "--%s takes no ids", m, NULL }), 0);
 }
 
+/* The deliveries' modes, the database open. */
 static void
-to_stdout(char **argv, int argc, enum export_fmt ef)
+deliveries(char **argv, int argc, enum fmt fmt)
 {
-	struct ids *ids = NULL;
-	int64_t id;
-	int rc;
+	batch_fn *fn = mode.value == RETRY ? outbox_retry : outbox_cancel;
+	struct batch *b = NULL;
 
-	if (db_open(DB_READ) == 0 && ids_open(&ids, argv, argc,
-	    chat_flags.by_ref) == 0 && export_begin(ef) == 0)
-		while ((rc = ids_next(ids, &id)) != 0)
-			if (rc > 0 && (rc = export_one(id, ef)) != 0 &&
-			    rc != ST_SOME)
-				break;
-	ids_close(ids);
+	switch (mode.value) {
+	case FLUSH: chat_status(outbox_flush(max, chat_flags.quiet)); break;
+	case PENDING: list_run(LIST_DELIVERIES, fmt, NULL, 0, 0, 1); break;
+	default:
+		if (!all)
+			batch_ids(argv, argc, 0, fn, NULL);
+		else if (batch_open(&b, chat_flags.quiet, 0, fn, NULL) == 0) {
+			outbox_all(b, mode.value == RETRY);
+			batch_close(b);
+		}
+	}
 }
 
 int
 main(int argc, char *argv[])
 {
 	enum fmt fmt = FMT_TABLE;
-	struct listing *l;
-	struct batch *b = NULL;
 	int i;
 
 	if (opt_parse(&export, &argc, &argv))
@@ -111,45 +113,21 @@ main(int argc, char *argv[])
 	d.mail = mail.v;
 	d.nmail = mail.n;
 	if ((i = f ? opt_choice("-f", OPT_WORDS("txt", "json", "csv", "eml"),
-	    f) : 0) < 0)
-		opt_usage();
-	else if (o && fmt_parse(o, &fmt, 0) != 0)
+	    f) : 0) < 0 || (o && fmt_parse(o, &fmt, 0) != 0))
 		opt_usage();
 	else if (contradiction(argc > 0) != 0)
 		;
-	else if (mode.value == RETRY || mode.value == CANCEL) {
-		batch_fn *fn = mode.value == RETRY ? outbox_retry :
-		    outbox_cancel;
-
-		if (db_open(DB_WRITE) != 0)
-			;
-		else if (!all)
-			batch_ids(argv, argc, 0, fn, NULL);
-		else if (batch_open(&b, chat_flags.quiet, 0, fn, NULL) == 0) {
-			outbox_all(b, mode.value == RETRY);
-			batch_close(b);
-		}
-	} else if (mode.value != 0) {
-		if (db_open(DB_WRITE) != 0)
-			;
-		else if (mode.value == FLUSH) {
-			int rc = outbox_flush(max, chat_flags.quiet);
-
-			if (rc != 0)
-				chat_status(rc);
-		} else if ((l = list_open(LIST_DELIVERIES, fmt)) != NULL &&
-		    list_all(l) == 0 && list_close(l) == 0)
-			chat_status(ST_SOME);
-	} else if (!mail.n && !d.zendesk)
-		to_stdout(argv, argc, (enum export_fmt)i);
-	else if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0 &&
-	    batch_ids(argv, argc, 0, outbox_apply, &d) == 0) {
+	else if (mode.value != 0) {
+		if (db_open(DB_WRITE) == 0)
+			deliveries(argv, argc, fmt);
+	} else if (!mail.n && !d.zendesk) {
+		if (db_open(DB_READ) == 0)
+			export_ids(argv, argc, chat_flags.by_ref,
+			    (enum export_fmt)i);
+	} else if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0 &&
+	    batch_ids(argv, argc, 0, outbox_apply, &d) == 0)
 		/* A delivery failing for now is 75 here, unlike chat-close's
 		 * warning. */
-		int rc = outbox_run();
-
-		if (rc != 0)
-			chat_status(rc);
-	}
+		chat_status(outbox_run());
 	return chat_exit();
 }

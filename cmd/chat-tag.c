@@ -97,28 +97,24 @@ main(int argc, char *argv[])
 {
 	struct tag_req req = { { NULL, 0 }, TAG_ADD };
 	enum fmt fmt = FMT_TABLE;
-	struct listing *l;
+	struct ids *ids = NULL;
 	const char *set;
 
 	if (opt_parse(&tag, &argc, &argv) || old_remove() ||
 	    check(argc, &fmt))
 		return chat_exit();
 	if (list) {
-		if (db_open(DB_READ) == 0 && (l = list_open(LIST_TAGS, fmt)) !=
-		    NULL && list_all(l) == 0 && list_close(l) == 0)
-			chat_status(ST_SOME);
-	} else if (mode.value == RENAME) {
-		if (db_open(DB_WRITE) == 0)
-			tags_rename(argv[0], argv[1], chat_flags.dry_run,
-			    chat_flags.quiet);
-	} else if (mode.value == AUTO) {
+		if (db_open(DB_READ) == 0)
+			list_run(LIST_TAGS, fmt, NULL, 0, 0, 1);
+	} else if (mode.value != 0 && db_open(DB_WRITE) != 0)
+		;
+	else if (mode.value == RENAME)
+		tags_rename(argv[0], argv[1], chat_flags.dry_run,
+		    chat_flags.quiet);
+	else if (mode.value == AUTO) {
 		/* --all: every closed untagged one; else the ids given. */
-		struct ids *ids = NULL;
-
-		if (db_open(DB_WRITE) == 0 && (all ||
-		    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0))
+		if (all || ids_open(&ids, argv, argc, chat_flags.by_ref) == 0)
 			tags_auto(ids, chat_flags.dry_run, chat_flags.quiet);
-		ids_close(ids);
 	} else {
 		req.op = (enum tag_op)op.value;
 		if ((set = op.arg) == NULL) {
@@ -131,5 +127,6 @@ main(int argc, char *argv[])
 			    &req);
 		taglist_free(&req.tags);
 	}
+	ids_close(ids);
 	return chat_exit();
 }

@@ -340,6 +340,7 @@ int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
 enum export_fmt { EXPORT_TXT, EXPORT_JSON, EXPORT_CSV, EXPORT_EML };
 int export_begin(enum export_fmt f);
 int export_one(int64_t id, enum export_fmt f);
+int export_ids(char **argv, int argc, int by_ref, enum export_fmt f);
 
 /* stats.c: the report of chat-stats. */
 enum stats_by {
