@@ -62,10 +62,8 @@ check(int argc)
 	    "the note is on standard input, so the ids must be operands",
 	    NULL, NULL }), 1) != 0)
 		return ST_USAGE;
-	if (ratings_unique(&req.ratings) != 0) {
-		opt_usage();
-		return ST_USAGE;
-	}
+	if (ratings_unique(&req.ratings) != 0)
+		return opt_usage();
 	for (i = 0; i < notes.n; i++)
 		if (note_paragraph(&req.note, notes.v[i]) != 0)
 			return ST_DB;

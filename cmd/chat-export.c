@@ -113,8 +113,10 @@ main(int argc, char *argv[])
 	d.mail = mail.v;
 	d.nmail = mail.n;
 	if ((i = f ? opt_choice("-f", OPT_WORDS("txt", "json", "csv", "eml"),
-	    f) : 0) < 0 || (o && fmt_parse(o, &fmt, 0) != 0))
+	    f) : 0) < 0)
 		opt_usage();
+	else if (opt_fmt(o, &fmt, 0) != 0)
+		;
 	else if (contradiction(argc > 0) != 0)
 		;
 	else if (mode.value != 0) {

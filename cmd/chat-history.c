@@ -73,8 +73,8 @@ main(int argc, char *argv[])
 		    "for showing ids");
 	else if (o != NULL && count)
 		usage_err("-o %s: --count prints a number, not a listing", o);
-	else if (o != NULL && fmt_parse(o, &fmt, argc > 0) != 0)
-		opt_usage();
+	else if (opt_fmt(o, &fmt, argc > 0) != 0)
+		;
 	else if (argc == 0 && chat_flags.by_ref)
 		usage_err("--ref: no refs given, as operands or, with -, on "
 		    "standard input");

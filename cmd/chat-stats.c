@@ -43,8 +43,8 @@ main(int argc, char *argv[])
 
 	if ((f = filter_new()) == NULL || opt_parse(&stats, &argc, &argv))
 		goto done;
-	if (o != NULL && fmt_parse(o, &fmt, 0) != 0)
-		opt_usage();
+	if (opt_fmt(o, &fmt, 0) != 0)
+		;
 	else if (fmt == FMT_IDS)
 		usage_err("-o ids: a report lists groups, not conversations");
 	else if (how.value == STATS_CHART && fmt != FMT_TABLE)

@@ -2,7 +2,6 @@
  * auto_tag rules for late qualification. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chat.h"
 
@@ -43,34 +42,13 @@ static const struct command tag = {
 	opts
 };
 
-/* -d TAG, chat-tag's old removal, for one release: a -d naming no file
- * (and no directory) cannot be a database, since chat-tag makes none. */
-static int
-old_remove(void)
-{
-	const char *d = chat_flags.db;
-
-	if (d == NULL || strchr(d, '/') != NULL || access(d, F_OK) == 0)
-		return 0;
-	fprintf(stderr, "%s: -d TAG to remove tags is deprecated: use -r TAG "
-	    "(-d is the database)\n", chat_prog());
-	db_set_path(NULL);
-	if (op.value == TAG_SET)
-		return usage_err("%s", op.clash);
-	op.value = TAG_REMOVE;
-	op.arg = d;
-	return 0;
-}
-
 static int
 check(int argc, enum fmt *fmt)
 {
 	if (o != NULL && !list)
 		return usage_err("-o %s: only -l prints a listing", o);
-	if (o != NULL && fmt_parse(o, fmt, 0) != 0) {
-		opt_usage();
+	if (opt_fmt(o, fmt, 0) != 0)
 		return ST_USAGE;
-	}
 	if (opt_rules(OPT_RULES(
 	    { *fmt == FMT_IDS, "-o ids: the catalogue lists tags, not "
 	    "conversations", NULL, NULL },
@@ -85,10 +63,8 @@ check(int argc, enum fmt *fmt)
 	    NULL, NULL }), 1) != 0)
 		return ST_USAGE;
 	if (!list && !mode.value && op.value != TAG_SET && op.arg == NULL &&
-	    argc == 0) {
-		opt_usage();
-		return ST_USAGE;
-	}
+	    argc == 0)
+		return opt_usage();
 	return 0;
 }
 
@@ -100,7 +76,7 @@ main(int argc, char *argv[])
 	struct ids *ids = NULL;
 	const char *set;
 
-	if (opt_parse(&tag, &argc, &argv) || old_remove() ||
+	if (opt_parse(&tag, &argc, &argv) || opt_old_remove(&op, TAG_REMOVE) ||
 	    check(argc, &fmt))
 		return chat_exit();
 	if (list) {

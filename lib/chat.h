@@ -110,9 +110,11 @@ extern struct chat_flags chat_flags;
  * operands. Non-zero: done (refused and reported, or --help or --version
  * printed): return chat_exit(). */
 int opt_parse(const struct command *c, int *argc, char ***argv);
-/* The usage, on standard error, for a usage error reported; usage_err()
- * reports one found after the options, with the usage. */
-void opt_usage(void);
+/* The usage, on standard error, for a usage error reported: ST_USAGE;
+ * usage_err() reports one found after the options, with the usage. */
+int opt_usage(void);
+/* chat-tag's old -d TAG: see opt.c. */
+int opt_old_remove(struct opt_mode *m, int value);
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A count given to --opt: decimal, positive, fitting a long. */
 int opt_count(const char *opt, const char *arg, long *n);
@@ -262,6 +264,8 @@ struct listing_opts { int list, all; const char *o; };
 	OPT_ARG(OPT_STR, 'o', "output", "FORMAT", &(l).o, "the listing's " \
 	    "format: table, tsv, json or ids")
 int listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt);
+/* -o's format, when given: fmt_parse(), the usage printed on a refusal. */
+int opt_fmt(const char *o, enum fmt *fmt, int allow_text);
 
 /* tagname.c: names and lists of names; tags.c: tagging. */
 struct taglist { char **names; size_t n; };

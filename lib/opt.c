@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chat.h"
 
@@ -114,11 +115,12 @@ help(FILE *fp)
 			help_line(flat[i].o, fp);
 }
 
-void
+int
 opt_usage(void)
 {
 	help(stderr);
 	chat_status(ST_USAGE);
+	return ST_USAGE;
 }
 
 int
@@ -372,10 +374,33 @@ listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt)
 		return usage_err("-o %s: only -l prints a listing", l->o);
 	if (l->all && (!l->list || argc > 0))
 		return usage_err("--all: with -l, and no ids");
-	if (l->o != NULL && fmt_parse(l->o, fmt, 0) != 0) {
-		opt_usage();
-		return ST_USAGE;
-	}
+	return opt_fmt(l->o, fmt, 0);
+}
+
+int
+opt_fmt(const char *o, enum fmt *fmt, int allow_text)
+{
+	return o != NULL && fmt_parse(o, fmt, allow_text) != 0 ? opt_usage() :
+	    0;
+}
+
+/* -d TAG, chat-tag's old removal, for one release: a -d naming no file
+ * (and no directory) cannot be a database, since chat-tag makes none. It
+ * is then the mode value of m, with the tags as its argument. */
+int
+opt_old_remove(struct opt_mode *m, int value)
+{
+	const char *d = chat_flags.db;
+
+	if (d == NULL || strchr(d, '/') != NULL || access(d, F_OK) == 0)
+		return 0;
+	fprintf(stderr, "%s: -d TAG to remove tags is deprecated: use -r TAG "
+	    "(-d is the database)\n", chat_prog());
+	db_set_path(NULL);
+	if (m->value != 0 && m->value != value)
+		return usage_err("%s", m->clash);
+	m->value = value;
+	m->arg = d;
 	return 0;
 }
 
