@@ -54,13 +54,13 @@ check(int argc)
 
 	req.op = (enum close_op)op.value;
 	if (opt_rules(OPT_RULES(
-	    { notes.n && note_file, "-m and -F: the note is one or the other",
-	    NULL, NULL },
-	    { req.op != CLOSE && (req.has_at || by_given), "--at and --by go "
-	    "with a close, not with --%s", op.name, NULL },
-	    { note_file && strcmp(note_file, "-") == 0 && argc == 0, "-F -: "
-	    "the note is on standard input, so the ids must be operands",
-	    NULL, NULL }), 1) != 0)
+	    OPT_RULE(notes.n && note_file, "-m and -F: the note is one or the "
+	    "other"),
+	    OPT_RULE(req.op != CLOSE && (req.has_at || by_given), "--at and --by "
+	    "go with a close, not with --%s", op.name),
+	    OPT_RULE(note_file && strcmp(note_file, "-") == 0 && argc == 0,
+	    "-F -: the note is on standard input, so the ids must be "
+	    "operands")), 1) != 0)
 		return ST_USAGE;
 	if (ratings_unique(&req.ratings) != 0)
 		return opt_usage();

@@ -61,25 +61,25 @@ contradiction(int ids)
 	int v = mode.value;
 
 	return opt_rules(OPT_RULES(
-	    { mode.name2 != NULL, "--%s and --%s: one or the other", m,
-	    mode.name2 },
-	    { *m && send, "--%s and %s: one or the other", m, send },
-	    { max && v != FLUSH, "--max goes with --flush only", NULL, NULL },
-	    { f && send, "-f is the format written to standard output; %s "
-	    "writes none", send, NULL },
-	    { f && *m, "-f is the format written to standard output; --%s "
-	    "writes none", m, NULL },
-	    { o && v != PENDING, "-o is the format of --pending's listing; it "
-	    "goes with --pending only", NULL, NULL },
-	    { d.again && !send, "--again goes with --mail or --zendesk only",
-	    NULL, NULL },
-	    { all && v != RETRY && v != CANCEL, "--all goes with --retry or "
-	    "--cancel only", NULL, NULL },
-	    { all && ids, "--all and ids: one or the other", NULL, NULL },
-	    { all && chat_flags.by_ref, "--all and --ref: --all takes no refs",
-	    NULL, NULL },
-	    { (v == FLUSH || v == PENDING) && (ids || chat_flags.by_ref),
-	    "--%s takes no ids", m, NULL }), 0);
+	    OPT_RULE(mode.name2 != NULL, "--%s and --%s: one or the other", m,
+	    mode.name2),
+	    OPT_RULE(*m && send, "--%s and %s: one or the other", m, send),
+	    OPT_RULE(max && v != FLUSH, "--max goes with --flush only"),
+	    OPT_RULE(f && send, "-f is the format written to standard output; "
+	    "%s writes none", send),
+	    OPT_RULE(f && *m, "-f is the format written to standard output; "
+	    "--%s writes none", m),
+	    OPT_RULE(o && v != PENDING, "-o is the format of --pending's "
+	    "listing; it goes with --pending only"),
+	    OPT_RULE(d.again && !send, "--again goes with --mail or --zendesk "
+	    "only"),
+	    OPT_RULE(all && v != RETRY && v != CANCEL, "--all goes with --retry "
+	    "or --cancel only"),
+	    OPT_RULE(all && ids, "--all and ids: one or the other"),
+	    OPT_RULE(all && chat_flags.by_ref, "--all and --ref: --all takes no "
+	    "refs"),
+	    OPT_RULE((v == FLUSH || v == PENDING) && (ids || chat_flags.by_ref),
+	    "--%s takes no ids", m)), 0);
 }
 
 /* The deliveries' modes, the database open. */

@@ -42,30 +42,24 @@ static const struct command tag = {
 	opts
 };
 
+/* Non-zero: a usage error, reported. */
 static int
 check(int argc, enum fmt *fmt)
 {
-	if (o != NULL && !list)
-		return usage_err("-o %s: only -l prints a listing", o);
-	if (opt_fmt(o, fmt, 0) != 0)
-		return ST_USAGE;
-	if (opt_rules(OPT_RULES(
-	    { *fmt == FMT_IDS, "-o ids: the catalogue lists tags, not "
-	    "conversations", NULL, NULL },
-	    { all && (mode.value != AUTO || argc > 0), "--all goes with --auto, "
-	    "without ids", NULL, NULL },
-	    { (list || mode.value) && op.value != TAG_ADD, "-%s: not with %s",
-	    op.value == TAG_SET ? "s" : "r", list ? "-l" : mode.value == AUTO ?
-	    "--auto" : "--rename" },
-	    { list && (argc > 0 || mode.value), "-l lists the catalogue: no "
-	    "ids, no --rename or --auto", NULL, NULL },
-	    { mode.value == RENAME && argc != 2, "--rename takes OLD and NEW",
-	    NULL, NULL }), 1) != 0)
-		return ST_USAGE;
-	if (!list && !mode.value && op.value != TAG_SET && op.arg == NULL &&
-	    argc == 0)
-		return opt_usage();
-	return 0;
+	return opt_rules(OPT_RULES(OPT_RULE(o && !list, "-o %s: only -l prints "
+	    "a listing", o)), 1) || opt_fmt(o, fmt, 0) || opt_rules(OPT_RULES(
+	    OPT_RULE(*fmt == FMT_IDS, "-o ids: the catalogue lists tags, not "
+	    "conversations"),
+	    OPT_RULE(all && (mode.value != AUTO || argc > 0), "--all goes with "
+	    "--auto, without ids"),
+	    OPT_RULE((list || mode.value) && op.value != TAG_ADD, "-%s: not "
+	    "with %s", op.value == TAG_SET ? "s" : "r", list ? "-l" :
+	    mode.value == AUTO ? "--auto" : "--rename"),
+	    OPT_RULE(list && (argc > 0 || mode.value), "-l lists the "
+	    "catalogue: no ids, no --rename or --auto"),
+	    OPT_RULE(mode.value == RENAME && argc != 2, "--rename takes OLD and "
+	    "NEW")), 1) || (!list && !mode.value && op.value != TAG_SET &&
+	    op.arg == NULL && argc == 0 && opt_usage());
 }
 
 int
@@ -79,11 +73,10 @@ main(int argc, char *argv[])
 	if (opt_parse(&tag, &argc, &argv) || opt_old_remove(&op, TAG_REMOVE) ||
 	    check(argc, &fmt))
 		return chat_exit();
-	if (list) {
-		if (db_open(DB_READ) == 0)
-			list_run(LIST_TAGS, fmt, NULL, 0, 0, 1);
-	} else if (mode.value != 0 && db_open(DB_WRITE) != 0)
+	if ((list || mode.value) && db_open(list ? DB_READ : DB_WRITE) != 0)
 		;
+	else if (list)
+		list_run(LIST_TAGS, fmt, NULL, 0, 0, 1);
 	else if (mode.value == RENAME)
 		tags_rename(argv[0], argv[1], chat_flags.dry_run,
 		    chat_flags.quiet);
@@ -93,10 +86,8 @@ main(int argc, char *argv[])
 			tags_auto(ids, chat_flags.dry_run, chat_flags.quiet);
 	} else {
 		req.op = (enum tag_op)op.value;
-		if ((set = op.arg) == NULL) {
-			set = *argv++;
-			argc--;
-		}
+		/* The tags: -s's or -d's, else the first operand. */
+		set = op.arg != NULL ? op.arg : (argc--, *argv++);
 		if (taglist_add(&req.tags, set) == 0 && db_open(DB_WRITE) == 0 &&
 		    (req.op == TAG_REMOVE || taglist_check(&req.tags) == 0))
 			batch_ids(argv, argc, chat_flags.dry_run, tags_apply,

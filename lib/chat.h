@@ -126,8 +126,9 @@ int opt_choice(const char *opt, const char *const *words, const char *arg);
  * one is the usage error fmt with a and b, the usage printed too when
  * usage is set: ST_USAGE, else 0. */
 struct opt_rule { int broken; const char *fmt, *a, *b; };
-#define OPT_RULES(...) (const struct opt_rule[]){ __VA_ARGS__, { 0, NULL, \
-	NULL, NULL } }
+#define OPT_RULE(broken_, ...) { .broken = (broken_), .fmt = __VA_ARGS__ }
+#define OPT_RULES(...) (const struct opt_rule[]){ __VA_ARGS__, \
+	{ .fmt = NULL } }
 int opt_rules(const struct opt_rule *r, int usage);
 /* Closes the database and the configuration, frees what the options held:
  * the exit status, the worst recorded. */
