@@ -71,6 +71,34 @@ wait_ready() {
 	return 1
 }
 
+# Holds the test database's write lock from another process, the sqlite3
+# shell, until release_lock; returns once the lock is seen taken (a writer
+# with no busy timeout is refused), not after a guessed pause.
+hold_lock() {
+	local out
+	mkfifo "$BATS_TEST_TMPDIR/lock"
+	sqlite3 "$CHAT_DB" <"$BATS_TEST_TMPDIR/lock" 3>&- &
+	LOCK_PID=$!
+	exec 8>"$BATS_TEST_TMPDIR/lock"
+	printf '%s\n' 'BEGIN IMMEDIATE;' \
+	    "UPDATE meta SET value = value WHERE key = 'x';" >&8
+	for _ in $(seq 200); do
+		if ! out=$(sqlite3 "$CHAT_DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1)
+		then
+			case $out in *"database is locked"*) return 0 ;; esac
+		fi
+		sleep 0.05
+	done
+	echo "the write lock on $CHAT_DB was not taken: $out" >&2
+	return 1
+}
+
+release_lock() {
+	echo 'COMMIT;' >&8
+	exec 8>&-
+	wait "$LOCK_PID"
+}
+
 # A real SMTP server on 127.0.0.1:$SMTP_PORT, storing in $SMTP_DIR/maildir.
 start_smtpd() {
 	SMTP_DIR=$BATS_TEST_TMPDIR/smtp
