@@ -1,8 +1,9 @@
 /* sqltrace.c: an LD_PRELOAD library for tests/security.bats. The text of
  * every statement the program hands SQLite (sqlite3_prepare_v2, _v3 and
- * sqlite3_exec) is appended to SQL_LOG, one statement a line, so that a test can check
- * that no input ever becomes SQL text: values reach SQLite bound. Only the
- * entry points lib/ calls are wrapped; the test checks it calls no other. */
+ * sqlite3_exec) is appended to SQL_LOG, one statement a line, so that a
+ * test can check that no input ever becomes SQL text: values reach SQLite
+ * bound. Only the entry points lib/ calls are wrapped; the test checks
+ * that it calls no other. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
