@@ -10,7 +10,10 @@ load helper
 	assert_output 3
 	run -0 sql "SELECT state, closed_by, closed_at >= $before, closed_at <= strftime('%s') FROM conversations WHERE id = 3"
 	assert_output "closed|operator|1|1"
-	run -0 sql "SELECT actor, action, detail LIKE 'by operator at 20%Z' FROM events WHERE conversation = 3 ORDER BY id DESC LIMIT 1"
+	run -0 sql "SELECT e.actor, e.action, e.detail = 'by operator at ' ||
+	    strftime('%Y-%m-%dT%H:%M:%SZ', c.closed_at, 'unixepoch') FROM events e
+	    JOIN conversations c ON c.id = e.conversation WHERE e.conversation = 3
+	    ORDER BY e.id DESC LIMIT 1"
 	assert_output "tester|closed|1"
 }
 

@@ -129,7 +129,9 @@ print(\"ok\")"'
 	start_smtpd
 	mail_config 'insecure: true'
 	chat-note -q -m "Échange accepté." 2
+	before=$(date +%s)
 	run -0 chat-export --mail jane@example.com 2
+	after=$(date +%s)
 	assert_output --partial "mail.insecure is set"
 	assert_line 2
 	assert_equal "$(stored)" 1
@@ -137,7 +139,11 @@ print(\"ok\")"'
 	assert_line "To: jane@example.com"
 	assert_line "Subject: Conversation IA-1002 with Lucas Martin (whatsapp)"
 	assert_line --regexp "tester: Échange accepté\.$"
-	assert_line --regexp "^Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} "
+	# RFC 5322's date, and the time the mail was sent.
+	assert_line --regexp "^Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\$"
+	sent=$(date -d "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Date: //p')" +%s)
+	assert [ "$before" -le "$sent" ]
+	assert [ "$sent" -le "$after" ]
 	msgid=$(printf '%s\n' "${lines[@]}" | sed -n 's/^Message-ID: //p')
 	run -0 sql "SELECT state, attempts, remote_ref FROM deliveries"
 	assert_output "sent|1|$msgid"
