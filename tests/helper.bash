@@ -53,6 +53,14 @@ config() {
 	cat >"$CHAT_CONFIG"
 }
 
+# A time the database holds (the value of SQL expression $1) as the tools
+# print it: RFC 3339 UTC, or with $2 = table as a table's "YYYY-MM-DD HH:MM"
+# in local time, which the tests set to UTC.
+db_time() {
+	sql "SELECT strftime('$([ "${2:-}" = table ] && echo '%Y-%m-%d %H:%M' ||
+	    echo '%Y-%m-%dT%H:%M:%SZ')', ($1), 'unixepoch')"
+}
+
 # The canonical content of the database, for "nothing changed" checks.
 dump() {
 	sql .dump | grep -v '^INSERT INTO sqlite_stat'
