@@ -9,7 +9,7 @@
 
 #define CHAT_VERSION "0.1.0"
 
-/* Exit statuses of DESIGN.md; chat_exit() returns the worst one recorded. */
+/* Exit statuses of chat-tools(7); chat_exit() returns the worst one recorded. */
 enum {
 	ST_OK = 0,
 	ST_SOME = 1,		/* some inputs refused or unknown; listing: no match */
