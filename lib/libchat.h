@@ -90,6 +90,8 @@ struct col {
 	enum coltype type;
 };
 struct out;
+/* The caller's, to out_end(), which writes what is left (a table is laid
+ * out only then); NULL on failure (reported). */
 struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
 int out_row(struct out *o, sqlite3_stmt *row);
 int out_end(struct out *o);
@@ -99,8 +101,8 @@ char *share_fmt(double v, char buf[32]);
 /* Writes s to stdout, in TSV's escapes or, with tsv 0, as str_text()
  * shows a cell. */
 void put_text(const char *s, int tsv);
-/* s as str_text() shows a cell, in a copy to free; NULL when out of
- * memory. */
+/* s as str_text() shows a cell, in a copy that is the caller's, to
+ * free(); NULL when out of memory. */
 char *shown_text(const char *s);
 /* The cells s takes on a terminal (wide characters two, combining marks
  * none); text_fit(): the bytes of the longest start of s that takes at most
