@@ -7,6 +7,10 @@
 
 #include "libchat.h"
 
+/* Base64 and quoted-printable stay written here: libcurl's encoders work
+ * only inside a MIME part it uploads itself, never into a buffer, and
+ * chat-export -f eml needs the message in one; nor would the binaries
+ * that only queue deliveries or export link libcurl for them (net.c). */
 static void
 base64(sqlite3_str *out, const unsigned char *s, size_t len)
 {
