@@ -266,7 +266,7 @@ hand_off(int lines)
 		return chat_err(ST_TEMP, "chat-deliver: killed by signal %d",
 		    WTERMSIG(status));
 	chat_status(WEXITSTATUS(status));
-	return got > 0 ? atoi(word) : WEXITSTATUS(status);
+	return got > 0 ? (int)strtol(word, NULL, 10) : WEXITSTATUS(status);
 }
 
 /* Hands over what this process queued or found due; the worst result. */
