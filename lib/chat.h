@@ -287,6 +287,9 @@ int outbox_check(const struct deliveries *d);
 int outbox_apply(const void *deliveries);
 int outbox_run(void);
 int outbox_flush(long max, int quiet);
+/* deliver.c, for chat-deliver: attempts the delivery ids on in, one a
+ * line; lines as chat-export --flush prints them. The worst result. */
+int deliver_ids(FILE *in, int lines);
 /* batch_fns of chat-export --retry and --cancel; outbox_all() feeds a
  * batch the conversations they would act on (failed_too: --retry's). */
 int outbox_retry(const void *unused);

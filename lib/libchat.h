@@ -171,15 +171,18 @@ struct sent {
 	char remote_ref[300];
 };
 
-/* mail.c and zendesk.c: *_check() says, without the network, whether the
- * config can deliver: 0, else ST_CONFIG with the reason in why (unreported),
- * *absent when the target's section is missing altogether. */
-int mail_check(char *why, size_t size, int *absent);
-int zendesk_check(char *why, size_t size, int *absent);
+/* target.c: target_check() says, without the network, whether the config
+ * can deliver to target ("zendesk", else mail): 0, else ST_CONFIG with the
+ * reason in why (unreported), *absent when the target's section is missing
+ * altogether. target_secret() reads a secret the config names. */
+int target_check(const char *target, char *why, size_t size, int *absent);
+int target_secret(const char *what, const char *env, const char *file,
+    char **out, char *why, size_t size);
 
 /* mail.c */
 int mail_message(int64_t id, const char *to, const char *key, time_t date,
     sqlite3_str *out, char msgid[300]);
+/* smtp.c */
 int mail_send(const char *to, const char *message, struct sent *r);
 
 /* zendesk.c */

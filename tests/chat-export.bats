@@ -683,7 +683,7 @@ mail_config_gone() {
 	assert_line 2
 	assert_line --partial "999: no such conversation"
 	run -0 --separate-stderr chat-export --flush
-	assert_output "2 mail:jane@example.com sent"
+	assert_line "2 mail:jane@example.com sent"
 	assert_equal "$(stored)" 1
 	run -2 on_tty chat-export --retry
 	run -2 on_tty chat-export --cancel
@@ -857,4 +857,34 @@ print("lines:", len(head))'
 	run -0 chat-export --help
 	assert_line --index 0 --partial "usage: chat-export"
 	help_lists_every_option chat-export
+}
+
+@test "a tool without chat-deliver beside it attempts nothing: the close stands, the delivery stays pending, 75" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	mkdir "$BATS_TEST_TMPDIR/alone"
+	cp "$(command -v chat-close)" "$BATS_TEST_TMPDIR/alone/"
+	run -75 "$BATS_TEST_TMPDIR/alone/chat-close" --mail jane@example.com 2
+	assert_line --index 0 2
+	assert_line --partial "chat-close: $BATS_TEST_TMPDIR/alone/chat-deliver: "
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" closed
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "pending|0"
+	assert_equal "$(stored)" 0
+	run -0 chat-export --flush
+	assert_line "2 mail:jane@example.com sent"
+	assert_equal "$(stored)" 1
+}
+
+@test "make install puts chat-deliver where the installed tools find it" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	run -0 make -s -C "$TOP" B="${CHAT_BUILD:-build}" install \
+		DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
+	assert_file_executable "$BATS_TEST_TMPDIR/root/usr/bin/chat-deliver"
+	run -0 "$BATS_TEST_TMPDIR/root/usr/bin/chat-close" -q --mail jane@example.com 2
+	assert_output --partial "chat-close: warning: mail.insecure is set"
+	assert_equal "$(sql "SELECT state FROM deliveries")" sent
+	assert_equal "$(stored)" 1
 }
