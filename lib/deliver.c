@@ -103,6 +103,9 @@ release(const struct delivery *d)
 		db_rollback();
 }
 
+/* The delivery's key, unique across databases (the Message-ID's left
+ * part, Zendesk's external id): the caller's, to sqlite3_free(); NULL on
+ * failure. */
 static char *
 delivery_key(int64_t id, char sep)
 {

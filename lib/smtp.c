@@ -25,7 +25,8 @@ feed(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* The address of mail.from, for MAIL FROM. */
+/* The address of mail.from, for MAIL FROM: the caller's, to
+ * sqlite3_free(); NULL when out of memory. */
 static char *
 sender(const char *from)
 {
