@@ -70,9 +70,12 @@ static const struct key {
 
 /* One file being read: its document, as libyaml's loader built it. */
 struct load {
+	yaml_parser_t parser;
 	yaml_document_t doc;
+	FILE *fp;
 	const char *file;
 	int seen;		/* nodes met so far, in document order */
+	int deep;		/* 1 when read_some() stopped the parser */
 };
 
 static const char *path_opt;
@@ -556,19 +559,41 @@ apply(struct load *l, const yaml_node_t *map, const char *prefix,
 	return rc;
 }
 
+/* Feeds the parser a little at a time, so that flow collections nested
+ * past any configuration's depth stop it within a few hundred bytes: the
+ * scanner's work grows with the square of their depth, half a minute for
+ * 100,000. Deeper block nesting costs the file the square in indentation,
+ * and check() refuses it. */
+static int
+read_some(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct load *l = data;
+
+	if (l->parser.flow_level > CONFIG_DEPTH) {
+		l->deep = 1;
+		return 0;
+	}
+	*got = fread(buf, 1, size < 256 ? size : 256, l->fp);
+	return !ferror(l->fp);
+}
+
 /* What the parser or the loader refused, where. The loader's own refusals
  * are anchors: one used undefined, or one given twice. */
 static int
-refused(const yaml_parser_t *p, const char *file)
+refused(const struct load *l)
 {
+	const yaml_parser_t *p = &l->parser;
 	const char *msg = p->problem ? p->problem : "YAML syntax error";
 
 	if (p->error == YAML_MEMORY_ERROR)
-		return chat_err(ST_DB, "%s: out of memory", file);
+		return chat_err(ST_DB, "%s: out of memory", l->file);
+	if (l->deep)
+		return bad(l->file, (long)p->mark.line + 1, NULL,
+		    "nested too deep");
 	if (p->error == YAML_COMPOSER_ERROR)
 		msg = p->context ? "duplicate anchor" :
 		    "aliases are not allowed";
-	return bad(file, (long)p->problem_mark.line + 1, NULL, msg);
+	return bad(l->file, (long)p->problem_mark.line + 1, NULL, msg);
 }
 
 /* Loads the first document whole (libyaml 0.2's loader keeps its nesting
@@ -577,24 +602,23 @@ refused(const yaml_parser_t *p, const char *file)
 static int
 load(FILE *fp, const char *file, struct config *c)
 {
-	struct load l = { .file = file };
+	struct load l = { .fp = fp, .file = file };
 	const yaml_node_t *root;
-	yaml_parser_t p;
 	yaml_event_t ev;
 	int rc = 0;
 
-	if (!yaml_parser_initialize(&p))
+	if (!yaml_parser_initialize(&l.parser))
 		return chat_err(ST_DB, "%s: out of memory", file);
-	yaml_parser_set_input_file(&p, fp);
-	if (!yaml_parser_load(&p, &l.doc)) {
-		rc = refused(&p, file);
-		yaml_parser_delete(&p);
+	yaml_parser_set_input(&l.parser, read_some, &l);
+	if (!yaml_parser_load(&l.parser, &l.doc)) {
+		rc = refused(&l);
+		yaml_parser_delete(&l.parser);
 		return rc;
 	}
 	if ((root = yaml_document_get_root_node(&l.doc)) != NULL) {
 		rc = check(&l, 1, line_of(root), 1);
-		if (rc == 0 && !yaml_parser_parse(&p, &ev))
-			rc = refused(&p, file);
+		if (rc == 0 && !yaml_parser_parse(&l.parser, &ev))
+			rc = refused(&l);
 		else if (rc == 0) {
 			if (ev.type == YAML_DOCUMENT_START_EVENT)
 				rc = bad(file, (long)ev.start_mark.line + 1,
@@ -605,7 +629,7 @@ load(FILE *fp, const char *file, struct config *c)
 			rc = apply(&l, root, "", c);
 	}
 	yaml_document_delete(&l.doc);
-	yaml_parser_delete(&p);
+	yaml_parser_delete(&l.parser);
 	return rc;
 }
 
