@@ -118,35 +118,14 @@ void db_rollback(void);
 const char *db_path(void);
 
 /* config.c: config.yaml, parsed on first use only. */
-struct criterion { char *name; int min, max; };
-struct query;
-struct auto_tag { char *tag, *match, *channel; struct query *query; };
-struct config {
-	char *file;		/* the path looked at, NULL if none */
-	int file_read;		/* 1 when it existed and was read */
-	char *db;
-	long busy_timeout_ms;
-	char *operator;
-	char **tags_catalog; size_t ntags_catalog;
-	int tags_strict;
-	int require_tag, require_note, require_rating;
-	long forgotten_after;
-	char **social_channels; size_t nsocial_channels;
-	struct criterion *criteria; size_t ncriteria;
-	struct auto_tag *auto_tags; size_t nauto_tags;
-	char *mail_url, *mail_from, *mail_username;
-	char *mail_password_env, *mail_password_file, *mail_ca_file;
-	int mail_insecure;
-	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
-	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status, *zd_ca_file;
-	int zd_insecure;
-	long max_attempts, connect_timeout, timeout;
-};
+struct config;		/* lib/libchat.h: its fields are lib/'s */
 int config_set_path(const char *path);
 int config_get(const struct config **out);
 int config_load_file(const char *path, int must_exist, struct config *c);
 void config_free(struct config *c);
 void config_release(void);
+
+/* actor.c: who is acting, as recorded on every change. */
 const char *actor(void);
 int actor_set(const char *name);
 

@@ -154,6 +154,32 @@ struct query_error { int col; char msg[80]; };
 int query_parse(const char *text, struct query **out, struct query_error *err);
 void query_free(struct query *q);
 
+/* config.c: the configuration's fields, typed and filled from config.yaml
+ * by the table in config.c; cmd/ sees only struct config's name. */
+struct criterion { char *name; int min, max; };
+struct auto_tag { char *tag, *match, *channel; struct query *query; };
+struct config {
+	char *file;		/* the path looked at, NULL if none */
+	int file_read;		/* 1 when it existed and was read */
+	char *db;
+	long busy_timeout_ms;
+	char *operator;
+	char **tags_catalog; size_t ntags_catalog;
+	int tags_strict;
+	int require_tag, require_note, require_rating;
+	long forgotten_after;
+	char **social_channels; size_t nsocial_channels;
+	struct criterion *criteria; size_t ncriteria;
+	struct auto_tag *auto_tags; size_t nauto_tags;
+	char *mail_url, *mail_from, *mail_username;
+	char *mail_password_env, *mail_password_file, *mail_ca_file;
+	int mail_insecure;
+	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
+	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status, *zd_ca_file;
+	int zd_insecure;
+	long max_attempts, connect_timeout, timeout;
+};
+
 /* search.c: appends a SELECT of the ids of the conversations q holds for,
  * with parameters numbered from first that search_bind() binds; returns
  * the next free number. */

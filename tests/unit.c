@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chat.h"
+#include "libchat.h"
 
 static int n, failed;
 static char dir[] = "/tmp/chat-unit-XXXXXX";
