@@ -17,8 +17,11 @@ SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 
 PKGS := sqlite3 yaml-0.1 libutf8proc
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
-# libcurl is not linked: lib/net.c loads it when a delivery needs it.
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+# Only chat-deliver links libcurl (and the tests of what it links): the
+# other binaries hand it their deliveries and start without libcurl's
+# thirty-odd libraries. The archive members they use never call curl_*.
+CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl)
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
@@ -27,7 +30,10 @@ BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate \
 	chat-stats chat-export
 LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
-PROGS := $(BINS:%=$(B)/bin/%)
+# Run by chat-close and chat-export, found next to them: no man page of
+# its own (chat-tools(7), INTERNAL HELPER).
+HELPER := $(B)/bin/chat-deliver
+PROGS := $(BINS:%=$(B)/bin/%) $(HELPER)
 MAN1 := $(BINS:%=man/%.1)
 # The fuzz targets; without libFuzzer each is built as a replay of its
 # corpus, which make check runs.
@@ -47,17 +53,21 @@ $(B)/libchat.a: $(LIBOBJ)
 $(B)/bin/%: cmd/%.c $(B)/libchat.a lib/chat.h | $(B)/bin
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libchat.a $(PKG_LIBS) $(ALL_LDFLAGS)
 
+$(HELPER): cmd/chat-deliver.c $(B)/libchat.a lib/chat.h | $(B)/bin
+	$(CC) $(ALL_CFLAGS) -o $@ cmd/chat-deliver.c $(B)/libchat.a \
+		$(PKG_LIBS) $(CURL_LIBS) $(ALL_LDFLAGS)
+
 $(B)/unit: tests/unit.c $(B)/libchat.a lib/chat.h
 	$(CC) $(ALL_CFLAGS) -o $@ tests/unit.c $(B)/libchat.a $(PKG_LIBS) \
-		$(ALL_LDFLAGS)
+		$(CURL_LIBS) $(ALL_LDFLAGS)
 
 $(B)/fuzz/replay-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) -DFUZZ_REPLAY -o $@ fuzz/$*.c fuzz/fuzz.c \
-		$(B)/libchat.a $(PKG_LIBS) $(ALL_LDFLAGS)
+		$(B)/libchat.a $(PKG_LIBS) $(CURL_LIBS) $(ALL_LDFLAGS)
 
 $(B)/fuzz/fuzz-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) -o $@ fuzz/$*.c fuzz/fuzz.c $(B)/libchat.a \
-		$(PKG_LIBS) $(ALL_LDFLAGS) -fsanitize=fuzzer
+		$(PKG_LIBS) $(CURL_LIBS) $(ALL_LDFLAGS) -fsanitize=fuzzer
 
 $(B)/lib $(B)/bin $(B)/fuzz:
 	mkdir -p $@

@@ -1,7 +1,7 @@
 /* fuzz/config.c: the configuration loader, on the input as a file. */
 #include <string.h>
 
-#include "chat.h"
+#include "libchat.h"
 #include "fuzz.h"
 
 int

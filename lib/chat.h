@@ -9,7 +9,7 @@
 
 #define CHAT_VERSION "0.1.0"
 
-/* Exit statuses of DESIGN.md; chat_exit() returns the worst one recorded. */
+/* Exit statuses of chat-tools(7); chat_exit() returns the worst one recorded. */
 enum {
 	ST_OK = 0,
 	ST_SOME = 1,		/* some inputs refused or unknown; listing: no match */
@@ -149,43 +149,27 @@ void db_rollback(void);
 const char *db_path(void);
 
 /* config.c: config.yaml, parsed on first use only. */
-struct criterion { char *name; int min, max; };
-struct query;
-struct auto_tag { char *tag, *match, *channel; struct query *query; };
-struct config {
-	char *file;		/* the path looked at, NULL if none */
-	int file_read;		/* 1 when it existed and was read */
-	char *db;
-	long busy_timeout_ms;
-	char *operator;
-	char **tags_catalog; size_t ntags_catalog;
-	int tags_strict;
-	int require_tag, require_note, require_rating;
-	long forgotten_after;
-	char **social_channels; size_t nsocial_channels;
-	struct criterion *criteria; size_t ncriteria;
-	struct auto_tag *auto_tags; size_t nauto_tags;
-	char *mail_url, *mail_from, *mail_username;
-	char *mail_password_env, *mail_password_file, *mail_ca_file;
-	int mail_insecure;
-	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
-	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status, *zd_ca_file;
-	int zd_insecure;
-	long max_attempts, connect_timeout, timeout;
-};
+struct config;		/* lib/libchat.h: its fields are lib/'s */
 int config_set_path(const char *path);
 int config_get(const struct config **out);
 int config_load_file(const char *path, int must_exist, struct config *c);
 void config_free(struct config *c);
 void config_release(void);
+
+/* actor.c: who is acting, as recorded on every change. */
 const char *actor(void);
 int actor_set(const char *name);
 
 /* lines.c: lines from a file descriptor, memory bounded by the longest. */
 int input_open(const char *path);	/* -1: reported, exit 2 */
 struct lines;
+/* The reader is the caller's, to lines_close(); fd stays the caller's. NULL
+ * when out of memory (reported). */
 struct lines *lines_open(int fd, const char *name);
-int lines_next(struct lines *l, char **line, size_t *len);
+/* 1 with a line (NUL-terminated, no newline; *line is the reader's, valid
+ * until the next call); 0 at the end, *status 0, or on a read error,
+ * *status its status (reported). */
+int lines_next(struct lines *l, char **line, size_t *len, int *status);
 int lines_ready(struct lines *l);
 const char *lines_name(const struct lines *l);
 long lines_lineno(const struct lines *l);
@@ -193,6 +177,7 @@ void lines_close(struct lines *l);
 
 /* ids.c: the ids-in contract: operands, else piped standard input. */
 struct ids;
+/* *out is the caller's, to ids_close(). */
 int ids_open(struct ids **out, char **argv, int argc, int by_ref);
 /* 1: *id set; 0: end; -1: this input was refused (reported). */
 int ids_next(struct ids *ids, int64_t *id);
@@ -221,6 +206,7 @@ int fmt_parse(const char *s, enum fmt *f, int allow_text);
 
 /* filter.c: the selection options of chat-history and chat-stats. */
 struct filter;
+/* The caller's, to filter_free(); NULL when out of memory (reported). */
 struct filter *filter_new(void);
 void filter_free(struct filter *f);
 /* The filter options, for an OPT_INCLUDE whose p is a struct filter **:
@@ -247,6 +233,8 @@ int conv_show(int64_t id, enum fmt fmt);
  * committed. -n prints the events instead and rolls back. */
 struct batch;
 typedef int batch_fn(const void *req);
+/* *b is the caller's, to batch_close(), which applies what is left and
+ * frees it; req stays the caller's and must outlive the batch. */
 int batch_open(struct batch **b, int quiet, int dry_run, batch_fn *apply,
     const void *req);
 int batch_add(struct batch *b, int64_t id, int ready);
@@ -283,9 +271,12 @@ int tags_auto(struct ids *ids, int dry_run, int quiet);
 
 /* notes.c */
 #define NOTE_MAX 65536
+/* A note's text, checked, from in, a file (- for standard input), or the
+ * editor: *out is the caller's, to free(); NULL when there is none. */
 int note_text(const char *in, size_t len, const char *what, char **out);
 int note_read(const char *path, char **out);
 int note_edit(char **out);
+/* Appends -m's paragraph m to *note, which stays the caller's, to free(). */
 int note_paragraph(char **note, const char *m);
 /* A batch_fn; its request is the note's text. */
 int notes_apply(const void *text);
@@ -307,6 +298,9 @@ int outbox_check(const struct deliveries *d);
 int outbox_apply(const void *deliveries);
 int outbox_run(void);
 int outbox_flush(long max, int quiet);
+/* deliver.c, for chat-deliver: attempts the delivery ids on in, one a
+ * line; lines as chat-export --flush prints them. The worst result. */
+int deliver_ids(FILE *in, int lines);
 /* batch_fns of chat-export --retry and --cancel; outbox_all() feeds a
  * batch the conversations they would act on (failed_too: --retry's). */
 int outbox_retry(const void *unused);
@@ -331,6 +325,7 @@ int conv_check(int64_t id);
 /* listing.c: notes, ratings and the tag catalogue as listings. */
 enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS, LIST_DELIVERIES };
 struct listing;
+/* The caller's, to list_close(); NULL on failure (reported). */
 struct listing *list_open(enum list_kind kind, enum fmt fmt);
 int list_id(struct listing *l, int64_t id);
 int list_all(struct listing *l);
@@ -358,6 +353,7 @@ int stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 
 /* import.c: NDJSON events in. */
 struct import;
+/* *out is the caller's, to import_end(). */
 int import_begin(struct import **out, int quiet);
 int import_file(struct import *im, int fd, const char *name);
 void import_end(struct import *im);

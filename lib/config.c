@@ -1,31 +1,24 @@
-/* config.c: config.yaml, read with libyaml on first use, typed strictly. */
+/* config.c: config.yaml, loaded by libyaml on first use, typed strictly. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "libchat.h"
-
-struct node {
-	enum { N_SCALAR, N_SEQ, N_MAP } type;
-	char *value;
-	int plain;
-	long line;
-	struct node **kids;	/* a mapping's are key, value, key, value... */
-	size_t n;
-};
 
 enum kind {
 	K_MAP, K_STR, K_NAME, K_PATH, K_BOOL, K_INT, K_DUR, K_DUR_MS, K_LIST,
 	K_REQUIRE, K_CRITERIA, K_AUTO_TAG
 };
 
+/* Every key the file may hold: its dotted path, its type, where it lives in
+ * struct config and, for a list, where its length does. Loading types a
+ * value and config_free() frees it from this table alone, so a new key is
+ * one line here and a field in struct config. */
 #define F(m) offsetof(struct config, m)
 #define CONFIG_MAX (1024 * 1024)
 #define CONFIG_DEPTH 16
@@ -46,8 +39,8 @@ static const struct key {
 	{"close.social_channels", K_LIST, F(social_channels),
 	    F(nsocial_channels)},
 	{"rating", K_MAP, 0, 0},
-	{"rating.criteria", K_CRITERIA, 0, 0},
-	{"auto_tag", K_AUTO_TAG, 0, 0},
+	{"rating.criteria", K_CRITERIA, F(criteria), F(ncriteria)},
+	{"auto_tag", K_AUTO_TAG, F(auto_tags), F(nauto_tags)},
 	{"mail", K_MAP, 0, 0},
 	{"mail.url", K_STR, F(mail_url), 0},
 	{"mail.from", K_STR, F(mail_from), 0},
@@ -72,6 +65,18 @@ static const struct key {
 	{"delivery.timeout", K_DUR, F(timeout), 0},
 };
 #undef F
+#define NKEYS (sizeof keys / sizeof keys[0])
+#define FIELD(c, off, type) ((type)(void *)((char *)(c) + (off)))
+
+/* One file being read: its document, as libyaml's loader built it. */
+struct load {
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	FILE *fp;
+	const char *file;
+	int seen;		/* nodes met so far, in document order */
+	int deep;		/* 1 when read_some() stopped the parser */
+};
 
 static const char *path_opt;
 static struct config loaded;
@@ -84,20 +89,6 @@ config_set_path(const char *p)
 	return 0;
 }
 
-static void
-node_free(struct node *n)
-{
-	size_t i;
-
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->n; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->value);
-	free(n);
-}
-
 static int
 bad(const char *file, long line, const char *key, const char *msg)
 {
@@ -107,240 +98,210 @@ bad(const char *file, long line, const char *key, const char *msg)
 	return chat_err(ST_CONFIG, "%s:%ld: %s", file, line, msg);
 }
 
-static int
-add_kid(struct node *n, struct node *kid)
+static yaml_node_t *
+node(struct load *l, int index)
 {
-	struct node **k = realloc(n->kids, (n->n + 1) * sizeof(struct node *));
-
-	if (k == NULL) {
-		node_free(kid);
-		return -1;
-	}
-	n->kids = k;
-	n->kids[n->n++] = kid;
-	return 0;
+	return yaml_document_get_node(&l->doc, index);
 }
 
-/* Builds the tree of one node from the event stream; *ev holds the node's
- * first event, already parsed, and is deleted here. The depth is bounded
- * so that no file can exhaust the stack; the schema's own is 4. */
-static int
-load_node(yaml_parser_t *p, yaml_event_t *ev, const char *file, int depth,
-    struct node **out)
+static long
+line_of(const yaml_node_t *n)
 {
-	struct node *n = calloc(1, sizeof *n), *kid;
-	yaml_event_type_t end;
+	return (long)n->start_mark.line + 1;
+}
+
+static const char *
+text(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static size_t
+items(const yaml_node_t *n)
+{
+	return (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+}
+
+static yaml_node_t *
+item(struct load *l, const yaml_node_t *n, size_t i)
+{
+	return node(l, n->data.sequence.items.start[i]);
+}
+
+/* The line after prev, a node of n: in a block collection an entry after one
+ * that ends on its own last line (a flow node: its end mark is not the next
+ * entry's) starts on a new line. */
+static long
+past(const yaml_node_t *n, const yaml_node_t *prev)
+{
+	int block = n->type == YAML_SEQUENCE_NODE ?
+	    n->data.sequence.style == YAML_BLOCK_SEQUENCE_STYLE :
+	    n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE;
+	int flow = prev->type == YAML_SCALAR_NODE ?
+	    prev->data.scalar.style != YAML_LITERAL_SCALAR_STYLE &&
+	    prev->data.scalar.style != YAML_FOLDED_SCALAR_STYLE :
+	    prev->type == YAML_SEQUENCE_NODE ?
+	    prev->data.sequence.style == YAML_FLOW_SEQUENCE_STYLE :
+	    prev->data.mapping.style == YAML_FLOW_MAPPING_STYLE;
+
+	return (long)prev->end_mark.line + 1 + (block && flow);
+}
+
+/* Refuses, in document order, what the loader takes and a configuration
+ * does not: aliases, keys that are not strings, a key given twice, nesting
+ * deeper than CONFIG_DEPTH (the schema's own is 4). The loader numbers
+ * nodes in document order and an alias makes none, so a node whose number
+ * is not the next is an alias; having no mark of its own, it is placed at
+ * at, the line where the node before it in its parent ended (see past()). */
+static int
+check(struct load *l, int index, long at, int depth)
+{
+	const yaml_node_t *n = node(l, index), *k;
+	const yaml_node_pair_t *p, *q;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (n == NULL) {
-		yaml_event_delete(ev);
-		return chat_err(ST_DB, "%s: out of memory", file);
-	}
-	n->line = (long)ev->start_mark.line + 1;
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		n->type = N_SCALAR;
-		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		n->value = strdup((char *)ev->data.scalar.value);
-		yaml_event_delete(ev);
-		if (n->value == NULL) {
-			free(n);
-			return chat_err(ST_DB, "%s: out of memory", file);
-		}
-		*out = n;
+	if (index != ++l->seen)
+		return bad(l->file, at, NULL, "aliases are not allowed");
+	if (n->type == YAML_SCALAR_NODE)
 		return 0;
-	case YAML_SEQUENCE_START_EVENT:
-		n->type = N_SEQ;
-		end = YAML_SEQUENCE_END_EVENT;
-		break;
-	case YAML_MAPPING_START_EVENT:
-		n->type = N_MAP;
-		end = YAML_MAPPING_END_EVENT;
-		break;
-	default:
-		rc = bad(file, n->line, NULL, ev->type == YAML_ALIAS_EVENT ?
-		    "aliases are not allowed" : "unexpected YAML event");
-		yaml_event_delete(ev);
-		free(n);
-		return rc;
-	}
-	yaml_event_delete(ev);
-	if (depth > CONFIG_DEPTH) {
-		rc = bad(file, n->line, NULL, "nested too deep");
-		free(n);
-		return rc;
-	}
-	for (;;) {
-		if (!yaml_parser_parse(p, ev)) {
-			rc = bad(file, (long)p->problem_mark.line + 1, NULL,
-			    p->problem ? p->problem : "YAML syntax error");
-			break;
+	if (depth > CONFIG_DEPTH)
+		return bad(l->file, line_of(n), NULL, "nested too deep");
+	at = line_of(n);
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (i = 0; i < items(n); i++) {
+			if ((rc = check(l, n->data.sequence.items.start[i], at,
+			    depth + 1)) != 0)
+				return rc;
+			at = past(n, item(l, n, i));
 		}
-		if (ev->type == end) {
-			yaml_event_delete(ev);
-			break;
-		}
-		if ((rc = load_node(p, ev, file, depth + 1, &kid)) != 0)
-			break;
-		if (n->type == N_MAP && n->n % 2 == 0) {
-			if (kid->type != N_SCALAR) {
-				rc = bad(file, kid->line, NULL,
-				    "a key must be a plain string");
-				node_free(kid);
-				break;
-			}
-			for (i = 0; i < n->n; i += 2)
-				if (strcmp(n->kids[i]->value, kid->value) == 0)
-					break;
-			if (i < n->n) {
-				rc = bad(file, kid->line, kid->value,
+		return 0;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		if ((rc = check(l, p->key, at, depth + 1)) != 0)
+			return rc;
+		k = node(l, p->key);
+		if (k->type != YAML_SCALAR_NODE)
+			return bad(l->file, line_of(k), NULL,
+			    "a key must be a plain string");
+		for (q = n->data.mapping.pairs.start; q < p; q++)
+			if (strcmp(text(node(l, q->key)), text(k)) == 0)
+				return bad(l->file, line_of(k), text(k),
 				    "duplicate key");
-				node_free(kid);
-				break;
-			}
-		}
-		if (add_kid(n, kid) != 0) {
-			rc = chat_err(ST_DB, "%s: out of memory", file);
-			break;
-		}
+		if ((rc = check(l, p->value, (long)k->end_mark.line + 1,
+		    depth + 1)) != 0)
+			return rc;
+		at = past(n, node(l, p->value));
 	}
-	if (rc != 0) {
-		node_free(n);
-		return rc;
-	}
-	*out = n;
 	return 0;
 }
 
 static int
-load_tree(FILE *fp, const char *file, struct node **root)
+is_null(const yaml_node_t *n)
 {
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int rc = 0, docs = 0;
-
-	*root = NULL;
-	if (!yaml_parser_initialize(&p))
-		return chat_err(ST_DB, "%s: out of memory", file);
-	yaml_parser_set_input_file(&p, fp);
-	for (;;) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			rc = bad(file, (long)p.problem_mark.line + 1, NULL,
-			    p.problem ? p.problem : "YAML syntax error");
-			break;
-		}
-		if (ev.type == YAML_STREAM_END_EVENT) {
-			yaml_event_delete(&ev);
-			break;
-		}
-		if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
-			rc = bad(file, (long)ev.start_mark.line + 1, NULL,
-			    "only one YAML document is allowed");
-			yaml_event_delete(&ev);
-			break;
-		}
-		if (ev.type == YAML_SCALAR_EVENT ||
-		    ev.type == YAML_SEQUENCE_START_EVENT ||
-		    ev.type == YAML_MAPPING_START_EVENT ||
-		    ev.type == YAML_ALIAS_EVENT) {
-			if ((rc = load_node(&p, &ev, file, 1, root)) != 0)
-				break;
-			continue;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	return rc;
+	return n->type == YAML_SCALAR_NODE &&
+	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    (text(n)[0] == '\0' || strcmp(text(n), "~") == 0 ||
+	    strcmp(text(n), "null") == 0);
 }
 
 static int
-is_null(const struct node *n)
-{
-	return n->type == N_SCALAR && n->plain && (n->value[0] == '\0' ||
-	    strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0);
-}
-
-static int
-to_string(const struct node *n, const char *file, const char *key,
+to_string(struct load *l, const yaml_node_t *n, const char *key,
     int is_path, char **out)
 {
-	const char *home = getenv("HOME");
+	const char *home = getenv("HOME"), *s;
 	size_t len;
 
-	if (n->type != N_SCALAR || is_null(n))
-		return bad(file, n->line, key, "expected a string");
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return bad(l->file, line_of(n), key, "expected a string");
+	s = text(n);
 	free(*out);
-	if (is_path && strncmp(n->value, "~/", 2) == 0 && home != NULL) {
-		len = strlen(home) + strlen(n->value);
+	if (is_path && strncmp(s, "~/", 2) == 0 && home != NULL) {
+		len = strlen(home) + strlen(s);
 		if ((*out = malloc(len)) != NULL)
-			snprintf(*out, len, "%s%s", home, n->value + 1);
+			snprintf(*out, len, "%s%s", home, s + 1);
 	} else
-		*out = strdup(n->value);
+		*out = strdup(s);
 	return *out == NULL ? chat_err(ST_DB, "out of memory") : 0;
 }
 
 /* A name recorded as who did something: a one-line field, not empty,
  * as --as takes it. */
 static int
-to_name(const struct node *n, const char *file, const char *key, char **out)
+to_name(struct load *l, const yaml_node_t *n, const char *key, char **out)
 {
 	const char *why;
 
-	if (n->type == N_SCALAR && n->value[0] == '\0')
-		return bad(file, n->line, key, "empty name");
-	if (n->type == N_SCALAR && (why = one_line_fault(n->value)) != NULL)
-		return bad(file, n->line, key, why);
-	return to_string(n, file, key, 0, out);
+	if (n->type == YAML_SCALAR_NODE && text(n)[0] == '\0')
+		return bad(l->file, line_of(n), key, "empty name");
+	if (n->type == YAML_SCALAR_NODE &&
+	    (why = one_line_fault(text(n))) != NULL)
+		return bad(l->file, line_of(n), key, why);
+	return to_string(l, n, key, 0, out);
 }
 
 /* Decimal only: YAML 1.1 would read 010 as octal and 0x10 as hex. */
 static int
-to_int(const struct node *n, const char *file, const char *key, long min,
+to_int(struct load *l, const yaml_node_t *n, const char *key, long min,
     long max, long *out)
 {
-	const char *s = n->value;
+	const char *s;
 	long v = 0;
 
-	if (n->type != N_SCALAR || !n->plain || *s == '\0')
-		return bad(file, n->line, key, "expected a whole number");
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	    text(n)[0] == '\0')
+		return bad(l->file, line_of(n), key, "expected a whole number");
+	s = text(n);
 	if (*s == '-')
 		s++;
 	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return bad(file, n->line, key, "expected a decimal number");
+		return bad(l->file, line_of(n), key,
+		    "expected a decimal number");
 	for (; *s != '\0'; s++) {
 		if (*s < '0' || *s > '9')
-			return bad(file, n->line, key,
+			return bad(l->file, line_of(n), key,
 			    "expected a decimal number");
 		if (v > (max - (*s - '0')) / 10)
-			return bad(file, n->line, key, "number out of range");
+			return bad(l->file, line_of(n), key,
+			    "number out of range");
 		v = v * 10 + (*s - '0');
 	}
-	if (n->value[0] == '-')
+	if (text(n)[0] == '-')
 		v = -v;
 	if (v < min || v > max)
-		return bad(file, n->line, key, "number out of range");
+		return bad(l->file, line_of(n), key, "number out of range");
 	*out = v;
 	return 0;
 }
 
+static void
+free_list(char **list, size_t *count)
+{
+	size_t i;
+
+	for (i = 0; i < *count; i++)
+		free(list[i]);
+	free(list);
+	*count = 0;
+}
+
 static int
-to_list(const struct node *n, const char *file, const char *key,
+to_list(struct load *l, const yaml_node_t *n, const char *key,
     char ***list, size_t *count)
 {
 	size_t i;
 	int rc;
 
-	if (n->type != N_SEQ)
-		return bad(file, n->line, key, "expected a list");
-	for (i = 0; i < *count; i++)
-		free((*list)[i]);
-	free(*list);
-	*count = 0;
-	if ((*list = calloc(n->n + 1, sizeof **list)) == NULL)
+	if (n->type != YAML_SEQUENCE_NODE)
+		return bad(l->file, line_of(n), key, "expected a list");
+	free_list(*list, count);
+	if ((*list = calloc(items(n) + 1, sizeof **list)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	for (i = 0; i < n->n; i++) {
-		if ((rc = to_string(n->kids[i], file, key, 0, &(*list)[i])) != 0)
+	for (i = 0; i < items(n); i++) {
+		if ((rc = to_string(l, item(l, n, i), key, 0, &(*list)[i])) != 0)
 			return rc;
 		(*count)++;
 	}
@@ -348,232 +309,327 @@ to_list(const struct node *n, const char *file, const char *key,
 }
 
 static int
-to_require(const struct node *n, const char *file, const char *key,
+to_require(struct load *l, const yaml_node_t *n, const char *key,
     struct config *c)
 {
+	const yaml_node_t *k;
+	const char *s;
 	size_t i;
-	const struct node *k;
 	char msg[80];
 
-	if (n->type != N_SEQ)
-		return bad(file, n->line, key, "expected a list");
+	if (n->type != YAML_SEQUENCE_NODE)
+		return bad(l->file, line_of(n), key, "expected a list");
 	c->require_tag = c->require_note = c->require_rating = 0;
-	for (i = 0; i < n->n; i++) {
-		k = n->kids[i];
-		if (k->type == N_SCALAR && strcmp(k->value, "tag") == 0)
+	for (i = 0; i < items(n); i++) {
+		k = item(l, n, i);
+		s = k->type == YAML_SCALAR_NODE ? text(k) : "";
+		if (strcmp(s, "tag") == 0)
 			c->require_tag = 1;
-		else if (k->type == N_SCALAR && strcmp(k->value, "note") == 0)
+		else if (strcmp(s, "note") == 0)
 			c->require_note = 1;
-		else if (k->type == N_SCALAR && strcmp(k->value, "rating") == 0)
+		else if (strcmp(s, "rating") == 0)
 			c->require_rating = 1;
 		else {
 			snprintf(msg, sizeof msg, "'%.40s' is not tag, note or "
-			    "rating", k->type == N_SCALAR ? k->value : "");
-			return bad(file, k->line, key, msg);
+			    "rating", s);
+			return bad(l->file, line_of(k), key, msg);
 		}
 	}
 	return 0;
 }
 
 static void
-free_criteria(struct config *c)
+free_criteria(struct criterion **list, size_t *count)
 {
 	size_t i;
 
-	for (i = 0; i < c->ncriteria; i++)
-		free(c->criteria[i].name);
-	free(c->criteria);
-	c->criteria = NULL;
-	c->ncriteria = 0;
+	for (i = 0; i < *count; i++)
+		free((*list)[i].name);
+	free(*list);
+	*list = NULL;
+	*count = 0;
 }
 
 static int
-to_criteria(const struct node *n, const char *file, const char *key,
-    struct config *c)
+to_criteria(struct load *l, const yaml_node_t *n, const char *key,
+    struct criterion **list, size_t *count)
 {
-	const struct node *name, *scale;
+	const yaml_node_pair_t *p;
+	const yaml_node_t *scale;
+	const char *name;
 	long lo = 0, hi = 0;
-	size_t i;
 	int rc;
 
-	if (n->type != N_MAP || n->n == 0)
-		return bad(file, n->line, key,
+	if (n->type != YAML_MAPPING_NODE ||
+	    n->data.mapping.pairs.top == n->data.mapping.pairs.start)
+		return bad(l->file, line_of(n), key,
 		    "expected a mapping of criterion: [min, max]");
-	free_criteria(c);
-	if ((c->criteria = calloc(n->n / 2, sizeof *c->criteria)) == NULL)
+	free_criteria(list, count);
+	if ((*list = calloc((size_t)(n->data.mapping.pairs.top -
+	    n->data.mapping.pairs.start), sizeof **list)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	for (i = 0; i < n->n; i += 2) {
-		name = n->kids[i];
-		scale = n->kids[i + 1];
-		if (scale->type != N_SEQ || scale->n != 2)
-			return bad(file, scale->line, name->value,
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		name = text(node(l, p->key));
+		scale = node(l, p->value);
+		if (scale->type != YAML_SEQUENCE_NODE || items(scale) != 2)
+			return bad(l->file, line_of(scale), name,
 			    "expected [min, max]");
-		if ((rc = to_int(scale->kids[0], file, name->value, -1000000,
-		    1000000, &lo)) != 0 || (rc = to_int(scale->kids[1], file,
-		    name->value, -1000000, 1000000, &hi)) != 0)
+		if ((rc = to_int(l, item(l, scale, 0), name, -1000000, 1000000,
+		    &lo)) != 0 || (rc = to_int(l, item(l, scale, 1), name,
+		    -1000000, 1000000, &hi)) != 0)
 			return rc;
 		if (lo >= hi)
-			return bad(file, scale->line, name->value,
+			return bad(l->file, line_of(scale), name,
 			    "min must be below max");
-		if ((c->criteria[c->ncriteria].name = strdup(name->value))
-		    == NULL)
+		if (((*list)[*count].name = strdup(name)) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		c->criteria[c->ncriteria].min = (int)lo;
-		c->criteria[c->ncriteria++].max = (int)hi;
+		(*list)[*count].min = (int)lo;
+		(*list)[(*count)++].max = (int)hi;
 	}
 	return 0;
 }
 
 static void
-free_auto_tags(struct config *c)
+free_auto_tags(struct auto_tag **list, size_t *count)
 {
 	size_t i;
 
-	for (i = 0; i < c->nauto_tags; i++) {
-		free(c->auto_tags[i].tag);
-		free(c->auto_tags[i].match);
-		free(c->auto_tags[i].channel);
-		query_free(c->auto_tags[i].query);
+	for (i = 0; i < *count; i++) {
+		free((*list)[i].tag);
+		free((*list)[i].match);
+		free((*list)[i].channel);
+		query_free((*list)[i].query);
 	}
-	free(c->auto_tags);
-	c->auto_tags = NULL;
-	c->nauto_tags = 0;
+	free(*list);
+	*list = NULL;
+	*count = 0;
 }
 
 static int
-to_auto_tags(const struct node *n, const char *file, struct config *c)
+to_auto_tags(struct load *l, const yaml_node_t *n, struct auto_tag **list,
+    size_t *count)
 {
-	const struct node *rule, *k, *match;
+	const yaml_node_t *rule, *k, *match;
+	const yaml_node_pair_t *p;
 	struct auto_tag *a;
 	struct query_error qe;
 	char **field, msg[120];
-	size_t i, j;
+	size_t i;
 	int rc;
 
-	if (n->type != N_SEQ)
-		return bad(file, n->line, "auto_tag", "expected a list");
-	free_auto_tags(c);
-	if ((c->auto_tags = calloc(n->n + 1, sizeof *c->auto_tags)) == NULL)
+	if (n->type != YAML_SEQUENCE_NODE)
+		return bad(l->file, line_of(n), "auto_tag", "expected a list");
+	free_auto_tags(list, count);
+	if ((*list = calloc(items(n) + 1, sizeof **list)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	for (i = 0; i < n->n; i++) {
-		rule = match = n->kids[i];
-		a = &c->auto_tags[c->nauto_tags++];
-		if (rule->type != N_MAP)
-			return bad(file, rule->line, "auto_tag",
+	for (i = 0; i < items(n); i++) {
+		rule = match = item(l, n, i);
+		a = &(*list)[(*count)++];
+		if (rule->type != YAML_MAPPING_NODE)
+			return bad(l->file, line_of(rule), "auto_tag",
 			    "expected {tag, match, channel}");
-		for (j = 0; j < rule->n; j += 2) {
-			k = rule->kids[j];
-			if (strcmp(k->value, "tag") == 0)
+		for (p = rule->data.mapping.pairs.start;
+		    p < rule->data.mapping.pairs.top; p++) {
+			k = node(l, p->key);
+			if (strcmp(text(k), "tag") == 0)
 				field = &a->tag;
-			else if (strcmp(k->value, "match") == 0) {
+			else if (strcmp(text(k), "match") == 0) {
 				field = &a->match;
-				match = rule->kids[j + 1];
-			}
-			else if (strcmp(k->value, "channel") == 0)
+				match = node(l, p->value);
+			} else if (strcmp(text(k), "channel") == 0)
 				field = &a->channel;
 			else
-				return bad(file, k->line, k->value,
+				return bad(l->file, line_of(k), text(k),
 				    "unknown key in auto_tag (tag, match, "
 				    "channel)");
-			if ((rc = to_string(rule->kids[j + 1], file, k->value,
-			    0, field)) != 0)
+			if ((rc = to_string(l, node(l, p->value), text(k), 0,
+			    field)) != 0)
 				return rc;
 		}
 		if (a->tag == NULL || a->match == NULL)
-			return bad(file, rule->line, "auto_tag",
+			return bad(l->file, line_of(rule), "auto_tag",
 			    "a rule needs tag and match");
 		/* col 0: the parser ran out of memory. */
 		if (query_parse(a->match, &a->query, &qe) != 0 &&
 		    qe.col == 0)
-			return chat_err(ST_DB, "%s: %s", file, qe.msg);
+			return chat_err(ST_DB, "%s: %s", l->file, qe.msg);
 		if (a->query == NULL) {
 			snprintf(msg, sizeof msg, "col %d: %s", qe.col, qe.msg);
-			return bad(file, match->line, "match", msg);
+			return bad(l->file, line_of(match), "match", msg);
 		}
 	}
 	return 0;
 }
 
 static int
-apply(const struct node *map, const char *prefix, const char *file,
+to_bool(struct load *l, const yaml_node_t *n, const char *key, int *out)
+{
+	if (n->type == YAML_SCALAR_NODE &&
+	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		*out = strcmp(text(n), "true") == 0;
+		if (*out || strcmp(text(n), "false") == 0)
+			return 0;
+	}
+	return bad(l->file, line_of(n), key, "expected true or false");
+}
+
+static int
+to_duration(struct load *l, const yaml_node_t *n, const char *key,
+    long unit, long *out)
+{
+	long secs;
+
+	if (n->type != YAML_SCALAR_NODE || duration_parse(text(n), &secs) != 0)
+		return bad(l->file, line_of(n), key,
+		    "expected a duration such as 30s, 10m, 2h");
+	*out = secs * unit;
+	return 0;
+}
+
+static int
+apply(struct load *l, const yaml_node_t *map, const char *prefix,
     struct config *c)
 {
-	const struct node *k, *v;
+	const yaml_node_pair_t *p;
+	const yaml_node_t *k, *v;
 	const struct key *spec;
 	char full[128];
-	size_t i, j;
-	long num;
-	int rc = 0, *flag;
+	size_t j;
+	int rc = 0;
 
-	if (map->type != N_MAP)
-		return bad(file, map->line, *prefix ? prefix : NULL,
+	if (map->type != YAML_MAPPING_NODE)
+		return bad(l->file, line_of(map), *prefix ? prefix : NULL,
 		    "expected a mapping");
-	for (i = 0; i < map->n && rc == 0; i += 2) {
-		k = map->kids[i];
-		v = map->kids[i + 1];
+	for (p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top && rc == 0; p++) {
+		k = node(l, p->key);
+		v = node(l, p->value);
 		snprintf(full, sizeof full, "%s%s%s", prefix,
-		    *prefix ? "." : "", k->value);
-		for (j = 0, spec = NULL; j < sizeof keys / sizeof keys[0]; j++)
+		    *prefix ? "." : "", text(k));
+		for (j = 0, spec = NULL; j < NKEYS; j++)
 			if (strcmp(keys[j].name, full) == 0)
 				spec = &keys[j];
 		if (spec == NULL)
-			return bad(file, k->line, full, "unknown key");
+			return bad(l->file, line_of(k), full, "unknown key");
 		switch (spec->kind) {
 		case K_MAP:
-			rc = apply(v, full, file, c);
+			rc = apply(l, v, full, c);
 			break;
 		case K_STR:
 		case K_PATH:
-			rc = to_string(v, file, full, spec->kind == K_PATH,
-			    (char **)((char *)c + spec->off));
+			rc = to_string(l, v, full, spec->kind == K_PATH,
+			    FIELD(c, spec->off, char **));
 			break;
 		case K_NAME:
-			rc = to_name(v, file, full,
-			    (char **)((char *)c + spec->off));
+			rc = to_name(l, v, full, FIELD(c, spec->off, char **));
 			break;
 		case K_BOOL:
-			flag = (int *)((char *)c + spec->off);
-			if (v->type == N_SCALAR && v->plain &&
-			    strcmp(v->value, "true") == 0)
-				*flag = 1;
-			else if (v->type == N_SCALAR && v->plain &&
-			    strcmp(v->value, "false") == 0)
-				*flag = 0;
-			else
-				rc = bad(file, v->line, full,
-				    "expected true or false");
+			rc = to_bool(l, v, full, FIELD(c, spec->off, int *));
 			break;
 		case K_INT:
-			rc = to_int(v, file, full, 1, 1000000, &num);
-			if (rc == 0)
-				*(long *)((char *)c + spec->off) = num;
+			rc = to_int(l, v, full, 1, 1000000,
+			    FIELD(c, spec->off, long *));
 			break;
 		case K_DUR:
 		case K_DUR_MS:
-			if (v->type != N_SCALAR ||
-			    duration_parse(v->value, &num) != 0)
-				rc = bad(file, v->line, full,
-				    "expected a duration such as 30s, 10m, 2h");
-			else
-				*(long *)((char *)c + spec->off) =
-				    spec->kind == K_DUR_MS ? num * 1000 : num;
+			rc = to_duration(l, v, full,
+			    spec->kind == K_DUR_MS ? 1000 : 1,
+			    FIELD(c, spec->off, long *));
 			break;
 		case K_LIST:
-			rc = to_list(v, file, full,
-			    (char ***)((char *)c + spec->off),
-			    (size_t *)((char *)c + spec->count));
+			rc = to_list(l, v, full, FIELD(c, spec->off, char ***),
+			    FIELD(c, spec->count, size_t *));
 			break;
 		case K_REQUIRE:
-			rc = to_require(v, file, full, c);
+			rc = to_require(l, v, full, c);
 			break;
 		case K_CRITERIA:
-			rc = to_criteria(v, file, full, c);
+			rc = to_criteria(l, v, full,
+			    FIELD(c, spec->off, struct criterion **),
+			    FIELD(c, spec->count, size_t *));
 			break;
 		case K_AUTO_TAG:
-			rc = to_auto_tags(v, file, c);
+			rc = to_auto_tags(l, v,
+			    FIELD(c, spec->off, struct auto_tag **),
+			    FIELD(c, spec->count, size_t *));
 			break;
 		}
 	}
+	return rc;
+}
+
+/* Feeds the parser a little at a time, so that flow collections nested
+ * past any configuration's depth stop it within a few hundred bytes: the
+ * scanner's work grows with the square of their depth, half a minute for
+ * 100,000. Deeper block nesting costs the file the square in indentation,
+ * and check() refuses it. */
+static int
+read_some(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct load *l = data;
+
+	if (l->parser.flow_level > CONFIG_DEPTH) {
+		l->deep = 1;
+		return 0;
+	}
+	*got = fread(buf, 1, size < 256 ? size : 256, l->fp);
+	return !ferror(l->fp);
+}
+
+/* What the parser or the loader refused, where. The loader's own refusals
+ * are anchors: one used undefined, or one given twice. */
+static int
+refused(const struct load *l)
+{
+	const yaml_parser_t *p = &l->parser;
+	const char *msg = p->problem ? p->problem : "YAML syntax error";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return chat_err(ST_DB, "%s: out of memory", l->file);
+	if (l->deep)
+		return bad(l->file, (long)p->mark.line + 1, NULL,
+		    "nested too deep");
+	if (p->error == YAML_COMPOSER_ERROR)
+		msg = p->context ? "duplicate anchor" :
+		    "aliases are not allowed";
+	return bad(l->file, (long)p->problem_mark.line + 1, NULL, msg);
+}
+
+/* Loads the first document whole (libyaml 0.2's loader keeps its nesting
+ * off the stack), refuses a second at its start unread, and types the
+ * first into c. */
+static int
+load(FILE *fp, const char *file, struct config *c)
+{
+	struct load l = { .fp = fp, .file = file };
+	const yaml_node_t *root;
+	yaml_event_t ev;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&l.parser))
+		return chat_err(ST_DB, "%s: out of memory", file);
+	yaml_parser_set_input(&l.parser, read_some, &l);
+	if (!yaml_parser_load(&l.parser, &l.doc)) {
+		rc = refused(&l);
+		yaml_parser_delete(&l.parser);
+		return rc;
+	}
+	if ((root = yaml_document_get_root_node(&l.doc)) != NULL) {
+		rc = check(&l, 1, line_of(root), 1);
+		if (rc == 0 && !yaml_parser_parse(&l.parser, &ev))
+			rc = refused(&l);
+		else if (rc == 0) {
+			if (ev.type == YAML_DOCUMENT_START_EVENT)
+				rc = bad(file, (long)ev.start_mark.line + 1,
+				    NULL, "only one YAML document is allowed");
+			yaml_event_delete(&ev);
+		}
+		if (rc == 0 && !is_null(root))
+			rc = apply(&l, root, "", c);
+	}
+	yaml_document_delete(&l.doc);
+	yaml_parser_delete(&l.parser);
 	return rc;
 }
 
@@ -615,7 +671,6 @@ set_defaults(struct config *c)
 int
 config_load_file(const char *file, int must_exist, struct config *c)
 {
-	struct node *root = NULL;
 	struct stat st;
 	FILE *fp;
 	int rc;
@@ -637,48 +692,39 @@ config_load_file(const char *file, int must_exist, struct config *c)
 		return chat_err(ST_CONFIG, "%s: over %d bytes; not a "
 		    "configuration", file, CONFIG_MAX);
 	}
-	rc = load_tree(fp, file, &root);
+	rc = load(fp, file, c);
 	fclose(fp);
-	if (rc == 0 && root != NULL && !is_null(root))
-		rc = apply(root, "", file, c);
-	node_free(root);
 	return rc;
-}
-
-static void
-free_list(char **list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
 }
 
 void
 config_free(struct config *c)
 {
-	free_list(c->tags_catalog, c->ntags_catalog);
-	free_list(c->social_channels, c->nsocial_channels);
-	free_criteria(c);
-	free_auto_tags(c);
+	const struct key *k;
+
+	for (k = keys; k < keys + NKEYS; k++)
+		switch (k->kind) {
+		case K_STR:
+		case K_NAME:
+		case K_PATH:
+			free(*FIELD(c, k->off, char **));
+			break;
+		case K_LIST:
+			free_list(*FIELD(c, k->off, char ***),
+			    FIELD(c, k->count, size_t *));
+			break;
+		case K_CRITERIA:
+			free_criteria(FIELD(c, k->off, struct criterion **),
+			    FIELD(c, k->count, size_t *));
+			break;
+		case K_AUTO_TAG:
+			free_auto_tags(FIELD(c, k->off, struct auto_tag **),
+			    FIELD(c, k->count, size_t *));
+			break;
+		default:
+			break;
+		}
 	free(c->file);
-	free(c->db);
-	free(c->operator);
-	free(c->mail_url);
-	free(c->mail_from);
-	free(c->mail_username);
-	free(c->mail_password_env);
-	free(c->mail_password_file);
-	free(c->mail_ca_file);
-	free(c->zd_url);
-	free(c->zd_email);
-	free(c->zd_token_env);
-	free(c->zd_token_file);
-	free(c->zd_oauth_token_env);
-	free(c->zd_oauth_token_file);
-	free(c->zd_status);
-	free(c->zd_ca_file);
 	memset(c, 0, sizeof *c);
 }
 
@@ -718,45 +764,4 @@ config_release(void)
 	if (load_status >= 0)
 		config_free(&loaded);
 	load_status = -1;
-}
-
-static const char *actor_opt;
-static char actor_login[64];
-
-int
-actor_set(const char *name)
-{
-	const char *why;
-
-	if (*name == '\0') {
-		chat_err(ST_USAGE, "--as: empty name");
-		return -1;
-	}
-	if ((why = one_line_fault(name)) != NULL) {
-		chat_err(ST_DATA, "--as: %s", why);
-		return 1;
-	}
-	actor_opt = name;
-	return 0;
-}
-
-const char *
-actor(void)
-{
-	const struct config *cfg;
-	const struct passwd *pw;
-	const char *s;
-
-	if (actor_opt != NULL)
-		return actor_opt;
-	if ((s = getenv("CHAT_OPERATOR")) != NULL && *s != '\0')
-		return actor_opt = s;
-	if (config_get(&cfg) == 0 && cfg->operator != NULL)
-		return actor_opt = cfg->operator;
-	if ((pw = getpwuid(getuid())) != NULL)
-		snprintf(actor_login, sizeof actor_login, "%s", pw->pw_name);
-	else
-		snprintf(actor_login, sizeof actor_login, "uid%ld",
-		    (long)getuid());
-	return actor_opt = actor_login;
 }

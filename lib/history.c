@@ -49,6 +49,7 @@ static const char *const list_by_id[] = {
 	[FMT_IDS] = SELECT_IDS " WHERE c.id = ?",
 };
 
+/* The listing's output: the caller's, to out_end(). */
 static struct out *
 list_out(enum fmt fmt)
 {
@@ -60,7 +61,8 @@ list_out(enum fmt fmt)
 }
 
 /* SELECT ... FROM conversations c, the filter's WHERE, then tail, which
- * may use parameter ?L for a limit. */
+ * may use parameter ?L for a limit. The statement is the caller's, to
+ * sqlite3_finalize(); NULL on failure (reported). */
 static sqlite3_stmt *
 prepare_list(const struct filter *f, const char *select, const char *tail,
     int *next)

@@ -64,6 +64,7 @@ next_word(struct ids *ids, char **word)
 {
 	char *line, *end, *lim;
 	size_t len;
+	int rc;
 
 	if (ids->in == NULL) {
 		if (ids->next >= ids->argc)
@@ -71,7 +72,7 @@ next_word(struct ids *ids, char **word)
 		*word = ids->argv[ids->next++];
 		return 1;
 	}
-	while (lines_next(ids->in, &line, &len) == 1) {
+	while (lines_next(ids->in, &line, &len, &rc)) {
 		lim = line + len;
 		while (line < lim && isspace((unsigned char)*line))
 			line++;

@@ -586,7 +586,7 @@ import_file(struct import *im, int fd, const char *name)
 
 	if (l == NULL)
 		return chat_err(ST_DB, "out of memory");
-	while ((rc = lines_next(l, &line, &len)) == 1) {
+	while (lines_next(l, &line, &len, &rc)) {
 		if (is_blank(line) && strlen(line) == len)
 			continue;
 		if (strlen(line) != len)

@@ -90,6 +90,8 @@ struct col {
 	enum coltype type;
 };
 struct out;
+/* The caller's, to out_end(), which writes what is left (a table is laid
+ * out only then); NULL on failure (reported). */
 struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
 int out_row(struct out *o, sqlite3_stmt *row);
 int out_end(struct out *o);
@@ -99,8 +101,8 @@ char *share_fmt(double v, char buf[32]);
 /* Writes s to stdout, in TSV's escapes or, with tsv 0, as str_text()
  * shows a cell. */
 void put_text(const char *s, int tsv);
-/* s as str_text() shows a cell, in a copy to free; NULL when out of
- * memory. */
+/* s as str_text() shows a cell, in a copy that is the caller's, to
+ * free(); NULL when out of memory. */
 char *shown_text(const char *s);
 /* The cells s takes on a terminal (wide characters two, combining marks
  * none); text_fit(): the bytes of the longest start of s that takes at most
@@ -152,6 +154,32 @@ struct query_error { int col; char msg[80]; };
 int query_parse(const char *text, struct query **out, struct query_error *err);
 void query_free(struct query *q);
 
+/* config.c: the configuration's fields, typed and filled from config.yaml
+ * by the table in config.c; cmd/ sees only struct config's name. */
+struct criterion { char *name; int min, max; };
+struct auto_tag { char *tag, *match, *channel; struct query *query; };
+struct config {
+	char *file;		/* the path looked at, NULL if none */
+	int file_read;		/* 1 when it existed and was read */
+	char *db;
+	long busy_timeout_ms;
+	char *operator;
+	char **tags_catalog; size_t ntags_catalog;
+	int tags_strict;
+	int require_tag, require_note, require_rating;
+	long forgotten_after;
+	char **social_channels; size_t nsocial_channels;
+	struct criterion *criteria; size_t ncriteria;
+	struct auto_tag *auto_tags; size_t nauto_tags;
+	char *mail_url, *mail_from, *mail_username;
+	char *mail_password_env, *mail_password_file, *mail_ca_file;
+	int mail_insecure;
+	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
+	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status, *zd_ca_file;
+	int zd_insecure;
+	long max_attempts, connect_timeout, timeout;
+};
+
 /* search.c: appends a SELECT of the ids of the conversations q holds for,
  * with parameters numbered from first that search_bind() binds; returns
  * the next free number. */
@@ -169,15 +197,18 @@ struct sent {
 	char remote_ref[300];
 };
 
-/* mail.c and zendesk.c: *_check() says, without the network, whether the
- * config can deliver: 0, else ST_CONFIG with the reason in why (unreported),
- * *absent when the target's section is missing altogether. */
-int mail_check(char *why, size_t size, int *absent);
-int zendesk_check(char *why, size_t size, int *absent);
+/* target.c: target_check() says, without the network, whether the config
+ * can deliver to target ("zendesk", else mail): 0, else ST_CONFIG with the
+ * reason in why (unreported), *absent when the target's section is missing
+ * altogether. target_secret() reads a secret the config names. */
+int target_check(const char *target, char *why, size_t size, int *absent);
+int target_secret(const char *what, const char *env, const char *file,
+    char **out, char *why, size_t size);
 
 /* mail.c */
 int mail_message(int64_t id, const char *to, const char *key, time_t date,
     sqlite3_str *out, char msgid[300]);
+/* smtp.c */
 int mail_send(const char *to, const char *message, struct sent *r);
 
 /* zendesk.c */

@@ -87,14 +87,12 @@ fill(struct lines *l)
 	return 0;
 }
 
-/* 1: a line (NUL-terminated, no newline, valid until the next call);
- * 0: end of input; else an exit status (reported). */
 int
-lines_next(struct lines *l, char **line, size_t *len)
+lines_next(struct lines *l, char **line, size_t *len, int *status)
 {
 	char *nl;
-	int rc;
 
+	*status = 0;
 	for (;;) {
 		nl = memchr(l->buf + l->scanned, '\n', l->end - l->scanned);
 		if (nl != NULL || (l->eof && l->start < l->end)) {
@@ -113,8 +111,8 @@ lines_next(struct lines *l, char **line, size_t *len)
 		if (l->eof)
 			return 0;
 		l->scanned = l->end;
-		if ((rc = fill(l)) != 0)
-			return rc;
+		if ((*status = fill(l)) != 0)
+			return 0;
 	}
 }
 

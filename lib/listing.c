@@ -115,7 +115,8 @@ list_id(struct listing *l, int64_t id)
 	return rc;
 }
 
-/* The catalogue: the database's tags and the config's not used yet. */
+/* The catalogue: the database's tags and the config's not used yet. The
+ * statement is the caller's, to sqlite3_finalize(); NULL on failure. */
 static sqlite3_stmt *
 catalogue(void)
 {

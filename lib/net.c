@@ -1,70 +1,16 @@
-/* net.c: what mail and Zendesk deliveries share: libcurl, set up on first
- * use only, with timeouts and verified TLS; secrets from the environment or
- * a private file. */
-#define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stddef.h>
+/* net.c: the libcurl set-up mail and Zendesk deliveries share: timeouts,
+ * verified TLS, a failure in words. Only chat-deliver links it (see
+ * deliver.c): libcurl's thirty-odd libraries would cost every other
+ * binary some 8 ms at start-up. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "libchat.h"
 #include "net.h"
 
-struct curl_api curl;
-static void *libcurl;
 static int curl_ready;
 /* libcurl's own words on the last transfer's failure: one transfer at a
  * time, one buffer. */
 static char errbuf[CURL_ERROR_SIZE];
-
-static int
-load(const char *what)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} fns[] = {
-#define FN(f) { "curl_" #f, offsetof(struct curl_api, f) }
-		FN(global_init), FN(global_cleanup), FN(easy_init),
-		FN(easy_setopt), FN(easy_perform), FN(easy_getinfo),
-		FN(easy_cleanup), FN(easy_strerror), FN(easy_escape), FN(free),
-		FN(slist_append), FN(slist_free_all),
-#undef FN
-	};
-	void *sym;
-	size_t i;
-
-	if (libcurl != NULL)
-		return 0;
-	if ((libcurl = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return chat_err(ST_TEMP, "%s: cannot load libcurl: %s", what,
-		    dlerror());
-	for (i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-		if ((sym = dlsym(libcurl, fns[i].name)) == NULL)
-			return chat_err(ST_TEMP, "%s: libcurl lacks %s", what,
-			    fns[i].name);
-		memcpy((char *)&curl + fns[i].off, &sym, sizeof sym);
-	}
-	return 0;
-}
-
-int
-net_ready(const char *what)
-{
-	if (curl_ready)
-		return 0;
-	if (load(what) != 0)
-		return ST_TEMP;
-	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
-	curl_ready = 1;
-	return 0;
-}
 
 CURL *
 net_open(const char *what, int insecure, const char *ca_file)
@@ -72,27 +18,32 @@ net_open(const char *what, int insecure, const char *ca_file)
 	const struct config *cfg;
 	CURL *c;
 
-	if (config_get(&cfg) != 0 || net_ready(what) != 0)
+	if (config_get(&cfg) != 0)
 		return NULL;
-	if ((c = curl.easy_init()) == NULL) {
+	if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
 		return NULL;
 	}
-	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
-	curl.easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
+	curl_ready = 1;
+	if ((c = curl_easy_init()) == NULL) {
+		chat_err(ST_TEMP, "%s: cannot initialise libcurl", what);
+		return NULL;
+	}
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
 	/* A transfer stalled below 1 byte/s for 30 s is dead. */
-	curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
 	if (ca_file != NULL)
-		curl.easy_setopt(c, CURLOPT_CAINFO, ca_file);
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	if (insecure) {
 		fprintf(stderr, "%s: warning: %s.insecure is set: TLS is not "
 		    "required nor verified (for tests on loopback only)\n",
 		    chat_prog(), what);
-		curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	return c;
 }
@@ -100,97 +51,15 @@ net_open(const char *what, int insecure, const char *ca_file)
 void
 net_close(CURL *c)
 {
-	curl.easy_cleanup(c);
+	curl_easy_cleanup(c);
 }
 
 void
 net_cleanup(void)
 {
 	if (curl_ready)
-		curl.global_cleanup();
+		curl_global_cleanup();
 	curl_ready = 0;
-}
-
-/* A secret from the variable named env, else from file, which must be
- * readable by its owner only. The caller frees it. A config that cannot
- * give it is ST_CONFIG with the reason in why, not reported: the caller
- * says whose delivery it stops. */
-int
-net_secret(const char *what, const char *env, const char *file, char **out,
-    char *why, size_t size)
-{
-	struct stat sb;
-	char buf[4096];
-	const char *v;
-	ssize_t n;
-	int fd;
-
-	*out = NULL;
-	if (env != NULL) {
-		if ((v = getenv(env)) == NULL || *v == '\0') {
-			snprintf(why, size, "%s: the variable %s named by the "
-			    "config is not set", what, env);
-			return ST_CONFIG;
-		}
-		if ((*out = strdup(v)) == NULL)
-			return chat_err(ST_DB, "out of memory");
-		return 0;
-	}
-	if (file == NULL)
-		return 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(why, size, "%s: %s", file, strerror(errno));
-		return ST_CONFIG;
-	}
-	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
-		close(fd);
-		snprintf(why, size, "%s: a secret file must be mode 0600 (it "
-		    "is %03o)", file, (unsigned)(sb.st_mode & 0777));
-		return ST_CONFIG;
-	}
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n < 0) {
-		snprintf(why, size, "%s: %s", file, strerror(errno));
-		return ST_CONFIG;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	*out = strdup(buf);
-	memset(buf, 0, sizeof buf);
-	if (*out == NULL)
-		return chat_err(ST_DB, "out of memory");
-	return 0;
-}
-
-/* Whether the secret can be had, without keeping it. */
-int
-net_secret_check(const char *what, const char *env, const char *file,
-    char *why, size_t size)
-{
-	char *secret;
-	int rc = net_secret(what, env, file, &secret, why, size);
-
-	if (secret != NULL) {
-		memset(secret, 0, strlen(secret));
-		free(secret);
-	}
-	return rc;
-}
-
-/* Where the config was looked for, to name in a reason. */
-void
-net_config_where(char *buf, size_t size)
-{
-	const struct config *cfg;
-
-	if (config_get(&cfg) != 0 || cfg->file == NULL || *cfg->file == '\0')
-		snprintf(buf, size, "no config file");
-	else if (access(cfg->file, F_OK) != 0)
-		snprintf(buf, size, "no config file at %s", cfg->file);
-	else
-		snprintf(buf, size, "%s", cfg->file);
 }
 
 static size_t
@@ -206,10 +75,10 @@ net_perform(CURL *c, sqlite3_str *body)
 {
 	errbuf[0] = '\0';
 	if (body != NULL) {
-		curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-		curl.easy_setopt(c, CURLOPT_WRITEDATA, body);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	}
-	return curl.easy_perform(c);
+	return curl_easy_perform(c);
 }
 
 /* A failed transfer in words: libcurl's detail, and what a TLS failure
@@ -217,7 +86,7 @@ net_perform(CURL *c, sqlite3_str *body)
 void
 net_error(const char *what, CURLcode cc, char *buf, size_t size)
 {
-	const char *detail = errbuf[0] ? errbuf : curl.easy_strerror(cc);
+	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 
 	switch (cc) {
 	case CURLE_PEER_FAILED_VERIFICATION:

@@ -40,7 +40,8 @@ fmt_parse(const char *s, enum fmt *f, int allow_text)
 }
 
 /* SELECT json_object(?1, v1, ?3, v2, ...): keys bound once here, values
- * bound per row by out_row(). */
+ * bound per row by out_row(). The caller's, to sqlite3_finalize(); NULL
+ * on failure (reported). */
 static sqlite3_stmt *
 json_stmt(const struct col *cols, size_t ncols)
 {
@@ -151,7 +152,7 @@ share_fmt(double v, char buf[32])
 }
 
 /* A cell as text: local times and short durations for people, RFC 3339
- * and seconds for TSV. */
+ * and seconds for TSV. The caller's, to free(); NULL when out of memory. */
 static char *
 cell(const struct out *o, sqlite3_stmt *row, size_t i)
 {

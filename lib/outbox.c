@@ -1,15 +1,22 @@
 /* outbox.c: deliveries, a row first and a network call second: queueing
- * them with the command's other changes, attempting them after the commit,
- * back-off, and the cron's --flush. */
+ * them with the command's other changes, handing them to chat-deliver
+ * after the commit (deliver.c attempts them), the cron's --flush, --retry
+ * and --cancel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "libchat.h"
 
-#define BACKOFF_FIRST 60
-#define BACKOFF_CAP (6 * 3600)
+extern char **environ;
 
 /* A delivery being attempted is leased: claim() moves both its
  * next_attempt_at and its updated_at to the end of the lease, which no
@@ -45,9 +52,11 @@ outbox_check(const struct deliveries *d)
 	char why[512];
 	int rc, absent;
 
-	if (d->nmail > 0 && (rc = mail_check(why, sizeof why, &absent)) != 0)
+	if (d->nmail > 0 && (rc = target_check("mail", why, sizeof why,
+	    &absent)) != 0)
 		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
-	if (d->zendesk && (rc = zendesk_check(why, sizeof why, &absent)) != 0)
+	if (d->zendesk && (rc = target_check("zendesk", why, sizeof why,
+	    &absent)) != 0)
 		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 	return 0;
 }
@@ -146,379 +155,126 @@ outbox_apply(const void *req)
 	return rc;
 }
 
-struct delivery {
-	int64_t id, conv;
-	char target[300], state[16], last_error[256];
-	int attempts;
-	time_t created, due, updated;
-};
-
+/* Where chat-deliver is: next to this binary, as make install puts it. */
 static int
-load(int64_t id, struct delivery *d)
+helper(char *path, size_t size)
 {
-	sqlite3_stmt *st = db_prep("SELECT conversation, target, state,"
-	    " attempts, created_at, next_attempt_at, coalesce(last_error, ''),"
-	    " updated_at FROM deliveries WHERE id = ?");
-	int rc, found;
+	ssize_t n = readlink("/proc/self/exe", path, size - sizeof "chat-deliver");
+	char *slash;
 
-	if (st == NULL)
-		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
-	if ((found = db_row(st, "reading a delivery", &rc))) {
-		d->id = id;
-		d->conv = sqlite3_column_int64(st, 0);
-		snprintf(d->target, sizeof d->target, "%s",
-		    sqlite3_column_text(st, 1));
-		snprintf(d->state, sizeof d->state, "%s",
-		    sqlite3_column_text(st, 2));
-		d->attempts = sqlite3_column_int(st, 3);
-		d->created = sqlite3_column_int64(st, 4);
-		d->due = sqlite3_column_int64(st, 5);
-		snprintf(d->last_error, sizeof d->last_error, "%s",
-		    sqlite3_column_text(st, 6));
-		d->updated = sqlite3_column_int64(st, 7);
-	}
-	sqlite3_reset(st);
-	return found || rc ? rc : ST_SOME;
-}
-
-/* Takes the delivery for this process: it is leased (LEASED) past the
- * longest a try can last, so a concurrent --flush, --retry or --cancel
- * leaves it alone. */
-static int
-claim(int64_t id, struct delivery *d, int *mine)
-{
-	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
-	    " updated_at = ?2 WHERE id = ?1 AND state = 'pending' AND"
-	    " next_attempt_at <= ?3");
-	time_t now = time(NULL);
-	int rc;
-
-	*mine = 0;
-	if ((rc = config_get(&cfg)) != 0)
-		return rc;
-	d->state[0] = '\0';
-	if (st == NULL || (rc = db_begin()) != 0)
-		return st ? rc : ST_DB;
-	/* Gone: queued in an item that was then undone, or cancelled. */
-	if ((rc = load(id, d)) == ST_SOME)
-		rc = 0;
-	else if (rc == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, now + cfg->timeout +
-		    cfg->connect_timeout + 60);
-		sqlite3_bind_int64(st, 3, now);
-		rc = db_done(st, "claiming a delivery");
-		*mine = db_changes() > 0;
-	}
-	if (rc != 0) {
-		db_rollback();
-		return rc;
-	}
-	return db_commit();
-}
-
-/* Nothing was sent (a config error, say): the delivery is as it was, due
- * again at once, for the next command, once the cause is mended. */
-static void
-release(const struct delivery *d)
-{
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
-	    " updated_at = ?3 WHERE id = ?1 AND state = 'pending'");
-
-	if (st == NULL || db_begin() != 0)
-		return;
-	sqlite3_bind_int64(st, 1, d->id);
-	sqlite3_bind_int64(st, 2, d->due);
-	sqlite3_bind_int64(st, 3, d->updated);
-	if (db_done(st, "releasing a delivery") != 0 || db_commit() != 0)
-		db_rollback();
-}
-
-static char *
-delivery_key(int64_t id, char sep)
-{
-	sqlite3_stmt *st = db_prep("SELECT value FROM meta"
-	    " WHERE key = 'database_id'");
-	char *key = NULL;
-	int rc;
-
-	if (st != NULL && db_row(st, "reading the database id", &rc))
-		key = sqlite3_mprintf("d%lld%c%s", (long long)id, sep,
-		    sqlite3_column_text(st, 0));
-	if (st != NULL)
-		sqlite3_reset(st);
-	return key;
-}
-
-static int
-send_one(const struct delivery *d, struct sent *r)
-{
-	sqlite3_str *msg;
-	char *key, *text, msgid[300];
-	int rc;
-
-	if (strcmp(d->target, "zendesk") == 0) {
-		if ((key = delivery_key(d->id, '-')) == NULL)
-			return ST_DB;
-		rc = zendesk_send(d->conv, key, d->attempts > 0, d->created, r);
-		sqlite3_free(key);
-		return rc;
-	}
-	if ((key = delivery_key(d->id, '.')) == NULL)
-		return ST_DB;
-	msg = sqlite3_str_new(NULL);
-	rc = mail_message(d->conv, d->target + 5, key, d->created, msg, msgid);
-	text = sqlite3_str_finish(msg);
-	if (rc == 0)
-		rc = mail_send(d->target + 5, text, r);
-	if (rc == 0 && r->status == 0)
-		snprintf(r->remote_ref, sizeof r->remote_ref, "%s", msgid);
-	sqlite3_free(text);
-	sqlite3_free(key);
-	return rc;
-}
-
-/* Writes what the attempt came to, with its event. */
-static int
-record(const struct delivery *d, const struct sent *r, time_t *next)
-{
-	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET state = ?2,"
-	    " attempts = attempts + 1, next_attempt_at = ?3, last_error = ?4,"
-	    " remote_ref = coalesce(?5, remote_ref), updated_at = ?6"
-	    " WHERE id = ?1");
-	time_t now = time(NULL);
-	long wait;
-	char detail[600], when[32];
-	const char *state, *action;
-	int rc;
-
-	if ((rc = config_get(&cfg)) != 0)
-		return rc;
-	if (st == NULL)
-		return ST_DB;
-	wait = BACKOFF_FIRST << (d->attempts < 16 ? d->attempts : 16);
-	if (wait > BACKOFF_CAP)
-		wait = BACKOFF_CAP;
-	if (r->retry_after > 0)
-		wait = r->retry_after;
-	*next = now + wait;
-	if (r->status == 0) {
-		state = "sent";
-		action = "delivered";
-		snprintf(detail, sizeof detail, "%s %s", d->target,
-		    r->remote_ref);
-	} else if (r->status == ST_TEMP && d->attempts + 1 <
-	    cfg->max_attempts) {
-		state = "pending";
-		action = "delivery_deferred";
-		snprintf(detail, sizeof detail, "%s: %s; next attempt at %s",
-		    d->target, r->error, time_rfc3339(*next, when));
-	} else {
-		state = "failed";
-		action = "delivery_failed";
-		snprintf(detail, sizeof detail, "%s: %s", d->target, r->error);
-	}
-	if ((rc = db_begin()) != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, d->id);
-	db_bind_text(st, 2, state);
-	sqlite3_bind_int64(st, 3, *next);
-	db_bind_text(st, 4, r->status ? r->error : NULL);
-	db_bind_text(st, 5, r->status ? NULL : r->remote_ref);
-	sqlite3_bind_int64(st, 6, now);
-	if ((rc = db_done(st, "recording a delivery")) == 0)
-		rc = event_add(d->conv, now, action, detail);
-	if (rc != 0) {
-		db_rollback();
-		return rc;
-	}
-	if ((rc = db_commit()) != 0)
-		return rc;
-	return strcmp(state, "failed") == 0 ? ST_REMOTE : r->status;
-}
-
-/* A server's words, as stored and shown: each control character as
- * \xHH (str_text()), cut between characters to fit. */
-static void
-clean(char *s, size_t size)
-{
-	sqlite3_str *out = sqlite3_str_new(NULL);
-	char *t;
-	size_t n;
-
-	str_text(out, s, strlen(s), SHOW_FIELD);
-	if ((t = sqlite3_str_finish(out)) == NULL)
-		return;
-	n = strlen(t);
-	if (n >= size)
-		n = utf8_cut(t, size - 1);
-	memcpy(s, t, n);
-	s[n] = '\0';
-	sqlite3_free(t);
-}
-
-/* What one attempt came to. */
-enum outcome {
-	NONE,		/* gone, or sent before */
-	SENT, DEFERRED, FAILED,
-	WAS_FAILED,	/* failed before this command */
-	BUSY,		/* another process is attempting it */
-	UNCONFIGURED,	/* its target's config section is gone */
-	MISCONFIGURED	/* its target's config cannot deliver */
-};
-
-struct attempt {
-	struct delivery d;
-	struct sent r;
-	enum outcome what;
-	time_t next;
-	char why[512];
-};
-
-/* One attempt of a delivery, if it is due and no one else is on it: the
- * config its target needs is checked first, and a delivery that cannot
- * be attempted is left as it was. */
-static int
-attempt(int64_t id, struct attempt *a)
-{
-	int rc, mine, absent;
-
-	memset(a, 0, sizeof *a);
-	a->what = NONE;
-	if ((rc = claim(id, &a->d, &mine)) != 0)
-		return rc;
-	if (!mine) {
-		if (strcmp(a->d.state, "failed") == 0)
-			a->what = WAS_FAILED;
-		else if (strcmp(a->d.state, "pending") == 0)
-			a->what = BUSY;
-		return 0;
-	}
-	rc = strcmp(a->d.target, "zendesk") == 0 ?
-	    zendesk_check(a->why, sizeof a->why, &absent) :
-	    mail_check(a->why, sizeof a->why, &absent);
-	if (rc != 0) {
-		release(&a->d);
-		a->what = absent ? UNCONFIGURED : MISCONFIGURED;
-		return rc == ST_CONFIG ? 0 : rc;
-	}
-	if ((rc = send_one(&a->d, &a->r)) != 0) {
-		release(&a->d);
-		return rc;
-	}
-	clean(a->r.error, sizeof a->r.error);
-	rc = record(&a->d, &a->r, &a->next);
-	a->what = rc == 0 ? SENT : rc == ST_TEMP ? DEFERRED : rc == ST_REMOTE ?
-	    FAILED : NONE;
-	return rc == ST_TEMP || rc == ST_REMOTE ? 0 : rc;
-}
-
-/* Says what an attempt came to, with lines, as --flush does: one line on
- * standard output for each delivery attempted; else, a warning on
- * standard error for each that was not sent. A delivery that could not
- * be attempted for its config is always on standard error. Returns the
- * status it makes. */
-static int
-report(const struct attempt *a, int lines)
-{
-	const struct delivery *d = &a->d;
-	const char *prog = chat_prog();
-	long long conv = (long long)d->conv;
-	char when[32];
-
-	switch (a->what) {
-	case NONE:
-		return 0;
-	case SENT:
-		if (lines)
-			printf("%lld %s sent\n", conv, d->target);
-		return 0;
-	case DEFERRED:
-		time_rfc3339(a->next, when);
-		if (lines)
-			printf("%lld %s pending: %s, next at %s\n", conv,
-			    d->target, a->r.error, when);
-		else
-			fprintf(stderr, "%s: %lld: %s: %s; queued, next "
-			    "attempt at %s\n", prog, conv, d->target,
-			    a->r.error, when);
-		return ST_TEMP;
-	case FAILED:
-		if (lines)
-			printf("%lld %s failed: %s\n", conv, d->target,
-			    a->r.error);
-		else
-			fprintf(stderr, "%s: %lld: %s: %s; failed for good\n",
-			    prog, conv, d->target, a->r.error);
-		return ST_REMOTE;
-	case WAS_FAILED:
-		fprintf(stderr, "%s: %lld: %s: failed for good: %s "
-		    "(chat-export --retry makes it due again, --again makes a "
-		    "new delivery)\n", prog, conv, d->target, d->last_error);
-		return ST_REMOTE;
-	case BUSY:
-		fprintf(stderr, "%s: %lld: %s: being attempted by another "
-		    "process; chat-export --pending shows how it went\n", prog,
-		    conv, d->target);
-		return ST_TEMP;
-	case UNCONFIGURED:
-		fprintf(stderr, "%s: %lld: %s: not attempted: %s; it stays "
-		    "pending (chat-export --cancel %lld drops it)\n", prog,
-		    conv, d->target, a->why, conv);
-		return ST_SOME;
-	case MISCONFIGURED:
-		chat_status(ST_CONFIG);
-		fprintf(stderr, "%s: %lld: %s: not attempted: %s; it stays "
-		    "due\n", prog, conv, d->target, a->why);
-		return ST_CONFIG;
-	}
+	if (n < 0)
+		return chat_err(ST_TEMP, "cannot find chat-deliver: "
+		    "/proc/self/exe: %s", strerror(errno));
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "chat-deliver");
 	return 0;
 }
 
-/* The worse of two results of deliveries: a refusal for good is worse
- * than a delay, unlike chat_status()'s order, so that chat-close can tell
- * it apart. */
-static int
-worse(int a, int b)
+/* Writes the ids, one a line, to fd, which it closes. A helper that
+ * stopped reading says why itself: no SIGPIPE here. */
+static void
+send_ids(int fd)
 {
-	static const int order[] = {
-		ST_OK, ST_SOME, ST_TEMP, ST_REMOTE, ST_DB, ST_CONFIG
-	};
-	size_t i, ra = 0, rb = 0;
+	struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+	FILE *fp;
+	size_t i;
 
-	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
-		if (order[i] == a)
-			ra = i;
-		if (order[i] == b)
-			rb = i;
+	sigaction(SIGPIPE, &ignore, &old);
+	if ((fp = fdopen(fd, "w")) == NULL)
+		close(fd);
+	else {
+		for (i = 0; i < nqueued; i++)
+			fprintf(fp, "%lld\n", (long long)queued[i]);
+		fclose(fp);
 	}
-	return rb > ra ? b : a;
+	sigaction(SIGPIPE, &old, NULL);
 }
 
-/* Attempts what this process queued or found due; the worst result. */
+/* The deliveries queued or found due are attempted by chat-deliver, the
+ * one binary that links libcurl, as git-remote-http is git's: the others
+ * start without its libraries. It is given the database and config this
+ * process resolved and its actor, never a secret; it speaks as this
+ * program (argv[0]); the delivery ids come on its standard input. Its
+ * exit status is what it reported, merged into this process's; the worst
+ * result of its attempts (deliver_ids()) comes on its fd 3 and is
+ * returned. */
+static int
+hand_off(int lines)
+{
+	const struct config *cfg;
+	const char *argv[8];
+	char path[PATH_MAX], word[16];
+	posix_spawn_file_actions_t fa;
+	int in[2], out[2], rc, status, argc = 0;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if ((rc = config_get(&cfg)) != 0 || (rc = helper(path, sizeof path))
+	    != 0)
+		return rc;
+	argv[argc++] = chat_prog();
+	argv[argc++] = "-d";
+	argv[argc++] = db_path();
+	if (cfg->file_read) {
+		argv[argc++] = "-c";
+		argv[argc++] = cfg->file;
+	}
+	if (lines)
+		argv[argc++] = "--flush";
+	argv[argc] = NULL;
+	/* Through the environment, as the helper would read it: an option
+	 * would be checked again. */
+	if (setenv("CHAT_OPERATOR", actor(), 1) != 0 || pipe(in) != 0)
+		return chat_err(ST_TEMP, "chat-deliver: %s", strerror(errno));
+	if (pipe(out) != 0) {
+		close(in[0]);
+		close(in[1]);
+		return chat_err(ST_TEMP, "chat-deliver: %s", strerror(errno));
+	}
+	fcntl(in[1], F_SETFD, FD_CLOEXEC);
+	fcntl(out[0], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 3);
+	/* What this process printed comes before what the helper prints. */
+	fflush(stdout);
+	rc = posix_spawn(&pid, path, &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	if (rc != 0) {
+		close(in[1]);
+		close(out[0]);
+		return chat_err(ST_TEMP, "%s: %s", path, strerror(rc));
+	}
+	send_ids(in[1]);
+	while ((n = read(out[0], word + got, sizeof word - 1 - (size_t)got))
+	    > 0 || (n < 0 && errno == EINTR))
+		got += n > 0 ? n : 0;
+	close(out[0]);
+	word[got] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return chat_err(ST_TEMP, "chat-deliver: %s",
+			    strerror(errno));
+	if (!WIFEXITED(status))
+		return chat_err(ST_TEMP, "chat-deliver: killed by signal %d",
+		    WTERMSIG(status));
+	chat_status(WEXITSTATUS(status));
+	return got > 0 ? (int)strtol(word, NULL, 10) : WEXITSTATUS(status);
+}
+
+/* Hands over what this process queued or found due; the worst result. */
 static int
 run(int lines)
 {
-	struct attempt a;
-	size_t i;
-	int rc, worst = 0;
+	int rc = nqueued > 0 ? hand_off(lines) : 0;
 
-	for (i = 0; i < nqueued; i++) {
-		if ((rc = attempt(queued[i], &a)) == 0)
-			rc = report(&a, lines);
-		else if (rc == ST_CONFIG)
-			chat_status(rc);
-		worst = worse(worst, rc);
-		fflush(stdout);
-	}
 	free(queued);
 	queued = NULL;
 	nqueued = queued_cap = 0;
-	net_cleanup();
-	return worst;
+	return rc;
 }
 
 /* Attempts what this process queued; the worst result. */
@@ -546,8 +302,10 @@ outbox_flush(long max, int quiet)
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int64(st, 1, time(NULL));
-	sqlite3_bind_int(st, 3, zendesk_check(why, sizeof why, &absent) == 0);
-	sqlite3_bind_int(st, 4, mail_check(why, sizeof why, &absent) == 0);
+	sqlite3_bind_int(st, 3, target_check("zendesk", why, sizeof why,
+	    &absent) == 0);
+	sqlite3_bind_int(st, 4, target_check("mail", why, sizeof why,
+	    &absent) == 0);
 	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
 		sqlite3_bind_int64(st, 2, deliverable && max > 0 ? max : -1);
 		sqlite3_bind_int(st, 5, deliverable);
@@ -558,7 +316,6 @@ outbox_flush(long max, int quiet)
 	}
 	return rc != 0 ? rc : run(!quiet);
 }
-
 /* What --retry makes due now: a pending delivery waiting for its next
  * attempt (not one under way), and a failed one that no newer delivery
  * to its target has replaced. ?1 is now. */

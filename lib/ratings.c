@@ -25,6 +25,8 @@ rating_parse(const char *arg, struct rating *r)
 		return chat_err(ST_DATA, "%s: a rating is CRITERION=SCORE", arg);
 	memcpy(r->criterion, arg, len);
 	r->criterion[len] = '\0';
+	/* strtol() also takes leading blanks and a plus sign: refused, as
+	 * the first check; out of range (LONG_MAX) is refused by the scale. */
 	r->score = strtol(eq + 1, &end, 10);
 	if (!isdigit((unsigned char)eq[eq[1] == '-' ? 2 : 1]) || *end != '\0')
 		return chat_err(ST_DATA, "%s: the score must be a whole number",

@@ -9,7 +9,9 @@
 #include "libchat.h"
 
 /* The columns: the group, the figures, then each criterion's average and
- * count; names of criteria come from config. */
+ * count; names of criteria come from config. The array and *names (the
+ * names made for the criteria, and each name) are the caller's, to free();
+ * NULL when out of memory. */
 static struct col *
 columns(enum stats_by by, size_t *n, char ***names, size_t *nnames)
 {

@@ -283,7 +283,8 @@ member_add(struct pass *p, int64_t id, size_t g)
 
 /* The report's rows: a conversation's group, handling time, first
  * response and id, and with --by tag whether it has a tag; the filter's
- * parameters bound from 1. Unsorted: the figures are computed in C. */
+ * parameters bound from 1. Unsorted: the figures are computed in C. The
+ * statement is the caller's, to sqlite3_finalize(); NULL on failure. */
 static sqlite3_stmt *
 rows_query(const struct filter *f, enum stats_by by)
 {

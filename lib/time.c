@@ -1,6 +1,7 @@
-/* time.c: times and durations in (every form of DESIGN.md) and out. */
+/* time.c: times and durations in (every form chat-tools(7) lists) and out. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #define MAX_TIME 253402300799LL		/* 9999-12-31T23:59:59Z */
 
+/* Exactly n digits: strtol() would take a sign, blanks and any width. */
 static int
 digits(const char **p, int n, int *v)
 {
@@ -26,18 +28,21 @@ digits(const char **p, int n, int *v)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long
-days_from_civil(int y, int m, int d)
+/* The run of digits at *p, by strtoll(), as a number of seconds up to
+ * MAX_TIME; a sign or a blank before it is refused. */
+static int
+seconds(const char **p, long long *v)
 {
-	long long era, yoe, doy, doe;
+	char *end;
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	if (!isdigit((unsigned char)**p))
+		return -1;
+	errno = 0;
+	*v = strtoll(*p, &end, 10);
+	if (errno != 0 || *v > MAX_TIME)
+		return -1;
+	*p = end;
+	return 0;
 }
 
 static int
@@ -68,7 +73,8 @@ static int
 parse_absolute(const char *p, time_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, s = 0, zone = 0, oh, om, sign;
-	long long t;
+	struct tm tm = {0};
+	time_t t;
 
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
 	    *p++ != '-' || digits(&p, 2, &d))
@@ -109,24 +115,18 @@ parse_absolute(const char *p, time_t *out)
 	}
 	if (*p != '\0')
 		return -1;
-	if (zone) {
-		t = days_from_civil(y, mo, d) * 86400LL + h * 3600LL +
-		    mi * 60LL + s;
-	} else {
-		struct tm tm = {0};
-
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = s;
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-	}
+	/* An offset left h and mi out of range: timegm() carries them. */
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	tm.tm_isdst = -1;
+	t = zone ? timegm(&tm) : mktime(&tm);
 	if (t < 0 || t > MAX_TIME)
 		return -1;
-	*out = (time_t)t;
+	*out = t;
 	return 0;
 }
 
@@ -139,13 +139,8 @@ duration_parse(const char *s, long *secs)
 	if (*s == '\0')
 		return -1;
 	while (*s != '\0') {
-		if (!isdigit((unsigned char)*s))
+		if (seconds(&s, &n))
 			return -1;
-		for (n = 0; isdigit((unsigned char)*s); s++) {
-			n = n * 10 + (*s - '0');
-			if (n > MAX_TIME)
-				return -1;
-		}
 		switch (*s++) {
 		case 's': mult = 1; break;
 		case 'm': mult = 60; break;
@@ -178,15 +173,10 @@ time_parse(const char *s, time_t now, time_t *out)
 	if (strcmp(s, "yesterday") == 0)
 		return local_midnight(now, 1, out);
 	if (s[0] == '@') {
-		long long v = 0;
+		long long v;
 		const char *p = s + 1;
 
-		if (*p == '\0')
-			return -1;
-		for (; isdigit((unsigned char)*p); p++)
-			if ((v = v * 10 + (*p - '0')) > MAX_TIME)
-				return -1;
-		if (*p != '\0')
+		if (seconds(&p, &v) || *p != '\0')
 			return -1;
 		*out = (time_t)v;
 		return 0;

@@ -1,10 +1,8 @@
 /* zendesk.c: a conversation saved as a Zendesk ticket: the request made
  * with SQLite's JSON functions, the answers read with them. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "libchat.h"
 #include "net.h"
@@ -87,56 +85,7 @@ reason(const char *body, long code, char *buf, size_t size)
 		sqlite3_reset(st);
 }
 
-/* Whether a ticket can be made, as far as the config says without the
- * network: 0, else ST_CONFIG with the reason in why (*absent when the
- * zendesk section itself is missing). */
-int
-zendesk_check(char *why, size_t size, int *absent)
-{
-	const struct config *cfg;
-	char where[300];
-	int rc;
-
-	*absent = 0;
-	if ((rc = config_get(&cfg)) != 0) {
-		snprintf(why, size, "the config cannot be read");
-		return rc;
-	}
-	if (cfg->zd_url == NULL) {
-		*absent = 1;
-		net_config_where(where, sizeof where);
-		snprintf(why, size, "zendesk: zendesk.url must be set in the "
-		    "config (%s)", where);
-		return ST_CONFIG;
-	}
-	if (strncmp(cfg->zd_url, "https://", 8) != 0 && !(cfg->zd_insecure &&
-	    strncmp(cfg->zd_url, "http://", 7) == 0)) {
-		snprintf(why, size, "zendesk.url: https:// only");
-		return ST_CONFIG;
-	}
-	if (cfg->zd_ca_file != NULL && access(cfg->zd_ca_file, R_OK) != 0) {
-		snprintf(why, size, "zendesk.ca_file: %s: %s", cfg->zd_ca_file,
-		    strerror(errno));
-		return ST_CONFIG;
-	}
-	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
-		if (cfg->zd_email == NULL) {
-			snprintf(why, size, "zendesk: an API token needs "
-			    "zendesk.email");
-			return ST_CONFIG;
-		}
-		return net_secret_check("zendesk", cfg->zd_token_env,
-		    cfg->zd_token_file, why, size);
-	}
-	if (cfg->zd_oauth_token_env != NULL || cfg->zd_oauth_token_file != NULL)
-		return net_secret_check("zendesk", cfg->zd_oauth_token_env,
-		    cfg->zd_oauth_token_file, why, size);
-	snprintf(why, size, "zendesk: set zendesk.token_env or token_file, or "
-	    "oauth_token_env or oauth_token_file");
-	return ST_CONFIG;
-}
-
-/* The authentication of the config (zendesk_check() passed): basic with
+/* The authentication of the config (target_check() passed): basic with
  * an API token, else an OAuth bearer token; the secret never leaves this
  * function but to curl. */
 static int
@@ -149,20 +98,20 @@ authenticate(CURL *c, struct curl_slist **headers)
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
 	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
-		if ((rc = net_secret("zendesk", cfg->zd_token_env,
+		if ((rc = target_secret("zendesk", cfg->zd_token_env,
 		    cfg->zd_token_file, &token, why, sizeof why)) != 0)
 			return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 		line = sqlite3_mprintf("%s/token", cfg->zd_email);
-		curl.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl.easy_setopt(c, CURLOPT_USERNAME, line);
-		curl.easy_setopt(c, CURLOPT_PASSWORD, token);
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, line);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, token);
 		sqlite3_free(line);
 	} else {
-		if ((rc = net_secret("zendesk", cfg->zd_oauth_token_env,
+		if ((rc = target_secret("zendesk", cfg->zd_oauth_token_env,
 		    cfg->zd_oauth_token_file, &token, why, sizeof why)) != 0)
 			return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 		line = sqlite3_mprintf("Authorization: Bearer %s", token);
-		*headers = curl.slist_append(*headers, line);
+		*headers = curl_slist_append(*headers, line);
 		memset(line, 0, strlen(line));
 		sqlite3_free(line);
 	}
@@ -186,7 +135,7 @@ request(const char *path, const char *post, const char *key,
 
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
-	if ((rc = zendesk_check(why, sizeof why, &absent)) != 0)
+	if ((rc = target_check("zendesk", why, sizeof why, &absent)) != 0)
 		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
 	if ((c = net_open("zendesk", cfg->zd_insecure, cfg->zd_ca_file))
 	    == NULL)
@@ -196,28 +145,28 @@ request(const char *path, const char *post, const char *key,
 		return rc;
 	}
 	url = sqlite3_mprintf("%s%s", cfg->zd_url, path);
-	headers = curl.slist_append(headers, "Accept: application/json");
+	headers = curl_slist_append(headers, "Accept: application/json");
 	if (post != NULL) {
-		headers = curl.slist_append(headers,
+		headers = curl_slist_append(headers,
 		    "Content-Type: application/json");
 		line = sqlite3_mprintf("Idempotency-Key: %s", key);
-		headers = curl.slist_append(headers, line);
+		headers = curl_slist_append(headers, line);
 		sqlite3_free(line);
-		curl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
 	}
-	curl.easy_setopt(c, CURLOPT_URL, url);
-	curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl.easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
 	cc = net_perform(c, body);
-	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
-	curl.easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
 	r->retry_after = (long)after;
 	if (cc != CURLE_OK) {
 		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
 		r->ambiguous = post != NULL && net_ambiguous(cc);
 		net_error("zendesk", cc, r->error, sizeof r->error);
 	}
-	curl.slist_free_all(headers);
+	curl_slist_free_all(headers);
 	sqlite3_free(url);
 	net_close(c);
 	return 0;
@@ -239,17 +188,17 @@ lookup(int64_t id, time_t since, struct sent *r)
 	long code = 0;
 	int rc;
 
-	if (ext == NULL || pick == NULL || (rc = net_ready("zendesk")) != 0) {
+	if (ext == NULL || pick == NULL) {
 		sqlite3_free(sqlite3_str_finish(body));
-		return ext && pick ? rc : ST_DB;
+		return ST_DB;
 	}
 	sqlite3_bind_int64(ext, 1, id);
 	escaped = db_row(ext, "finding the external id", &rc) ?
-	    curl.easy_escape(NULL,
+	    curl_easy_escape(NULL,
 	    (const char *)sqlite3_column_text(ext, 0), 0) : NULL;
 	sqlite3_reset(ext);
 	path = sqlite3_mprintf("/api/v2/tickets?external_id=%s", escaped);
-	curl.free(escaped);
+	curl_free(escaped);
 	rc = request(path, NULL, NULL, body, &code, r);
 	sqlite3_free(path);
 	answer = sqlite3_str_finish(body);

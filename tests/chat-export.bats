@@ -129,7 +129,9 @@ print(\"ok\")"'
 	start_smtpd
 	mail_config 'insecure: true'
 	chat-note -q -m "Échange accepté." 2
+	before=$(date +%s)
 	run -0 chat-export --mail jane@example.com 2
+	after=$(date +%s)
 	assert_output --partial "mail.insecure is set"
 	assert_line 2
 	assert_equal "$(stored)" 1
@@ -137,7 +139,11 @@ print(\"ok\")"'
 	assert_line "To: jane@example.com"
 	assert_line "Subject: Conversation IA-1002 with Lucas Martin (whatsapp)"
 	assert_line --regexp "tester: Échange accepté\.$"
-	assert_line --regexp "^Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} "
+	# RFC 5322's date, and the time the mail was sent.
+	assert_line --regexp "^Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\$"
+	sent=$(date -d "$(printf '%s\n' "${lines[@]}" | sed -n 's/^Date: //p')" +%s)
+	assert [ "$before" -le "$sent" ]
+	assert [ "$sent" -le "$after" ]
 	msgid=$(printf '%s\n' "${lines[@]}" | sed -n 's/^Message-ID: //p')
 	run -0 sql "SELECT state, attempts, remote_ref FROM deliveries"
 	assert_output "sent|1|$msgid"
@@ -514,7 +520,8 @@ print("ok")' "$ZD_DIR"
 	assert_line --index 0 "$(printf 'id\ttarget\tstate\tattempts\tnext\terror\tdelivery')"
 	assert_equal "${#lines[@]}" 4
 	run -0 chat-export --pending -o json
-	assert_line --index 0 --regexp '^\{"id":1,"target":"mail:a@example.com","state":"pending","attempts":1,"next":"20[-0-9T:]+Z","error":".+","delivery":1\}$'
+	next=$(db_time 'SELECT next_attempt_at FROM deliveries WHERE id = 1')
+	assert_line --index 0 --regexp '^\{"id":1,"target":"mail:a@example.com","state":"pending","attempts":1,"next":"'"$next"'","error":".+","delivery":1\}$'
 	start_smtpd
 	due_now
 	run -0 chat-export --flush --max 2
@@ -676,7 +683,7 @@ mail_config_gone() {
 	assert_line 2
 	assert_line --partial "999: no such conversation"
 	run -0 --separate-stderr chat-export --flush
-	assert_output "2 mail:jane@example.com sent"
+	assert_line "2 mail:jane@example.com sent"
 	assert_equal "$(stored)" 1
 	run -2 on_tty chat-export --retry
 	run -2 on_tty chat-export --cancel
@@ -772,7 +779,7 @@ mail_config_gone() {
 	run -75 --separate-stderr chat-export --flush
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 0 "3 mail:ops@example.com sent"
-	assert_line --index 1 --regexp "^4 zendesk pending: HTTP 503: Service Unavailable, next at 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"
+	assert_line --index 1 "4 zendesk pending: HTTP 503: Service Unavailable, next at $(db_time 'SELECT next_attempt_at FROM deliveries WHERE conversation = 4')"
 	sql "UPDATE deliveries SET next_attempt_at = 0 WHERE conversation IN (4, 5)"
 	run -0 --separate-stderr chat-export -q --flush
 	assert_output ""
@@ -850,4 +857,34 @@ print("lines:", len(head))'
 	run -0 chat-export --help
 	assert_line --index 0 --partial "usage: chat-export"
 	help_lists_every_option chat-export
+}
+
+@test "a tool without chat-deliver beside it attempts nothing: the close stands, the delivery stays pending, 75" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	mkdir "$BATS_TEST_TMPDIR/alone"
+	cp "$(command -v chat-close)" "$BATS_TEST_TMPDIR/alone/"
+	run -75 "$BATS_TEST_TMPDIR/alone/chat-close" --mail jane@example.com 2
+	assert_line --index 0 2
+	assert_line --partial "chat-close: $BATS_TEST_TMPDIR/alone/chat-deliver: "
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" closed
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "pending|0"
+	assert_equal "$(stored)" 0
+	run -0 chat-export --flush
+	assert_line "2 mail:jane@example.com sent"
+	assert_equal "$(stored)" 1
+}
+
+@test "make install puts chat-deliver where the installed tools find it" {
+	examples
+	start_smtpd
+	mail_config 'insecure: true'
+	run -0 make -s -C "$TOP" B="${CHAT_BUILD:-build}" install \
+		DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
+	assert_file_executable "$BATS_TEST_TMPDIR/root/usr/bin/chat-deliver"
+	run -0 "$BATS_TEST_TMPDIR/root/usr/bin/chat-close" -q --mail jane@example.com 2
+	assert_output --partial "chat-close: warning: mail.insecure is set"
+	assert_equal "$(sql "SELECT state FROM deliveries")" sent
+	assert_equal "$(stored)" 1
 }

@@ -575,6 +575,7 @@ carol"
 		printf "{\"conversation\":\"C%d\",\"at\":%d,\"author\":\"visitor\",\"id\":\"m%d\",\"text\":\"parcel %d\"}\n", i % 500, 1795392000 + i, i, i }' >"$f"
 	chat-import -q "$f" &
 	pid=$!
+	# A random moment: where the kill falls is what is tested.
 	sleep 0.$((RANDOM % 9 + 1))
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" || true

@@ -126,7 +126,7 @@ Second line, é."
 	assert_equal "$(chat-history --grep chargeback -o ids)" 7
 	run -0 chat-history 7
 	assert_line "notes"
-	assert_line --regexp '^20[0-9-]+ [0-9:]+  tester: Customer mentioned a chargeback threat.$'
+	assert_line "$(db_time 'SELECT at FROM notes' table)  tester: Customer mentioned a chargeback threat."
 }
 
 @test "-l lists notes of given ids or of all, in every format; exit 1 when none" {
@@ -135,14 +135,15 @@ Second line, é."
 	chat-note -q -m "two
 lines" 2
 	run -0 chat-note -l 1
-	assert_output --regexp '^1 +20[0-9-]+ [0-9:]+ +tester +one$'
+	assert_output --regexp "^1 +$(db_time 'SELECT at FROM notes WHERE conversation = 1' table) +tester +one\$"
 	run -0 chat-note -l --all
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 0 --regexp '^2 .* tester +two lines$'
 	run -0 chat-note -l -o tsv 2
-	assert_line --index 1 --regexp $'^2\t20[0-9-]+T[0-9:]+Z\ttester\ttwo\\\\nlines$'
+	at=$(db_time 'SELECT at FROM notes WHERE conversation = 2')
+	assert_line --index 1 "$(printf '2\t%s\ttester\ttwo\\nlines' "$at")"
 	run -0 chat-note -l -o json 2
-	assert_output --regexp '^\{"id":2,"at":"20[0-9-]+T[0-9:]+Z","author":"tester","note":"two\\nlines"\}$'
+	assert_output '{"id":2,"at":"'"$at"'","author":"tester","note":"two\nlines"}'
 	run -1 chat-note -l 3
 	assert_output ""
 	run -0 sh -c 'echo 1 | chat-note -l -o ids'

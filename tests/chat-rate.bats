@@ -55,10 +55,10 @@ load helper
 	examples
 	chat-rate -q network=2 solution=4 3
 	run -0 chat-rate -l 3
-	assert_line --index 0 --regexp '^3 +network +2 +20[0-9-]+ [0-9:]+ +tester$'
+	assert_line --index 0 --regexp "^3 +network +2 +$(db_time "SELECT rated_at FROM ratings WHERE criterion = 'network'" table) +tester\$"
 	assert_line --index 1 --regexp '^3 +solution +4 '
 	run -0 chat-rate -l --all -o json
-	assert_line --index 0 --regexp '^\{"id":3,"criterion":"network","score":2,"rated":"20[0-9-]+T[0-9:]+Z","by":"tester"\}$'
+	assert_line --index 0 '{"id":3,"criterion":"network","score":2,"rated":"'"$(db_time "SELECT rated_at FROM ratings WHERE criterion = 'network'")"'","by":"tester"}'
 	run -0 chat-rate -l -o tsv 3
 	assert_line --index 0 "$(printf 'id\tcriterion\tscore\trated\tby')"
 	run -1 chat-rate -l 4

@@ -314,7 +314,7 @@ $nfc"
 	chat-tag -q billing 1 2 3
 	chat-tag -q delivery 4
 	run -0 chat-tag -l
-	assert_line --index 0 --regexp '^billing +3 +20[0-9-]+ [0-9:]+$'
+	assert_line --index 0 --regexp "^billing +3 +$(db_time "SELECT created_at FROM tags WHERE key = 'billing'" table)\$"
 	assert_line --index 1 --regexp '^delivery +1 '
 	assert_line --index 2 --regexp '^pre-sales +0 +-$'
 	assert_equal "${#lines[@]}" 3

@@ -53,6 +53,14 @@ config() {
 	cat >"$CHAT_CONFIG"
 }
 
+# A time the database holds (the value of SQL expression $1) as the tools
+# print it: RFC 3339 UTC, or with $2 = table as a table's "YYYY-MM-DD HH:MM"
+# in local time, which the tests set to UTC.
+db_time() {
+	sql "SELECT strftime('$([ "${2:-}" = table ] && echo '%Y-%m-%d %H:%M' ||
+	    echo '%Y-%m-%dT%H:%M:%SZ')', ($1), 'unixepoch')"
+}
+
 # The canonical content of the database, for "nothing changed" checks.
 dump() {
 	sql .dump | grep -v '^INSERT INTO sqlite_stat'
@@ -69,6 +77,34 @@ wait_ready() {
 	done
 	echo "server in $1 did not start" >&2
 	return 1
+}
+
+# Holds the test database's write lock from another process, the sqlite3
+# shell, until release_lock; returns once the lock is seen taken (a writer
+# with no busy timeout is refused), not after a guessed pause.
+hold_lock() {
+	local out
+	mkfifo "$BATS_TEST_TMPDIR/lock"
+	sqlite3 "$CHAT_DB" <"$BATS_TEST_TMPDIR/lock" 3>&- &
+	LOCK_PID=$!
+	exec 8>"$BATS_TEST_TMPDIR/lock"
+	printf '%s\n' 'BEGIN IMMEDIATE;' \
+	    "UPDATE meta SET value = value WHERE key = 'x';" >&8
+	for _ in $(seq 200); do
+		if ! out=$(sqlite3 "$CHAT_DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1)
+		then
+			case $out in *"database is locked"*) return 0 ;; esac
+		fi
+		sleep 0.05
+	done
+	echo "the write lock on $CHAT_DB was not taken: $out" >&2
+	return 1
+}
+
+release_lock() {
+	echo 'COMMIT;' >&8
+	exec 8>&-
+	wait "$LOCK_PID"
 }
 
 # A real SMTP server on 127.0.0.1:$SMTP_PORT, storing in $SMTP_DIR/maildir.

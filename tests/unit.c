@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chat.h"
+#include "libchat.h"
 
 static int n, failed;
 static char dir[] = "/tmp/chat-unit-XXXXXX";
@@ -271,7 +271,7 @@ test_lines(void)
 	struct lines *l;
 	char *line;
 	size_t len;
-	int p[2];
+	int p[2], rc;
 
 	if (pipe(p) != 0)
 		abort();
@@ -280,13 +280,13 @@ test_lines(void)
 	if (write(p[1], "a\r\nbb", 5) != 5)
 		abort();
 	ok(lines_ready(l), "lines: ready once data is written");
-	ok(lines_next(l, &line, &len) == 1 && strcmp(line, "a") == 0 &&
+	ok(lines_next(l, &line, &len, &rc) == 1 && strcmp(line, "a") == 0 &&
 	    len == 1, "lines: CRLF line read without CR");
 	ok(!lines_ready(l), "lines: a partial line is not ready");
 	close(p[1]);
-	ok(lines_next(l, &line, &len) == 1 && strcmp(line, "bb") == 0,
+	ok(lines_next(l, &line, &len, &rc) == 1 && strcmp(line, "bb") == 0,
 	    "lines: last line without newline");
-	ok(lines_next(l, &line, &len) == 0, "lines: end");
+	ok(lines_next(l, &line, &len, &rc) == 0 && rc == 0, "lines: end");
 	lines_close(l);
 	close(p[0]);
 }

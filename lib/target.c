@@ -1,0 +1,153 @@
+/* target.c: the config of a delivery target (mail, zendesk) checked
+ * without the network, and the secrets it names. No libcurl here: the
+ * binaries that only queue deliveries check their config too. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libchat.h"
+
+/* A secret from the variable named env, else from file, which must be
+ * readable by its owner only. The caller frees it. A config that cannot
+ * give it is ST_CONFIG with the reason in why, not reported: the caller
+ * says whose delivery it stops. */
+int
+target_secret(const char *what, const char *env, const char *file, char **out,
+    char *why, size_t size)
+{
+	struct stat sb;
+	char buf[4096];
+	const char *v;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	if (env != NULL) {
+		if ((v = getenv(env)) == NULL || *v == '\0') {
+			snprintf(why, size, "%s: the variable %s named by the "
+			    "config is not set", what, env);
+			return ST_CONFIG;
+		}
+		if ((*out = strdup(v)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		return 0;
+	}
+	if (file == NULL)
+		return 0;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(why, size, "%s: %s", file, strerror(errno));
+		return ST_CONFIG;
+	}
+	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
+		close(fd);
+		snprintf(why, size, "%s: a secret file must be mode 0600 (it "
+		    "is %03o)", file, (unsigned)(sb.st_mode & 0777));
+		return ST_CONFIG;
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, size, "%s: %s", file, strerror(errno));
+		return ST_CONFIG;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	*out = strdup(buf);
+	memset(buf, 0, sizeof buf);
+	if (*out == NULL)
+		return chat_err(ST_DB, "out of memory");
+	return 0;
+}
+
+/* Whether the secret can be had, without keeping it. */
+static int
+secret_check(const char *what, const char *env, const char *file,
+    char *why, size_t size)
+{
+	char *secret;
+	int rc = target_secret(what, env, file, &secret, why, size);
+
+	if (secret != NULL) {
+		memset(secret, 0, strlen(secret));
+		free(secret);
+	}
+	return rc;
+}
+
+/* Where the config was looked for, to name in a reason. */
+static void
+config_where(char *buf, size_t size)
+{
+	const struct config *cfg;
+
+	if (config_get(&cfg) != 0 || cfg->file == NULL || *cfg->file == '\0')
+		snprintf(buf, size, "no config file");
+	else if (access(cfg->file, F_OK) != 0)
+		snprintf(buf, size, "no config file at %s", cfg->file);
+	else
+		snprintf(buf, size, "%s", cfg->file);
+}
+
+/* One check for both targets: the section is there, its URL has a scheme
+ * the target speaks, its CA file can be read, its secret can be had. */
+int
+target_check(const char *target, char *why, size_t size, int *absent)
+{
+	const struct config *cfg;
+	const char *what, *url, *ca_file;
+	char where[300];
+	int rc, zd = strcmp(target, "zendesk") == 0;
+
+	*absent = 0;
+	if ((rc = config_get(&cfg)) != 0) {
+		snprintf(why, size, "the config cannot be read");
+		return rc;
+	}
+	what = zd ? "zendesk" : "mail";
+	url = zd ? cfg->zd_url : cfg->mail_url;
+	ca_file = zd ? cfg->zd_ca_file : cfg->mail_ca_file;
+	if (url == NULL || (!zd && cfg->mail_from == NULL)) {
+		*absent = 1;
+		config_where(where, sizeof where);
+		snprintf(why, size, zd ? "zendesk: zendesk.url must be set in "
+		    "the config (%s)" : "mail: mail.url and mail.from must be "
+		    "set in the config (%s)", where);
+		return ST_CONFIG;
+	}
+	if (zd ? strncmp(url, "https://", 8) != 0 && !(cfg->zd_insecure &&
+	    strncmp(url, "http://", 7) == 0) : strncmp(url, "smtp://", 7) != 0 &&
+	    strncmp(url, "smtps://", 8) != 0) {
+		snprintf(why, size, zd ? "zendesk.url: https:// only" :
+		    "mail.url: smtp:// or smtps:// only");
+		return ST_CONFIG;
+	}
+	if (ca_file != NULL && access(ca_file, R_OK) != 0) {
+		snprintf(why, size, "%s.ca_file: %s: %s", what, ca_file,
+		    strerror(errno));
+		return ST_CONFIG;
+	}
+	if (!zd)
+		return secret_check(what, cfg->mail_password_env,
+		    cfg->mail_password_file, why, size);
+	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
+		if (cfg->zd_email == NULL) {
+			snprintf(why, size, "zendesk: an API token needs "
+			    "zendesk.email");
+			return ST_CONFIG;
+		}
+		return secret_check(what, cfg->zd_token_env,
+		    cfg->zd_token_file, why, size);
+	}
+	if (cfg->zd_oauth_token_env != NULL || cfg->zd_oauth_token_file != NULL)
+		return secret_check(what, cfg->zd_oauth_token_env,
+		    cfg->zd_oauth_token_file, why, size);
+	snprintf(why, size, "zendesk: set zendesk.token_env or token_file, or "
+	    "oauth_token_env or oauth_token_file");
+	return ST_CONFIG;
+}
