@@ -115,9 +115,7 @@ main(int argc, char *argv[])
 	if ((i = f ? opt_choice("-f", OPT_WORDS("txt", "json", "csv", "eml"),
 	    f) : 0) < 0)
 		opt_usage();
-	else if (opt_fmt(o, &fmt, 0) != 0)
-		;
-	else if (contradiction(argc > 0) != 0)
+	else if (opt_fmt(o, &fmt, 0) != 0 || contradiction(argc > 0) != 0)
 		;
 	else if (mode.value != 0) {
 		if (db_open(DB_WRITE) == 0)

@@ -78,12 +78,13 @@ main(int argc, char *argv[])
 	else if (argc == 0 && chat_flags.by_ref)
 		usage_err("--ref: no refs given, as operands or, with -, on "
 		    "standard input");
-	else if (db_open(DB_READ) != 0)
-		;
-	else if (argc > 0)
-		show(argv, argc, fmt);
-	else if (conv_list(f, fmt, limit, count, &matched) == 0 && matched == 0)
-		chat_status(ST_SOME);
+	else if (db_open(DB_READ) == 0) {
+		if (argc > 0)
+			show(argv, argc, fmt);
+		else if (conv_list(f, fmt, limit, count, &matched) == 0 &&
+		    matched == 0)
+			chat_status(ST_SOME);
+	}
 done:
 	filter_free(f);
 	return chat_exit();

@@ -55,26 +55,26 @@ const struct opt chat_options[] = {
 	OPT_END
 };
 
-static size_t
-count(const struct opt *o)
-{
-	size_t n = 0;
-
-	for (; o->type != OPT_NOMORE; o++)
-		n += o->type == OPT_INCLUDE ? count(o->sub) : 1;
-	return n;
-}
-
-static void
+/* The table into flat, each OPT_INCLUDE's entries in its place: 0, or the
+ * status of the failure, reported. */
+static int
 flatten(const struct opt *o, void *ctx)
 {
+	struct flat *f;
+
 	for (; o->type != OPT_NOMORE; o++)
-		if (o->type == OPT_INCLUDE)
-			flatten(o->sub, o->p);
-		else {
+		if (o->type == OPT_INCLUDE) {
+			if (flatten(o->sub, o->p) != 0)
+				return ST_DB;
+		} else {
+			if ((f = realloc(flat, (nflat + 1) * sizeof *f)) == NULL)
+				return chat_err(ST_DB, "out of memory");
+			flat = f;
 			flat[nflat].o = o;
+			flat[nflat].given = 0;
 			flat[nflat++].p = o->p != NULL ? o->p : ctx;
 		}
+	return 0;
 }
 
 /* --help's line of one option: the option in a column of 24, then its
@@ -271,15 +271,14 @@ opt_parse(const struct command *c, int *argc, char ***argv)
 
 	chat_init((*argv)[0]);
 	cmd = c;
-	n = count(c->opts);
-	flat = calloc(n, sizeof *flat);
-	longopts = calloc(n + 1, sizeof *longopts);
-	s = shorts = malloc(2 * n + 1);
-	if (flat == NULL || longopts == NULL || shorts == NULL) {
+	if ((rc = flatten(c->opts, NULL)) != 0)
+		return rc;
+	longopts = calloc(nflat + 1, sizeof *longopts);
+	s = shorts = malloc(2 * nflat + 1);
+	if (longopts == NULL || shorts == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
-	flatten(c->opts, NULL);
 	for (i = n = 0; i < nflat; i++) {
 		const struct opt *o = flat[i].o;
 
