@@ -2,7 +2,6 @@
  * binary that links libcurl (outbox.c hands them over): each claimed,
  * sent, recorded with its back-off, and reported as the command that
  * queued it speaks. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,10 +372,13 @@ int
 deliver_ids(FILE *in, int lines)
 {
 	struct attempt a;
+	char line[32], *end;
 	int64_t id;
 	int rc, worst = 0;
 
-	while (fscanf(in, "%" SCNd64, &id) == 1) {
+	/* The ids are outbox.c's, written by send_ids(): one a line. */
+	while (fgets(line, sizeof line, in) != NULL &&
+	    (id = strtoll(line, &end, 10), end != line && *end == '\n')) {
 		if ((rc = attempt(id, &a)) == 0)
 			rc = report(&a, lines);
 		else if (rc == ST_CONFIG)

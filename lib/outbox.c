@@ -160,14 +160,14 @@ static int
 helper(char *path, size_t size)
 {
 	ssize_t n = readlink("/proc/self/exe", path, size - sizeof "chat-deliver");
-	char *slash;
+	char *name;
 
 	if (n < 0)
 		return chat_err(ST_TEMP, "cannot find chat-deliver: "
 		    "/proc/self/exe: %s", strerror(errno));
 	path[n] = '\0';
-	slash = strrchr(path, '/');
-	strcpy(slash ? slash + 1 : path, "chat-deliver");
+	name = (name = strrchr(path, '/')) != NULL ? name + 1 : path;
+	snprintf(name, size - (size_t)(name - path), "chat-deliver");
 	return 0;
 }
 
