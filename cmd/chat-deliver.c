@@ -8,8 +8,7 @@
 static int lines;
 
 static const struct opt opts[] = {
-	{ OPT_FLAG, "flush", 0, NULL, "a line for each delivery attempted",
-	    &lines, 1, NULL, NULL, NULL },
+	OPT_BOOL(0, "flush", &lines, "a line for each delivery attempted"),
 	OPT__COMMON, OPT_END
 };
 

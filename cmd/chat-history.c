@@ -9,25 +9,14 @@ static const char *o;
 static int count;
 static long limit;
 
-static int
-limit_opt(const struct opt *opt, void *p, const char *arg)
-{
-	(void)opt;
-	return opt_count("limit", arg, p) != 0 ? ST_USAGE : 0;
-}
-
 static const struct opt opts[] = {
-	{ OPT_TEXT, NULL, 0, NULL, "filters, combined with AND:\n", NULL, 0,
-	    NULL, NULL, NULL },
+	{ .type = OPT_TEXT, .help = "filters, combined with AND:\n" },
 	OPT__FILTERS(&f),
-	{ OPT_TEXT, NULL, 0, NULL, "options:\n", NULL, 0, NULL, NULL, NULL },
-	{ OPT_STR, "output", 'o', "FORMAT", "table, tsv, json or ids; ids "
-	    "given: text or json\nshow them, the others list them", &o, 0,
-	    NULL, NULL, NULL },
-	{ OPT_CALL, "limit", 0, "N", "list the newest N only", &limit, 0,
-	    limit_opt, NULL, NULL },
-	{ OPT_FLAG, "count", 0, NULL, "print how many match, not them", &count,
-	    1, NULL, NULL, NULL },
+	{ .type = OPT_TEXT, .help = "options:\n" },
+	OPT_ARG(OPT_STR, 'o', "output", "FORMAT", &o, "table, tsv, json or "
+	    "ids; ids given: text or json\nshow them, the others list them"),
+	OPT_ARG(OPT_COUNT, 0, "limit", "N", &limit, "list the newest N only"),
+	OPT_BOOL(0, "count", &count, "print how many match, not them"),
 	OPT__REF, OPT__COMMON, OPT_END
 };
 
@@ -84,17 +73,18 @@ main(int argc, char *argv[])
 		    "for showing ids");
 	else if (o != NULL && count)
 		usage_err("-o %s: --count prints a number, not a listing", o);
-	else if (o != NULL && fmt_parse(o, &fmt, argc > 0) != 0)
-		opt_usage();
+	else if (opt_fmt(o, &fmt, argc > 0) != 0)
+		;
 	else if (argc == 0 && chat_flags.by_ref)
 		usage_err("--ref: no refs given, as operands or, with -, on "
 		    "standard input");
-	else if (db_open(DB_READ) != 0)
-		;
-	else if (argc > 0)
-		show(argv, argc, fmt);
-	else if (conv_list(f, fmt, limit, count, &matched) == 0 && matched == 0)
-		chat_status(ST_SOME);
+	else if (db_open(DB_READ) == 0) {
+		if (argc > 0)
+			show(argv, argc, fmt);
+		else if (conv_list(f, fmt, limit, count, &matched) == 0 &&
+		    matched == 0)
+			chat_status(ST_SOME);
+	}
 done:
 	filter_free(f);
 	return chat_exit();

@@ -11,10 +11,10 @@ static struct opt_list ms;
 static const char *file;
 
 static const struct opt opts[] = {
-	{ OPT_LIST, "message", 'm', "TEXT", "the note (several -m are its "
-	    "paragraphs)", &ms, 0, NULL, NULL, NULL },
-	{ OPT_STR, "file", 'F', "FILE", "the note in FILE (- for standard "
-	    "input)", &file, 0, NULL, "-F given twice: one note file", NULL },
+	OPT_ARG(OPT_LIST, 'm', "message", "TEXT", &ms, "the note (several -m "
+	    "are its paragraphs)"),
+	OPT_ARG(OPT_STR, 'F', "file", "FILE", &file, "the note in FILE (- for "
+	    "standard input)", .twice = "-F given twice: one note file"),
 	OPT__LISTING(l, "notes"), OPT__REF, OPT__QUIET, OPT__DRY_RUN,
 	OPT__COMMON, OPT_END
 };

@@ -6,44 +6,26 @@
 #include "chat.h"
 
 static struct filter *f;
-static enum stats_by by = BY_NONE;
+static int by;	/* an enum stats_by */
 static const char *o;
 static struct opt_mode how = { 0, "--chart and --html: one or the other",
     NULL, NULL, NULL };
 
-static int
-by_opt(const struct opt *opt, void *p, const char *s)
-{
-	static const char *const names[] = {
-		"tag", "operator", "channel", "day", "week", "month"
-	};
-	size_t i;
-
-	(void)opt;
-	(void)p;
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0) {
-			by = (enum stats_by)(i + 1);
-			return 0;
-		}
-	return chat_err(ST_USAGE, "--by %s: tag, operator, channel, day, "
-	    "week or month", s);
-}
-
+/* --by's words in the order of enum stats_by, from BY_TAG. */
 static const struct opt opts[] = {
-	{ OPT_TEXT, NULL, 0, NULL, "filters, as chat-history's, combined with "
-	    "AND:\n", NULL, 0, NULL, NULL, NULL },
+	{ .type = OPT_TEXT, .help = "filters, as chat-history's, combined "
+	    "with AND:\n" },
 	OPT__FILTERS(&f),
-	{ OPT_TEXT, NULL, 0, NULL, "options:\n", NULL, 0, NULL, NULL, NULL },
-	{ OPT_CALL, "by", 0, "WHAT", "group by tag, operator, channel, day, "
-	    "week or month", NULL, 0, by_opt, "--by given twice: one grouping",
-	    NULL },
-	{ OPT_STR, "output", 'o', "FORMAT", "the report's format: table, tsv "
-	    "or json", &o, 0, NULL, NULL, NULL },
-	{ OPT_MODE, "chart", 0, NULL, "draw bars in the table", &how,
-	    STATS_CHART, NULL, NULL, NULL },
-	{ OPT_MODE, "html", 0, NULL, "write the report as an HTML page", &how,
-	    STATS_HTML, NULL, NULL, NULL },
+	{ .type = OPT_TEXT, .help = "options:\n" },
+	OPT_ARG(OPT_CHOICE, 0, "by", "WHAT", NULL, "group by tag, operator, "
+	    "channel, day, week or month", .word = &by, .words = OPT_WORDS(
+	    "tag", "operator", "channel", "day", "week", "month"),
+	    .twice = "--by given twice: one grouping"),
+	OPT_ARG(OPT_STR, 'o', "output", "FORMAT", &o, "the report's format: "
+	    "table, tsv or json"),
+	OPT_CMDMODE(0, "chart", &how, STATS_CHART, "draw bars in the table"),
+	OPT_CMDMODE(0, "html", &how, STATS_HTML, "write the report as an HTML "
+	    "page"),
 	OPT__COMMON, OPT_END
 };
 
@@ -61,8 +43,8 @@ main(int argc, char *argv[])
 
 	if ((f = filter_new()) == NULL || opt_parse(&stats, &argc, &argv))
 		goto done;
-	if (o != NULL && fmt_parse(o, &fmt, 0) != 0)
-		opt_usage();
+	if (opt_fmt(o, &fmt, 0) != 0)
+		;
 	else if (fmt == FMT_IDS)
 		usage_err("-o ids: a report lists groups, not conversations");
 	else if (how.value == STATS_CHART && fmt != FMT_TABLE)
@@ -73,7 +55,7 @@ main(int argc, char *argv[])
 		usage_err("%s: a report takes no operand, only filters",
 		    argv[0]);
 	else if (db_open(DB_READ) == 0)
-		stats_report(f, by, fmt, (enum stats_out)how.value);
+		stats_report(f, (enum stats_by)by, fmt, (enum stats_out)how.value);
 done:
 	filter_free(f);
 	return chat_exit();

@@ -2,35 +2,33 @@
  * auto_tag rules for late qualification. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chat.h"
 
-static struct opt_mode op = { 0, "-r and -s: remove tags or set them, not "
-    "both", NULL, NULL, NULL };
-static struct opt_mode mode = { 0, "--rename and --auto: one or the other",
-    NULL, NULL, NULL };
+static struct opt_mode op = { .clash = "-r and -s: remove tags or set "
+    "them, not both" };
+static struct opt_mode mode = { .clash = "--rename and --auto: one or the "
+    "other" };
 static const char *o;
 static int list, all;
 
 enum { RENAME = 1, AUTO };
 
 static const struct opt opts[] = {
-	{ OPT_MODE, "remove", 'r', NULL, "remove the tags instead of adding "
-	    "them", &op, TAG_REMOVE, NULL, NULL, NULL },
-	{ OPT_MODE, "set", 's', "TAGS", "set exactly these tags, removing the "
-	    "others", &op, TAG_SET, NULL, "-s given twice: one comma list of "
-	    "the tags to set", NULL },
-	{ OPT_FLAG, "list", 'l', NULL, "list the catalogue, with counts", &list,
-	    1, NULL, NULL, NULL },
-	{ OPT_STR, "output", 'o', "FORMAT", "the listing's format: table, tsv "
-	    "or json", &o, 0, NULL, NULL, NULL },
-	{ OPT_MODE, "rename", 0, NULL, "rename OLD to NEW, merging into NEW "
-	    "when it exists", &mode, RENAME, NULL, NULL, NULL },
-	{ OPT_MODE, "auto", 0, NULL, "apply the configuration's auto_tag rules",
-	    &mode, AUTO, NULL, NULL, NULL },
-	{ OPT_FLAG, "all", 0, NULL, "with --auto: to every closed conversation "
-	    "without a tag", &all, 1, NULL, NULL, NULL },
+	OPT_CMDMODE('r', "remove", &op, TAG_REMOVE, "remove the tags instead "
+	    "of adding them"),
+	OPT_CMDMODE('s', "set", &op, TAG_SET, "set exactly these tags, "
+	    "removing the others", .arg = "TAGS", .twice = "-s given twice: "
+	    "one comma list of the tags to set"),
+	OPT_BOOL('l', "list", &list, "list the catalogue, with counts"),
+	OPT_ARG(OPT_STR, 'o', "output", "FORMAT", &o, "the listing's format: "
+	    "table, tsv or json"),
+	OPT_CMDMODE(0, "rename", &mode, RENAME, "rename OLD to NEW, merging "
+	    "into NEW when it exists"),
+	OPT_CMDMODE(0, "auto", &mode, AUTO, "apply the configuration's "
+	    "auto_tag rules"),
+	OPT_BOOL(0, "all", &all, "with --auto: to every closed conversation "
+	    "without a tag"),
 	OPT__REF, OPT__QUIET, OPT__DRY_RUN, OPT__COMMON, OPT_END
 };
 
@@ -44,54 +42,24 @@ static const struct command tag = {
 	opts
 };
 
-/* -d TAG, chat-tag's old removal, for one release: a -d naming no file
- * (and no directory) cannot be a database, since chat-tag makes none. */
-static int
-old_remove(void)
-{
-	const char *d = chat_flags.db;
-
-	if (d == NULL || strchr(d, '/') != NULL || access(d, F_OK) == 0)
-		return 0;
-	fprintf(stderr, "%s: -d TAG to remove tags is deprecated: use -r TAG "
-	    "(-d is the database)\n", chat_prog());
-	db_set_path(NULL);
-	if (op.value == TAG_SET)
-		return usage_err("%s", op.clash);
-	op.value = TAG_REMOVE;
-	op.arg = d;
-	return 0;
-}
-
+/* Non-zero: a usage error, reported. */
 static int
 check(int argc, enum fmt *fmt)
 {
-	if (o != NULL && !list)
-		return usage_err("-o %s: only -l prints a listing", o);
-	if (o != NULL && fmt_parse(o, fmt, 0) != 0) {
-		opt_usage();
-		return ST_USAGE;
-	}
-	if (*fmt == FMT_IDS)
-		return usage_err("-o ids: the catalogue lists tags, not "
-		    "conversations");
-	if (all && (mode.value != AUTO || argc > 0))
-		return usage_err("--all goes with --auto, without ids");
-	if ((list || mode.value) && op.value != TAG_ADD)
-		return usage_err("-%c: not with %s", op.value == TAG_SET ? 's' :
-		    'r', list ? "-l" : mode.value == AUTO ? "--auto" :
-		    "--rename");
-	if (list && (argc > 0 || mode.value))
-		return usage_err("-l lists the catalogue: no ids, no --rename "
-		    "or --auto");
-	if (mode.value == RENAME && argc != 2)
-		return usage_err("--rename takes OLD and NEW");
-	if (!list && !mode.value && op.value != TAG_SET && op.arg == NULL &&
-	    argc == 0) {
-		opt_usage();
-		return ST_USAGE;
-	}
-	return 0;
+	return opt_rules(OPT_RULES(OPT_RULE(o && !list, "-o %s: only -l prints "
+	    "a listing", o)), 1) || opt_fmt(o, fmt, 0) || opt_rules(OPT_RULES(
+	    OPT_RULE(*fmt == FMT_IDS, "-o ids: the catalogue lists tags, not "
+	    "conversations"),
+	    OPT_RULE(all && (mode.value != AUTO || argc > 0), "--all goes with "
+	    "--auto, without ids"),
+	    OPT_RULE((list || mode.value) && op.value != TAG_ADD, "-%s: not "
+	    "with %s", op.value == TAG_SET ? "s" : "r", list ? "-l" :
+	    mode.value == AUTO ? "--auto" : "--rename"),
+	    OPT_RULE(list && (argc > 0 || mode.value), "-l lists the "
+	    "catalogue: no ids, no --rename or --auto"),
+	    OPT_RULE(mode.value == RENAME && argc != 2, "--rename takes OLD and "
+	    "NEW")), 1) || (!list && !mode.value && op.value != TAG_SET &&
+	    op.arg == NULL && argc == 0 && opt_usage());
 }
 
 int
@@ -99,39 +67,33 @@ main(int argc, char *argv[])
 {
 	struct tag_req req = { { NULL, 0 }, TAG_ADD };
 	enum fmt fmt = FMT_TABLE;
-	struct listing *l;
+	struct ids *ids = NULL;
 	const char *set;
 
-	if (opt_parse(&tag, &argc, &argv) || old_remove() ||
+	if (opt_parse(&tag, &argc, &argv) || opt_old_remove(&op, TAG_REMOVE) ||
 	    check(argc, &fmt))
 		return chat_exit();
-	if (list) {
-		if (db_open(DB_READ) == 0 && (l = list_open(LIST_TAGS, fmt)) !=
-		    NULL && list_all(l) == 0 && list_close(l) == 0)
-			chat_status(ST_SOME);
-	} else if (mode.value == RENAME) {
-		if (db_open(DB_WRITE) == 0)
-			tags_rename(argv[0], argv[1], chat_flags.dry_run,
-			    chat_flags.quiet);
-	} else if (mode.value == AUTO) {
+	if ((list || mode.value) && db_open(list ? DB_READ : DB_WRITE) != 0)
+		;
+	else if (list)
+		list_run(LIST_TAGS, fmt, NULL, 0, 0, 1);
+	else if (mode.value == RENAME)
+		tags_rename(argv[0], argv[1], chat_flags.dry_run,
+		    chat_flags.quiet);
+	else if (mode.value == AUTO) {
 		/* --all: every closed untagged one; else the ids given. */
-		struct ids *ids = NULL;
-
-		if (db_open(DB_WRITE) == 0 && (all ||
-		    ids_open(&ids, argv, argc, chat_flags.by_ref) == 0))
+		if (all || ids_open(&ids, argv, argc, chat_flags.by_ref) == 0)
 			tags_auto(ids, chat_flags.dry_run, chat_flags.quiet);
-		ids_close(ids);
 	} else {
 		req.op = (enum tag_op)op.value;
-		if ((set = op.arg) == NULL) {
-			set = *argv++;
-			argc--;
-		}
+		/* The tags: -s's or -d's, else the first operand. */
+		set = op.arg != NULL ? op.arg : (argc--, *argv++);
 		if (taglist_add(&req.tags, set) == 0 && db_open(DB_WRITE) == 0 &&
 		    (req.op == TAG_REMOVE || taglist_check(&req.tags) == 0))
 			batch_ids(argv, argc, chat_flags.dry_run, tags_apply,
 			    &req);
 		taglist_free(&req.tags);
 	}
+	ids_close(ids);
 	return chat_exit();
 }

@@ -33,14 +33,21 @@ int chat_worst(void);
 /* opt.c: the command driver. Each binary declares its options as a table
  * of struct opt ending in OPT_END; opt_parse() builds getopt_long's
  * arguments from it, sets what each option sets, and prints --help and
- * the usage from it. */
+ * the usage from it. An argument refused is reported, with the usage for
+ * a usage error. */
 enum opt_type {
 	OPT_NOMORE,	/* the end of a table: OPT_END */
 	OPT_FLAG,	/* int *p = value */
 	OPT_STR,	/* const char **p = the argument */
-	OPT_LIST,	/* struct opt_list *p: the argument appended, once
-			 * fn(), when given, accepts it */
+	OPT_LIST,	/* struct opt_list *p: the argument appended */
 	OPT_MODE,	/* struct opt_mode *p: one of exclusive modes */
+	OPT_CHOICE,	/* one of words: const char **p = it, *word = its
+			 * place from 1 */
+	OPT_TIME,	/* time_t *p, by time_parse(); or one of words, *word
+			 * its place from 1 */
+	OPT_COUNT,	/* long *p, by opt_count() */
+	OPT_TAGS,	/* struct taglist *p, by taglist_add() */
+	OPT_RATING,	/* struct ratings *p, by ratings_add() */
 	OPT_CALL,	/* fn(o, p, argument) */
 	OPT_TEXT,	/* help's text, printed as it is, in its place */
 	OPT_INCLUDE,	/* sub's entries here; p is the context of those
@@ -55,13 +62,26 @@ struct opt {
 	const char *help;	/* --help's text; NULL: not listed */
 	void *p;		/* what it sets, by type */
 	int value;		/* OPT_FLAG, OPT_MODE: the value set */
-	/* 0, or the status of the refusal, reported (ST_USAGE: with the
-	 * usage printed). */
+	int *given;		/* set to 1 when given, or NULL */
+	/* The argument accepted, or the status of its refusal, reported. */
+	int (*check)(const char *arg);
+	const char *const *words;	/* OPT_CHOICE's, OPT_TIME's, NULL-ended */
+	int *word;
+	/* OPT_CALL's: 0, or the status of the refusal, reported. */
 	int (*fn)(const struct opt *o, void *p, const char *arg);
 	const char *twice;	/* the usage error when given twice, or NULL */
 	const struct opt *sub;	/* OPT_INCLUDE's */
 };
-#define OPT_END { OPT_NOMORE, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define OPT_END { .type = OPT_NOMORE }
+/* The usual rows, as a table reads best: letter, long name, the
+ * argument's name, what it sets, then its help and any other field. */
+#define OPT_BOOL(l, n, var, ...) { .type = OPT_FLAG, .letter = (l), \
+	.name = (n), .p = (var), .value = 1, .help = __VA_ARGS__ }
+#define OPT_ARG(t, l, n, a, var, ...) { .type = (t), .letter = (l), \
+	.name = (n), .arg = (a), .p = (var), .help = __VA_ARGS__ }
+#define OPT_CMDMODE(l, n, m, v, ...) { .type = OPT_MODE, .letter = (l), \
+	.name = (n), .p = (m), .value = (v), .help = __VA_ARGS__ }
+#define OPT_WORDS(...) (const char *const[]){ __VA_ARGS__, NULL }
 /* The appended arguments; the driver frees v in chat_exit(). */
 struct opt_list { const char **v; size_t n; };
 /* A group of exclusive modes: value is the first given's (0: none), name
@@ -80,25 +100,36 @@ struct command {
 extern const struct opt chat_options[];
 struct chat_flags { int quiet, dry_run, by_ref; const char *db; };
 extern struct chat_flags chat_flags;
-#define OPT__QUIET { OPT_FLAG, "quiet", 'q', NULL, "print no ids", \
-	&chat_flags.quiet, 1, NULL, NULL, NULL }
-#define OPT__DRY_RUN { OPT_FLAG, "dry-run", 'n', NULL, "print the changes " \
-	"that would be made, make none", &chat_flags.dry_run, 1, NULL, NULL, \
-	NULL }
-#define OPT__REF { OPT_FLAG, "ref", 0, NULL, "the ids are the platform's " \
-	"refs", &chat_flags.by_ref, 1, NULL, NULL, NULL }
-#define OPT__COMMON { OPT_INCLUDE, NULL, 0, NULL, NULL, NULL, 0, NULL, \
-	NULL, chat_options }
+#define OPT__QUIET OPT_BOOL('q', "quiet", &chat_flags.quiet, "print no ids")
+#define OPT__DRY_RUN OPT_BOOL('n', "dry-run", &chat_flags.dry_run, \
+	"print the changes that would be made, make none")
+#define OPT__REF OPT_BOOL(0, "ref", &chat_flags.by_ref, \
+	"the ids are the platform's refs")
+#define OPT__COMMON { .type = OPT_INCLUDE, .sub = chat_options }
 /* Names the program and parses the options, leaving *argc and *argv the
  * operands. Non-zero: done (refused and reported, or --help or --version
  * printed): return chat_exit(). */
 int opt_parse(const struct command *c, int *argc, char ***argv);
-/* The usage, on standard error, for a usage error reported; usage_err()
- * reports one found after the options, with the usage. */
-void opt_usage(void);
+/* The usage, on standard error, for a usage error reported: ST_USAGE;
+ * usage_err() reports one found after the options, with the usage. */
+int opt_usage(void);
+/* chat-tag's old -d TAG: see opt.c. */
+int opt_old_remove(struct opt_mode *m, int value);
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A count given to --opt: decimal, positive, fitting a long. */
 int opt_count(const char *opt, const char *arg, long *n);
+/* The place of arg among the NULL-ended words, or -1, the usage error
+ * "OPT ARG: a, b or c" reported (the usage not printed). */
+int opt_choice(const char *opt, const char *const *words, const char *arg);
+/* Relations between options, checked after parsing: a table of rules in
+ * the order they are said, ended by one with a NULL fmt. The first broken
+ * one is the usage error fmt with a and b, the usage printed too when
+ * usage is set: ST_USAGE, else 0. */
+struct opt_rule { int broken; const char *fmt, *a, *b; };
+#define OPT_RULE(broken_, ...) { .broken = (broken_), .fmt = __VA_ARGS__ }
+#define OPT_RULES(...) (const struct opt_rule[]){ __VA_ARGS__, \
+	{ .fmt = NULL } }
+int opt_rules(const struct opt_rule *r, int usage);
 /* Closes the database and the configuration, frees what the options held:
  * the exit status, the worst recorded. */
 int chat_exit(void);
@@ -181,8 +212,8 @@ void filter_free(struct filter *f);
 /* The filter options, for an OPT_INCLUDE whose p is a struct filter **:
  * OPT__FILTERS(&f). */
 extern const struct opt filter_options[];
-#define OPT__FILTERS(fp) { OPT_INCLUDE, NULL, 0, NULL, NULL, fp, 0, NULL, \
-	NULL, filter_options }
+#define OPT__FILTERS(fp) { .type = OPT_INCLUDE, .p = (fp), \
+	.sub = filter_options }
 /* 1 when any filter option was given. */
 int filter_given(const struct filter *f);
 
@@ -217,13 +248,13 @@ int batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
 /* -l, --all and -o of a command that lists what it adds (note, rate). */
 struct listing_opts { int list, all; const char *o; };
 #define OPT__LISTING(l, what) \
-	{ OPT_FLAG, "list", 'l', NULL, "list the " what, &(l).list, 1, NULL, \
-	    NULL, NULL }, \
-	{ OPT_FLAG, "all", 0, NULL, "with -l: every conversation's " what, \
-	    &(l).all, 1, NULL, NULL, NULL }, \
-	{ OPT_STR, "output", 'o', "FORMAT", "the listing's format: table, " \
-	    "tsv, json or ids", &(l).o, 0, NULL, NULL, NULL }
+	OPT_BOOL('l', "list", &(l).list, "list the " what), \
+	OPT_BOOL(0, "all", &(l).all, "with -l: every conversation's " what), \
+	OPT_ARG(OPT_STR, 'o', "output", "FORMAT", &(l).o, "the listing's " \
+	    "format: table, tsv, json or ids")
 int listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt);
+/* -o's format, when given: fmt_parse(), the usage printed on a refusal. */
+int opt_fmt(const char *o, enum fmt *fmt, int allow_text);
 
 /* tagname.c: names and lists of names; tags.c: tagging. */
 struct taglist { char **names; size_t n; };
@@ -254,6 +285,7 @@ int notes_apply(const void *text);
 struct rating { char criterion[64]; long score; };
 struct ratings { struct rating *r; size_t n; };
 int rating_parse(const char *arg, struct rating *r);
+int ratings_add(struct ratings *set, const char *arg);
 int ratings_unique(const struct ratings *set);
 int ratings_apply(const void *ratings);
 
@@ -308,6 +340,7 @@ int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
 enum export_fmt { EXPORT_TXT, EXPORT_JSON, EXPORT_CSV, EXPORT_EML };
 int export_begin(enum export_fmt f);
 int export_one(int64_t id, enum export_fmt f);
+int export_ids(char **argv, int argc, int by_ref, enum export_fmt f);
 
 /* stats.c: the report of chat-stats. */
 enum stats_by {

@@ -125,3 +125,22 @@ export_one(int64_t id, enum export_fmt f)
 		chat_err(ST_SOME, "%lld: no such conversation", (long long)id);
 	return rc;
 }
+
+/* The ids given (operands, else standard input) written one by one, an
+ * unknown one reported and passed over. */
+int
+export_ids(char **argv, int argc, int by_ref, enum export_fmt f)
+{
+	struct ids *ids = NULL;
+	int64_t id;
+	int rc;
+
+	if ((rc = ids_open(&ids, argv, argc, by_ref)) == 0 &&
+	    (rc = export_begin(f)) == 0)
+		while ((rc = ids_next(ids, &id)) != 0)
+			if (rc > 0 && (rc = export_one(id, f)) != 0 &&
+			    rc != ST_SOME)
+				break;
+	ids_close(ids);
+	return rc;
+}

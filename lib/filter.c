@@ -181,12 +181,12 @@ filter_opt(const struct opt *o, void *p, const char *arg)
 
 /* The filter options of --help in their order; --open, --parked and
  * --closed share a line. */
-#define F(name, arg, help, v) \
-	{ OPT_CALL, name, 0, arg, help, NULL, v, filter_opt, NULL, NULL }
+#define F(n, a, h, v) \
+	{ .type = OPT_CALL, .name = (n), .arg = (a), .help = (h), .value = (v), \
+	    .fn = filter_opt }
 const struct opt filter_options[] = {
-	{ OPT_TEXT, NULL, 0, NULL, "      --open, --parked, --closed\n"
-	    "                        in that state (several: any of them)\n",
-	    NULL, 0, NULL, NULL, NULL },
+	{ .type = OPT_TEXT, .help = "      --open, --parked, --closed\n"
+	    "                        in that state (several: any of them)\n" },
 	F("open", NULL, NULL, F_OPEN),
 	F("parked", NULL, NULL, F_PARKED),
 	F("closed", NULL, NULL, F_CLOSED),

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "chat.h"
 
@@ -23,68 +25,56 @@ static struct flat {
 } *flat;
 static size_t nflat;
 
+/* -d is kept for chat-tag's old removal, which reads it after parsing. */
 static int
-db_opt(const struct opt *o, void *p, const char *arg)
+db_opt(const char *arg)
 {
-	(void)o;
-	(void)p;
 	chat_flags.db = arg;
 	return db_set_path(arg);
 }
 
-static int
-config_opt(const struct opt *o, void *p, const char *arg)
-{
-	(void)o;
-	(void)p;
-	return config_set_path(arg);
-}
-
 /* actor_set(): -1 is a usage error, another non-zero reported. */
 static int
-as_opt(const struct opt *o, void *p, const char *arg)
+as_opt(const char *arg)
 {
 	int rc = actor_set(arg);
 
-	(void)o;
-	(void)p;
 	return rc < 0 ? ST_USAGE : rc;
 }
 
 const struct opt chat_options[] = {
-	{ OPT_CALL, "db", 'd', "DB", "the database (else $CHAT_DB, then the "
-	    "configuration)", NULL, 0, db_opt, NULL, NULL },
-	{ OPT_CALL, "config", 'c', "FILE", "the configuration (else "
-	    "$CHAT_CONFIG)", NULL, 0, config_opt, NULL, NULL },
-	{ OPT_CALL, "as", 0, "NAME", "the actor recorded on changes (else "
-	    "$CHAT_OPERATOR)", NULL, 0, as_opt, NULL, NULL },
-	{ OPT_HELP, "help", 'h', NULL, "print this help", NULL, 0, NULL, NULL,
-	    NULL },
-	{ OPT_VERSION, "version", 0, NULL, "print the version", NULL, 0, NULL,
-	    NULL, NULL },
+	OPT_ARG(OPT_STR, 'd', "db", "DB", NULL, "the database (else $CHAT_DB, "
+	    "then the configuration)", .check = db_opt),
+	OPT_ARG(OPT_STR, 'c', "config", "FILE", NULL, "the configuration (else "
+	    "$CHAT_CONFIG)", .check = config_set_path),
+	OPT_ARG(OPT_STR, 0, "as", "NAME", NULL, "the actor recorded on changes "
+	    "(else $CHAT_OPERATOR)", .check = as_opt),
+	{ .type = OPT_HELP, .letter = 'h', .name = "help",
+	    .help = "print this help" },
+	{ .type = OPT_VERSION, .name = "version", .help = "print the version" },
 	OPT_END
 };
 
-static size_t
-count(const struct opt *o)
-{
-	size_t n = 0;
-
-	for (; o->type != OPT_NOMORE; o++)
-		n += o->type == OPT_INCLUDE ? count(o->sub) : 1;
-	return n;
-}
-
-static void
+/* The table into flat, each OPT_INCLUDE's entries in its place: 0, or the
+ * status of the failure, reported. */
+static int
 flatten(const struct opt *o, void *ctx)
 {
+	struct flat *f;
+
 	for (; o->type != OPT_NOMORE; o++)
-		if (o->type == OPT_INCLUDE)
-			flatten(o->sub, o->p);
-		else {
+		if (o->type == OPT_INCLUDE) {
+			if (flatten(o->sub, o->p) != 0)
+				return ST_DB;
+		} else {
+			if ((f = realloc(flat, (nflat + 1) * sizeof *f)) == NULL)
+				return chat_err(ST_DB, "out of memory");
+			flat = f;
 			flat[nflat].o = o;
+			flat[nflat].given = 0;
 			flat[nflat++].p = o->p != NULL ? o->p : ctx;
 		}
+	return 0;
 }
 
 /* --help's line of one option: the option in a column of 24, then its
@@ -125,11 +115,12 @@ help(FILE *fp)
 			help_line(flat[i].o, fp);
 }
 
-void
+int
 opt_usage(void)
 {
 	help(stderr);
 	chat_status(ST_USAGE);
+	return ST_USAGE;
 }
 
 int
@@ -157,7 +148,7 @@ mode(const struct opt *o, struct opt_mode *m, const char *arg)
 		if (m->name2 == NULL)
 			m->name2 = name;
 		if (m->clash != NULL)
-			return usage_err("%s", m->clash);
+			return chat_err(ST_USAGE, "%s", m->clash);
 	}
 	if (m->value == 0) {
 		m->value = o->value;
@@ -179,34 +170,95 @@ list_add(struct opt_list *l, const char *arg)
 	return 0;
 }
 
-/* One option given: 0, or the status of its refusal, reported (with the
- * usage for a usage error); -1: done, the help or version printed. */
+/* The place of arg among words, or -1. */
 static int
-take(struct flat *f, const char *arg)
+word(const char *const *words, const char *arg)
 {
-	const struct opt *o = f->o;
-	int rc;
+	int i;
 
-	if (f->given++ && o->twice != NULL)
-		return usage_err("%s", o->twice);
+	for (i = 0; words != NULL && words[i] != NULL; i++)
+		if (strcmp(words[i], arg) == 0)
+			return i;
+	return -1;
+}
+
+int
+opt_choice(const char *opt, const char *const *words, const char *arg)
+{
+	char list[256];
+	size_t len = 0;
+	int i = word(words, arg);
+
+	if (i >= 0)
+		return i;
+	for (i = 0; words[i] != NULL && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+		    i == 0 ? "" : words[i + 1] ? ", " : " or ", words[i]);
+	chat_err(ST_USAGE, "%s %s: %s", opt, arg, list);
+	return -1;
+}
+
+/* What an option given sets, by its type: 0, a refusal's status, or -1:
+ * done, the help or version printed. */
+static int
+set(const struct opt *o, void *p, const char *arg)
+{
+	char name[64];
+	int i;
+
 	switch (o->type) {
-	case OPT_FLAG: *(int *)f->p = o->value; return 0;
-	case OPT_STR: *(const char **)f->p = arg; return 0;
-	case OPT_MODE: return mode(o, f->p, arg);
-	case OPT_LIST:
-		if (o->fn != NULL && (rc = o->fn(o, f->p, arg)) != 0)
-			return rc;
-		return list_add(f->p, arg);
-	case OPT_CALL:
-		if ((rc = o->fn(o, f->p, arg)) == ST_USAGE)
-			help(stderr);
-		return rc;
+	case OPT_FLAG: *(int *)p = o->value; return 0;
+	case OPT_STR:
+		if (p != NULL)
+			*(const char **)p = arg;
+		return 0;
+	case OPT_MODE: return mode(o, p, arg);
+	case OPT_LIST: return list_add(p, arg);
+	case OPT_CHOICE:
+		snprintf(name, sizeof name, "--%s", o->name);
+		if ((i = opt_choice(name, o->words, arg)) < 0)
+			return ST_USAGE;
+		if (p != NULL)
+			*(const char **)p = o->words[i];
+		if (o->word != NULL)
+			*o->word = i + 1;
+		return 0;
+	case OPT_TIME:
+		if ((i = word(o->words, arg)) >= 0)
+			*o->word = i + 1;
+		else if (time_parse(arg, time(NULL), p) != 0)
+			return chat_err(ST_DATA, "--%s %s: not a time", o->name,
+			    arg);
+		return 0;
+	case OPT_COUNT: return opt_count(o->name, arg, p);
+	case OPT_TAGS: return taglist_add(p, arg);
+	case OPT_RATING: return ratings_add(p, arg);
+	case OPT_CALL: return o->fn(o, p, arg);
 	case OPT_HELP: help(stdout); return -1;
 	case OPT_VERSION:
 		printf("%s %s\n", chat_prog(), CHAT_VERSION);
 		return -1;
 	default: return 0;
 	}
+}
+
+/* One option given: 0, or the status of its refusal, reported (with the
+ * usage for a usage error); -1: done, the help or version printed. */
+static int
+take(struct flat *f, const char *arg)
+{
+	const struct opt *o = f->o;
+	int rc = 0;
+
+	if (f->given++ && o->twice != NULL)
+		return usage_err("%s", o->twice);
+	if (o->check != NULL)
+		rc = o->check(arg);
+	if (rc == 0 && (rc = set(o, f->p, arg)) == 0 && o->given != NULL)
+		*o->given = 1;
+	if (rc == ST_USAGE)
+		help(stderr);
+	return rc;
 }
 
 int
@@ -219,15 +271,14 @@ opt_parse(const struct command *c, int *argc, char ***argv)
 
 	chat_init((*argv)[0]);
 	cmd = c;
-	n = count(c->opts);
-	flat = calloc(n, sizeof *flat);
-	longopts = calloc(n + 1, sizeof *longopts);
-	s = shorts = malloc(2 * n + 1);
-	if (flat == NULL || longopts == NULL || shorts == NULL) {
+	if ((rc = flatten(c->opts, NULL)) != 0)
+		return rc;
+	longopts = calloc(nflat + 1, sizeof *longopts);
+	s = shorts = malloc(2 * nflat + 1);
+	if (longopts == NULL || shorts == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
-	flatten(c->opts, NULL);
 	for (i = n = 0; i < nflat; i++) {
 		const struct opt *o = flat[i].o;
 
@@ -301,6 +352,19 @@ batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
 	return rc;
 }
 
+int
+opt_rules(const struct opt_rule *r, int usage)
+{
+	for (; r->fmt != NULL; r++)
+		if (r->broken) {
+			chat_err(ST_USAGE, r->fmt, r->a, r->b);
+			if (usage)
+				help(stderr);
+			return ST_USAGE;
+		}
+	return 0;
+}
+
 /* -l, --all and -o of chat-note and chat-rate. */
 int
 listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt)
@@ -309,10 +373,33 @@ listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt)
 		return usage_err("-o %s: only -l prints a listing", l->o);
 	if (l->all && (!l->list || argc > 0))
 		return usage_err("--all: with -l, and no ids");
-	if (l->o != NULL && fmt_parse(l->o, fmt, 0) != 0) {
-		opt_usage();
-		return ST_USAGE;
-	}
+	return opt_fmt(l->o, fmt, 0);
+}
+
+int
+opt_fmt(const char *o, enum fmt *fmt, int allow_text)
+{
+	return o != NULL && fmt_parse(o, fmt, allow_text) != 0 ? opt_usage() :
+	    0;
+}
+
+/* -d TAG, chat-tag's old removal, for one release: a -d naming no file
+ * (and no directory) cannot be a database, since chat-tag makes none. It
+ * is then the mode value of m, with the tags as its argument. */
+int
+opt_old_remove(struct opt_mode *m, int value)
+{
+	const char *d = chat_flags.db;
+
+	if (d == NULL || strchr(d, '/') != NULL || access(d, F_OK) == 0)
+		return 0;
+	fprintf(stderr, "%s: -d TAG to remove tags is deprecated: use -r TAG "
+	    "(-d is the database)\n", chat_prog());
+	db_set_path(NULL);
+	if (m->value != 0 && m->value != value)
+		return usage_err("%s", m->clash);
+	m->value = value;
+	m->arg = d;
 	return 0;
 }
 

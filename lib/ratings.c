@@ -45,6 +45,19 @@ rating_parse(const char *arg, struct rating *r)
 	    "rating.criteria in chat-tools(7))", arg, r->criterion);
 }
 
+/* One more rating, checked, at the end of set: set->r is the caller's,
+ * freed with free(). */
+int
+ratings_add(struct ratings *set, const char *arg)
+{
+	struct rating *r = realloc(set->r, (set->n + 1) * sizeof *r);
+
+	if (r == NULL)
+		return chat_err(ST_DB, "out of memory");
+	set->r = r;
+	return rating_parse(arg, &r[set->n++]);
+}
+
 /* One score per criterion in a command: a second is a usage error, even
  * the same score. */
 int
