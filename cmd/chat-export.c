@@ -1,8 +1,6 @@
 /* chat-export: transcripts out: to standard output, by mail, to Zendesk,
  * and the outbox of deliveries. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "chat.h"
 
@@ -82,52 +80,39 @@ contradiction(int ids)
 	    "--%s takes no ids", m)), 0);
 }
 
-/* The deliveries' modes, the database open. */
-static void
-deliveries(char **argv, int argc, enum fmt fmt)
-{
-	batch_fn *fn = mode.value == RETRY ? outbox_retry : outbox_cancel;
-	struct batch *b = NULL;
-
-	switch (mode.value) {
-	case FLUSH: chat_status(outbox_flush(max, chat_flags.quiet)); break;
-	case PENDING: list_run(LIST_DELIVERIES, fmt, NULL, 0, 0, 1); break;
-	default:
-		if (!all)
-			batch_ids(argv, argc, 0, fn, NULL);
-		else if (batch_open(&b, chat_flags.quiet, 0, fn, NULL) == 0) {
-			outbox_all(b, mode.value == RETRY);
-			batch_close(b);
-		}
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
 	enum fmt fmt = FMT_TABLE;
-	int i;
+	int i = 0;
 
-	if (opt_parse(&export, &argc, &argv))
+	if (opt_parse(&export, &argc, &argv) != 0 || (f != NULL && (i =
+	    opt_choice("-f", OPT_WORDS("txt", "json", "csv", "eml"), f)) < 0 &&
+	    opt_usage()) || opt_fmt(o, &fmt, 0) != 0 ||
+	    contradiction(argc > 0) != 0)
 		return chat_exit();
 	d.mail = mail.v;
 	d.nmail = mail.n;
-	if ((i = f ? opt_choice("-f", OPT_WORDS("txt", "json", "csv", "eml"),
-	    f) : 0) < 0)
-		opt_usage();
-	else if (opt_fmt(o, &fmt, 0) != 0 || contradiction(argc > 0) != 0)
-		;
-	else if (mode.value != 0) {
-		if (db_open(DB_WRITE) == 0)
-			deliveries(argv, argc, fmt);
-	} else if (!mail.n && !d.zendesk) {
+	if (mode.value == 0 && !mail.n && !d.zendesk) {
 		if (db_open(DB_READ) == 0)
 			export_ids(argv, argc, chat_flags.by_ref,
 			    (enum export_fmt)i);
-	} else if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0 &&
-	    batch_ids(argv, argc, 0, outbox_apply, &d) == 0)
+	} else if (mode.value == 0) {
 		/* A delivery failing for now is 75 here, unlike chat-close's
 		 * warning. */
-		chat_status(outbox_run());
+		if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0 &&
+		    batch_ids(argv, argc, 0, outbox_apply, &d) == 0)
+			chat_status(outbox_run());
+	} else if (db_open(DB_WRITE) != 0)
+		;
+	else if (mode.value == FLUSH)
+		chat_status(outbox_flush(max, chat_flags.quiet));
+	else if (mode.value == PENDING)
+		list_run(LIST_DELIVERIES, fmt, NULL, 0, 0, 1);
+	else if (all)
+		outbox_all(mode.value == RETRY, chat_flags.quiet);
+	else
+		batch_ids(argv, argc, 0, mode.value == RETRY ? outbox_retry :
+		    outbox_cancel, NULL);
 	return chat_exit();
 }

@@ -301,11 +301,11 @@ int outbox_flush(long max, int quiet);
 /* deliver.c, for chat-deliver: attempts the delivery ids on in, one a
  * line; lines as chat-export --flush prints them. The worst result. */
 int deliver_ids(FILE *in, int lines);
-/* batch_fns of chat-export --retry and --cancel; outbox_all() feeds a
- * batch the conversations they would act on (failed_too: --retry's). */
+/* batch_fns of chat-export --retry and --cancel; outbox_all(), --all, runs
+ * one of them on every conversation it would act on. */
 int outbox_retry(const void *unused);
 int outbox_cancel(const void *unused);
-int outbox_all(struct batch *b, int failed_too);
+int outbox_all(int retry, int quiet);
 
 /* conv.c: close, park, reopen, with the qualifying extras. */
 enum close_op { CLOSE, PARK, REOPEN };

@@ -375,21 +375,22 @@ outbox_cancel(const void *unused)
 	    "cancelling deliveries", "");
 }
 
-/* --all: the conversations --retry (failed_too) or --cancel would act
- * on, each given to the batch. */
+/* --all: the conversations --retry or --cancel would act on, in one
+ * batch of outbox_retry() or outbox_cancel(). */
 int
-outbox_all(struct batch *b, int failed_too)
+outbox_all(int retry, int quiet)
 {
 	sqlite3_stmt *st = db_prep("SELECT DISTINCT conversation FROM"
 	    " deliveries WHERE state = 'pending' OR (?1 AND state = 'failed')"
 	    " ORDER BY conversation");
+	struct batch *b = NULL;
 	int64_t *ids = NULL, *more;
 	size_t n = 0, cap = 0, i;
-	int rc;
+	int rc, closed;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int(st, 1, failed_too);
+	sqlite3_bind_int(st, 1, retry);
 	while (db_row(st, "finding deliveries", &rc)) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
@@ -403,8 +404,13 @@ outbox_all(struct batch *b, int failed_too)
 	}
 	sqlite3_reset(st);
 	/* The batch writes: the ids are read whole first. */
+	if (rc == 0)
+		rc = batch_open(&b, quiet, 0, retry ? outbox_retry :
+		    outbox_cancel, NULL);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = batch_add(b, ids[i], 1);
+	if (b != NULL && (closed = batch_close(b)) != 0 && rc == 0)
+		rc = closed;
 	free(ids);
 	return rc;
 }
