@@ -488,16 +488,16 @@ db_rollback(void)
 }
 
 int
-db_ref_id(const char *ref, int64_t *id)
+db_id(const char *sql, const char *key, const char *context, int64_t *id)
 {
-	sqlite3_stmt *st = db_prep("SELECT id FROM conversations WHERE ref = ?");
+	sqlite3_stmt *st = db_prep(sql);
 	int rc;
 
 	*id = 0;
 	if (st == NULL)
 		return ST_DB;
-	db_bind_text(st, 1, ref);
-	if (db_row(st, "looking up a ref", &rc))
+	db_bind_text(st, 1, key);
+	if (db_row(st, context, &rc))
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc;

@@ -126,7 +126,8 @@ ids_next(struct ids *ids, int64_t *id)
 	if ((rc = next_word(ids, &word)) != 1)
 		return rc;
 	if (ids->by_ref) {
-		if (db_ref_id(word, id) != 0)
+		if (db_id("SELECT id FROM conversations WHERE ref = ?", word,
+		    "looking up a ref", id) != 0)
 			return -1;
 		if (*id != 0)
 			return 1;

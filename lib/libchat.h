@@ -42,8 +42,10 @@ int db_run(const char *sql, const char *context, const char *types, ...);
 int db_fail(const char *context);
 int db_exec(const char *sql, const char *context);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
-/* The conversation whose ref is ref; *id 0 when there is none. */
-int db_ref_id(const char *ref, int64_t *id);
+/* The id the query sql finds for key, its one parameter; *id 0 when it
+ * finds none. */
+int db_id(const char *sql, const char *key, const char *context,
+    int64_t *id);
 /* The rowid of the last row inserted, and the rows the last statement
  * changed: sqlite3_last_insert_rowid() and sqlite3_changes(). */
 int64_t db_last_id(void);

@@ -11,17 +11,8 @@
 static int
 tag_find(const char *key, int64_t *id)
 {
-	sqlite3_stmt *st = db_prep("SELECT id FROM tags WHERE key = ?");
-	int rc;
-
-	*id = 0;
-	if (st == NULL)
-		return ST_DB;
-	db_bind_text(st, 1, key);
-	if (db_row(st, "looking up a tag", &rc))
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc;
+	return db_id("SELECT id FROM tags WHERE key = ?", key,
+	    "looking up a tag", id);
 }
 
 /* With tags.strict, a tag must be in the config catalogue or already in
