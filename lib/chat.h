@@ -98,7 +98,7 @@ struct command {
 };
 /* -d, -c, --as, -h and --version, for an OPT_INCLUDE. */
 extern const struct opt chat_options[];
-struct chat_flags { int quiet, dry_run, by_ref; const char *db; };
+struct chat_flags { int quiet, dry_run, by_ref; };
 extern struct chat_flags chat_flags;
 #define OPT__QUIET OPT_BOOL('q', "quiet", &chat_flags.quiet, "print no ids")
 #define OPT__DRY_RUN OPT_BOOL('n', "dry-run", &chat_flags.dry_run, \

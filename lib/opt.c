@@ -24,12 +24,16 @@ static struct flat {
 	int given;
 } *flat;
 static size_t nflat;
+/* Whether the option being taken was spelt long; the argument of -d
+ * spelt short, for chat-tag's old removal, read after parsing (--db is
+ * always the database). */
+static int spelt_long;
+static const char *short_d;
 
-/* -d is kept for chat-tag's old removal, which reads it after parsing. */
 static int
 db_opt(const char *arg)
 {
-	chat_flags.db = arg;
+	short_d = spelt_long ? NULL : arg;
 	return db_set_path(arg);
 }
 
@@ -290,8 +294,7 @@ opt_parse(const struct command *c, int *argc, char ***argv)
 		if (o->name != NULL) {
 			longopts[n].name = o->name;
 			longopts[n].has_arg = o->arg != NULL;
-			longopts[n++].val = o->letter ? o->letter :
-			    0x100 + (int)i;
+			longopts[n++].val = 0x100 + (int)i;
 		}
 	}
 	*s = '\0';
@@ -300,6 +303,7 @@ opt_parse(const struct command *c, int *argc, char ***argv)
 		for (i = 0; i < nflat && (ch >= 0x100 ? i != (size_t)ch -
 		    0x100 : flat[i].o->letter != ch); i++)
 			;
+		spelt_long = ch >= 0x100;
 		if (i < nflat)
 			rc = take(&flat[i], optarg);
 		else {	/* getopt said what is wrong */
@@ -389,7 +393,7 @@ opt_fmt(const char *o, enum fmt *fmt, int allow_text)
 int
 opt_old_remove(struct opt_mode *m, int value)
 {
-	const char *d = chat_flags.db;
+	const char *d = short_d;
 
 	if (d == NULL || strchr(d, '/') != NULL || access(d, F_OK) == 0)
 		return 0;

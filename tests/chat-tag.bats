@@ -200,6 +200,11 @@ $nfc"
 	run -2 chat-tag -d c -s x 1
 	assert_line --index 1 "chat-tag: -r and -s: remove tags or set them, not both"
 	assert_equal "$(tags_of 1)" "c"
+	# --db, spelt long, is always the database: the old removal was -d.
+	run -74 chat-tag --db c 1
+	assert_output "chat-tag: no database at c (chat-import creates one)"
+	run -74 chat-tag --db=c 1
+	assert_equal "$(tags_of 1)" "c"
 }
 
 @test "-r with -s, -s twice and -o without -l are usage errors (2) with their reason; nothing written" {
