@@ -232,15 +232,18 @@ hand_off(int lines)
 		close(in[1]);
 		return chat_err(ST_TEMP, "chat-deliver: %s", strerror(errno));
 	}
-	fcntl(in[1], F_SETFD, FD_CLOEXEC);
-	fcntl(out[0], F_SETFD, FD_CLOEXEC);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 3);
 	/* What this process printed comes before what the helper prints. */
 	fflush(stdout);
-	rc = posix_spawn(&pid, path, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if ((rc = fcntl(in[1], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(out[0], F_SETFD, FD_CLOEXEC) != 0 ? errno : 0) == 0 &&
+	    (rc = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((rc = posix_spawn_file_actions_adddup2(&fa, in[0], 0)) ==
+		    0 && (rc = posix_spawn_file_actions_adddup2(&fa, out[1], 3))
+		    == 0)
+			rc = posix_spawn(&pid, path, &fa, NULL,
+			    (char *const *)argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(in[0]);
 	close(out[1]);
 	if (rc != 0) {
@@ -258,6 +261,12 @@ hand_off(int lines)
 		if (errno != EINTR)
 			return chat_err(ST_TEMP, "chat-deliver: %s",
 			    strerror(errno));
+	/* A reader of --flush's lines that went away (| head) ends this
+	 * process as it ended the helper, as when it printed them itself. */
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	if (!WIFEXITED(status))
 		return chat_err(ST_TEMP, "chat-deliver: killed by signal %d",
 		    WTERMSIG(status));

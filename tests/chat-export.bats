@@ -888,3 +888,18 @@ print("lines:", len(head))'
 	assert_equal "$(sql "SELECT state FROM deliveries")" sent
 	assert_equal "$(stored)" 1
 }
+
+@test "--flush into a reader that goes away ends by SIGPIPE, as a tool printing itself does, not 75" {
+	examples
+	SMTP_PORT=$(free_port)
+	config <<-EOF
+	mail: {url: "smtp://127.0.0.1:$SMTP_PORT/x", from: support@example.com, insecure: true}
+	EOF
+	run -75 chat-export -q --mail ops@example.com 1 2 3 4 5 6 7 8 9 10 11 12
+	due_now
+	run bash -c 'chat-export --flush 2>"$BATS_TEST_TMPDIR/err" | head -1; echo "${PIPESTATUS[0]}"'
+	assert_line --index 0 --partial "mail:ops@example.com pending"
+	assert_line --index 1 141
+	run cat "$BATS_TEST_TMPDIR/err"
+	refute_output --partial "killed by signal"
+}
