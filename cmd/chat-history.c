@@ -45,9 +45,7 @@ show(char **argv, int argc, enum fmt fmt)
 		if (conv_rows(ids, fmt, &listed) == 0 && listed == 0)
 			chat_status(ST_SOME);
 	} else
-		while ((rc = ids_next(ids, &id)) != 0) {
-			if (rc < 0)
-				continue;
+		while (ids_next(ids, &id, &rc)) {
 			if (fmt == FMT_TEXT && n++ > 0)
 				putchar('\n');
 			if ((rc = conv_show(id, fmt)) == ST_SOME)

@@ -35,10 +35,10 @@ typed(char **argv, char **text)
 {
 	struct ids *ids = NULL;
 	int64_t id;
-	int rc = ST_SOME;
+	int rc = ST_SOME, status;
 
 	if (ids_open(&ids, argv, 1, chat_flags.by_ref) == 0 &&
-	    ids_next(ids, &id) > 0 && conv_check(id) == 0 &&
+	    ids_next(ids, &id, &status) && conv_check(id) == 0 &&
 	    (isatty(0) ? note_edit(text) : note_read("-", text)) == 0)
 		rc = 0;
 	ids_close(ids);

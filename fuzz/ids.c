@@ -22,9 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("dup2");
 	if (ids_open(&ids, NULL, 0, 0) != 0)
 		fuzz_fail("ids_open");
-	while ((rc = ids_next(ids, &id)) != 0) {
-		if (rc < 0)
-			continue;
+	while (ids_next(ids, &id, &rc)) {
 		snprintf(digits, sizeof digits, "%lld", (long long)id);
 		if (id <= 0 || memmem(data, size, digits, strlen(digits)) == NULL)
 			fuzz_fail("an id that the input does not hold");

@@ -179,8 +179,11 @@ void lines_close(struct lines *l);
 struct ids;
 /* *out is the caller's, to ids_close(). */
 int ids_open(struct ids **out, char **argv, int argc, int by_ref);
-/* 1: *id set; 0: end; -1: this input was refused (reported). */
-int ids_next(struct ids *ids, int64_t *id);
+/* 1 with the next id in *id; 0 when there is none: at the end, *status
+ * 0, or on a failure that ends the input (a read error, the database),
+ * *status its status. A word that is no id is refused (reported) and
+ * passed over. */
+int ids_next(struct ids *ids, int64_t *id, int *status);
 int ids_ready(struct ids *ids);
 void ids_close(struct ids *ids);
 

@@ -137,9 +137,8 @@ export_ids(char **argv, int argc, int by_ref, enum export_fmt f)
 
 	if ((rc = ids_open(&ids, argv, argc, by_ref)) == 0 &&
 	    (rc = export_begin(f)) == 0)
-		while ((rc = ids_next(ids, &id)) != 0)
-			if (rc > 0 && (rc = export_one(id, f)) != 0 &&
-			    rc != ST_SOME)
+		while (ids_next(ids, &id, &rc))
+			if ((rc = export_one(id, f)) != 0 && rc != ST_SOME)
 				break;
 	ids_close(ids);
 	return rc;

@@ -140,15 +140,13 @@ conv_rows(struct ids *ids, enum fmt fmt, long *listed)
 	sqlite3_stmt *st;
 	struct out *o;
 	int64_t id;
-	int rc, status = 0;
+	int status = 0;
 
 	*listed = 0;
 	if ((st = db_prep(list_by_id[fmt == FMT_TEXT ? FMT_TABLE : fmt]))
 	    == NULL || (o = list_out(fmt)) == NULL)
 		return ST_DB;
-	while (status == 0 && (rc = ids_next(ids, &id)) != 0) {
-		if (rc < 0)
-			continue;
+	while (status == 0 && ids_next(ids, &id, &status)) {
 		sqlite3_bind_int64(st, 1, id);
 		if (db_row(st, "listing", &status)) {
 			status = out_row(o, st);

@@ -58,21 +58,22 @@ header(const char *f, const char *end)
 
 /* The next input word: an operand, or the first field of the next line
  * that is neither blank nor a comment, but for a first such line that is
- * a listing's header. 1: got one; 0: end; -1: error. */
+ * a listing's header; a word holding a NUL is refused and passed over.
+ * 1: got one; 0: none, at the end (*status 0) or on a read error. */
 static int
-next_word(struct ids *ids, char **word)
+next_word(struct ids *ids, char **word, int *status)
 {
 	char *line, *end, *lim;
 	size_t len;
-	int rc;
 
+	*status = 0;
 	if (ids->in == NULL) {
 		if (ids->next >= ids->argc)
 			return 0;
 		*word = ids->argv[ids->next++];
 		return 1;
 	}
-	while (lines_next(ids->in, &line, &len, &rc)) {
+	while (lines_next(ids->in, &line, &len, status)) {
 		lim = line + len;
 		while (line < lim && isspace((unsigned char)*line))
 			line++;
@@ -86,16 +87,16 @@ next_word(struct ids *ids, char **word)
 			if (header(line, end))
 				continue;
 		}
-		*word = line;
 		if (memchr(line, '\0', (size_t)(end - line)) != NULL) {
 			chat_err(ST_DATA, "stdin:%ld: a NUL byte in the id",
 			    lines_lineno(ids->in));
-			return -1;
+			continue;
 		}
+		*word = line;
 		*end = '\0';
 		return 1;
 	}
-	return 0;	/* a read error was reported; stop */
+	return 0;
 }
 
 /* Where a refused word came from, and the word itself cut short: a
@@ -117,34 +118,33 @@ where(struct ids *ids, const char *word, char buf[96])
 }
 
 int
-ids_next(struct ids *ids, int64_t *id)
+ids_next(struct ids *ids, int64_t *id, int *status)
 {
 	char *word, *end, buf[96];
 	long long v;
-	int rc;
 
-	if ((rc = next_word(ids, &word)) != 1)
-		return rc;
-	if (ids->by_ref) {
-		if (db_id("SELECT id FROM conversations WHERE ref = ?", word,
-		    "looking up a ref", id) != 0)
-			return -1;
-		if (*id != 0)
+	while (next_word(ids, &word, status)) {
+		if (ids->by_ref) {
+			if ((*status = db_id("SELECT id FROM conversations"
+			    " WHERE ref = ?", word, "looking up a ref", id)) != 0)
+				return 0;
+			if (*id != 0)
+				return 1;
+			chat_err(ST_SOME, "%s: no such conversation ref",
+			    where(ids, word, buf));
+			continue;
+		}
+		errno = 0;
+		v = strtoll(word, &end, 10);
+		if (isdigit((unsigned char)*word) && *end == '\0' &&
+		    errno == 0 && v > 0) {
+			*id = v;
 			return 1;
-		chat_err(ST_SOME, "%s: no such conversation ref",
-		    where(ids, word, buf));
-		return -1;
-	}
-	errno = 0;
-	v = strtoll(word, &end, 10);
-	if (!isdigit((unsigned char)*word) || *end != '\0' || errno != 0 ||
-	    v <= 0) {
+		}
 		chat_err(ST_DATA, "%s: not a conversation id",
 		    where(ids, word, buf));
-		return -1;
 	}
-	*id = v;
-	return 1;
+	return 0;
 }
 
 int

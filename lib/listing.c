@@ -205,11 +205,9 @@ list_run(enum list_kind which, enum fmt fmt, char **argv, int argc,
 		ids_close(ids);
 		return ST_DB;
 	}
-	while (ids != NULL && (rc = ids_next(ids, &id)) != 0) {
-		if (rc > 0 && (rc = list_id(l, id)) != 0 && rc != ST_SOME)
+	while (ids != NULL && ids_next(ids, &id, &rc))
+		if ((rc = list_id(l, id)) != 0 && rc != ST_SOME)
 			break;
-		rc = 0;
-	}
 	ids_close(ids);
 	if (all)
 		rc = list_all(l);

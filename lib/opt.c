@@ -343,14 +343,16 @@ batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
 	int64_t id;
-	int rc;
+	int rc, closed;
 
 	if ((rc = ids_open(&ids, argv, argc, chat_flags.by_ref)) == 0 &&
 	    (rc = batch_open(&b, chat_flags.quiet, dry_run, apply, req)) == 0) {
-		while ((rc = ids_next(ids, &id)) != 0)
-			if (rc > 0 && batch_add(b, id, ids_ready(ids)) != 0)
-				break;
-		rc = batch_close(b);
+		while (ids_next(ids, &id, &rc) &&
+		    (rc = batch_add(b, id, ids_ready(ids))) == 0)
+			;
+		/* What came before a failure of the input is applied. */
+		if ((closed = batch_close(b)) != 0 && rc == 0)
+			rc = closed;
 	}
 	ids_close(ids);
 	return rc;

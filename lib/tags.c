@@ -324,9 +324,9 @@ tags_auto(struct ids *ids, int dry_run, int quiet)
 	if ((rc = config_get(&cfg)) != 0 || (rc = rules_check(cfg)) != 0 ||
 	    (rc = batch_open(&b, quiet, dry_run, auto_apply, cfg)) != 0)
 		return rc;
-	while (ids != NULL && (rc = ids_next(ids, &id)) != 0)
-		if (rc > 0 && (rc = batch_add(b, id, ids_ready(ids))) != 0)
-			break;
+	while (ids != NULL && ids_next(ids, &id, &rc) &&
+	    (rc = batch_add(b, id, ids_ready(ids))) == 0)
+		;
 	if (ids == NULL && (rc = closed_untagged(&all, &n)) == 0)
 		for (i = 0; rc == 0 && i < n; i++)
 			rc = batch_add(b, all[i], i + 1 < n);

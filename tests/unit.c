@@ -192,15 +192,15 @@ test_ids(void)
 {
 	struct ids *ids;
 	int64_t id;
-	int r[8], i, rc;
+	int r[8], i, rc, st;
 	char *err, *argv[] = { "5", "x", "-3", NULL };
 
 	stdin_from("12\n  \n# comment\n13\tclosed whatsapp\n\nabc\n0\n"
 	    "99999999999999999999\n14");
 	capture();
 	rc = ids_open(&ids, NULL, 0, 0);
-	for (i = 0; i < 8; i++) {
-		r[i] = ids_next(ids, &id);
+	for (i = 0; i < 5; i++) {
+		r[i] = ids_next(ids, &id, &st);
 		if (r[i] == 1)
 			r[i] = (int)id;
 	}
@@ -209,23 +209,23 @@ test_ids(void)
 	ok(rc == 0, "ids_open on a pipe");
 	ok(r[0] == 12 && r[1] == 13, "ids: first field, blank and # lines "
 	    "skipped (%d %d)", r[0], r[1]);
-	ok(r[2] == -1 && r[3] == -1 && r[4] == -1, "ids: abc, 0 and an "
-	    "overflowing id refused (%d %d %d)", r[2], r[3], r[4]);
-	ok(r[5] == 14 && r[6] == 0 && r[7] == 0, "ids: last line without "
-	    "newline, then end (%d %d)", r[5], r[6]);
-	ok(strstr(err, "stdin:6: abc: not a conversation id") != NULL,
-	    "ids: refusal names line and input: %s", err);
+	ok(r[2] == 14 && r[3] == 0 && r[4] == 0 && st == 0, "ids: abc, 0 and "
+	    "an overflowing id passed over, the last line without newline, "
+	    "then the end (%d %d %d)", r[2], r[3], r[4]);
+	ok(strstr(err, "stdin:6: abc: not a conversation id") != NULL &&
+	    strstr(err, "stdin:7: 0: not a conversation id") != NULL &&
+	    strstr(err, "stdin:8: 99999999999999999999: not a conversation id")
+	    != NULL, "ids: each refusal names line and input: %s", err);
 
 	capture();
 	rc = ids_open(&ids, argv, 3, 0);
-	r[0] = ids_next(ids, &id);
-	r[1] = ids_next(ids, &id);
-	r[2] = ids_next(ids, &id);
-	r[3] = ids_next(ids, &id);
+	r[0] = ids_next(ids, &id, &st);
+	r[1] = ids_next(ids, &id, &st);
 	ids_close(ids);
 	err = captured();
-	ok(rc == 0 && r[0] == 1 && r[1] == -1 && r[2] == -1 && r[3] == 0,
-	    "ids: operands first, bad ones refused");
+	ok(rc == 0 && r[0] == 1 && r[1] == 0 && st == 0 &&
+	    strstr(err, "-3: not a conversation id") != NULL,
+	    "ids: operands first, bad ones refused and passed over");
 	ok(strstr(err, "x: not a conversation id") != NULL &&
 	    strstr(err, "stdin") == NULL, "ids: operand refusal names it: %s",
 	    err);
@@ -235,33 +235,32 @@ test_ids(void)
 	stdin_from("# picked\n\nid\tref\tstate\n5\tIA-5\nid\n");
 	capture();
 	rc = ids_open(&ids, NULL, 0, 0);
-	for (i = 0; i < 3; i++) {
-		r[i] = ids_next(ids, &id);
+	for (i = 0; i < 2; i++) {
+		r[i] = ids_next(ids, &id, &st);
 		if (r[i] == 1)
 			r[i] = (int)id;
 	}
 	ids_close(ids);
 	err = captured();
-	ok(rc == 0 && r[0] == 5 && r[1] == -1 && r[2] == 0, "ids: a TSV "
-	    "header skipped, a later id line refused (%d %d %d)", r[0], r[1],
-	    r[2]);
+	ok(rc == 0 && r[0] == 5 && r[1] == 0, "ids: a TSV header skipped, a "
+	    "later id line refused (%d %d)", r[0], r[1]);
 	ok(strstr(err, "stdin:5: id: not a conversation id") != NULL,
 	    "ids: the later id line named: %s", err);
 	stdin_from("\033[1mid  state\033[0m\r\n7  open\r\n");
 	rc = ids_open(&ids, NULL, 0, 0);
-	r[0] = ids_next(ids, &id);
-	r[1] = ids_next(ids, &id);
+	r[0] = ids_next(ids, &id, &st);
+	r[1] = ids_next(ids, &id, &st);
 	ids_close(ids);
 	ok(rc == 0 && r[0] == 1 && id == 7 && r[1] == 0, "ids: a terminal's "
 	    "bold table header skipped (%d %d)", r[0], r[1]);
 	stdin_from("idx\n3\n");
 	capture();
 	rc = ids_open(&ids, NULL, 0, 0);
-	r[0] = ids_next(ids, &id);
-	r[1] = ids_next(ids, &id);
+	r[0] = ids_next(ids, &id, &st);
+	r[1] = ids_next(ids, &id, &st);
 	ids_close(ids);
 	err = captured();
-	ok(rc == 0 && r[0] == -1 && r[1] == 1 && id == 3, "ids: only id "
+	ok(rc == 0 && r[0] == 1 && id == 3 && r[1] == 0, "ids: only id "
 	    "itself is a header: %s", err);
 }
 
