@@ -86,8 +86,6 @@ main(int argc, char *argv[])
 		    !chat_flags.dry_run && (rc = outbox_run()) == ST_REMOTE)
 			chat_status(rc);
 	}
-	taglist_free(&req.tags);
 	free(req.note);
-	free(req.ratings.r);
 	return chat_exit();
 }

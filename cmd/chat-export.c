@@ -91,6 +91,8 @@ main(int argc, char *argv[])
 	    opt_usage()) || opt_fmt(o, &fmt, 0) != 0 ||
 	    contradiction(argc > 0) != 0)
 		return chat_exit();
+	if (mode.value != 0 && db_open(DB_WRITE) != 0)
+		return chat_exit();
 	d.mail = mail.v;
 	d.nmail = mail.n;
 	if (mode.value == 0 && !mail.n && !d.zendesk) {
@@ -103,9 +105,7 @@ main(int argc, char *argv[])
 		if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0 &&
 		    batch_ids(argv, argc, 0, outbox_apply, &d) == 0)
 			chat_status(outbox_run());
-	} else if (db_open(DB_WRITE) != 0)
-		;
-	else if (mode.value == FLUSH)
+	} else if (mode.value == FLUSH)
 		chat_status(outbox_flush(max, chat_flags.quiet));
 	else if (mode.value == PENDING)
 		list_run(LIST_DELIVERIES, fmt, NULL, 0, 0, 1);

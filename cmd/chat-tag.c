@@ -71,11 +71,10 @@ main(int argc, char *argv[])
 	const char *set;
 
 	if (opt_parse(&tag, &argc, &argv) || opt_old_remove(&op, TAG_REMOVE) ||
-	    check(argc, &fmt))
+	    check(argc, &fmt) || ((list || mode.value) &&
+	    db_open(list ? DB_READ : DB_WRITE) != 0))
 		return chat_exit();
-	if ((list || mode.value) && db_open(list ? DB_READ : DB_WRITE) != 0)
-		;
-	else if (list)
+	if (list)
 		list_run(LIST_TAGS, fmt, NULL, 0, 0, 1);
 	else if (mode.value == RENAME)
 		tags_rename(argv[0], argv[1], chat_flags.dry_run,

@@ -39,7 +39,9 @@ enum opt_type {
 	OPT_NOMORE,	/* the end of a table: OPT_END */
 	OPT_FLAG,	/* int *p = value */
 	OPT_STR,	/* const char **p = the argument */
-	OPT_LIST,	/* struct opt_list *p: the argument appended */
+	OPT_LIST,	/* struct opt_list *p: the argument appended; the
+			 * kinds that allocate (LIST, TAGS, RATING) are freed
+			 * by chat_exit() */
 	OPT_MODE,	/* struct opt_mode *p: one of exclusive modes */
 	OPT_CHOICE,	/* one of words: const char **p = it, *word = its
 			 * place from 1 */
@@ -116,8 +118,6 @@ int opt_usage(void);
 /* chat-tag's old -d TAG: see opt.c. */
 int opt_old_remove(struct opt_mode *m, int value);
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A count given to --opt: decimal, positive, fitting a long. */
-int opt_count(const char *opt, const char *arg, long *n);
 /* The place of arg among the NULL-ended words, or -1, the usage error
  * "OPT ARG: a, b or c" reported (the usage not printed). */
 int opt_choice(const char *opt, const char *const *words, const char *arg);
@@ -171,7 +171,6 @@ struct lines *lines_open(int fd, const char *name);
  * *status its status (reported). */
 int lines_next(struct lines *l, char **line, size_t *len, int *status);
 int lines_ready(struct lines *l);
-const char *lines_name(const struct lines *l);
 long lines_lineno(const struct lines *l);
 void lines_close(struct lines *l);
 
@@ -300,6 +299,8 @@ int outbox_address(const char *addr);
 int outbox_check(const struct deliveries *d);
 int outbox_apply(const void *deliveries);
 int outbox_run(void);
+/* Forgets what was queued and not handed over (-n, a batch undone). */
+void outbox_release(void);
 int outbox_flush(long max, int quiet);
 /* deliver.c, for chat-deliver: attempts the delivery ids on in, one a
  * line; lines as chat-export --flush prints them. The worst result. */
@@ -328,12 +329,6 @@ int conv_check(int64_t id);
 /* listing.c: notes, ratings and the tag catalogue as listings. */
 enum list_kind { LIST_NOTES, LIST_RATINGS, LIST_TAGS, LIST_DELIVERIES };
 struct listing;
-/* The caller's, to list_close(); NULL on failure (reported). */
-struct listing *list_open(enum list_kind kind, enum fmt fmt);
-int list_id(struct listing *l, int64_t id);
-int list_all(struct listing *l);
-/* Returns how many rows were listed. */
-long list_close(struct listing *l);
 /* The listing of the ids given as operands or piped in, or, with all,
  * of every conversation. */
 int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
@@ -341,8 +336,6 @@ int list_run(enum list_kind kind, enum fmt fmt, char **argv, int argc,
 
 /* export.c: conversations to standard output. */
 enum export_fmt { EXPORT_TXT, EXPORT_JSON, EXPORT_CSV, EXPORT_EML };
-int export_begin(enum export_fmt f);
-int export_one(int64_t id, enum export_fmt f);
 int export_ids(char **argv, int argc, int by_ref, enum export_fmt f);
 
 /* stats.c: the report of chat-stats. */

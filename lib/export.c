@@ -38,7 +38,7 @@ csv_field(const char *s, int first)
 	putchar('"');
 }
 
-int
+static int
 export_begin(enum export_fmt f)
 {
 	static const char *const head[] = {
@@ -94,7 +94,7 @@ csv_row(int64_t id)
 	return 0;
 }
 
-int
+static int
 export_one(int64_t id, enum export_fmt f)
 {
 	sqlite3_str *out;

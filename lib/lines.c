@@ -126,12 +126,6 @@ lines_ready(struct lines *l)
 	return poll(&p, 1, 0) > 0;
 }
 
-const char *
-lines_name(const struct lines *l)
-{
-	return l->name;
-}
-
 long
 lines_lineno(const struct lines *l)
 {

@@ -65,7 +65,7 @@ struct listing {
 	long rows;
 };
 
-struct listing *
+static struct listing *
 list_open(enum list_kind which, enum fmt fmt)
 {
 	struct listing *l = calloc(1, sizeof *l);
@@ -99,7 +99,7 @@ rows(struct listing *l, sqlite3_stmt *st, int one)
 	return status;
 }
 
-int
+static int
 list_id(struct listing *l, int64_t id)
 {
 	sqlite3_stmt *st;
@@ -150,7 +150,7 @@ catalogue(void)
 	return st;
 }
 
-int
+static int
 list_all(struct listing *l)
 {
 	sqlite3_stmt *st;
@@ -174,7 +174,7 @@ list_all(struct listing *l)
 	return rc;
 }
 
-long
+static long
 list_close(struct listing *l)
 {
 	long n;

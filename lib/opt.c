@@ -202,6 +202,21 @@ opt_choice(const char *opt, const char *const *words, const char *arg)
 	return -1;
 }
 
+/* A count given to --opt: decimal, positive, fitting a long. */
+static int
+opt_count(const char *opt, const char *arg, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end != '\0' || errno == ERANGE ||
+	    *n <= 0)
+		return chat_err(ST_USAGE, "--%s %s: not a positive number", opt,
+		    arg);
+	return 0;
+}
+
 /* What an option given sets, by its type: 0, a refusal's status, or -1:
  * done, the help or version printed. */
 static int
@@ -274,6 +289,9 @@ opt_parse(const struct command *c, int *argc, char ***argv)
 	int ch, rc = 0;
 
 	chat_init((*argv)[0]);
+	/* getopt_long's own messages begin with argv[0]: the name, as
+	 * chat_err() says it, not the path it was run by. */
+	(*argv)[0] += strlen((*argv)[0]) - strlen(chat_prog());
 	cmd = c;
 	if ((rc = flatten(c->opts, NULL)) != 0)
 		return rc;
@@ -318,21 +336,6 @@ done:
 	free(longopts);
 	free(shorts);
 	return rc;
-}
-
-/* A count given to --opt: decimal, positive, fitting a long. */
-int
-opt_count(const char *opt, const char *arg, long *n)
-{
-	char *end;
-
-	errno = 0;
-	*n = strtol(arg, &end, 10);
-	if (!isdigit((unsigned char)*arg) || *end != '\0' || errno == ERANGE ||
-	    *n <= 0)
-		return chat_err(ST_USAGE, "--%s %s: not a positive number", opt,
-		    arg);
-	return 0;
 }
 
 /* The ids given, operands or standard input, through batches of apply. */
@@ -409,19 +412,25 @@ opt_old_remove(struct opt_mode *m, int value)
 	return 0;
 }
 
-/* What the options held goes; then the database and the configuration are
- * closed, and the worst status is the exit status. */
+/* What the options made goes (lists, tags, ratings: the driver owns what
+ * its kinds allocate); then the database, the configuration and what the
+ * outbox kept are released, and the worst status is the exit status. */
 int
 chat_exit(void)
 {
 	size_t i;
 
 	for (i = 0; i < nflat; i++)
-		if (flat[i].o->type == OPT_LIST)
-			free(((struct opt_list *)flat[i].p)->v);
+		switch (flat[i].o->type) {
+		case OPT_LIST: free(((struct opt_list *)flat[i].p)->v); break;
+		case OPT_TAGS: taglist_free(flat[i].p); break;
+		case OPT_RATING: free(((struct ratings *)flat[i].p)->r); break;
+		default: break;
+		}
 	free(flat);
 	flat = NULL;
 	nflat = 0;
+	outbox_release();
 	db_close();
 	config_release();
 	return chat_worst();

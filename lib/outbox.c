@@ -274,15 +274,21 @@ hand_off(int lines)
 	return got > 0 ? (int)strtol(word, NULL, 10) : WEXITSTATUS(status);
 }
 
+void
+outbox_release(void)
+{
+	free(queued);
+	queued = NULL;
+	nqueued = queued_cap = 0;
+}
+
 /* Hands over what this process queued or found due; the worst result. */
 static int
 run(int lines)
 {
 	int rc = nqueued > 0 ? hand_off(lines) : 0;
 
-	free(queued);
-	queued = NULL;
-	nqueued = queued_cap = 0;
+	outbox_release();
 	return rc;
 }
 

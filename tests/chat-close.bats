@@ -446,3 +446,9 @@ Follow up Monday."
 	assert_equal "$(dump)" "$before"
 	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 5")" open
 }
+
+@test "a bad option run by a path is named by the tool's name, as every other message" {
+	run -2 "$TOP/${CHAT_BUILD:-build}/bin/chat-close" --bogus 1
+	assert_line --index 0 "chat-close: unrecognized option '--bogus'"
+	assert_line --index 1 --partial "usage: chat-close "
+}
