@@ -167,16 +167,10 @@ start_prism() {
 # long and short options cmd/$1.c gives getopt_long, the common ones
 # (CHAT_LONGOPTS) and, when it filters, FILTER_LONGOPTS.
 help_lists_every_option() {
-	local src=$TOP/cmd/$1.c help opts o missing=
-	help=$("$1" --help) || return 1
-	opts=$( {
-		sed -n '/longopts\[\] = {/,/};/p' "$src"
-		sed -n '/^#define CHAT_LONGOPTS/,/[^\\]$/p' "$TOP/lib/chat.h"
-		! grep -q FILTER_LONGOPTS "$src" ||
-		    sed -n '/^#define FILTER_LONGOPTS/,/[^\\]$/p' "$TOP/lib/chat.h"
-	} | grep -o '{"[a-z-]*"' | tr -d '{"' | sed 's/^/--/')
-	opts="$opts $(grep -o 'getopt_long(argc, argv, "[^"]*"' "$src" |
-	    sed 's/.*"\(.*\)"/\1/' | tr -d : | sed 's/./-& /g')"
+	local help opts o missing=
+	# The option lines, not the synopsis, which names options too.
+	help=$("$1" --help | grep -E '^  (-|    --)') || return 1
+	opts=$(table_options "$1") || return 1
 	for o in $opts; do
 		case $o in
 		--*) grep -qE -- "$o([^a-z-]|\$)" <<<"$help" ;;
@@ -184,4 +178,45 @@ help_lists_every_option() {
 		esac || missing="$missing $o"
 	done
 	[ -z "$missing" ] || { echo "$1 --help lacks:$missing" >&2; return 1; }
+}
+
+# The options of binary $1, read from its option table in cmd/ and the
+# tables and OPT__ macros it includes (lib/opt.c's chat_options, lib/
+# filter.c's filter_options, lib/chat.h's macros): --name and -l, one a
+# line. Fails when the table yields fewer than the five every binary has,
+# so that a change of the table's form cannot leave nothing to check.
+table_options() {
+	/usr/bin/python3 - "$TOP" "$1" <<-'PY'
+	import re, sys
+	top, name = sys.argv[1], sys.argv[2]
+	src = open(f"{top}/cmd/{name}.c").read()
+	text = src
+	chat_h = open(f"{top}/lib/chat.h").read()
+	for m in set(re.findall(r"OPT__[A-Z_]+", src)):
+	    d = re.search(r"#define " + m + r"\b.*?[^\\]\n", chat_h, re.S)
+	    text += d.group(0) if d else ""
+	def table(path, var):
+	    t = open(path).read()
+	    return t[t.index(var + "[] = {"):][:4000].split("OPT_END")[0]
+	if "OPT__COMMON" in src:
+	    text += table(f"{top}/lib/opt.c", "chat_options")
+	if "OPT__FILTERS" in src:
+	    text += table(f"{top}/lib/filter.c", "filter_options")
+	opts = set()
+	row = (r"(?:OPT_ARG\(\s*\w+,|OPT_BOOL\(|OPT_CMDMODE\()\s*"
+	       r"('.'|0),\s*\"([a-z-]+)\"")
+	for letter, long in re.findall(row, text):
+	    opts.add("--" + long)
+	    if letter != "0":
+	        opts.add("-" + letter.strip("'"))
+	for long in re.findall(r"\bF\(\"([a-z-]+)\"", text):
+	    opts.add("--" + long)
+	for letter, long in re.findall(r"(?:\.letter = '(.)', )?\.name = \"([a-z-]+)\"", text):
+	    opts.add("--" + long)
+	    if letter:
+	        opts.add("-" + letter)
+	if len(opts) < 5:
+	    sys.exit(f"{name}: only {sorted(opts)} read from its option table")
+	print("\n".join(sorted(opts)))
+	PY
 }
