@@ -31,7 +31,7 @@ BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate \
 LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
 # Run by chat-close and chat-export, found next to them: no man page of
-# its own (chat-tools(7), INTERNAL HELPER).
+# its own (chat-tools(7), FILES).
 HELPER := $(B)/bin/chat-deliver
 PROGS := $(BINS:%=$(B)/bin/%) $(HELPER)
 MAN1 := $(BINS:%=man/%.1)

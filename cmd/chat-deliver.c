@@ -1,6 +1,6 @@
 /* chat-deliver: attempts the deliveries chat-close and chat-export queued,
- * for them: the one binary that links libcurl (chat-tools(7), INTERNAL
- * HELPER). Not run by hand. */
+ * for them: the one binary that links libcurl (chat-tools(7), FILES).
+ * Not run by hand. */
 #include <stdio.h>
 
 #include "chat.h"

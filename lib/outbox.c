@@ -249,7 +249,8 @@ hand_off(int lines)
 	if (rc != 0) {
 		close(in[1]);
 		close(out[0]);
-		return chat_err(ST_TEMP, "%s: %s", path, strerror(rc));
+		return chat_err(ST_TEMP, "%s: %s; the deliveries stay pending "
+		    "(chat-export --flush attempts them)", path, strerror(rc));
 	}
 	send_ids(in[1]);
 	while ((n = read(out[0], word + got, sizeof word - 1 - (size_t)got))
