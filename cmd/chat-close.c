@@ -78,13 +78,17 @@ main(int argc, char *argv[])
 	if (opt_parse(&close_cmd, &argc, &argv) == 0 && check(argc) == 0) {
 		req.deliver.mail = mail.v;
 		req.deliver.nmail = mail.n;
-		/* The close stands: a delivery failing for now only warns. -n
-		 * attempts nothing. */
+		/* What the batches that stood queued is delivered, whatever
+		 * came after them; the close stands, and a delivery failing
+		 * for now only warns. -n attempts nothing. */
 		if (outbox_check(&req.deliver) == 0 && db_open(DB_WRITE) == 0 &&
-		    taglist_check(&req.tags) == 0 && batch_ids(argv, argc,
-		    chat_flags.dry_run, conv_close, &req) == 0 &&
-		    !chat_flags.dry_run && (rc = outbox_run()) == ST_REMOTE)
-			chat_status(rc);
+		    taglist_check(&req.tags) == 0) {
+			batch_ids(argv, argc, chat_flags.dry_run, conv_close,
+			    &req);
+			if (!chat_flags.dry_run &&
+			    (rc = outbox_run()) == ST_REMOTE)
+				chat_status(rc);
+		}
 	}
 	free(req.note);
 	return chat_exit();

@@ -102,9 +102,10 @@ main(int argc, char *argv[])
 	} else if (mode.value == 0) {
 		/* A delivery failing for now is 75 here, unlike chat-close's
 		 * warning. */
-		if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0 &&
-		    batch_ids(argv, argc, 0, outbox_apply, &d) == 0)
+		if (outbox_check(&d) == 0 && db_open(DB_WRITE) == 0) {
+			batch_ids(argv, argc, 0, outbox_apply, &d);
 			chat_status(outbox_run());
+		}
 	} else if (mode.value == FLUSH)
 		chat_status(outbox_flush(max, chat_flags.quiet));
 	else if (mode.value == PENDING)

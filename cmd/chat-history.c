@@ -66,17 +66,15 @@ main(int argc, char *argv[])
 	if ((f = filter_new()) == NULL || opt_parse(&history, &argc, &argv))
 		goto done;
 	fmt = argc > 0 ? FMT_TEXT : FMT_TABLE;
-	if (argc > 0 && (filter_given(f) || count || limit))
-		usage_err("filters, --count and --limit are for listing, not "
-		    "for showing ids");
-	else if (o != NULL && count)
-		usage_err("-o %s: --count prints a number, not a listing", o);
-	else if (opt_fmt(o, &fmt, argc > 0) != 0)
-		;
-	else if (argc == 0 && chat_flags.by_ref)
-		usage_err("--ref: no refs given, as operands or, with -, on "
-		    "standard input");
-	else if (db_open(DB_READ) == 0) {
+	if (opt_rules(OPT_RULES(
+	    OPT_RULE(argc > 0 && (filter_given(f) || count || limit), "filters, "
+	    "--count and --limit are for listing, not for showing ids"),
+	    OPT_RULE(o != NULL && count, "-o %s: --count prints a number, not a "
+	    "listing", o)), 1) != 0 || opt_fmt(o, &fmt, argc > 0) != 0 ||
+	    opt_rules(OPT_RULES(OPT_RULE(argc == 0 && chat_flags.by_ref, "--ref: "
+	    "no refs given, as operands or, with -, on standard input")), 1) != 0)
+		goto done;
+	if (db_open(DB_READ) == 0) {
 		if (argc > 0)
 			show(argv, argc, fmt);
 		else if (conv_list(f, fmt, limit, count, &matched) == 0 &&

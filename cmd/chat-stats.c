@@ -41,20 +41,18 @@ main(int argc, char *argv[])
 {
 	enum fmt fmt = FMT_TABLE;
 
-	if ((f = filter_new()) == NULL || opt_parse(&stats, &argc, &argv))
+	if ((f = filter_new()) == NULL || opt_parse(&stats, &argc, &argv) ||
+	    opt_fmt(o, &fmt, 0) != 0 || opt_rules(OPT_RULES(
+	    OPT_RULE(fmt == FMT_IDS, "-o ids: a report lists groups, not "
+	    "conversations"),
+	    OPT_RULE(how.value == STATS_CHART && fmt != FMT_TABLE, "--chart "
+	    "draws in a table, not in -o tsv or json"),
+	    OPT_RULE(how.value == STATS_HTML && o != NULL, "--html is a format "
+	    "of its own: no -o"),
+	    OPT_RULE(argc > 0, "%s: a report takes no operand, only filters",
+	    argv[0])), 1) != 0)
 		goto done;
-	if (opt_fmt(o, &fmt, 0) != 0)
-		;
-	else if (fmt == FMT_IDS)
-		usage_err("-o ids: a report lists groups, not conversations");
-	else if (how.value == STATS_CHART && fmt != FMT_TABLE)
-		usage_err("--chart draws in a table, not in -o tsv or json");
-	else if (how.value == STATS_HTML && o != NULL)
-		usage_err("--html is a format of its own: no -o");
-	else if (argc > 0)
-		usage_err("%s: a report takes no operand, only filters",
-		    argv[0]);
-	else if (db_open(DB_READ) == 0)
+	if (db_open(DB_READ) == 0)
 		stats_report(f, (enum stats_by)by, fmt, (enum stats_out)how.value);
 done:
 	filter_free(f);

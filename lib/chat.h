@@ -244,7 +244,9 @@ int batch_close(struct batch *b);
 
 /* opt.c, continued: the loops of the commands. */
 /* The ids given (operands, else standard input) through batches of
- * apply(req): batch_close()'s status, or the first failure's. */
+ * apply(req): the status of opening them, else batch_close()'s. A batch or
+ * an input failing on the way is reported (the exit status has it) and
+ * ends the run; the batches before it stand. */
 int batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
     const void *req);
 /* -l, --all and -o of a command that lists what it adds (note, rate). */
@@ -273,9 +275,8 @@ int tags_auto(struct ids *ids, int dry_run, int quiet);
 
 /* notes.c */
 #define NOTE_MAX 65536
-/* A note's text, checked, from in, a file (- for standard input), or the
+/* A note's text, checked, from a file (- for standard input) or the
  * editor: *out is the caller's, to free(); NULL when there is none. */
-int note_text(const char *in, size_t len, const char *what, char **out);
 int note_read(const char *path, char **out);
 int note_edit(char **out);
 /* Appends -m's paragraph m to *note, which stays the caller's, to free(). */
@@ -299,7 +300,7 @@ int outbox_address(const char *addr);
 int outbox_check(const struct deliveries *d);
 int outbox_apply(const void *deliveries);
 int outbox_run(void);
-/* Forgets what was queued and not handed over (-n, a batch undone). */
+/* Forgets what was queued and not handed over (with -n, nothing is). */
 void outbox_release(void);
 int outbox_flush(long max, int quiet);
 /* deliver.c, for chat-deliver: attempts the delivery ids on in, one a

@@ -214,7 +214,6 @@ int mail_message(int64_t id, const char *to, const char *key, time_t date,
 int mail_send(const char *to, const char *message, struct sent *r);
 
 /* zendesk.c */
-int zendesk_body(int64_t id, sqlite3_str *out);
 int zendesk_read(long code, const char *answer, struct sent *r);
 int zendesk_send(int64_t id, const char *key, int retry, time_t since,
     struct sent *r);

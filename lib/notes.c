@@ -12,7 +12,9 @@
 
 #include "libchat.h"
 
-int
+/* in, checked as a note (what names it in messages): *out, a copy, is the
+ * caller's, to free(). */
+static int
 note_text(const char *in, size_t len, const char *what, char **out)
 {
 	*out = NULL;

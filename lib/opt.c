@@ -28,12 +28,15 @@ static size_t nflat;
  * spelt short, for chat-tag's old removal, read after parsing (--db is
  * always the database). */
 static int spelt_long;
-static const char *short_d;
+static const char *short_d, *long_db;
 
 static int
 db_opt(const char *arg)
 {
-	short_d = spelt_long ? NULL : arg;
+	if (spelt_long)
+		long_db = arg;
+	else
+		short_d = arg;
 	return db_set_path(arg);
 }
 
@@ -346,16 +349,17 @@ batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
 	int64_t id;
-	int rc, closed;
+	int rc, input;
 
 	if ((rc = ids_open(&ids, argv, argc, chat_flags.by_ref)) == 0 &&
 	    (rc = batch_open(&b, chat_flags.quiet, dry_run, apply, req)) == 0) {
-		while (ids_next(ids, &id, &rc) &&
-		    (rc = batch_add(b, id, ids_ready(ids))) == 0)
+		/* A batch or an input failing on the way is reported there;
+		 * the batches before it stand, and what they queued is for
+		 * the caller to deliver. */
+		while (ids_next(ids, &id, &input) &&
+		    batch_add(b, id, ids_ready(ids)) == 0)
 			;
-		/* What came before a failure of the input is applied. */
-		if ((closed = batch_close(b)) != 0 && rc == 0)
-			rc = closed;
+		rc = batch_close(b);
 	}
 	ids_close(ids);
 	return rc;
@@ -404,7 +408,7 @@ opt_old_remove(struct opt_mode *m, int value)
 		return 0;
 	fprintf(stderr, "%s: -d TAG to remove tags is deprecated: use -r TAG "
 	    "(-d is the database)\n", chat_prog());
-	db_set_path(NULL);
+	db_set_path(long_db);
 	if (m->value != 0 && m->value != value)
 		return usage_err("%s", m->clash);
 	m->value = value;

@@ -26,7 +26,8 @@ static const char ticket_sql[] =
 	"  END))"
 	" FROM conversations c WHERE c.id = ?1";
 
-int
+/* The ticket's JSON, appended to out. */
+static int
 zendesk_body(int64_t id, sqlite3_str *out)
 {
 	const struct config *cfg;

@@ -903,3 +903,43 @@ print("lines:", len(head))'
 	run cat "$BATS_TEST_TMPDIR/err"
 	refute_output --partial "killed by signal"
 }
+
+@test "a batch held off mid-stream (75) is undone; the batch before it stays closed and what it queued is delivered" {
+	examples
+	start_smtpd
+	config <<-EOF
+	db_busy_timeout: 2s
+	mail:
+	  url: smtp://127.0.0.1:$SMTP_PORT/chat-tools.test
+	  from: support@example.com
+	  insecure: true
+	EOF
+	mkfifo "$BATS_TEST_TMPDIR/ids"
+	chat-close --mail ops@example.com <"$BATS_TEST_TMPDIR/ids" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 9>"$BATS_TEST_TMPDIR/ids"
+	# The input pauses after 1: its batch commits before 2 comes.
+	echo 1 >&9
+	for _ in $(seq 200); do
+		[ "$(sql "SELECT state FROM conversations WHERE id = 1")" = closed ] && break
+		sleep 0.05
+	done
+	hold_lock
+	echo 2 >&9
+	exec 9>&-
+	# Released once 2's batch has given up, so that the delivery of 1's
+	# can be recorded.
+	for _ in $(seq 200); do
+		grep -q "database is busy" "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.05
+	done
+	release_lock
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 75
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" 1
+	assert_equal "$(sql "SELECT group_concat(state) FROM (SELECT state FROM conversations WHERE id IN (1, 2) ORDER BY id)")" "closed,open"
+	assert_equal "$(sql "SELECT conversation || ':' || state FROM deliveries")" "1:sent"
+	assert_equal "$(stored)" 1
+}

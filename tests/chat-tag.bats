@@ -205,6 +205,13 @@ $nfc"
 	assert_output "chat-tag: no database at c (chat-import creates one)"
 	run -74 chat-tag --db=c 1
 	assert_equal "$(tags_of 1)" "c"
+	# With --db too, in either order, the removal is from that database.
+	cp "$CHAT_DB" "$BATS_TEST_TMPDIR/other.db"
+	run -0 chat-tag --db "$BATS_TEST_TMPDIR/other.db" -d c 1
+	run -0 chat-tag -q --db "$BATS_TEST_TMPDIR/other.db" c 2
+	run -0 chat-tag -d c --db "$BATS_TEST_TMPDIR/other.db" 2
+	assert_equal "$(tags_of 1)" "c"
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" "SELECT count(*) FROM conversation_tags")" 0
 }
 
 @test "-r with -s, -s twice and -o without -l are usage errors (2) with their reason; nothing written" {
