@@ -170,6 +170,43 @@ batch_add(struct batch *b, int64_t id, int ready)
 }
 
 int
+batch_feed(struct batch *b, struct ids *ids)
+{
+	int64_t id;
+	int input, rc = 0;
+
+	while (ids_next(ids, &id, &input) &&
+	    (rc = batch_add(b, id, ids_ready(ids))) == 0)
+		;
+	return rc;
+}
+
+int
+batch_feed_query(struct batch *b, sqlite3_stmt *st, const char *context)
+{
+	int64_t *v = NULL, *more;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	while (db_row(st, context, &rc)) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if ((more = realloc(v, cap * sizeof *v)) == NULL) {
+				rc = chat_err(ST_DB, "out of memory");
+				break;
+			}
+			v = more;
+		}
+		v[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = batch_add(b, v[i], 1);
+	free(v);
+	return rc;
+}
+
+int
 batch_close(struct batch *b)
 {
 	int rc;

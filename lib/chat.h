@@ -240,6 +240,10 @@ typedef int batch_fn(const void *req);
 int batch_open(struct batch **b, int quiet, int dry_run, batch_fn *apply,
     const void *req);
 int batch_add(struct batch *b, int64_t id, int ready);
+/* Hands b each id of ids as it comes: 0, or the status of a batch that
+ * failed. A batch or an input failing is reported and ends the feed; the
+ * batches before it stand. */
+int batch_feed(struct batch *b, struct ids *ids);
 int batch_close(struct batch *b);
 
 /* opt.c, continued: the loops of the commands. */

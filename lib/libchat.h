@@ -57,6 +57,9 @@ sqlite3 *db_handle(void);
 
 /* batch.c: prints the ids the query returns, one per line. */
 int batch_print(const char *sql);
+/* Hands b every id st (bound, stepped here, then reset) finds, read whole
+ * first: the batch writes what st reads. 0, or the status of a failure. */
+int batch_feed_query(struct batch *b, sqlite3_stmt *st, const char *context);
 
 /* idtab.c: the ids of the open batch, once each in the order they came
  * (seq), each standing or refused with a status and a reason; SQL reads

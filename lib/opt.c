@@ -348,17 +348,14 @@ batch_ids(char **argv, int argc, int dry_run, batch_fn *apply,
 {
 	struct batch *b = NULL;
 	struct ids *ids = NULL;
-	int64_t id;
-	int rc, input;
+	int rc;
 
+	/* A batch or an input failing on the way is reported there; the
+	 * batches before it stand, and what they queued is for the caller to
+	 * deliver: the status is batch_close()'s. */
 	if ((rc = ids_open(&ids, argv, argc, chat_flags.by_ref)) == 0 &&
 	    (rc = batch_open(&b, chat_flags.quiet, dry_run, apply, req)) == 0) {
-		/* A batch or an input failing on the way is reported there;
-		 * the batches before it stand, and what they queued is for
-		 * the caller to deliver. */
-		while (ids_next(ids, &id, &input) &&
-		    batch_add(b, id, ids_ready(ids)) == 0)
-			;
+		batch_feed(b, ids);
 		rc = batch_close(b);
 	}
 	ids_close(ids);

@@ -400,33 +400,16 @@ outbox_all(int retry, int quiet)
 	    " deliveries WHERE state = 'pending' OR (?1 AND state = 'failed')"
 	    " ORDER BY conversation");
 	struct batch *b = NULL;
-	int64_t *ids = NULL, *more;
-	size_t n = 0, cap = 0, i;
 	int rc, closed;
 
 	if (st == NULL)
 		return ST_DB;
 	sqlite3_bind_int(st, 1, retry);
-	while (db_row(st, "finding deliveries", &rc)) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			if ((more = realloc(ids, cap * sizeof *ids)) == NULL) {
-				rc = chat_err(ST_DB, "out of memory");
-				break;
-			}
-			ids = more;
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	/* The batch writes: the ids are read whole first. */
-	if (rc == 0)
-		rc = batch_open(&b, quiet, 0, retry ? outbox_retry :
-		    outbox_cancel, NULL);
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = batch_add(b, ids[i], 1);
-	if (b != NULL && (closed = batch_close(b)) != 0 && rc == 0)
+	if ((rc = batch_open(&b, quiet, 0, retry ? outbox_retry :
+	    outbox_cancel, NULL)) != 0)
+		return rc;
+	rc = batch_feed_query(b, st, "finding deliveries");
+	if ((closed = batch_close(b)) != 0 && rc == 0)
 		rc = closed;
-	free(ids);
 	return rc;
 }

@@ -282,56 +282,25 @@ auto_apply(const void *req)
 	return rc;
 }
 
-/* Every closed conversation without a tag, read before any is tagged. */
-static int
-closed_untagged(int64_t **out, size_t *n)
-{
-	sqlite3_stmt *st = db_prep("SELECT id FROM conversations c WHERE"
-	    " state = 'closed' AND NOT EXISTS (SELECT 1 FROM conversation_tags"
-	    " WHERE conversation = c.id) ORDER BY id");
-	int64_t *v = NULL, *nv;
-	size_t cap = 0;
-	int rc;
-
-	*n = 0;
-	if (st == NULL)
-		return ST_DB;
-	while (db_row(st, "finding untagged conversations", &rc)) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
-				rc = chat_err(ST_DB, "out of memory");
-				break;
-			}
-			v = nv;
-		}
-		v[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	*out = v;
-	return rc;
-}
-
 int
 tags_auto(struct ids *ids, int dry_run, int quiet)
 {
 	const struct config *cfg;
+	sqlite3_stmt *untagged = db_prep("SELECT id FROM conversations c"
+	    " WHERE state = 'closed' AND NOT EXISTS (SELECT 1 FROM"
+	    " conversation_tags WHERE conversation = c.id) ORDER BY id");
 	struct batch *b = NULL;
-	int64_t id, *all = NULL;
-	size_t i, n = 0;
-	int rc;
+	int rc, closed;
 
 	if ((rc = config_get(&cfg)) != 0 || (rc = rules_check(cfg)) != 0 ||
 	    (rc = batch_open(&b, quiet, dry_run, auto_apply, cfg)) != 0)
 		return rc;
-	while (ids != NULL && ids_next(ids, &id, &rc) &&
-	    (rc = batch_add(b, id, ids_ready(ids))) == 0)
-		;
-	if (ids == NULL && (rc = closed_untagged(&all, &n)) == 0)
-		for (i = 0; rc == 0 && i < n; i++)
-			rc = batch_add(b, all[i], i + 1 < n);
-	if (batch_close(b) != 0 && rc == 0)
-		rc = ST_DB;
-	free(all);
+	if (ids != NULL)
+		rc = batch_feed(b, ids);
+	else
+		rc = untagged == NULL ? ST_DB : batch_feed_query(b, untagged,
+		    "finding untagged conversations");
+	if ((closed = batch_close(b)) != 0 && rc == 0)
+		rc = closed;
 	return rc;
 }
