@@ -15,7 +15,7 @@ FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 
-PKGS := sqlite3 yaml-0.1 libutf8proc
+PKGS := sqlite3 yaml-0.1 libutf8proc libpq
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 # Only chat-deliver links libcurl (and the tests of what it links): the

@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static long runs;
 	static struct import *im;
-	sqlite3_stmt *st;
+	struct stmt *st;
 	const char *path;
 	int fd = fuzz_file(data, size, &path);
 
@@ -39,12 +39,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("import_begin");
 	}
 	import_file(im, fd, "fuzz");
-	if ((st = db_prep(check_sql)) == NULL || sqlite3_step(st) != SQLITE_ROW)
+	if ((st = db_prep(check_sql)) == NULL || st_step(st) != 1)
 		fuzz_fail("the check does not run");
-	if (sqlite3_column_int(st, 0) != 0)
+	if (st_int(st, 0) != 0)
 		fuzz_fail("a conversation without its event, a bad message or a "
 		    "control character in a one-line field");
-	sqlite3_reset(st);
+	st_reset(st);
 	if (runs % 100 == 0 && db_exec("DELETE FROM events;"
 	    " DELETE FROM messages; DELETE FROM conversations;"
 	    " DELETE FROM temp.printed", "fuzz") != 0)

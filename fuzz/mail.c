@@ -111,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 	char *s = fuzz_string(data, size), *p = s, *m, msgid[300];
 	const char *end = s + size, *ref, *visitor, *channel, *body, *note;
-	sqlite3_stmt *set, *msg, *nt;
+	struct stmt *set, *msg, *nt;
 	sqlite3_str *out;
 
 	if (!ready++) {
@@ -129,18 +129,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nt = db_prep("UPDATE notes SET body = ?1 WHERE conversation = 1");
 	if (set == NULL || msg == NULL || nt == NULL)
 		fuzz_fail("prepare");
-	db_bind_text(set, 1, *ref ? ref : NULL);
-	db_bind_text(set, 2, visitor);
-	db_bind_text(set, 3, *channel ? channel : "chat");
-	db_bind_text(msg, 1, body);
-	db_bind_text(nt, 1, note);
-	if (db_begin() != 0 || sqlite3_step(set) != SQLITE_DONE ||
-	    sqlite3_step(msg) != SQLITE_DONE ||
-	    sqlite3_step(nt) != SQLITE_DONE || db_commit() != 0)
+	st_bind_text(set, 1, *ref ? ref : NULL);
+	st_bind_text(set, 2, visitor);
+	st_bind_text(set, 3, *channel ? channel : "chat");
+	st_bind_text(msg, 1, body);
+	st_bind_text(nt, 1, note);
+	if (db_begin() != 0 || st_step(set) != 0 ||
+	    st_step(msg) != 0 ||
+	    st_step(nt) != 0 || db_commit() != 0)
 		fuzz_fail("setting the conversation");
-	sqlite3_reset(set);
-	sqlite3_reset(msg);
-	sqlite3_reset(nt);
+	st_reset(set);
+	st_reset(msg);
+	st_reset(nt);
 	out = sqlite3_str_new(NULL);
 	if (mail_message(1, "visitor@example.com", "k", 1795392000, out,
 	    msgid) != 0)

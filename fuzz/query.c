@@ -44,28 +44,20 @@ static unsigned
 found(const struct query *q)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st;
+	struct stmt *st;
 	unsigned set = 0;
-	char *text;
 	int rc;
 
 	search_sql(q, sql, 1);
-	if ((text = sqlite3_str_finish(sql)) == NULL)
-		fuzz_fail("out of memory");
-	if (sqlite3_prepare_v2(db_handle(), text, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s\n%s\n", sqlite3_errmsg(db_handle()), text);
+	if (db_prepare(sql, "the SQL of a query that parsed", &st) != 0)
 		fuzz_fail("the SQL of a query that parsed");
-	}
 	if (search_bind(q, st, 1) != 0)
 		fuzz_fail("search_bind");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		set |= 1u << (sqlite3_column_int(st, 0) - 1);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "%s\n%s\n", sqlite3_errmsg(db_handle()), text);
+	while (db_row(st, "a query that parsed", &rc))
+		set |= 1u << (st_int(st, 0) - 1);
+	if (rc != 0)
 		fuzz_fail("a query that parsed failed in the engine");
-	}
-	sqlite3_finalize(st);
-	sqlite3_free(text);
+	st_finalize(st);
 	return set;
 }
 

@@ -22,30 +22,30 @@ struct batch {
 int
 event_add(int64_t conv, time_t at, const char *action, const char *detail)
 {
-	sqlite3_stmt *st = db_prep("INSERT INTO events (conversation, at,"
+	struct stmt *st = db_prep("INSERT INTO events (conversation, at,"
 	    " actor, action, detail) VALUES (?, ?, ?, ?, ?)");
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_int64(st, 2, at);
-	db_bind_text(st, 3, actor());
-	db_bind_text(st, 4, action);
-	db_bind_text(st, 5, detail);
+	st_bind_int(st, 1, conv);
+	st_bind_int(st, 2, at);
+	st_bind_text(st, 3, actor());
+	st_bind_text(st, 4, action);
+	st_bind_text(st, 5, detail);
 	return db_done(st, "recording an event");
 }
 
 int
 event_last(int64_t *id)
 {
-	sqlite3_stmt *st = db_prep("SELECT coalesce(max(id), 0) FROM events");
+	struct stmt *st = db_prep("SELECT coalesce(max(id), 0) FROM events");
 	int rc;
 
 	if (st == NULL)
 		return ST_DB;
 	if (db_row(st, "reading events", &rc))
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*id = st_int64(st, 0);
+	st_reset(st);
 	return rc;
 }
 
@@ -91,37 +91,37 @@ static const char all_events[] = "SELECT conversation, action, detail"
 int
 events_describe(int64_t mark, int of_batch)
 {
-	sqlite3_stmt *st = of_batch ? db_prep(batch_events) :
+	struct stmt *st = of_batch ? db_prep(batch_events) :
 	    db_prep(all_events);
 	int rc;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, mark);
+	st_bind_int(st, 1, mark);
 	while (db_row(st, "reading events", &rc)) {
-		printf("%lld %s", (long long)sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 1));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+		printf("%lld %s", (long long)st_int64(st, 0),
+		    st_text(st, 1));
+		if (st_type(st, 2) != DB_NULL) {
 			putchar(' ');
-			put_text((const char *)sqlite3_column_text(st, 2), 0);
+			put_text(st_text(st, 2), 0);
 		}
 		putchar('\n');
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc;
 }
 
 int
 batch_print(const char *sql)
 {
-	sqlite3_stmt *st = db_prep(sql);
+	struct stmt *st = db_prep(sql);
 	int rc;
 
 	if (st == NULL)
 		return ST_DB;
 	while (db_row(st, "printing ids", &rc))
-		printf("%lld\n", (long long)sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
+		printf("%lld\n", (long long)st_int64(st, 0));
+	st_reset(st);
 	return rc;
 }
 
@@ -182,7 +182,7 @@ batch_feed(struct batch *b, struct ids *ids)
 }
 
 int
-batch_feed_query(struct batch *b, sqlite3_stmt *st, const char *context)
+batch_feed_query(struct batch *b, struct stmt *st, const char *context)
 {
 	int64_t *v = NULL, *more;
 	size_t n = 0, cap = 0, i;
@@ -197,9 +197,9 @@ batch_feed_query(struct batch *b, sqlite3_stmt *st, const char *context)
 			}
 			v = more;
 		}
-		v[n++] = sqlite3_column_int64(st, 0);
+		v[n++] = st_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = batch_add(b, v[i], 1);
 	free(v);

@@ -112,14 +112,14 @@ set_state(const struct close_req *r, int64_t mode, int64_t at, int64_t now)
 int
 conv_check(int64_t id)
 {
-	sqlite3_stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
+	struct stmt *st = db_prep("SELECT 1 FROM conversations WHERE id = ?");
 	int rc, found;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	found = db_row(st, "looking up a conversation", &rc);
-	sqlite3_reset(st);
+	st_reset(st);
 	if (found || rc != 0)
 		return rc;
 	return chat_err(ST_SOME, "%lld: no such conversation", (long long)id);

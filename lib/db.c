@@ -1,13 +1,11 @@
-/* db.c: finding, creating, opening and migrating the database, and the
- * statement cache and transactions every write goes through. */
+/* db.c: finding, creating, opening and migrating the database on its
+ * engine, the statement cache and interface, and the transactions every
+ * write goes through. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +14,9 @@
 
 #include "libchat.h"
 
-static sqlite3 *db;
+/* The engine of the database, and of local statements (SQLite's, on the
+ * database's connection or in memory). */
+static const struct driver *drv;
 
 static const char *path_opt;
 static int dry_run;
@@ -24,7 +24,7 @@ static char path[PATH_MAX];
 
 static struct cached {
 	const char *sql;
-	sqlite3_stmt *st;
+	struct stmt *st;
 } cache[64];
 static size_t ncache;
 
@@ -111,37 +111,53 @@ create_file(void)
 }
 
 int
+db_is_url(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0;
+}
+
+int
+db_engine_pg(void)
+{
+	return drv == &pg_driver;
+}
+
+int
 db_fail(const char *context)
 {
-	int code = sqlite3_errcode(db), status = ST_DB;
+	const char *msg;
+	int status = drv->error(&msg);
 
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+	if (status == ST_TEMP && msg == NULL)
 		return chat_err(ST_TEMP, "%s: %s: database is busy; try again",
 		    path, context);
-	return chat_err(status, "%s: %s: %s", path, context,
-	    sqlite3_errmsg(db));
+	return chat_err(status, "%s: %s: %s", path, context, msg);
 }
 
 int
 db_exec(const char *sql, const char *context)
 {
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (drv->exec(sql) != 0)
 		return db_fail(context);
 	return 0;
 }
 
-sqlite3_stmt *
-db_prep(const char *sql)
+/* The cached statement of sql on d, prepared when first asked for. */
+static struct stmt *
+cached(const struct driver *d, const char *sql)
 {
 	size_t i;
-	sqlite3_stmt *st;
+	struct stmt *st;
 
 	for (i = 0; i < ncache; i++)
 		if (cache[i].sql == sql)
 			return cache[i].st;
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK) {
-		db_fail("prepare");
+	if (d->prepare(sql, 1, &st) != 0) {
+		if (d == drv)
+			db_fail("prepare");
+		else
+			chat_err(ST_DB, "prepare: %s", sqlite_error());
 		return NULL;
 	}
 	if (ncache < sizeof cache / sizeof cache[0]) {
@@ -151,8 +167,37 @@ db_prep(const char *sql)
 	return st;
 }
 
-int
-db_prepare(sqlite3_str *sql, const char *context, sqlite3_stmt **out)
+struct stmt *
+db_prep(const char *sql)
+{
+	return cached(drv, sql);
+}
+
+/* On PostgreSQL, an in-memory SQLite, opened when first needed. */
+static int
+local(void)
+{
+	const struct config *cfg;
+	int rc;
+
+	if (sqlite_is_open())
+		return 0;
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	return sqlite_open(NULL, DB_READ, 0, cfg->busy_timeout_ms);
+}
+
+struct stmt *
+db_prep_local(const char *sql)
+{
+	if (local() != 0)
+		return NULL;
+	return cached(&sqlite_driver, sql);
+}
+
+static int
+prepare_on(const struct driver *d, sqlite3_str *sql, const char *context,
+    struct stmt **out)
 {
 	char *text = sqlite3_str_finish(sql);
 	int rc = 0;
@@ -160,42 +205,63 @@ db_prepare(sqlite3_str *sql, const char *context, sqlite3_stmt **out)
 	*out = NULL;
 	if (text == NULL)
 		return chat_err(ST_DB, "out of memory");
-	if (sqlite3_prepare_v2(db, text, -1, out, NULL) != SQLITE_OK)
-		rc = db_fail(context);
+	if (d->prepare(text, 0, out) != 0)
+		rc = d == drv ? db_fail(context) : chat_err(ST_DB, "%s: %s",
+		    context, sqlite_error());
 	sqlite3_free(text);
 	return rc;
 }
 
 int
-db_row(sqlite3_stmt *st, const char *context, int *status)
+db_prepare(sqlite3_str *sql, const char *context, struct stmt **out)
 {
-	int rc = sqlite3_step(st);
+	return prepare_on(drv, sql, context, out);
+}
+
+int
+db_prepare_local(sqlite3_str *sql, const char *context, struct stmt **out)
+{
+	int rc;
+
+	if ((rc = local()) != 0) {
+		sqlite3_free(sqlite3_str_finish(sql));
+		*out = NULL;
+		return rc;
+	}
+	return prepare_on(&sqlite_driver, sql, context, out);
+}
+
+int
+db_row(struct stmt *st, const char *context, int *status)
+{
+	int rc = st->drv->step(st);
 
 	*status = 0;
-	if (rc == SQLITE_ROW)
+	if (rc == 1)
 		return 1;
-	if (rc != SQLITE_DONE) {
-		*status = db_fail(context);
-		sqlite3_reset(st);
+	if (rc != 0) {
+		*status = st->drv == drv ? db_fail(context) :
+		    chat_err(ST_DB, "%s: %s", context, sqlite_error());
+		st->drv->reset(st);
 	}
 	return 0;
 }
 
 int
-db_done(sqlite3_stmt *st, const char *context)
+db_done(struct stmt *st, const char *context)
 {
 	int rc;
 
 	while (db_row(st, context, &rc))
 		;
-	sqlite3_reset(st);
+	st->drv->reset(st);
 	return rc;
 }
 
 int
 db_run(const char *sql, const char *context, const char *types, ...)
 {
-	sqlite3_stmt *st = db_prep(sql);
+	struct stmt *st = db_prep(sql);
 	va_list ap;
 	int i;
 
@@ -204,9 +270,9 @@ db_run(const char *sql, const char *context, const char *types, ...)
 	va_start(ap, types);
 	for (i = 0; types[i] != '\0'; i++) {
 		if (types[i] == 'i')
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			st_bind_int(st, i + 1, va_arg(ap, int64_t));
 		else
-			db_bind_text(st, i + 1, va_arg(ap, const char *));
+			st_bind_text(st, i + 1, va_arg(ap, const char *));
 	}
 	va_end(ap);
 	return db_done(st, context);
@@ -215,61 +281,84 @@ db_run(const char *sql, const char *context, const char *types, ...)
 int64_t
 db_last_id(void)
 {
-	return sqlite3_last_insert_rowid(db);
+	return drv->last_id();
 }
 
 int
 db_changes(void)
 {
-	return sqlite3_changes(db);
+	return drv->changes();
 }
 
 int
 db_in_transaction(void)
 {
-	return db != NULL && !sqlite3_get_autocommit(db);
+	return drv != NULL && drv->in_transaction();
 }
 
-sqlite3 *
-db_handle(void)
+int st_step(struct stmt *st) { return st->drv->step(st); }
+void st_reset(struct stmt *st) { st->drv->reset(st); }
+void st_bind_int(struct stmt *st, int i, int64_t v)
+{ st->drv->bind_int(st, i, v); }
+void st_bind_double(struct stmt *st, int i, double v)
+{ st->drv->bind_double(st, i, v); }
+void st_bind_null(struct stmt *st, int i) { st->drv->bind_null(st, i); }
+enum db_type st_type(struct stmt *st, int i) { return st->drv->type(st, i); }
+int64_t st_int64(struct stmt *st, int i) { return st->drv->int64(st, i); }
+int st_int(struct stmt *st, int i) { return (int)st->drv->int64(st, i); }
+double st_double(struct stmt *st, int i) { return st->drv->real(st, i); }
+const char *st_text(struct stmt *st, int i) { return st->drv->text(st, i); }
+int st_bytes(struct stmt *st, int i) { return st->drv->bytes(st, i); }
+
+void
+st_finalize(struct stmt *st)
 {
-	return db;
+	if (st != NULL)
+		st->drv->finalize(st);
 }
 
 void
-db_bind_text(sqlite3_stmt *st, int i, const char *s)
+st_bind_text(struct stmt *st, int i, const char *s)
 {
-	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	if (s == NULL)
+		st->drv->bind_null(st, i);
+	else
+		st->drv->bind_text(st, i, s, -1, NULL);
 }
 
-/* Reads the schema version; refuses another application's database or a
- * newer schema than this build knows. */
+void
+st_bind_textn(struct stmt *st, int i, const char *s, int len,
+    void (*free)(void *))
+{
+	st->drv->bind_text(st, i, s, len, free);
+}
+
+void
+st_bind_column(struct stmt *st, int i, struct stmt *row, int j)
+{
+	switch (st_type(row, j)) {
+	case DB_INT:
+		st_bind_int(st, i, st_int64(row, j));
+		break;
+	case DB_REAL:
+		st_bind_double(st, i, st_double(row, j));
+		break;
+	case DB_TEXT:
+		st_bind_textn(st, i, st_text(row, j), st_bytes(row, j), NULL);
+		break;
+	default:
+		st_bind_null(st, i);
+	}
+}
+
+/* Refuses a newer schema than this build knows. */
 static int
 schema_check(int *version)
 {
-	sqlite3_stmt *st;
-	int appid = 0, tables = 0, rc;
+	int rc;
 
-	*version = 0;
-	if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM"
-	    " pragma_user_version), (SELECT application_id FROM"
-	    " pragma_application_id), (SELECT count(*) FROM sqlite_schema)",
-	    -1, &st, NULL) != SQLITE_OK)
-		return chat_err(ST_DB, "%s: cannot read the database: %s",
-		    path, sqlite3_errmsg(db));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*version = sqlite3_column_int(st, 0);
-		appid = sqlite3_column_int(st, 1);
-		tables = sqlite3_column_int(st, 2);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return chat_err(rc == SQLITE_BUSY ? ST_TEMP : ST_DB,
-		    "%s: cannot read the database: %s", path, sqlite3_errmsg(db));
-	if (appid != CHAT_APPLICATION_ID && (*version != 0 || tables != 0))
-		return chat_err(ST_DB, "%s: not a chat-tools database (it holds "
-		    "another application's tables); refusing to change it",
-		    path);
+	if ((rc = drv->version(path, version)) != 0)
+		return rc;
 	if ((size_t)*version > schema_nsteps)
 		return chat_err(ST_DB, "%s: schema version %d is newer than "
 		    "this chat-tools knows (%zu); upgrade chat-tools", path,
@@ -277,31 +366,13 @@ schema_check(int *version)
 	return 0;
 }
 
-/* Moves the schema cookie on, so that every connection rereads the schema:
- * a step that edits sqlite_schema itself does not move it. */
-static int
-schema_touch(void)
-{
-	sqlite3_stmt *st;
-	char sql[64];
-	int cookie = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		cookie = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (cookie < 0)
-		return db_fail("reading the schema version");
-	snprintf(sql, sizeof sql, "PRAGMA schema_version = %d", cookie + 1);
-	return db_exec(sql, "setting the schema version");
-}
-
 /* Brings the schema up to date, every step in one transaction; a concurrent
- * process doing the same is serialised by BEGIN IMMEDIATE. */
+ * process doing the same waits for the write lock, then finds it done. */
 static int
 migrate(int version)
 {
-	char sql[64];
+	const char *const *steps = db_engine_pg() ? schema_pg_steps :
+	    schema_steps;
 	int rc;
 
 	if ((size_t)version == schema_nsteps)
@@ -310,17 +381,15 @@ migrate(int version)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
 		goto fail;
-	if (version == 0 && (rc = db_exec("PRAGMA application_id = "
-	    XSTR(CHAT_APPLICATION_ID), "setting the application id")) != 0)
-		goto fail;
 	for (; (size_t)version < schema_nsteps; version++) {
-		if ((rc = db_exec(schema_steps[version], "creating the schema"))
-		    != 0 || (rc = schema_touch()) != 0)
+		if (steps[version] == NULL)
+			continue;
+		if ((rc = db_exec(steps[version], "creating the schema")) != 0)
 			goto fail;
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
-		    version + 1);
-		if ((rc = db_exec(sql, "setting the schema version")) != 0)
+		if (drv->set_version(version + 1) != 0) {
+			rc = db_fail("setting the schema version");
 			goto fail;
+		}
 	}
 	return db_commit();
 fail:
@@ -328,93 +397,30 @@ fail:
 	return rc;
 }
 
-static int
-busy_timeout(void)
-{
-	const struct config *cfg;
-	int rc;
-
-	if ((rc = config_get(&cfg)) != 0)
-		return rc;
-	sqlite3_busy_timeout(db, (int)cfg->busy_timeout_ms);
-	return 0;
-}
-
-/* The SQL functions of chat-tools, before migrate() or any statement needs
- * them. */
-static int
-functions(void)
-{
-	static const struct {
-		const char *name;
-		void (*fn)(sqlite3_context *, int, sqlite3_value **);
-	} fns[] = {
-		{ "tag_key", tag_key_sql },
-		{ "tag_nfc", tag_nfc_sql },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof fns / sizeof fns[0]; i++)
-		if (sqlite3_create_function_v2(db, fns[i].name, 1, SQLITE_UTF8 |
-		    SQLITE_DETERMINISTIC, NULL, fns[i].fn, NULL, NULL, NULL)
-		    != SQLITE_OK)
-			return db_fail(fns[i].name);
-	return 0;
-}
-
-/* -n writes nothing, not even the upgrade of an older schema: the
- * database is copied into memory, where the upgrade and the dry run are
- * done and forgotten. */
-static int
-to_memory(void)
-{
-	sqlite3 *mem = NULL;
-	sqlite3_backup *b;
-	int rc;
-
-	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sqlite3_close(mem);
-		return chat_err(ST_DB, "%s: a copy in memory: out of memory",
-		    path);
-	}
-	if ((b = sqlite3_backup_init(mem, "main", db, "main")) == NULL)
-		rc = sqlite3_errcode(mem);
-	else {
-		sqlite3_backup_step(b, -1);
-		rc = sqlite3_backup_finish(b);
-	}
-	if (rc != SQLITE_OK) {
-		rc = chat_err(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
-		    ST_TEMP : ST_DB, "%s: a copy in memory: %s", path,
-		    sqlite3_errmsg(mem));
-		sqlite3_close(mem);
-		return rc;
-	}
-	sqlite3_close(db);
-	db = mem;
-	if ((rc = busy_timeout()) != 0 || (rc = functions()) != 0)
-		return rc;
-	return 0;
-}
-
 int
 db_open(enum db_mode mode)
 {
+	const struct config *cfg;
 	struct stat sb;
-	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	int version;
+	int rc, version;
 
-	if ((rc = resolve_path()) != 0)
+	if ((rc = resolve_path()) != 0 || (rc = config_get(&cfg)) != 0)
 		return rc;
-#ifdef __GLIBC__
-	/* Each write statement of a transaction has SQLite allocate, then
-	 * free, a statement journal sized to the database (87 KB at 100,000
-	 * conversations): glibc gave it back to the kernel every time, one
-	 * brk() pair per id, half the time of a batch. */
-	mallopt(M_TRIM_THRESHOLD, 8 << 20);
-	mallopt(M_MMAP_THRESHOLD, 8 << 20);
-#endif
+	if (db_is_url(path)) {
+		drv = &pg_driver;
+		if ((rc = pg_open(path, cfg->busy_timeout_ms)) != 0)
+			return rc;
+		if ((rc = schema_check(&version)) != 0)
+			return rc;
+		/* A database with no schema is what a missing file is. */
+		if (version == 0 && mode != DB_CREATE)
+			return chat_err(ST_DB, "no database at %s (chat-import "
+			    "creates one)", path);
+		if (version == 0 && dry_run)
+			return 0;
+		return migrate(version);
+	}
+	drv = &sqlite_driver;
 	/* Only chat-import creates a database: a misspelt path elsewhere is
 	 * an error, not a new empty database. */
 	if (stat(path, &sb) != 0) {
@@ -427,27 +433,9 @@ db_open(enum db_mode mode)
 			return rc;
 	} else if (!S_ISREG(sb.st_mode))
 		return chat_err(ST_DB, "%s: not a regular file", path);
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		rc = chat_err(ST_DB, "%s: %s", path, db ? sqlite3_errmsg(db) :
-		    "cannot open");
-		db_close();
-		return rc;
-	}
-	sqlite3_extended_result_codes(db, 0);
-	if ((rc = busy_timeout()) != 0 || (rc = functions()) != 0)
+	if ((rc = sqlite_open(path, mode, dry_run, cfg->busy_timeout_ms)) != 0)
 		return rc;
 	if ((rc = schema_check(&version)) != 0)
-		return rc;
-	if (mode != DB_READ && dry_run &&
-	    (size_t)version < schema_nsteps && (rc = to_memory()) != 0)
-		return rc;
-	/* Readers need none of this; a reader's migration is written with
-	 * the defaults, which are the same but for WAL. */
-	if (mode != DB_READ &&
-	    (rc = db_exec("PRAGMA journal_mode = WAL", "setting WAL mode")) != 0)
-		return rc;
-	if (mode != DB_READ && (rc = db_exec("PRAGMA foreign_keys = ON; "
-	    "PRAGMA synchronous = FULL", "setting up")) != 0)
 		return rc;
 	return migrate(version);
 }
@@ -458,16 +446,28 @@ db_close(void)
 	size_t i;
 
 	for (i = 0; i < ncache; i++)
-		sqlite3_finalize(cache[i].st);
+		st_finalize(cache[i].st);
 	ncache = 0;
-	sqlite3_close(db);
-	db = NULL;
+	if (drv != NULL && drv != &sqlite_driver)
+		drv->close();
+	sqlite_driver.close();
+	drv = NULL;
 }
 
 int
 db_begin(void)
 {
-	return db_exec("BEGIN IMMEDIATE", "starting a transaction");
+	if (drv->begin() != 0)
+		return db_fail("starting a transaction");
+	return 0;
+}
+
+int
+db_begin_read(void)
+{
+	if (drv->begin_read() != 0)
+		return db_fail("starting a transaction");
+	return 0;
 }
 
 int
@@ -483,22 +483,22 @@ db_commit(void)
 void
 db_rollback(void)
 {
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (drv != NULL && drv->in_transaction())
+		drv->exec("ROLLBACK");
 }
 
 int
 db_id(const char *sql, const char *key, const char *context, int64_t *id)
 {
-	sqlite3_stmt *st = db_prep(sql);
+	struct stmt *st = db_prep(sql);
 	int rc;
 
 	*id = 0;
 	if (st == NULL)
 		return ST_DB;
-	db_bind_text(st, 1, key);
+	st_bind_text(st, 1, key);
 	if (db_row(st, context, &rc))
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*id = st_int64(st, 0);
+	st_reset(st);
 	return rc;
 }

@@ -22,29 +22,29 @@ struct delivery {
 static int
 load(int64_t id, struct delivery *d)
 {
-	sqlite3_stmt *st = db_prep("SELECT conversation, target, state,"
+	struct stmt *st = db_prep("SELECT conversation, target, state,"
 	    " attempts, created_at, next_attempt_at, coalesce(last_error, ''),"
 	    " updated_at FROM deliveries WHERE id = ?");
 	int rc, found;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	if ((found = db_row(st, "reading a delivery", &rc))) {
 		d->id = id;
-		d->conv = sqlite3_column_int64(st, 0);
+		d->conv = st_int64(st, 0);
 		snprintf(d->target, sizeof d->target, "%s",
-		    sqlite3_column_text(st, 1));
+		    st_text(st, 1));
 		snprintf(d->state, sizeof d->state, "%s",
-		    sqlite3_column_text(st, 2));
-		d->attempts = sqlite3_column_int(st, 3);
-		d->created = sqlite3_column_int64(st, 4);
-		d->due = sqlite3_column_int64(st, 5);
+		    st_text(st, 2));
+		d->attempts = st_int(st, 3);
+		d->created = st_int64(st, 4);
+		d->due = st_int64(st, 5);
 		snprintf(d->last_error, sizeof d->last_error, "%s",
-		    sqlite3_column_text(st, 6));
-		d->updated = sqlite3_column_int64(st, 7);
+		    st_text(st, 6));
+		d->updated = st_int64(st, 7);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return found || rc ? rc : ST_SOME;
 }
 
@@ -55,7 +55,7 @@ static int
 claim(int64_t id, struct delivery *d, int *mine)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
+	struct stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
 	    " updated_at = ?2 WHERE id = ?1 AND state = 'pending' AND"
 	    " next_attempt_at <= ?3");
 	time_t now = time(NULL);
@@ -71,10 +71,10 @@ claim(int64_t id, struct delivery *d, int *mine)
 	if ((rc = load(id, d)) == ST_SOME)
 		rc = 0;
 	else if (rc == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, now + cfg->timeout +
+		st_bind_int(st, 1, id);
+		st_bind_int(st, 2, now + cfg->timeout +
 		    cfg->connect_timeout + 60);
-		sqlite3_bind_int64(st, 3, now);
+		st_bind_int(st, 3, now);
 		rc = db_done(st, "claiming a delivery");
 		*mine = db_changes() > 0;
 	}
@@ -90,14 +90,14 @@ claim(int64_t id, struct delivery *d, int *mine)
 static void
 release(const struct delivery *d)
 {
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
+	struct stmt *st = db_prep("UPDATE deliveries SET next_attempt_at = ?2,"
 	    " updated_at = ?3 WHERE id = ?1 AND state = 'pending'");
 
 	if (st == NULL || db_begin() != 0)
 		return;
-	sqlite3_bind_int64(st, 1, d->id);
-	sqlite3_bind_int64(st, 2, d->due);
-	sqlite3_bind_int64(st, 3, d->updated);
+	st_bind_int(st, 1, d->id);
+	st_bind_int(st, 2, d->due);
+	st_bind_int(st, 3, d->updated);
 	if (db_done(st, "releasing a delivery") != 0 || db_commit() != 0)
 		db_rollback();
 }
@@ -108,16 +108,16 @@ release(const struct delivery *d)
 static char *
 delivery_key(int64_t id, char sep)
 {
-	sqlite3_stmt *st = db_prep("SELECT value FROM meta"
+	struct stmt *st = db_prep("SELECT value FROM meta"
 	    " WHERE key = 'database_id'");
 	char *key = NULL;
 	int rc;
 
 	if (st != NULL && db_row(st, "reading the database id", &rc))
 		key = sqlite3_mprintf("d%lld%c%s", (long long)id, sep,
-		    sqlite3_column_text(st, 0));
+		    st_text(st, 0));
 	if (st != NULL)
-		sqlite3_reset(st);
+		st_reset(st);
 	return key;
 }
 
@@ -154,7 +154,7 @@ static int
 record(const struct delivery *d, const struct sent *r, time_t *next)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep("UPDATE deliveries SET state = ?2,"
+	struct stmt *st = db_prep("UPDATE deliveries SET state = ?2,"
 	    " attempts = attempts + 1, next_attempt_at = ?3, last_error = ?4,"
 	    " remote_ref = coalesce(?5, remote_ref), updated_at = ?6"
 	    " WHERE id = ?1");
@@ -192,12 +192,12 @@ record(const struct delivery *d, const struct sent *r, time_t *next)
 	}
 	if ((rc = db_begin()) != 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, d->id);
-	db_bind_text(st, 2, state);
-	sqlite3_bind_int64(st, 3, *next);
-	db_bind_text(st, 4, r->status ? r->error : NULL);
-	db_bind_text(st, 5, r->status ? NULL : r->remote_ref);
-	sqlite3_bind_int64(st, 6, now);
+	st_bind_int(st, 1, d->id);
+	st_bind_text(st, 2, state);
+	st_bind_int(st, 3, *next);
+	st_bind_text(st, 4, r->status ? r->error : NULL);
+	st_bind_text(st, 5, r->status ? NULL : r->remote_ref);
+	st_bind_int(st, 6, now);
 	if ((rc = db_done(st, "recording a delivery")) == 0)
 		rc = event_add(d->conv, now, action, detail);
 	if (rc != 0) {

@@ -65,28 +65,28 @@ static int
 csv_row(int64_t id)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep(csv_sql), *score = db_prep("SELECT score"
+	struct stmt *st = db_prep(csv_sql), *score = db_prep("SELECT score"
 	    " FROM ratings WHERE conversation = ? AND criterion = ?");
 	size_t i;
 	int rc, n;
 
 	if ((rc = config_get(&cfg)) != 0 || st == NULL || score == NULL)
 		return rc ? rc : ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	if (!db_row(st, "exporting", &rc)) {
-		sqlite3_reset(st);
+		st_reset(st);
 		return rc ? rc : ST_SOME;
 	}
 	for (n = 0; n < 10; n++)
-		csv_field((const char *)sqlite3_column_text(st, n), n == 0);
-	sqlite3_reset(st);
+		csv_field(st_text(st, n), n == 0);
+	st_reset(st);
 	for (i = 0; i < cfg->ncriteria; i++) {
-		sqlite3_bind_int64(score, 1, id);
-		db_bind_text(score, 2, cfg->criteria[i].name);
+		st_bind_int(score, 1, id);
+		st_bind_text(score, 2, cfg->criteria[i].name);
 		n = db_row(score, "exporting", &rc);
-		csv_field(n ? (const char *)sqlite3_column_text(score, 0) :
+		csv_field(n ? st_text(score, 0) :
 		    NULL, 0);
-		sqlite3_reset(score);
+		st_reset(score);
 		if (rc != 0)
 			return rc;
 	}

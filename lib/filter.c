@@ -402,7 +402,7 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 }
 
 int
-filter_bind(const struct filter *f, sqlite3_stmt *st, int first)
+filter_bind(const struct filter *f, struct stmt *st, int first)
 {
 	const struct config *cfg;
 	time_t now = time(NULL);
@@ -412,29 +412,29 @@ filter_bind(const struct filter *f, sqlite3_stmt *st, int first)
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
 	for (i = 0; i < f->nchannels; i++)
-		db_bind_text(st, p++, f->channels[i]);
+		st_bind_text(st, p++, f->channels[i]);
 	if (f->social) {
 		for (i = 0; i < cfg->nsocial_channels; i++)
-			db_bind_text(st, p++, cfg->social_channels[i]);
+			st_bind_text(st, p++, cfg->social_channels[i]);
 		if (cfg->nsocial_channels == 0)
-			sqlite3_bind_null(st, p++);
+			st_bind_null(st, p++);
 	}
 	if (f->operator)
-		db_bind_text(st, p++, f->operator);
+		st_bind_text(st, p++, f->operator);
 	for (i = 0; i < f->ntags; i++)
-		db_bind_text(st, p++, f->tags[i]);
+		st_bind_text(st, p++, f->tags[i]);
 	if (f->has_since)
-		sqlite3_bind_int64(st, p++, f->since);
+		st_bind_int(st, p++, f->since);
 	if (f->has_until)
-		sqlite3_bind_int64(st, p++, f->until);
+		st_bind_int(st, p++, f->until);
 	if (f->has_idle)
-		sqlite3_bind_int64(st, p++, now - f->idle);
+		st_bind_int(st, p++, now - f->idle);
 	if (f->forgotten)
-		sqlite3_bind_int64(st, p++, now - cfg->forgotten_after);
+		st_bind_int(st, p++, now - cfg->forgotten_after);
 	if (f->has_closed_since)
-		sqlite3_bind_int64(st, p++, f->closed_since);
+		st_bind_int(st, p++, f->closed_since);
 	if (f->has_closed_until)
-		sqlite3_bind_int64(st, p++, f->closed_until);
+		st_bind_int(st, p++, f->closed_until);
 	if (f->grep)
 		return search_bind(f->grep, st, p);
 	return 0;
@@ -449,20 +449,20 @@ filter_explain(const struct filter *f)
 /* Prints the rows of an EXPLAIN QUERY PLAN, indented as a tree, and
  * finalizes the statement. */
 int
-plan_print(sqlite3_stmt *st)
+plan_print(struct stmt *st)
 {
 	int rc, depth, parents[64], n = 0;
 
 	while (db_row(st, "listing", &rc)) {
-		int parent = sqlite3_column_int(st, 1);
+		int parent = st_int(st, 1);
 
 		for (depth = 0; depth < n && parents[depth] != parent; depth++)
 			;
 		n = depth + 1 < 64 ? depth + 1 : 63;
 		parents[n - 1] = parent;
-		parents[n < 63 ? n : 62] = sqlite3_column_int(st, 0);
-		printf("%*s%s\n", 2 * depth, "", sqlite3_column_text(st, 3));
+		parents[n < 63 ? n : 62] = st_int(st, 0);
+		printf("%*s%s\n", 2 * depth, "", st_text(st, 3));
 	}
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return rc;
 }

@@ -62,13 +62,13 @@ list_out(enum fmt fmt)
 
 /* SELECT ... FROM conversations c, the filter's WHERE, then tail, which
  * may use parameter ?L for a limit. The statement is the caller's, to
- * sqlite3_finalize(); NULL on failure (reported). */
-static sqlite3_stmt *
+ * st_finalize(); NULL on failure (reported). */
+static struct stmt *
 prepare_list(const struct filter *f, const char *select, const char *tail,
     int *next)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
@@ -84,7 +84,7 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 		sqlite3_str_appendf(sql, "%d", *next);
 	if (db_prepare(sql, "listing", &st) == 0 &&
 	    filter_bind(f, st, 1) != 0) {
-		sqlite3_finalize(st);
+		st_finalize(st);
 		st = NULL;
 	}
 	return st;
@@ -94,7 +94,7 @@ int
 conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
     long *matched)
 {
-	sqlite3_stmt *st;
+	struct stmt *st;
 	struct out *o = NULL;
 	int status = 0, lim;
 
@@ -113,15 +113,15 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		return plan_print(st);
 	}
 	if (!count_only) {
-		sqlite3_bind_int64(st, lim, limit > 0 ? limit : -1);
+		st_bind_int(st, lim, limit > 0 ? limit : -1);
 		if ((o = list_out(fmt)) == NULL) {
-			sqlite3_finalize(st);
+			st_finalize(st);
 			return ST_DB;
 		}
 	}
 	while (db_row(st, "listing", &status)) {
 		if (count_only) {
-			*matched = (long)sqlite3_column_int64(st, 0);
+			*matched = (long)st_int64(st, 0);
 			printf("%ld\n", *matched);
 		} else if ((status = out_row(o, st)) != 0)
 			break;
@@ -130,14 +130,14 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 	}
 	if (o != NULL)
 		out_end(o);
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return status;
 }
 
 int
 conv_rows(struct ids *ids, enum fmt fmt, long *listed)
 {
-	sqlite3_stmt *st;
+	struct stmt *st;
 	struct out *o;
 	int64_t id;
 	int status = 0;
@@ -147,14 +147,14 @@ conv_rows(struct ids *ids, enum fmt fmt, long *listed)
 	    == NULL || (o = list_out(fmt)) == NULL)
 		return ST_DB;
 	while (status == 0 && ids_next(ids, &id, &status)) {
-		sqlite3_bind_int64(st, 1, id);
+		st_bind_int(st, 1, id);
 		if (db_row(st, "listing", &status)) {
 			status = out_row(o, st);
 			(*listed)++;
 		} else if (status == 0)
 			chat_err(ST_SOME, "%lld: no such conversation",
 			    (long long)id);
-		sqlite3_reset(st);
+		st_reset(st);
 	}
 	out_end(o);
 	return status;
@@ -220,11 +220,11 @@ static const char show_events[] =
 	" WHERE conversation = ? ORDER BY at, id";
 
 static const char *
-text(sqlite3_stmt *st, int i)
+text(struct stmt *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	const char *s = st_text(st, i);
 
-	return s ? (const char *)s : "";
+	return s ? s : "";
 }
 
 static void
@@ -254,12 +254,12 @@ local(time_t t, char buf[96])
 }
 
 static void
-time_field(sqlite3_str *out, const char *label, sqlite3_stmt *st, int i)
+time_field(sqlite3_str *out, const char *label, struct stmt *st, int i)
 {
 	char buf[96];
 
-	if (sqlite3_column_type(st, i) != SQLITE_NULL)
-		field(out, label, local(sqlite3_column_int64(st, i), buf));
+	if (st_type(st, i) != DB_NULL)
+		field(out, label, local(st_int64(st, i), buf));
 }
 
 /* A body over several lines, each after the first indented under it; a
@@ -290,25 +290,25 @@ static int
 section(sqlite3_str *out, const char *heading, const char *sql, int64_t id,
     const char *const between[2])
 {
-	sqlite3_stmt *st = db_prep(sql);
+	struct stmt *st = db_prep(sql);
 	char buf[96];
 	int rc, n = 0;
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	while (db_row(st, heading, &rc)) {
 		if (n++ == 0)
 			sqlite3_str_appendf(out, "\n%s\n", heading);
 		sqlite3_str_appendf(out, "%s  ",
-		    local(sqlite3_column_int64(st, 0), buf));
+		    local(st_int64(st, 0), buf));
 		str_text(out, text(st, 1), strlen(text(st, 1)), SHOW_FIELD);
 		sqlite3_str_appendall(out, between[0]);
 		str_text(out, text(st, 2), strlen(text(st, 2)), SHOW_FIELD);
 		sqlite3_str_appendall(out, between[1]);
 		body(out, text(st, 3));
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc;
 }
 
@@ -318,15 +318,15 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	static const char *const said[2] = { " (", "): " };
 	static const char *const noted[2] = { "", ": " };
 	static const char *const did[2] = { " ", "" };
-	sqlite3_stmt *st = db_prep(show_head), *d;
+	struct stmt *st = db_prep(show_head), *d;
 	char state[64], buf[32];
 	int rc;
 
 	if (st == NULL || (d = db_prep(show_deliveries)) == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	if (!db_row(st, "showing", &rc)) {
-		sqlite3_reset(st);
+		st_reset(st);
 		return rc ? rc : ST_SOME;
 	}
 	sqlite3_str_appendf(out, "conversation %lld\n", (long long)id);
@@ -338,25 +338,25 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	snprintf(state, sizeof state, "%s%s%s", text(st, 5),
 	    *text(st, 6) ? " by " : "", text(st, 6));
 	field(out, "state", state);
-	time_zone(sqlite3_column_int64(st, 7), 0, shown_zone);
+	time_zone(st_int64(st, 7), 0, shown_zone);
 	field(out, "time zone", shown_zone);
 	time_field(out, "started", st, 7);
 	time_field(out, "last activity", st, 8);
 	time_field(out, "visitor left", st, 9);
 	time_field(out, "closed", st, 10);
-	if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+	if (st_type(st, 10) != DB_NULL)
 		field(out, "handling time", duration_fmt((long)(
-		    sqlite3_column_int64(st, 10) - sqlite3_column_int64(st, 7)),
+		    st_int64(st, 10) - st_int64(st, 7)),
 		    buf));
 	/* Asked and never answered is a fact too. */
-	if (sqlite3_column_type(st, 13) != SQLITE_NULL)
+	if (st_type(st, 13) != DB_NULL)
 		field(out, "first response",
-		    sqlite3_column_type(st, 14) == SQLITE_NULL ? "none" :
-		    duration_fmt((long)sqlite3_column_int64(st, 14), buf));
+		    st_type(st, 14) == DB_NULL ? "none" :
+		    duration_fmt((long)st_int64(st, 14), buf));
 	field(out, "tags", text(st, 11));
 	field(out, "ratings", text(st, 12));
-	sqlite3_reset(st);
-	sqlite3_bind_int64(d, 1, id);
+	st_reset(st);
+	st_bind_int(d, 1, id);
 	while (with_events && db_row(d, "showing deliveries", &rc)) {
 		/* The ticket and the error are the server's words. */
 		sqlite3_str_appendf(out, "%-14s ", "delivery");
@@ -374,10 +374,10 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 			    SHOW_FIELD);
 		}
 		sqlite3_str_appendf(out, ", %d attempt%s\n",
-		    sqlite3_column_int(d, 2),
-		    sqlite3_column_int(d, 2) == 1 ? "" : "s");
+		    st_int(d, 2),
+		    st_int(d, 2) == 1 ? "" : "s");
 	}
-	sqlite3_reset(d);
+	st_reset(d);
 	if (rc == 0 &&
 	    (rc = section(out, "transcript", show_messages, id, said)) == 0 &&
 	    (rc = section(out, "notes", show_notes, id, noted)) == 0 &&
@@ -410,14 +410,14 @@ conv_show(int64_t id, enum fmt fmt)
 int
 conv_json(int64_t id, sqlite3_str *out)
 {
-	sqlite3_stmt *st;
+	struct stmt *st;
 	int rc, found;
 
 	if ((st = db_prep(show_json)) == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	if ((found = db_row(st, "showing", &rc)))
 		sqlite3_str_appendf(out, "%s\n", text(st, 0));
-	sqlite3_reset(st);
+	st_reset(st);
 	return found || rc ? rc : ST_SOME;
 }

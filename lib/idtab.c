@@ -186,9 +186,9 @@ idtab_open(struct idtab *t, long max)
 		idtab_free(t);
 		return chat_err(ST_DB, "out of memory");
 	}
-	if (sqlite3_create_module(db_handle(), "batch_ok", &module, t) !=
+	if (sqlite3_create_module(sqlite_handle(), "batch_ok", &module, t) !=
 	    SQLITE_OK ||
-	    sqlite3_create_function(db_handle(), "refuse", 3, SQLITE_UTF8 |
+	    sqlite3_create_function(sqlite_handle(), "refuse", 3, SQLITE_UTF8 |
 	    SQLITE_DIRECTONLY, t, refuse, NULL, NULL) != SQLITE_OK) {
 		idtab_free(t);
 		return db_fail("preparing a batch");
@@ -242,7 +242,7 @@ idtab_free(struct idtab *t)
 	free(t->why);
 	free(t->slot);
 	*t = (struct idtab){ 0 };
-	if ((db = db_handle()) != NULL) {
+	if ((db = sqlite_handle()) != NULL) {
 		sqlite3_create_module(db, "batch_ok", NULL, NULL);
 		sqlite3_create_function(db, "refuse", 3, SQLITE_UTF8, NULL,
 		    NULL, NULL, NULL);

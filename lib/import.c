@@ -74,7 +74,7 @@ changed_add(struct import *im, int64_t id)
 static int
 index_batch(struct import *im)
 {
-	sqlite3_stmt *msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
+	struct stmt *msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
 	    " SELECT id, body FROM messages WHERE id >= ?");
 	int64_t first = im->first_conversation ? im->first_conversation :
 	    INT64_MAX;
@@ -83,7 +83,7 @@ index_batch(struct import *im)
 	if (msgs == NULL)
 		return ST_DB;
 	if (im->first_message != 0) {
-		sqlite3_bind_int64(msgs, 1, im->first_message);
+		st_bind_int(msgs, 1, im->first_message);
 		rc = db_done(msgs, "indexing messages");
 	}
 	if (rc == 0)
@@ -109,7 +109,7 @@ index_batch(struct import *im)
  * with kept, keeps in the batch only the ids st changed a row for, and
  * their count in *kept. */
 static int
-each_changed(struct import *im, sqlite3_stmt *st, const char *context,
+each_changed(struct import *im, struct stmt *st, const char *context,
     size_t *kept)
 {
 	size_t i, n = 0;
@@ -118,7 +118,7 @@ each_changed(struct import *im, sqlite3_stmt *st, const char *context,
 	if (st == NULL)
 		return ST_DB;
 	for (i = 0; rc == 0 && i < im->nbatch; i++) {
-		sqlite3_bind_int64(st, 1, im->batch[i]);
+		st_bind_int(st, 1, im->batch[i]);
 		rc = db_done(st, context);
 		if (rc == 0 && kept != NULL && db_changes() > 0)
 			im->batch[n++] = im->batch[i];
@@ -179,7 +179,7 @@ commit(struct import *im)
 }
 
 static const char *
-keep(struct import *im, const unsigned char *s, int n)
+keep(struct import *im, const char *s, int n)
 {
 	char *p;
 
@@ -251,11 +251,11 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 	};
 	/* A ref given as a number is its JSON text: the atom of an integer
 	 * past 64 bits is a rounded float. */
-	sqlite3_stmt *st = db_prep("SELECT key, type, CASE WHEN type ="
+	struct stmt *st = db_prep("SELECT key, type, CASE WHEN type ="
 	    " 'integer' AND key IN ('conversation', 'id') THEN ?1 -> fullkey"
 	    " ELSE atom END, json_type(?1) FROM json_each(?1)");
 	const char *key, *type, *err = NULL;
-	const unsigned char *atom;
+	const char *atom;
 	int rc, n, has_at = 0;
 	size_t i;
 
@@ -273,17 +273,17 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 	im->arena_len = 0;
 	if (escaped_nul(line, len))
 		return "\\u0000: a NUL character cannot be stored";
-	sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
-	while (err == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 3), "object")
+	st_bind_textn(st, 1, line, (int)len, NULL);
+	while (err == NULL && (rc = st_step(st)) == 1) {
+		if (strcmp(st_text(st, 3), "object")
 		    != 0) {
 			err = "not a JSON object";
 			break;
 		}
-		key = (const char *)sqlite3_column_text(st, 0);
-		type = (const char *)sqlite3_column_text(st, 1);
-		atom = sqlite3_column_text(st, 2);
-		n = sqlite3_column_bytes(st, 2);
+		key = st_text(st, 0);
+		type = st_text(st, 1);
+		atom = st_text(st, 2);
+		n = st_bytes(st, 2);
 		if (strcmp(type, "null") == 0)
 			continue;
 		if (strcmp(key, "conversation") == 0 || strcmp(key, "id") == 0) {
@@ -294,7 +294,7 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			else if (n == 0)
 				err = field_error(key, "expected a non-empty "
 				    "string");
-			else if ((err = text_fault(key, (const char *)atom, n,
+			else if ((err = text_fault(key, atom, n,
 			    1)) == NULL && *key == 'c')
 				ev->conversation = keep(im, atom, n);
 			else if (err == NULL)
@@ -302,13 +302,13 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		} else if (strcmp(key, "at") == 0) {
 			has_at = 1;
 			if (strcmp(type, "text") == 0) {
-				if (time_parse((const char *)atom, im->now,
+				if (time_parse(atom, im->now,
 				    &ev->at) != 0)
 					err = "at: not a time (RFC 3339 or Unix "
 					    "seconds)";
 			} else if (strcmp(type, "integer") == 0 ||
 			    strcmp(type, "real") == 0) {
-				double t = sqlite3_column_double(st, 2);
+				double t = st_double(st, 2);
 
 				if (t < 0 || t > 253402300799.0)
 					err = "at: time out of range";
@@ -325,14 +325,14 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 				continue;	/* a platform's own field */
 			if (strcmp(type, "text") != 0)
 				err = field_error(key, "expected a string");
-			else if ((err = text_fault(key, (const char *)atom, n,
+			else if ((err = text_fault(key, atom, n,
 			    one_line[i])) == NULL)
 				*slots[i] = keep(im, atom, n);
 		}
 	}
-	if (err == NULL && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (err == NULL && rc < 0)
 		err = "malformed JSON";
-	sqlite3_reset(st);
+	st_reset(st);
 	if (err != NULL)
 		return err;
 	if (ev->conversation == NULL)
@@ -393,9 +393,9 @@ header_kept(int64_t id)
 
 /* Whether value, when given, differs from column i of st. */
 static int
-differs(const char *value, sqlite3_stmt *st, int i)
+differs(const char *value, struct stmt *st, int i)
 {
-	const char *now = (const char *)sqlite3_column_text(st, i);
+	const char *now = st_text(st, i);
 
 	return value != NULL && (now == NULL || strcmp(now, value) != 0);
 }
@@ -404,10 +404,10 @@ differs(const char *value, sqlite3_stmt *st, int i)
 static int
 conversation(struct import *im, const struct event *ev, struct effect *fx)
 {
-	sqlite3_stmt *find = db_prep("SELECT id, operator, assigned_at,"
+	struct stmt *find = db_prep("SELECT id, operator, assigned_at,"
 	    " closed_at, visitor, visitor_email FROM conversations"
 	    " WHERE ref = ?");
-	sqlite3_stmt *make = db_prep("INSERT INTO conversations (ref,"
+	struct stmt *make = db_prep("INSERT INTO conversations (ref,"
 	    " channel, started_at, last_activity_at) VALUES (?1,"
 	    " coalesce(?2, 'chat'), ?3, ?3)");
 	const char *op;
@@ -416,30 +416,30 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	memset(fx, 0, sizeof *fx);
 	if (find == NULL || make == NULL)
 		return ST_DB;
-	db_bind_text(find, 1, ev->conversation);
+	st_bind_text(find, 1, ev->conversation);
 	if ((found = db_row(find, "finding a conversation", &rc))) {
-		fx->id = sqlite3_column_int64(find, 0);
-		op = (const char *)sqlite3_column_text(find, 1);
+		fx->id = st_int64(find, 0);
+		op = st_text(find, 1);
 		fx->assigns = ev->operator != NULL &&
-		    (sqlite3_column_type(find, 2) == SQLITE_NULL ||
-		    ev->at > sqlite3_column_int64(find, 2));
+		    (st_type(find, 2) == DB_NULL ||
+		    ev->at > st_int64(find, 2));
 		fx->reassigns = fx->assigns &&
 		    (op == NULL || strcmp(op, ev->operator) != 0);
-		fx->after_close = sqlite3_column_type(find, 3) != SQLITE_NULL &&
-		    ev->at > sqlite3_column_int64(find, 3);
+		fx->after_close = st_type(find, 3) != DB_NULL &&
+		    ev->at > st_int64(find, 3);
 		/* A ref is never changed once made. */
 		fx->reheads = (differs(ev->visitor, find, 4) ||
 		    differs(ev->visitor_email, find, 5)) &&
 		    (im->first_conversation == 0 ||
 		    fx->id < im->first_conversation);
 	}
-	sqlite3_reset(find);
+	st_reset(find);
 	if (rc != 0 || found)
 		return rc;
 	fx->created = 1;
-	db_bind_text(make, 1, ev->conversation);
-	db_bind_text(make, 2, ev->channel);
-	sqlite3_bind_int64(make, 3, ev->at);
+	st_bind_text(make, 1, ev->conversation);
+	st_bind_text(make, 2, ev->channel);
+	st_bind_int(make, 3, ev->at);
 	if ((rc = db_done(make, "creating a conversation")) != 0)
 		return rc;
 	fx->id = db_last_id();
@@ -457,7 +457,7 @@ static int
 message_add(struct import *im, int64_t id, const struct event *ev,
     int *added)
 {
-	sqlite3_stmt *seen = db_prep("SELECT 1 FROM messages"
+	struct stmt *seen = db_prep("SELECT 1 FROM messages"
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
 	    " AND body = ?4");
 	int rc, found;
@@ -466,12 +466,12 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	if (seen == NULL)
 		return ST_DB;
 	if (ev->id == NULL) {
-		sqlite3_bind_int64(seen, 1, id);
-		sqlite3_bind_int64(seen, 2, ev->at);
-		db_bind_text(seen, 3, ev->author);
-		db_bind_text(seen, 4, ev->text);
+		st_bind_int(seen, 1, id);
+		st_bind_int(seen, 2, ev->at);
+		st_bind_text(seen, 3, ev->author);
+		st_bind_text(seen, 4, ev->text);
 		found = db_row(seen, "finding a message", &rc);
-		sqlite3_reset(seen);
+		st_reset(seen);
 		if (found || rc != 0)
 			return rc;
 	}
@@ -497,7 +497,7 @@ apply(struct import *im, const struct event *ev, int *changed)
 	 * not counted as a change.  ?5 is bound only when the event's
 	 * operator is newer than the assignment in force, whose time
 	 * assigned_at then becomes the event's. */
-	sqlite3_stmt *upd = db_prep("UPDATE conversations SET"
+	struct stmt *upd = db_prep("UPDATE conversations SET"
 	    " channel = coalesce(?2, channel), visitor = coalesce(?3, visitor),"
 	    " visitor_email = coalesce(?4, visitor_email),"
 	    " operator = coalesce(?5, operator),"
@@ -521,20 +521,20 @@ apply(struct import *im, const struct event *ev, int *changed)
 	if ((rc = conversation(im, ev, &fx)) != 0 ||
 	    (fx.reheads && (rc = header_kept(fx.id)) != 0))
 		return rc;
-	sqlite3_bind_int64(upd, 1, fx.id);
-	db_bind_text(upd, 2, ev->channel);
-	db_bind_text(upd, 3, ev->visitor);
-	db_bind_text(upd, 4, ev->visitor_email);
-	db_bind_text(upd, 5, fx.assigns ? ev->operator : NULL);
-	sqlite3_bind_int64(upd, 6, ev->at);
+	st_bind_int(upd, 1, fx.id);
+	st_bind_text(upd, 2, ev->channel);
+	st_bind_text(upd, 3, ev->visitor);
+	st_bind_text(upd, 4, ev->visitor_email);
+	st_bind_text(upd, 5, fx.assigns ? ev->operator : NULL);
+	st_bind_int(upd, 6, ev->at);
 	if (is_msg || left)
-		sqlite3_bind_int64(upd, 7, ev->at);
+		st_bind_int(upd, 7, ev->at);
 	else
-		sqlite3_bind_null(upd, 7);
+		st_bind_null(upd, 7);
 	if (left)
-		sqlite3_bind_int64(upd, 8, ev->at);
+		st_bind_int(upd, 8, ev->at);
 	else
-		sqlite3_bind_null(upd, 8);
+		st_bind_null(upd, 8);
 	if ((rc = db_done(upd, "updating a conversation")) != 0)
 		return rc;
 	*changed = fx.created || db_changes() > 0;

@@ -16,50 +16,141 @@
  * a last activity up to that far ahead rather than before it. */
 #define CLOCK_SKEW 300
 
+/* schema.c: step N brings a database from version N-1 to N, on SQLite and
+ * on PostgreSQL (NULL: nothing to do on that engine). */
 extern const char *const schema_steps[];
+extern const char *const schema_pg_steps[];
 extern const size_t schema_nsteps;
 
-/* db.c: the statements of every lib/ file. Those returning int return an
- * exit status: 0, or the status of the failure, reported (ST_TEMP when the
- * database is busy, else ST_DB). */
+/* db.c: the statements of every lib/ file, over one of two engines (the
+ * drivers below). Those returning int return an exit status: 0, or the
+ * status of the failure, reported (ST_TEMP when the database is busy or
+ * out of reach, else ST_DB). */
+enum db_type { DB_INT = 1, DB_REAL, DB_TEXT, DB_NULL = 5 };
+/* A prepared statement; each driver's begins with this. */
+struct stmt {
+	const struct driver *drv;
+};
 /* A statement prepared once per process, keyed by its SQL string's address;
  * db.c owns it, the caller resets it when done. NULL when refused
  * (reported). */
-sqlite3_stmt *db_prep(const char *sql);
+struct stmt *db_prep(const char *sql);
+/* The same, of a statement that reads no table (JSON, dates, a format over
+ * bound values): on PostgreSQL it runs in an in-memory SQLite, so that
+ * what it makes is SQLite's, byte for byte. */
+struct stmt *db_prep_local(const char *sql);
+/* The statement that engine's SQL says: lite on SQLite, pg on PostgreSQL,
+ * for the few statements written twice, side by side. */
+#define DB_SQL(lite, pg) (db_engine_pg() ? (pg) : (lite))
+int db_engine_pg(void);
 /* A statement of SQL made at run time (by sqlite3_str_new(NULL) and
  * appends): sql is finished and freed whatever comes of it; *out is the
- * caller's, to sqlite3_finalize(), NULL on failure. */
-int db_prepare(sqlite3_str *sql, const char *context, sqlite3_stmt **out);
+ * caller's, to st_finalize(), NULL on failure. */
+int db_prepare(sqlite3_str *sql, const char *context, struct stmt **out);
+int db_prepare_local(sqlite3_str *sql, const char *context,
+    struct stmt **out);
 /* Steps st: 1 when it has a row; 0 when it has no more rows, *status 0,
  * or when it failed, *status the failure's (reported, st reset). */
-int db_row(sqlite3_stmt *st, const char *context, int *status);
+int db_row(struct stmt *st, const char *context, int *status);
 /* Steps st to its end, then resets it. */
-int db_done(sqlite3_stmt *st, const char *context);
+int db_done(struct stmt *st, const char *context);
 /* Runs the statement sql; parameter i binds the i-th argument after
  * types, each "i" (an int64_t) or "t" (a string or NULL). */
 int db_run(const char *sql, const char *context, const char *types, ...);
 /* Reports the database's last error with context. */
 int db_fail(const char *context);
 int db_exec(const char *sql, const char *context);
-void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* The id the query sql finds for key, its one parameter; *id 0 when it
  * finds none. */
 int db_id(const char *sql, const char *key, const char *context,
     int64_t *id);
-/* The rowid of the last row inserted, and the rows the last statement
- * changed: sqlite3_last_insert_rowid() and sqlite3_changes(). */
+/* The id of the last row inserted, and the rows the last statement
+ * changed. */
 int64_t db_last_id(void);
 int db_changes(void);
 int db_in_transaction(void);
-/* The connection itself, for the files of the SQLite engine that register
- * what lives on it (idtab.c's virtual table); NULL when closed. */
-sqlite3 *db_handle(void);
+/* A read transaction: one snapshot for every statement until
+ * db_commit(). */
+int db_begin_read(void);
+
+/* The statement interface, the same on both engines. A text bound is the
+ * caller's until the statement is reset (st_bind_text) or handed over to
+ * be freed by free (st_bind_textn; NULL: the caller's, as with
+ * st_bind_text); len -1 means up to its NUL. A column's text is the
+ * statement's, until the next step or reset. */
+int st_step(struct stmt *st);	/* 1 a row, 0 done, -1 failed */
+void st_reset(struct stmt *st);
+void st_finalize(struct stmt *st);
+void st_bind_int(struct stmt *st, int i, int64_t v);
+void st_bind_double(struct stmt *st, int i, double v);
+void st_bind_null(struct stmt *st, int i);
+void st_bind_text(struct stmt *st, int i, const char *s);
+void st_bind_textn(struct stmt *st, int i, const char *s, int len,
+    void (*free)(void *));
+/* Binds column j of row (any engine) as parameter i of st. */
+void st_bind_column(struct stmt *st, int i, struct stmt *row, int j);
+enum db_type st_type(struct stmt *st, int i);
+int64_t st_int64(struct stmt *st, int i);
+int st_int(struct stmt *st, int i);
+double st_double(struct stmt *st, int i);
+const char *st_text(struct stmt *st, int i);
+int st_bytes(struct stmt *st, int i);
+
+/* The engines: sqlite.c and pg.c. Their functions return what the
+ * statement interface above does, and int ones -1 on failure, whose
+ * status (ST_TEMP or ST_DB) and message error() then tells. */
+struct driver {
+	const char *name;
+	int (*prepare)(const char *sql, int persistent, struct stmt **out);
+	int (*step)(struct stmt *st);
+	void (*reset)(struct stmt *st);
+	void (*finalize)(struct stmt *st);
+	void (*bind_int)(struct stmt *st, int i, int64_t v);
+	void (*bind_double)(struct stmt *st, int i, double v);
+	void (*bind_null)(struct stmt *st, int i);
+	void (*bind_text)(struct stmt *st, int i, const char *s, int len,
+	    void (*free)(void *));
+	enum db_type (*type)(struct stmt *st, int i);
+	int64_t (*int64)(struct stmt *st, int i);
+	double (*real)(struct stmt *st, int i);
+	const char *(*text)(struct stmt *st, int i);
+	int (*bytes)(struct stmt *st, int i);
+	int (*exec)(const char *sql);
+	int (*error)(const char **message);
+	int64_t (*last_id)(void);
+	int (*changes)(void);
+	int (*in_transaction)(void);
+	/* The write transaction, which serialises writers, and the read
+	 * one, one snapshot. */
+	int (*begin)(void);
+	int (*begin_read)(void);
+	/* The schema version (0: none yet); refuses another application's
+	 * database. Then the version written after a step. */
+	int (*version)(const char *path, int *version);
+	int (*set_version)(int version);
+	void (*close)(void);
+};
+extern const struct driver sqlite_driver, pg_driver;
+/* sqlite.c: opens the file at path (created by the caller), or an
+ * in-memory database when path is NULL: the engine of local statements
+ * when the database is on PostgreSQL. */
+int sqlite_open(const char *path, enum db_mode mode, int dry_run,
+    int64_t busy_ms);
+int sqlite_is_open(void);
+/* The message of its connection's last error. */
+const char *sqlite_error(void);
+/* The connection itself, for idtab.c's virtual table; NULL when closed. */
+sqlite3 *sqlite_handle(void);
+/* pg.c: connects to the URL; ST_USAGE for a password in it. */
+int pg_open(const char *url, int64_t busy_ms);
+/* Whether s names a PostgreSQL database rather than a SQLite file. */
+int db_is_url(const char *s);
 
 /* batch.c: prints the ids the query returns, one per line. */
 int batch_print(const char *sql);
 /* Hands b every id st (bound, stepped here, then reset) finds, read whole
  * first: the batch writes what st reads. 0, or the status of a failure. */
-int batch_feed_query(struct batch *b, sqlite3_stmt *st, const char *context);
+int batch_feed_query(struct batch *b, struct stmt *st, const char *context);
 
 /* idtab.c: the ids of the open batch, once each in the order they came
  * (seq), each standing or refused with a status and a reason; SQL reads
@@ -98,7 +189,7 @@ struct out;
 /* The caller's, to out_end(), which writes what is left (a table is laid
  * out only then); NULL on failure (reported). */
 struct out *out_begin(enum fmt fmt, const struct col *cols, size_t ncols);
-int out_row(struct out *o, sqlite3_stmt *row);
+int out_row(struct out *o, struct stmt *row);
 int out_end(struct out *o);
 /* A share for people, in whole percents, never 100% or 0% when it is not
  * all or none (">99%", "<1%"); returns buf. */
@@ -189,7 +280,7 @@ struct config {
  * with parameters numbered from first that search_bind() binds; returns
  * the next free number. */
 int search_sql(const struct query *q, sqlite3_str *sql, int first);
-int search_bind(const struct query *q, sqlite3_stmt *st, int first);
+int search_bind(const struct query *q, struct stmt *st, int first);
 int search_batch(const struct query *q);
 
 /* What a delivery attempt came to: status 0 (done), ST_TEMP (try again,
@@ -228,14 +319,14 @@ void net_cleanup(void);
  * its parameters numbered from first; returns the next free number, or -1
  * on a config error. */
 int filter_where(const struct filter *f, sqlite3_str *sql, int first);
-int filter_bind(const struct filter *f, sqlite3_stmt *st, int first);
+int filter_bind(const struct filter *f, struct stmt *st, int first);
 /* --explain: the query plan is printed instead of the rows. */
 int filter_explain(const struct filter *f);
 /* The filter in words for a report's reader ("channel chat; started from
  * 2026-11-16 00:00"), "" for none: the caller's, to free(); NULL when out
  * of memory. */
 char *filter_describe(const struct filter *f);
-int plan_print(sqlite3_stmt *st);
+int plan_print(struct stmt *st);
 
 /* stats.c: the report's figures, computed in one read of the closed
  * conversations' rows. Durations are in seconds; percentiles are

@@ -86,7 +86,7 @@ list_open(enum list_kind which, enum fmt fmt)
 
 /* The rows of st, or with -o ids only its first: one conversation's. */
 static int
-rows(struct listing *l, sqlite3_stmt *st, int one)
+rows(struct listing *l, struct stmt *st, int one)
 {
 	int status = 0;
 
@@ -102,27 +102,27 @@ rows(struct listing *l, sqlite3_stmt *st, int one)
 static int
 list_id(struct listing *l, int64_t id)
 {
-	sqlite3_stmt *st;
+	struct stmt *st;
 	int rc;
 
 	if ((rc = conv_check(id)) != 0)
 		return rc;
 	if ((st = db_prep(l->kind->one)) == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	rc = rows(l, st, 1);
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc;
 }
 
 /* The catalogue: the database's tags and the config's not used yet. The
- * statement is the caller's, to sqlite3_finalize(); NULL on failure. */
-static sqlite3_stmt *
+ * statement is the caller's, to st_finalize(); NULL on failure. */
+static struct stmt *
 catalogue(void)
 {
 	const struct config *cfg;
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 	char *key;
 	size_t i;
 
@@ -142,10 +142,9 @@ catalogue(void)
 	sqlite3_str_appendall(sql, " ORDER BY 1 COLLATE NOCASE");
 	db_prepare(sql, "listing tags", &st);
 	for (i = 0; st != NULL && i < cfg->ntags_catalog; i++) {
-		sqlite3_bind_text(st, (int)(2 * i + 1), cfg->tags_catalog[i], -1,
-		    SQLITE_STATIC);
+		st_bind_text(st, (int)(2 * i + 1), cfg->tags_catalog[i]);
 		if ((key = tag_fold(cfg->tags_catalog[i])) != NULL)
-			sqlite3_bind_text(st, (int)(2 * i + 2), key, -1, free);
+			st_bind_textn(st, (int)(2 * i + 2), key, -1, free);
 	}
 	return st;
 }
@@ -153,14 +152,14 @@ catalogue(void)
 static int
 list_all(struct listing *l)
 {
-	sqlite3_stmt *st;
+	struct stmt *st;
 	int rc;
 
 	if (l->which == LIST_TAGS) {
 		if ((st = catalogue()) == NULL)
 			return ST_DB;
 		rc = rows(l, st, 0);
-		sqlite3_finalize(st);
+		st_finalize(st);
 		return rc;
 	}
 	if (l->fmt == FMT_IDS)
@@ -170,7 +169,7 @@ list_all(struct listing *l)
 	if (st == NULL)
 		return ST_DB;
 	rc = rows(l, st, 0);
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc;
 }
 

@@ -248,7 +248,7 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 		"Conversation ", " with ", " ("
 	};
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep(message_head);
+	struct stmt *st = db_prep(message_head);
 	sqlite3_str *text;
 	char *subject, *body, host[256];
 	struct tm tm;
@@ -258,9 +258,9 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 		return rc;
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int(st, 1, id);
 	if (!db_row(st, "building a message", &rc)) {
-		sqlite3_reset(st);
+		st_reset(st);
 		return rc ? rc : ST_SOME;
 	}
 	/* Subject: Conversation REF with VISITOR (CHANNEL), each of the three
@@ -268,12 +268,12 @@ mail_message(int64_t id, const char *to, const char *key, time_t date,
 	text = sqlite3_str_new(NULL);
 	for (i = 0; i < 3; i++) {
 		sqlite3_str_appendall(text, subject_words[i]);
-		str_text(text, (const char *)sqlite3_column_text(st, i),
-		    (size_t)sqlite3_column_bytes(st, i), SHOW_FIELD);
+		str_text(text, st_text(st, i),
+		    (size_t)st_bytes(st, i), SHOW_FIELD);
 	}
 	sqlite3_str_appendchar(text, 1, ')');
 	subject = sqlite3_str_finish(text);
-	sqlite3_reset(st);
+	st_reset(st);
 	gmtime_r(&date, &tm);
 	from_header(out, cfg->mail_from ? cfg->mail_from : "chat-tools <chat-tools@localhost>");
 	if (to != NULL)

@@ -14,7 +14,7 @@ struct out {
 	enum fmt fmt;
 	const struct col *cols;
 	size_t ncols;
-	sqlite3_stmt *json;	/* SELECT json_object(...) over bound values */
+	struct stmt *json;	/* SELECT json_object(...) over bound values */
 	char **cells;		/* table: every cell, row by row */
 	size_t ncells, cap;
 	int tty;
@@ -40,12 +40,12 @@ fmt_parse(const char *s, enum fmt *f, int allow_text)
 }
 
 /* SELECT json_object(?1, v1, ?3, v2, ...): keys bound once here, values
- * bound per row by out_row(). The caller's, to sqlite3_finalize(); NULL
+ * bound per row by out_row(). The caller's, to st_finalize(); NULL
  * on failure (reported). */
-static sqlite3_stmt *
+static struct stmt *
 json_stmt(const struct col *cols, size_t ncols)
 {
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 	sqlite3_str *sql = sqlite3_str_new(NULL);
 	size_t i;
 	int k, v;
@@ -72,7 +72,7 @@ json_stmt(const struct col *cols, size_t ncols)
 	sqlite3_str_appendall(sql, ")");
 	db_prepare(sql, "preparing JSON output", &st);
 	for (i = 0; st != NULL && i < ncols; i++)
-		db_bind_text(st, 2 * (int)i + 1, cols[i].name);
+		st_bind_text(st, 2 * (int)i + 1, cols[i].name);
 	return st;
 }
 
@@ -154,34 +154,34 @@ share_fmt(double v, char buf[32])
 /* A cell as text: local times and short durations for people, RFC 3339
  * and seconds for TSV. The caller's, to free(); NULL when out of memory. */
 static char *
-cell(const struct out *o, sqlite3_stmt *row, size_t i)
+cell(const struct out *o, struct stmt *row, size_t i)
 {
 	char buf[32];
-	int null = sqlite3_column_type(row, (int)i) == SQLITE_NULL;
-	const char *text = (const char *)sqlite3_column_text(row, (int)i);
+	int null = st_type(row, (int)i) == DB_NULL;
+	const char *text = st_text(row, (int)i);
 
 	if (null)
 		return strdup(o->fmt == FMT_TABLE ? "-" : "");
 	switch (o->cols[i].type) {
 	case COL_TIME:
 		return strdup(o->fmt == FMT_TABLE ?
-		    time_local(sqlite3_column_int64(row, (int)i), buf) :
-		    time_rfc3339(sqlite3_column_int64(row, (int)i), buf));
+		    time_local(st_int64(row, (int)i), buf) :
+		    time_rfc3339(st_int64(row, (int)i), buf));
 	case COL_DUR:
 		if (o->fmt == FMT_TABLE)
 			return strdup(duration_fmt(
-			    (long)sqlite3_column_int64(row, (int)i), buf));
+			    (long)st_int64(row, (int)i), buf));
 		break;
 	case COL_REAL:
 		if (o->fmt == FMT_TABLE) {
 			snprintf(buf, sizeof buf, "%.2f",
-			    sqlite3_column_double(row, (int)i));
+			    st_double(row, (int)i));
 			return strdup(buf);
 		}
 		break;
 	case COL_PCT:
 		if (o->fmt == FMT_TABLE)
-			return strdup(share_fmt(sqlite3_column_double(row,
+			return strdup(share_fmt(st_double(row,
 			    (int)i), buf));
 		break;
 	default:
@@ -246,7 +246,7 @@ put_text(const char *s, int tsv)
 }
 
 int
-out_row(struct out *o, sqlite3_stmt *row)
+out_row(struct out *o, struct stmt *row)
 {
 	size_t i;
 	char *c;
@@ -254,22 +254,21 @@ out_row(struct out *o, sqlite3_stmt *row)
 
 	switch (o->fmt) {
 	case FMT_IDS:
-		printf("%lld\n", (long long)sqlite3_column_int64(row, 0));
+		printf("%lld\n", (long long)st_int64(row, 0));
 		return 0;
 	case FMT_JSON:
 		for (i = 0; i < o->ncols; i++)
-			sqlite3_bind_value(o->json, 2 * (int)i + 2,
-			    sqlite3_column_value(row, (int)i));
+			st_bind_column(o->json, 2 * (int)i + 2, row, (int)i);
 		if (db_row(o->json, "making JSON", &rc))
-			printf("%s\n", sqlite3_column_text(o->json, 0));
-		sqlite3_reset(o->json);
+			printf("%s\n", st_text(o->json, 0));
+		st_reset(o->json);
 		return rc;
 	case FMT_TSV:
 		for (i = 0; i < o->ncols; i++) {
 			if (o->cols[i].type == COL_TEXT ||
 			    o->cols[i].type == COL_LIST) {
-				const unsigned char *t =
-				    sqlite3_column_text(row, (int)i);
+				const char *t =
+				    st_text(row, (int)i);
 
 				put_text(t ? (const char *)t : "", 1);
 			} else if ((c = cell(o, row, i)) == NULL)
@@ -388,7 +387,7 @@ out_end(struct out *o)
 	for (i = 0; i < o->ncells; i++)
 		free(o->cells[i]);
 	free(o->cells);
-	sqlite3_finalize(o->json);
+	st_finalize(o->json);
 	free(o);
 	return rc;
 }

@@ -88,12 +88,12 @@ static int
 queue(int64_t conv, const char *mail_to, int again)
 {
 	char target[300];
-	sqlite3_stmt *find = db_prep("SELECT id FROM deliveries WHERE"
+	struct stmt *find = db_prep("SELECT id FROM deliveries WHERE"
 	    " conversation = ? AND target = ? ORDER BY seq DESC LIMIT 1");
-	sqlite3_stmt *due = db_prep("UPDATE deliveries AS d SET"
+	struct stmt *due = db_prep("UPDATE deliveries AS d SET"
 	    " next_attempt_at = ?1 WHERE id = ?2 AND state = 'pending' AND"
 	    " next_attempt_at > ?1 AND NOT " LEASED);
-	sqlite3_stmt *add = db_prep("INSERT INTO deliveries (conversation,"
+	struct stmt *add = db_prep("INSERT INTO deliveries (conversation,"
 	    " target, seq, next_attempt_at, created_at, updated_at)"
 	    " SELECT ?1, ?2, coalesce(max(seq), 0) + 1, ?3, ?3, ?3"
 	    " FROM deliveries WHERE conversation = ?1 AND target = ?2");
@@ -104,25 +104,25 @@ queue(int64_t conv, const char *mail_to, int again)
 		return ST_DB;
 	snprintf(target, sizeof target, mail_to ? "mail:%s" : "zendesk",
 	    mail_to);
-	sqlite3_bind_int64(find, 1, conv);
-	db_bind_text(find, 2, target);
+	st_bind_int(find, 1, conv);
+	st_bind_text(find, 2, target);
 	if (db_row(find, "finding a delivery", &rc))
-		id = sqlite3_column_int64(find, 0);
-	sqlite3_reset(find);
+		id = st_int64(find, 0);
+	st_reset(find);
 	if (rc != 0)
 		return rc;
 	if (id == 0 || again) {
-		sqlite3_bind_int64(add, 1, conv);
-		db_bind_text(add, 2, target);
-		sqlite3_bind_int64(add, 3, time(NULL));
+		st_bind_int(add, 1, conv);
+		st_bind_text(add, 2, target);
+		st_bind_int(add, 3, time(NULL));
 		if ((rc = db_done(add, "queueing a delivery")) != 0)
 			return rc;
 		id = db_last_id();
 		if ((rc = event_add(conv, time(NULL), "queued", target)) != 0)
 			return rc;
 	} else {
-		sqlite3_bind_int64(due, 1, time(NULL));
-		sqlite3_bind_int64(due, 2, id);
+		st_bind_int(due, 1, time(NULL));
+		st_bind_int(due, 2, id);
 		if ((rc = db_done(due, "making a delivery due")) != 0)
 			return rc;
 	}
@@ -135,7 +135,7 @@ int
 outbox_apply(const void *req)
 {
 	const struct deliveries *d = req;
-	sqlite3_stmt *st = db_prep("SELECT id FROM batch_ok ORDER BY seq");
+	struct stmt *st = db_prep("SELECT id FROM batch_ok ORDER BY seq");
 	int64_t conv;
 	size_t i;
 	int rc = 0;
@@ -145,13 +145,13 @@ outbox_apply(const void *req)
 	if (st == NULL)
 		return ST_DB;
 	while (rc == 0 && db_row(st, "queueing", &rc)) {
-		conv = sqlite3_column_int64(st, 0);
+		conv = st_int64(st, 0);
 		for (i = 0, rc = 0; rc == 0 && i < d->nmail; i++)
 			rc = queue(conv, d->mail[i], d->again);
 		if (rc == 0 && d->zendesk)
 			rc = queue(conv, NULL, d->again);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc;
 }
 
@@ -308,7 +308,7 @@ outbox_run(void)
 int
 outbox_flush(long max, int quiet)
 {
-	sqlite3_stmt *st = db_prep("SELECT id FROM deliveries WHERE"
+	struct stmt *st = db_prep("SELECT id FROM deliveries WHERE"
 	    " state = 'pending' AND next_attempt_at <= ?1 AND CASE WHEN"
 	    " target = 'zendesk' THEN ?3 ELSE ?4 END = ?5 ORDER BY"
 	    " next_attempt_at, id LIMIT ?2");
@@ -317,18 +317,18 @@ outbox_flush(long max, int quiet)
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(st, 1, time(NULL));
-	sqlite3_bind_int(st, 3, target_check("zendesk", why, sizeof why,
+	st_bind_int(st, 1, time(NULL));
+	st_bind_int(st, 3, target_check("zendesk", why, sizeof why,
 	    &absent) == 0);
-	sqlite3_bind_int(st, 4, target_check("mail", why, sizeof why,
+	st_bind_int(st, 4, target_check("mail", why, sizeof why,
 	    &absent) == 0);
 	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
-		sqlite3_bind_int64(st, 2, deliverable && max > 0 ? max : -1);
-		sqlite3_bind_int(st, 5, deliverable);
+		st_bind_int(st, 2, deliverable && max > 0 ? max : -1);
+		st_bind_int(st, 5, deliverable);
 		while (db_row(st, "finding due deliveries", &rc))
-			if ((rc = remember(sqlite3_column_int64(st, 0))) != 0)
+			if ((rc = remember(st_int64(st, 0))) != 0)
 				break;
-		sqlite3_reset(st);
+		st_reset(st);
 	}
 	return rc != 0 ? rc : run(!quiet);
 }
@@ -396,7 +396,7 @@ outbox_cancel(const void *unused)
 int
 outbox_all(int retry, int quiet)
 {
-	sqlite3_stmt *st = db_prep("SELECT DISTINCT conversation FROM"
+	struct stmt *st = db_prep("SELECT DISTINCT conversation FROM"
 	    " deliveries WHERE state = 'pending' OR (?1 AND state = 'failed')"
 	    " ORDER BY conversation");
 	struct batch *b = NULL;
@@ -404,7 +404,7 @@ outbox_all(int retry, int quiet)
 
 	if (st == NULL)
 		return ST_DB;
-	sqlite3_bind_int(st, 1, retry);
+	st_bind_int(st, 1, retry);
 	if ((rc = batch_open(&b, quiet, 0, retry ? outbox_retry :
 	    outbox_cancel, NULL)) != 0)
 		return rc;

@@ -246,29 +246,29 @@ chart(const struct stats *s)
 /* Binds row's figures to st's parameters in the columns' order, NULL
  * for what is not there. */
 static void
-bind_row(sqlite3_stmt *st, const struct stats_row *row, size_t ncriteria)
+bind_row(struct stmt *st, const struct stats_row *row, size_t ncriteria)
 {
 	int k = 1;
 	size_t c;
 
-	db_bind_text(st, k++, row->group);
-	sqlite3_bind_int64(st, k++, row->n);
-	sqlite3_bind_int64(st, k++, row->ht_avg);
-	sqlite3_bind_int64(st, k++, row->ht_p10);
-	sqlite3_bind_int64(st, k++, row->ht_median);
-	sqlite3_bind_int64(st, k++, row->ht_p90);
+	st_bind_text(st, k++, row->group);
+	st_bind_int(st, k++, row->n);
+	st_bind_int(st, k++, row->ht_avg);
+	st_bind_int(st, k++, row->ht_p10);
+	st_bind_int(st, k++, row->ht_median);
+	st_bind_int(st, k++, row->ht_p90);
 	if (row->frt_median < 0)
-		sqlite3_bind_null(st, k++);
+		st_bind_null(st, k++);
 	else
-		sqlite3_bind_int64(st, k++, row->frt_median);
+		st_bind_int(st, k++, row->frt_median);
 	for (c = 0; c < ncriteria; c++) {
 		if (row->scored[c] == 0)
-			sqlite3_bind_null(st, k++);
+			st_bind_null(st, k++);
 		else
-			sqlite3_bind_double(st, k++, row->score[c]);
-		sqlite3_bind_int64(st, k++, row->scored[c]);
+			st_bind_double(st, k++, row->score[c]);
+		st_bind_int(st, k++, row->scored[c]);
 	}
-	sqlite3_bind_double(st, k, row->tagged);
+	st_bind_double(st, k, row->tagged);
 }
 
 /* The figures through out.c as a listing's rows: a statement selects
@@ -278,7 +278,7 @@ static int
 table(const struct stats *s, enum fmt fmt)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 	struct col *cols = NULL;
 	struct out *o = NULL;
 	char **names = NULL;
@@ -303,7 +303,7 @@ table(const struct stats *s, enum fmt fmt)
 		    s->ncriteria);
 		if (db_row(st, "reporting", &rc))
 			rc = out_row(o, st);
-		sqlite3_reset(st);
+		st_reset(st);
 	}
 	if (out_end(o) != 0 && rc == 0)
 		rc = ST_DB;
@@ -313,7 +313,7 @@ table(const struct stats *s, enum fmt fmt)
 		printf("not counted: %ld open, %ld parked\n", s->open,
 		    s->parked);
 done:
-	sqlite3_finalize(st);
+	st_finalize(st);
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);

@@ -70,7 +70,7 @@ search_sql(const struct query *q, sqlite3_str *sql, int first)
  * tokenizer and matches as a phrase: any text a person types, quotes
  * included, is a term and never an FTS5 syntax error. */
 int
-search_bind(const struct query *q, sqlite3_stmt *st, int first)
+search_bind(const struct query *q, struct stmt *st, int first)
 {
 	const struct query_node *x;
 	char *s;
@@ -83,9 +83,7 @@ search_bind(const struct query *q, sqlite3_stmt *st, int first)
 		if ((s = sqlite3_mprintf("\"%.*w\"%s", (int)x->len,
 		    q->text + x->text, x->prefix ? "*" : "")) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		if (sqlite3_bind_text(st, first + i, s, -1, sqlite3_free) !=
-		    SQLITE_OK)
-			return db_fail("searching");
+		st_bind_textn(st, first + i, s, -1, sqlite3_free);
 	}
 	return 0;
 }
@@ -97,7 +95,7 @@ int
 search_batch(const struct query *q)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 	int rc;
 
 	if ((rc = db_exec("DELETE FROM temp.matched", "searching")) != 0) {
@@ -111,6 +109,6 @@ search_batch(const struct query *q)
 	if ((rc = db_prepare(sql, "searching", &st)) == 0 &&
 	    (rc = search_bind(q, st, 1)) == 0)
 		rc = db_done(st, "searching");
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return rc;
 }

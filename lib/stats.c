@@ -284,12 +284,12 @@ member_add(struct pass *p, int64_t id, size_t g)
 /* The report's rows: a conversation's group, handling time, first
  * response and id, and with --by tag whether it has a tag; the filter's
  * parameters bound from 1. Unsorted: the figures are computed in C. The
- * statement is the caller's, to sqlite3_finalize(); NULL on failure. */
-static sqlite3_stmt *
+ * statement is the caller's, to st_finalize(); NULL on failure. */
+static struct stmt *
 rows_query(const struct filter *f, enum stats_by by)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 
 	if (filter_explain(f))
 		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
@@ -314,7 +314,7 @@ rows_query(const struct filter *f, enum stats_by by)
 	sqlite3_str_appendall(sql, " AND +c.state = 'closed'");
 	db_prepare(sql, "reporting", &st);
 	if (st != NULL && filter_bind(f, st, 1) != 0) {
-		sqlite3_finalize(st);
+		st_finalize(st);
 		return NULL;
 	}
 	return st;
@@ -322,14 +322,14 @@ rows_query(const struct filter *f, enum stats_by by)
 
 /* Adds a row's handling time, first response and tag to g. */
 static int
-group_add(struct group *g, sqlite3_stmt *row)
+group_add(struct group *g, struct stmt *row)
 {
-	g->tagged += sqlite3_column_int(row, 4);
-	if (values_add(&g->ht, sqlite3_column_int64(row, 1)) != 0)
+	g->tagged += st_int(row, 4);
+	if (values_add(&g->ht, st_int64(row, 1)) != 0)
 		return ST_DB;
-	if (sqlite3_column_type(row, 2) == SQLITE_NULL)
+	if (st_type(row, 2) == DB_NULL)
 		return 0;
-	return values_add(&g->frt, sqlite3_column_int64(row, 2));
+	return values_add(&g->frt, st_int64(row, 2));
 }
 
 /* Reads the rows into their groups and the total: a conversation in
@@ -337,9 +337,9 @@ group_add(struct group *g, sqlite3_stmt *row)
  * after the other: SQLite never reorders an outer join, so conversations
  * stay the outer loop of their LEFT JOIN to their tags. */
 static int
-read_rows(struct pass *p, sqlite3_stmt *st)
+read_rows(struct pass *p, struct stmt *st)
 {
-	const unsigned char *name;
+	const char *name;
 	int64_t id;
 	size_t g = 0;
 	int rc;
@@ -347,8 +347,8 @@ read_rows(struct pass *p, sqlite3_stmt *st)
 	p->lo = INT64_MAX;
 	p->hi = INT64_MIN;
 	while (db_row(st, "reporting", &rc)) {
-		name = sqlite3_column_text(st, 0);
-		id = sqlite3_column_int64(st, 3);
+		name = st_text(st, 0);
+		id = st_int64(st, 3);
 		if (p->grouped && (group_find(p, name ? (const char *)name :
 		    "", &g) != 0 || group_add(&p->groups[g], st) != 0 ||
 		    member_add(p, id, g) != 0))
@@ -382,10 +382,10 @@ static int
 facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
     int tagged)
 {
-	sqlite3_stmt *tags = db_prep("SELECT DISTINCT conversation FROM"
+	struct stmt *tags = db_prep("SELECT DISTINCT conversation FROM"
 	    " conversation_tags WHERE conversation BETWEEN ?1 AND ?2"
 	    " ORDER BY conversation");
-	sqlite3_stmt *ratings = db_prep("SELECT conversation, criterion,"
+	struct stmt *ratings = db_prep("SELECT conversation, criterion,"
 	    " score FROM ratings WHERE conversation BETWEEN ?1 AND ?2"
 	    " ORDER BY conversation");
 	struct rated *nr;
@@ -395,16 +395,16 @@ facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
 
 	if (tags == NULL || ratings == NULL)
 		return ST_DB;
-	sqlite3_bind_int64(tags, 1, p->lo);
-	sqlite3_bind_int64(tags, 2, p->hi);
+	st_bind_int(tags, 1, p->lo);
+	st_bind_int(tags, 2, p->hi);
 	while (rc == 0 && tagged && db_row(tags, "reporting", &rc))
-		rc = values_add(&fx->tagged, sqlite3_column_int64(tags, 0));
-	sqlite3_reset(tags);
-	sqlite3_bind_int64(ratings, 1, p->lo);
-	sqlite3_bind_int64(ratings, 2, p->hi);
+		rc = values_add(&fx->tagged, st_int64(tags, 0));
+	st_reset(tags);
+	st_bind_int(ratings, 1, p->lo);
+	st_bind_int(ratings, 2, p->hi);
 	while (rc == 0 && s->ncriteria > 0 &&
 	    db_row(ratings, "reporting", &rc)) {
-		crit = (const char *)sqlite3_column_text(ratings, 1);
+		crit = st_text(ratings, 1);
 		for (c = 0; c < s->ncriteria; c++)
 			if (strcmp(crit, s->criteria[c].name) == 0)
 				break;
@@ -418,10 +418,10 @@ facts_read(struct facts *fx, const struct pass *p, const struct stats *s,
 		fx->ratings = nr;
 		nr = &fx->ratings[fx->rated.n];
 		nr->crit = c;
-		nr->score = sqlite3_column_int(ratings, 2);
-		rc = values_add(&fx->rated, sqlite3_column_int64(ratings, 0));
+		nr->score = st_int(ratings, 2);
+		rc = values_add(&fx->rated, st_int64(ratings, 0));
 	}
-	sqlite3_reset(ratings);
+	st_reset(ratings);
 	return rc;
 }
 
@@ -544,7 +544,7 @@ static int
 uncounted(const struct filter *f, struct stats *s)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 	int rc = ST_DB;
 
 	sqlite3_str_appendall(sql, "SELECT total(c.state = 'open'),"
@@ -558,10 +558,10 @@ uncounted(const struct filter *f, struct stats *s)
 	if ((rc = db_prepare(sql, "counting", &st)) == 0 &&
 	    (rc = filter_bind(f, st, 1)) == 0 &&
 	    db_row(st, "counting", &rc)) {
-		s->open = (long)sqlite3_column_int64(st, 0);
-		s->parked = (long)sqlite3_column_int64(st, 1);
+		s->open = (long)st_int64(st, 0);
+		s->parked = (long)st_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return rc;
 }
 
@@ -646,7 +646,7 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	const struct config *cfg;
 	struct pass p;
 	struct stats *s;
-	sqlite3_stmt *st = NULL;
+	struct stmt *st = NULL;
 	int rc, own;
 
 	*out = NULL;
@@ -669,7 +669,7 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	    (rc = read_facts(&p, s, by != BY_TAG)) == 0 &&
 	    (rc = uncounted(f, s)) == 0)
 		rc = rows_made(s, &p);
-	sqlite3_finalize(st);
+	st_finalize(st);
 	pass_free(&p);
 	if (own)
 		db_rollback();
@@ -690,7 +690,7 @@ stats_group_name(enum stats_by by)
 int
 stats_explain(const struct filter *f, enum stats_by by)
 {
-	sqlite3_stmt *plan = rows_query(f, by);
+	struct stmt *plan = rows_query(f, by);
 
 	return plan == NULL ? ST_DB : plan_print(plan);
 }

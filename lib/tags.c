@@ -64,7 +64,7 @@ taglist_check(const struct taglist *t)
 static int
 tag_batch(const char *name, const struct auto_tag *rule)
 {
-	sqlite3_stmt *any;
+	struct stmt *any;
 	const char *channel = rule ? rule->channel : NULL;
 	int64_t tag = 0, now = time(NULL), match = rule != NULL;
 	char *key = NULL, *form = NULL;
@@ -85,10 +85,10 @@ tag_batch(const char *name, const struct auto_tag *rule)
 		goto done;
 	}
 	if ((rc = tag_find(key, &tag)) == 0 && tag == 0) {
-		db_bind_text(any, 3, channel);
-		sqlite3_bind_int64(any, 4, match);
+		st_bind_text(any, 3, channel);
+		st_bind_int(any, 4, match);
 		found = db_row(any, "tagging", &rc);
-		sqlite3_reset(any);
+		st_reset(any);
 		if (found && (rc = db_run("INSERT INTO tags (name, key,"
 		    " created_at) VALUES (?, ?, ?)", "adding a tag", "tti",
 		    form, key, now)) == 0)
@@ -286,7 +286,7 @@ int
 tags_auto(struct ids *ids, int dry_run, int quiet)
 {
 	const struct config *cfg;
-	sqlite3_stmt *untagged = db_prep("SELECT id FROM conversations c"
+	struct stmt *untagged = db_prep("SELECT id FROM conversations c"
 	    " WHERE state = 'closed' AND NOT EXISTS (SELECT 1 FROM"
 	    " conversation_tags WHERE conversation = c.id) ORDER BY id");
 	struct batch *b = NULL;

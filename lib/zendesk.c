@@ -31,7 +31,7 @@ static int
 zendesk_body(int64_t id, sqlite3_str *out)
 {
 	const struct config *cfg;
-	sqlite3_stmt *st = db_prep(ticket_sql);
+	struct stmt *st = db_prep(ticket_sql);
 	sqlite3_str *text = sqlite3_str_new(NULL);
 	char *comment;
 	int rc, found;
@@ -46,13 +46,13 @@ zendesk_body(int64_t id, sqlite3_str *out)
 		sqlite3_free(comment);
 		return rc;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, comment);
-	db_bind_text(st, 3, cfg->zd_status);
+	st_bind_int(st, 1, id);
+	st_bind_text(st, 2, comment);
+	st_bind_text(st, 3, cfg->zd_status);
 	if ((found = db_row(st, "making the ticket", &rc)))
-		sqlite3_str_appendall(out, (const char *)sqlite3_column_text(st,
+		sqlite3_str_appendall(out, st_text(st,
 		    0));
-	sqlite3_reset(st);
+	st_reset(st);
 	sqlite3_free(comment);
 	return found || rc ? rc : ST_SOME;
 }
@@ -62,7 +62,7 @@ zendesk_body(int64_t id, sqlite3_str *out)
 static void
 reason(const char *body, long code, char *buf, size_t size)
 {
-	sqlite3_stmt *st = db_prep("SELECT CASE WHEN json_valid(?1) THEN"
+	struct stmt *st = db_prep("SELECT CASE WHEN json_valid(?1) THEN"
 	    " rtrim(coalesce(json_extract(?1, '$.error.title') || ': ', '') ||"
 	    " coalesce(CASE json_type(?1, '$.error') WHEN 'text' THEN"
 	    "  json_extract(?1, '$.error') || ': ' END, '') ||"
@@ -73,9 +73,9 @@ reason(const char *body, long code, char *buf, size_t size)
 	int rc;
 
 	if (st != NULL) {
-		db_bind_text(st, 1, body);
+		st_bind_text(st, 1, body);
 		if (db_row(st, "reading an error", &rc))
-			s = sqlite3_column_text(st, 0);
+			s = (const unsigned char *)st_text(st, 0);
 	}
 	if (s == NULL || *s == '\0')
 		s = (const unsigned char *)body;
@@ -83,7 +83,7 @@ reason(const char *body, long code, char *buf, size_t size)
 	snprintf(buf, size, "HTTP %ld: %.*s", code, (int)(n > 160 ? 160 : n),
 	    (const char *)s);
 	if (st != NULL)
-		sqlite3_reset(st);
+		st_reset(st);
 }
 
 /* The authentication of the config (target_check() passed): basic with
@@ -178,9 +178,9 @@ request(const char *path, const char *post, const char *key,
 static int
 lookup(int64_t id, time_t since, struct sent *r)
 {
-	sqlite3_stmt *ext = db_prep("SELECT coalesce(ref, 'chat-' || id)"
+	struct stmt *ext = db_prep("SELECT coalesce(ref, 'chat-' || id)"
 	    " FROM conversations WHERE id = ?");
-	sqlite3_stmt *pick = db_prep("SELECT json_extract(value, '$.id')"
+	struct stmt *pick = db_prep("SELECT json_extract(value, '$.id')"
 	    " FROM json_each(?1, '$.tickets') WHERE"
 	    " unixepoch(json_extract(value, '$.created_at')) >= ?2"
 	    " ORDER BY json_extract(value, '$.id') LIMIT 1");
@@ -193,23 +193,23 @@ lookup(int64_t id, time_t since, struct sent *r)
 		sqlite3_free(sqlite3_str_finish(body));
 		return ST_DB;
 	}
-	sqlite3_bind_int64(ext, 1, id);
+	st_bind_int(ext, 1, id);
 	escaped = db_row(ext, "finding the external id", &rc) ?
 	    curl_easy_escape(NULL,
-	    (const char *)sqlite3_column_text(ext, 0), 0) : NULL;
-	sqlite3_reset(ext);
+	    st_text(ext, 0), 0) : NULL;
+	st_reset(ext);
 	path = sqlite3_mprintf("/api/v2/tickets?external_id=%s", escaped);
 	curl_free(escaped);
 	rc = request(path, NULL, NULL, body, &code, r);
 	sqlite3_free(path);
 	answer = sqlite3_str_finish(body);
 	if (rc == 0 && r->status == 0 && code == 200) {
-		db_bind_text(pick, 1, answer ? answer : "{}");
-		sqlite3_bind_int64(pick, 2, since - 300);
-		if (sqlite3_step(pick) == SQLITE_ROW)
+		st_bind_text(pick, 1, answer ? answer : "{}");
+		st_bind_int(pick, 2, since - 300);
+		if (st_step(pick) == 1)
 			snprintf(r->remote_ref, sizeof r->remote_ref, "%s",
-			    sqlite3_column_text(pick, 0));
-		sqlite3_reset(pick);
+			    st_text(pick, 0));
+		st_reset(pick);
 	} else if (rc == 0 && r->status == 0) {
 		r->status = code == 429 || code >= 500 ? ST_TEMP : ST_REMOTE;
 		reason(answer ? answer : "", code, r->error, sizeof r->error);
@@ -224,7 +224,7 @@ lookup(int64_t id, time_t since, struct sent *r)
 int
 zendesk_read(long code, const char *answer, struct sent *r)
 {
-	sqlite3_stmt *ticket = db_prep("SELECT json_extract(?1, '$.ticket.id')"
+	struct stmt *ticket = db_prep("SELECT json_extract(?1, '$.ticket.id')"
 	    " WHERE json_type(?1, '$.ticket.id') = 'integer' OR"
 	    " (json_type(?1, '$.ticket.id') = 'text' AND"
 	    "  length(json_extract(?1, '$.ticket.id')) BETWEEN 1 AND 64)");
@@ -232,17 +232,17 @@ zendesk_read(long code, const char *answer, struct sent *r)
 	if (ticket == NULL)
 		return ST_DB;
 	if (code == 200 || code == 201) {
-		db_bind_text(ticket, 1, answer);
-		if (sqlite3_step(ticket) == SQLITE_ROW)
+		st_bind_text(ticket, 1, answer);
+		if (st_step(ticket) == 1)
 			snprintf(r->remote_ref, sizeof r->remote_ref, "%s",
-			    sqlite3_column_text(ticket, 0));
+			    st_text(ticket, 0));
 		else {
 			r->status = ST_TEMP;
 			r->ambiguous = 1;
 			snprintf(r->error, sizeof r->error, "HTTP %ld without a "
 			    "ticket id", code);
 		}
-		sqlite3_reset(ticket);
+		st_reset(ticket);
 	} else {
 		r->status = code == 408 || code == 429 || code >= 500 ?
 		    ST_TEMP : ST_REMOTE;

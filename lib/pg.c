@@ -1,0 +1,556 @@
+/* pg.c: the PostgreSQL engine: a connection by libpq, and statements on it
+ * that behave as SQLite's do for the rest of lib/. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "libchat.h"
+
+/* pg_type.h's, which libpq-dev does not install for clients. */
+#define BOOLOID 16
+#define INT8OID 20
+#define INT2OID 21
+#define INT4OID 23
+#define OIDOID 26
+#define FLOAT4OID 700
+#define FLOAT8OID 701
+#define NUMERICOID 1700
+
+/* The key of the advisory lock every write transaction holds: writers
+ * take turns, as on SQLite, and what the code reads in one stays true
+ * until it commits. "chat" in ASCII. */
+#define WRITE_LOCK "1667785076"
+
+struct pgst {
+	struct stmt base;
+	char *sql;		/* with $N for ?N */
+	int nparam;
+	char **value;		/* owned copies; NULL is SQL NULL */
+	int *len;
+	Oid *type;
+	char name[16];		/* "" until prepared on the server */
+	int runs;		/* executions: the second one prepares */
+	PGresult *res;		/* of the last execution, until reset */
+	int row, nrow;
+	char real[32];		/* a real column's text, as SQLite's */
+};
+
+static PGconn *conn;
+static PGresult *last_error;	/* of the last statement that failed */
+static int broken;		/* the connection was lost */
+static int changed;
+static int nprepared;
+static char lock_timeout[64];
+
+static void
+keep_error(PGresult *res)
+{
+	PQclear(last_error);
+	last_error = res;
+	if (PQstatus(conn) != CONNECTION_OK)
+		broken = 1;
+}
+
+/* Lock timeouts and cancellations are a busy database (ST_TEMP, no
+ * message: db_fail() says so); a lost connection is ST_TEMP with what
+ * libpq says; anything else ST_DB. */
+static int
+error(const char **message)
+{
+	const char *state = last_error ? PQresultErrorField(last_error,
+	    PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = last_error ? PQresultErrorField(last_error,
+	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	*message = NULL;
+	if (broken || PQstatus(conn) != CONNECTION_OK ||
+	    (state && (strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0))) {
+		*message = "connection to the server lost";
+		return ST_TEMP;
+	}
+	if (state && (strcmp(state, "55P03") == 0 ||
+	    strcmp(state, "57014") == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0))
+		return ST_TEMP;
+	*message = primary ? primary : PQerrorMessage(conn);
+	return ST_DB;
+}
+
+/* SQLite's ?N and ? as PostgreSQL's $N, outside quotes. The caller's, to
+ * free(); *n the highest parameter. */
+static char *
+translate(const char *sql, int *n)
+{
+	size_t len = strlen(sql);
+	char *out = malloc(2 * len + 1), *o = out, quote = 0;
+	const char *s;
+	int next = 0, k;
+
+	*n = 0;
+	if (out == NULL)
+		return NULL;
+	for (s = sql; *s != '\0'; s++) {
+		if (quote) {
+			if (*s == quote)
+				quote = 0;
+			*o++ = *s;
+		} else if (*s == '\'' || *s == '"') {
+			quote = *s;
+			*o++ = *s;
+		} else if (*s == '?') {
+			if (s[1] >= '0' && s[1] <= '9') {
+				k = (int)strtol(s + 1, (char **)&s, 10);
+				s--;
+			} else
+				k = ++next;
+			if (k > next)
+				next = k;
+			o += sprintf(o, "$%d", k);
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	*n = next;
+	return out;
+}
+
+static int
+prepare(const char *sql, int persistent, struct stmt **out)
+{
+	struct pgst *p;
+
+	(void)persistent;
+	*out = NULL;
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return -1;
+	p->base.drv = &pg_driver;
+	if ((p->sql = translate(sql, &p->nparam)) == NULL ||
+	    (p->nparam > 0 && ((p->value = calloc((size_t)p->nparam,
+	    sizeof *p->value)) == NULL || (p->len = calloc((size_t)p->nparam,
+	    sizeof *p->len)) == NULL || (p->type = calloc((size_t)p->nparam,
+	    sizeof *p->type)) == NULL))) {
+		free(p->sql);
+		free(p->value);
+		free(p->len);
+		free(p);
+		return -1;
+	}
+	*out = &p->base;
+	return 0;
+}
+
+#define PG(s) ((struct pgst *)(void *)(s))
+
+static void
+reset(struct stmt *st)
+{
+	struct pgst *p = PG(st);
+
+	PQclear(p->res);
+	p->res = NULL;
+	p->row = p->nrow = 0;
+}
+
+/* Runs p: by its text the first time, prepared on the server from the
+ * second (a statement a process runs once costs one round trip). */
+static int
+run(struct pgst *p)
+{
+	const int *len = p->len;
+	PGresult *res;
+	int ok;
+
+	if (p->name[0] == '\0' && p->runs > 0) {
+		snprintf(p->name, sizeof p->name, "s%d", nprepared++);
+		res = PQprepare(conn, p->name, p->sql, p->nparam, p->type);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			p->name[0] = '\0';
+			keep_error(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	p->runs++;
+	if (p->name[0] != '\0')
+		res = PQexecPrepared(conn, p->name, p->nparam,
+		    (const char *const *)p->value, len, NULL, 0);
+	else
+		res = PQexecParams(conn, p->sql, p->nparam, p->type,
+		    (const char *const *)p->value, len, NULL, 0);
+	ok = PQresultStatus(res);
+	if (ok != PGRES_TUPLES_OK && ok != PGRES_COMMAND_OK) {
+		keep_error(res);
+		return -1;
+	}
+	p->res = res;
+	p->nrow = PQntuples(res);
+	p->row = -1;
+	changed = atoi(PQcmdTuples(res));
+	return 0;
+}
+
+static int
+step(struct stmt *st)
+{
+	struct pgst *p = PG(st);
+
+	if (p->res == NULL && run(p) != 0)
+		return -1;
+	if (p->row + 1 >= p->nrow) {
+		p->row = p->nrow;
+		return 0;
+	}
+	p->row++;
+	return 1;
+}
+
+static void
+finalize(struct stmt *st)
+{
+	struct pgst *p = PG(st);
+	int i;
+
+	reset(st);
+	for (i = 0; i < p->nparam; i++)
+		free(p->value[i]);
+	free(p->value);
+	free(p->len);
+	free(p->type);
+	free(p->sql);
+	free(p);
+}
+
+/* Parameter i (from 1) holds a copy of s, of type type. */
+static void
+bind(struct stmt *st, int i, const char *s, int len, Oid type)
+{
+	struct pgst *p = PG(st);
+	char *copy = NULL;
+
+	if (i < 1 || i > p->nparam)
+		return;
+	if (s != NULL) {
+		if (len < 0)
+			len = (int)strlen(s);
+		if ((copy = malloc((size_t)len + 1)) != NULL) {
+			memcpy(copy, s, (size_t)len);
+			copy[len] = '\0';
+		}
+	}
+	free(p->value[i - 1]);
+	p->value[i - 1] = copy;
+	p->len[i - 1] = len;
+	/* A parameter's type is fixed when the statement is prepared: only
+	 * the first execution's count. */
+	if (p->name[0] == '\0' && type != 0)
+		p->type[i - 1] = type;
+}
+
+static void
+bind_int(struct stmt *st, int i, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	bind(st, i, buf, -1, INT8OID);
+}
+
+static void
+bind_double(struct stmt *st, int i, double v)
+{
+	char buf[40];
+
+	snprintf(buf, sizeof buf, "%.17g", v);
+	bind(st, i, buf, -1, FLOAT8OID);
+}
+
+static void
+bind_null(struct stmt *st, int i)
+{
+	bind(st, i, NULL, 0, 0);
+}
+
+static void
+bind_text(struct stmt *st, int i, const char *s, int len,
+    void (*free)(void *))
+{
+	bind(st, i, s, len, 0);
+	if (free != NULL)
+		free((void *)s);
+}
+
+static enum db_type
+type(struct stmt *st, int i)
+{
+	struct pgst *p = PG(st);
+
+	if (p->res == NULL || p->row < 0 || p->row >= p->nrow ||
+	    PQgetisnull(p->res, p->row, i))
+		return DB_NULL;
+	switch (PQftype(p->res, i)) {
+	case BOOLOID:
+	case INT8OID:
+	case INT2OID:
+	case INT4OID:
+	case OIDOID:
+		return DB_INT;
+	case NUMERICOID:
+		/* sum() of integers: an integer, as SQLite's is. */
+		if (strchr(PQgetvalue(p->res, p->row, i), '.') == NULL)
+			return DB_INT;
+		return DB_REAL;
+	case FLOAT4OID:
+	case FLOAT8OID:
+		return DB_REAL;
+	default:
+		return DB_TEXT;
+	}
+}
+
+/* A column as text, as SQLite gives it: NULL for NULL, 1 and 0 for a
+ * boolean, a real by SQLite's own format. */
+static const char *
+text(struct stmt *st, int i)
+{
+	struct pgst *p = PG(st);
+	enum db_type t = type(st, i);
+	const char *v;
+
+	if (t == DB_NULL)
+		return NULL;
+	v = PQgetvalue(p->res, p->row, i);
+	if (PQftype(p->res, i) == BOOLOID)
+		return *v == 't' ? "1" : "0";
+	if (t == DB_REAL) {
+		sqlite3_snprintf(sizeof p->real, p->real, "%!.15g",
+		    strtod(v, NULL));
+		return p->real;
+	}
+	return v;
+}
+
+static int64_t
+int64(struct stmt *st, int i)
+{
+	const char *v = text(st, i);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static double
+real(struct stmt *st, int i)
+{
+	struct pgst *p = PG(st);
+
+	if (type(st, i) == DB_NULL)
+		return 0;
+	return strtod(PQgetvalue(p->res, p->row, i), NULL);
+}
+
+static int
+bytes(struct stmt *st, int i)
+{
+	const char *v = text(st, i);
+
+	return v ? (int)strlen(v) : 0;
+}
+
+static int
+exec(const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	int ok = PQresultStatus(res);
+
+	if (ok != PGRES_COMMAND_OK && ok != PGRES_TUPLES_OK) {
+		keep_error(res);
+		return -1;
+	}
+	changed = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
+/* The id the last INSERT gave, from its table's sequence. */
+static int64_t
+last_id(void)
+{
+	PGresult *res = PQexec(conn, "SELECT lastval()");
+	int64_t id = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return id;
+}
+
+static int
+changes(void)
+{
+	return changed;
+}
+
+static int
+in_transaction(void)
+{
+	return conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE;
+}
+
+/* Writers wait for one another at most the busy timeout, as on SQLite. */
+static int
+begin(void)
+{
+	char sql[192];
+
+	snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = %s; SELECT"
+	    " pg_advisory_xact_lock(" WRITE_LOCK ")", lock_timeout);
+	return exec(sql);
+}
+
+static int
+begin_read(void)
+{
+	return exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+/* The version is the comment on the table meta, readable in one statement
+ * whether or not the table is there; a database with other tables and no
+ * meta is another application's. */
+static int
+version(const char *path, int *v)
+{
+	PGresult *res = PQexec(conn, "SELECT obj_description(to_regclass("
+	    "'meta'), 'pg_class'), (SELECT count(*) FROM pg_catalog.pg_tables"
+	    " WHERE schemaname = current_schema())");
+	const char *comment;
+	const char *msg;
+	int rc;
+
+	*v = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		keep_error(res);
+		rc = error(&msg);
+		return chat_err(rc, "%s: cannot read the database: %s", path,
+		    msg ? msg : "database is busy; try again");
+	}
+	comment = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
+	if (comment != NULL && sscanf(comment, "chat-tools schema %d", v) == 1)
+		rc = 0;
+	else if (comment != NULL || atoi(PQgetvalue(res, 0, 1)) != 0)
+		rc = chat_err(ST_DB, "%s: not a chat-tools database (it holds "
+		    "another application's tables); refusing to change it",
+		    path);
+	else
+		rc = 0;
+	PQclear(res);
+	return rc;
+}
+
+static int
+set_version(int v)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql, "COMMENT ON TABLE meta IS 'chat-tools "
+	    "schema %d'; UPDATE meta SET value = '%d' WHERE key = "
+	    "'schema_version'", v, v);
+	return exec(sql);
+}
+
+static void
+close_db(void)
+{
+	PQclear(last_error);
+	last_error = NULL;
+	PQfinish(conn);
+	conn = NULL;
+	broken = 0;
+}
+
+/* A password in the URL would be on a command line, in the environment
+ * of every process and in the config: refused. */
+static int
+check_url(const char *url)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+	int rc = 0;
+
+	if ((opts = PQconninfoParse(url, &err)) == NULL) {
+		rc = chat_err(ST_USAGE, "the database URL: %s", err ? err :
+		    "out of memory");
+		PQfreemem(err);
+		return rc;
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    *o->val != '\0')
+			rc = chat_err(ST_CONFIG, "the database URL holds a "
+			    "password: remove it, and put it in ~/.pgpass (or "
+			    "the file $PGPASSFILE names), or in $PGPASSWORD");
+	PQconninfoFree(opts);
+	return rc;
+}
+
+/* libpq's message without its trailing newline, on one line. */
+static const char *
+conn_message(void)
+{
+	static char buf[512];
+	char *s;
+
+	snprintf(buf, sizeof buf, "%s", PQerrorMessage(conn));
+	for (s = buf; *s != '\0'; s++)
+		if (*s == '\n')
+			*s = s[1] ? ' ' : '\0';
+	return buf;
+}
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int
+pg_open(const char *url, int64_t busy_ms)
+{
+	const char *msg;
+	int rc;
+
+	if ((rc = check_url(url)) != 0)
+		return rc;
+	snprintf(lock_timeout, sizeof lock_timeout, "'%lldms'",
+	    (long long)busy_ms);
+	conn = PQconnectdb(url);
+	if (conn == NULL)
+		return chat_err(ST_DB, "out of memory");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		msg = conn_message();
+		if (PQconnectionNeedsPassword(conn) ||
+		    strstr(msg, "authentication failed") != NULL)
+			return chat_err(ST_CONFIG, "%s: %s", url, msg);
+		if (strstr(msg, "does not exist") != NULL)
+			return chat_err(ST_DB, "%s: %s", url, msg);
+		return chat_err(ST_TEMP, "%s: %s", url, msg);
+	}
+	/* Times, text and sorting as SQLite's: UTC, UTF-8, and no notice
+	 * on standard error. */
+	PQsetNoticeProcessor(conn, quiet, NULL);
+	if (exec("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'") != 0) {
+		rc = error(&msg);
+		return chat_err(rc, "%s: %s", url, msg ? msg : "busy");
+	}
+	return 0;
+}
+
+const struct driver pg_driver = {
+	"PostgreSQL", prepare, step, reset, finalize, bind_int, bind_double,
+	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
+	last_id, changes, in_transaction, begin, begin_read, version,
+	set_version, close_db,
+};
