@@ -258,22 +258,29 @@ db_done(struct stmt *st, const char *context)
 	return rc;
 }
 
-int
-db_run(const char *sql, const char *context, const char *types, ...)
+void
+st_bindv(struct stmt *st, const char *types, va_list ap)
 {
-	struct stmt *st = db_prep(sql);
-	va_list ap;
 	int i;
 
-	if (st == NULL)
-		return ST_DB;
-	va_start(ap, types);
 	for (i = 0; types[i] != '\0'; i++) {
 		if (types[i] == 'i')
 			st_bind_int(st, i + 1, va_arg(ap, int64_t));
 		else
 			st_bind_text(st, i + 1, va_arg(ap, const char *));
 	}
+}
+
+int
+db_run(const char *sql, const char *context, const char *types, ...)
+{
+	struct stmt *st = db_prep(sql);
+	va_list ap;
+
+	if (st == NULL)
+		return ST_DB;
+	va_start(ap, types);
+	st_bindv(st, types, ap);
 	va_end(ap);
 	return db_done(st, context);
 }
