@@ -2,6 +2,7 @@
  * engine, the statement cache and interface, and the transactions every
  * write goes through. */
 #define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -120,7 +121,39 @@ db_is_url(const char *s)
 int
 db_engine_pg(void)
 {
-	return drv == &pg_driver;
+	return drv != NULL && drv != &sqlite_driver;
+}
+
+/* The PostgreSQL engine, from chat-pg.so in ../lib/chat-tools/ of the
+ * directory this program is in. Loaded for good: nothing unloads it. */
+static const struct driver *
+pg_module(void)
+{
+	char exe[PATH_MAX], so[PATH_MAX + 32], *slash;
+	const char *why;
+	void *h;
+	const struct driver *d;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n < 0) {
+		chat_err(ST_DB, "PostgreSQL: /proc/self/exe: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	snprintf(so, sizeof so, "%s/lib/chat-tools/chat-pg.so", exe);
+	if ((h = dlopen(so, RTLD_NOW | RTLD_LOCAL)) == NULL ||
+	    (d = dlsym(h, "pg_driver")) == NULL) {
+		why = dlerror();
+		chat_err(ST_DB, "PostgreSQL support is not installed: %s",
+		    why ? why : so);
+		return NULL;
+	}
+	return d;
 }
 
 int
@@ -407,8 +440,9 @@ db_open(enum db_mode mode)
 	if ((rc = resolve_path()) != 0 || (rc = config_get(&cfg)) != 0)
 		return rc;
 	if (db_is_url(path)) {
-		drv = &pg_driver;
-		if ((rc = pg_open(path, cfg->busy_timeout_ms)) != 0)
+		if ((drv = pg_module()) == NULL)
+			return ST_DB;
+		if ((rc = drv->open(path, cfg->busy_timeout_ms)) != 0)
 			return rc;
 		if ((rc = schema_check(&version)) != 0)
 			return rc;
