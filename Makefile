@@ -27,7 +27,7 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate \
-	chat-stats chat-export
+	chat-stats chat-export chat-copy
 LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
 # Run by chat-close and chat-export, found next to them: no man page of
