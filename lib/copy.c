@@ -269,31 +269,32 @@ done:
 }
 
 /* A SQLite file's schema version on schema (main or src): 0 with no
- * tables; another application's file is refused. */
+ * tables; another application's file is refused. Pragmas one by one: as
+ * a table (pragma_user_version), they read main whatever the schema. */
 static int
 lite_version(const struct side *s, const char *schema, int *v)
 {
-	sqlite3_str *sql = sqlite3_str_new(NULL);
+	static const char *const asked[] = { "PRAGMA %s.user_version",
+	    "PRAGMA %s.application_id", "SELECT count(*) FROM %s.sqlite_schema" };
+	sqlite3_str *sql;
 	struct stmt *st;
-	int appid = 0, tables = 0, rc;
+	int got[3] = { 0 }, i, r, rc;
 
-	*v = 0;
-	sqlite3_str_appendf(sql, "SELECT (SELECT user_version FROM %s."
-	    "pragma_user_version), (SELECT application_id FROM %s."
-	    "pragma_application_id), (SELECT count(*) FROM %s.sqlite_schema)",
-	    schema, schema, schema);
-	if ((rc = prep(s, sql, "reading the schema", &st)) != 0)
-		return rc;
-	if ((rc = st_step(st)) == 1) {
-		*v = st_int(st, 0);
-		appid = st_int(st, 1);
-		tables = st_int(st, 2);
+	for (i = 0; i < 3; i++) {
+		sql = sqlite3_str_new(NULL);
+		sqlite3_str_appendf(sql, asked[i], schema);
+		if ((rc = prep(s, sql, "reading the schema", &st)) != 0)
+			return rc;
+		if ((r = st_step(st)) == 1)
+			got[i] = st_int(st, 0);
+		st_finalize(st);
+		if (r < 0)
+			return fail(s, "reading the schema");
 	}
-	rc = rc == 1 ? 0 : fail(s, "reading the schema");
-	st_finalize(st);
-	if (rc == 0 && appid != CHAT_APPLICATION_ID && (*v != 0 || tables != 0))
-		rc = chat_err(ST_DB, "%s: not a chat-tools database", s->name);
-	return rc;
+	*v = got[0];
+	if (got[1] != CHAT_APPLICATION_ID && (got[0] != 0 || got[2] != 0))
+		return chat_err(ST_DB, "%s: not a chat-tools database", s->name);
+	return 0;
 }
 
 /* FROM's schema must be this build's: its columns are the ones copied. */
@@ -494,16 +495,18 @@ db_copy(const char *from_name, const char *to_name, int quiet)
 		return rc;
 	from.drv = db_is_url(from_name) ? &pg_driver : &sqlite_driver;
 	to.drv = db_is_url(to_name) ? &pg_driver : &sqlite_driver;
-	/* FROM is checked before TO is made. */
-	if (from.drv == &sqlite_driver && (rc = lite_exists(from_name)) != 0)
-		return rc;
-	if (from.drv == to.drv)
-		from.schema = "src.";
-	else if ((rc = from.drv == &pg_driver ? pg_open(from_name,
-	    cfg->busy_timeout_ms) : sqlite_open(from_name, DB_READ, 0,
-	    cfg->busy_timeout_ms)) != 0 || (rc = from_version(&from, "main"))
-	    != 0)
+	/* FROM is checked before TO is made; a SQLite FROM, checked alone,
+	 * is attached to TO's connection when TO is SQLite too. */
+	if ((rc = from.drv == &pg_driver ? pg_open(from_name,
+	    cfg->busy_timeout_ms) : lite_exists(from_name)) != 0 ||
+	    (from.drv == &sqlite_driver && (rc = sqlite_open(from_name,
+	    DB_READ, 0, cfg->busy_timeout_ms)) != 0) ||
+	    (rc = from_version(&from, "main")) != 0)
 		goto done;
+	if (from.drv == to.drv) {
+		sqlite_driver.close();
+		from.schema = "src.";
+	}
 	if ((rc = db_set_path(to_name)) != 0 ||
 	    (rc = db_open(DB_CREATE)) != 0 ||
 	    (from.drv == to.drv && (rc = attach(&from, &to)) != 0))
