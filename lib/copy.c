@@ -114,6 +114,7 @@ exec_on(const struct side *s, const char *context, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
+	/* sql: constants; what fmt formats is tables[]'s */
 	sqlite3_str_vappendf(sql, fmt, ap);
 	va_end(ap);
 	if ((rc = prep(s, sql, context, &st)) == 0)
@@ -128,10 +129,13 @@ reader(const struct side *s, const struct table *t, struct stmt **out)
 {
 	sqlite3_str *sql = sqlite3_str_new(NULL);
 
+	/* sql: constants; t is tables[]'s, s->schema "" or "src." */
 	sqlite3_str_appendf(sql, "SELECT %s FROM %s%s", t->cols, s->schema,
 	    t->name);
 	if (t->where != NULL)
+		/* sql: constants */
 		sqlite3_str_appendf(sql, " WHERE %s", t->where);
+	/* sql: constants */
 	sqlite3_str_appendf(sql, " ORDER BY %s", t->key);
 	return prep(s, sql, t->name, out);
 }
@@ -217,11 +221,14 @@ inserter(const struct side *s, const struct table *t, int rows,
 	sqlite3_str *sql = sqlite3_str_new(NULL);
 	int ncols = columns(t), i, j;
 
+	/* sql: constants; t is tables[]'s */
 	sqlite3_str_appendf(sql, "INSERT INTO %s (%s) VALUES ", t->name,
 	    t->cols);
 	for (i = 0; i < rows; i++) {
+		/* sql: constants */
 		sqlite3_str_appendall(sql, i ? ", (" : "(");
 		for (j = 0; j < ncols; j++)
+			/* sql: constants */
 			sqlite3_str_appendf(sql, "%s?%d", j ? ", " : "",
 			    i * ncols + j + 1);
 		sqlite3_str_appendall(sql, ")");
@@ -282,6 +289,7 @@ lite_version(const struct side *s, const char *schema, int *v)
 
 	for (i = 0; i < 3; i++) {
 		sql = sqlite3_str_new(NULL);
+		/* sql: constants; schema is "main" or "src" */
 		sqlite3_str_appendf(sql, asked[i], schema);
 		if ((rc = prep(s, sql, "reading the schema", &st)) != 0)
 			return rc;
@@ -334,6 +342,7 @@ to_empty(const struct side *to)
 		if (tables[i].where != NULL)
 			continue;
 		sql = sqlite3_str_new(NULL);
+		/* sql: constants */
 		sqlite3_str_appendf(sql, "SELECT 1 FROM %s LIMIT 1",
 		    tables[i].name);
 		if ((rc = prep(to, sql, tables[i].name, &st)) != 0)
@@ -463,16 +472,25 @@ lite_exists(const char *path)
 	return chat_err(ST_DB, "%s: %s", path, strerror(errno));
 }
 
-/* FROM, a SQLite file, attached to TO's connection as src, read-only. */
+/* FROM, a SQLite file, attached to TO's connection as src, read-only;
+ * its name is bound, never SQL. */
 static int
 attach(const struct side *from, const struct side *to)
 {
+	sqlite3_str *sql;
+	struct stmt *st;
 	char *uri;
 	int rc;
 
 	if ((uri = ro_uri(from->name)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	rc = exec_on(to, "attaching it", "ATTACH %Q AS src", uri);
+	sql = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(sql, "ATTACH ?1 AS src");
+	if ((rc = prep(to, sql, "attaching it", &st)) == 0) {
+		st_bind_text(st, 1, uri);
+		rc = run(to, st, "attaching it");
+	}
+	st_finalize(st);
 	sqlite3_free(uri);
 	return rc;
 }
@@ -487,10 +505,10 @@ db_copy(const char *from_name, const char *to_name, int quiet)
 	int rc;
 
 	if (strcmp(from_name, to_name) == 0)
-		return usage_err("FROM and TO are the same database");
+		return chat_err(ST_USAGE, "FROM and TO are the same database");
 	if (db_is_url(from_name) && db_is_url(to_name))
-		return usage_err("both databases are PostgreSQL's: copy them "
-		    "with pg_dump and psql");
+		return chat_err(ST_USAGE, "both databases are PostgreSQL's: "
+		    "copy them with pg_dump and psql");
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
 	from.drv = db_is_url(from_name) ? &pg_driver : &sqlite_driver;
