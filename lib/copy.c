@@ -104,7 +104,7 @@ run(const struct side *s, struct stmt *st, const char *context)
 	return 0;
 }
 
-/* Runs the text sql on s. */
+/* Runs on s the one statement fmt formats. */
 static int
 exec_on(const struct side *s, const char *context, const char *fmt, ...)
 {
@@ -368,10 +368,13 @@ after_copy(const struct side *to)
 	size_t i;
 	int rc = 0;
 
-	if (to->drv == &sqlite_driver)
-		return exec_on(to, "indexing", "INSERT INTO messages_fts "
-		    "(messages_fts) VALUES ('rebuild'); INSERT INTO "
-		    "conversations_fts (conversations_fts) VALUES ('rebuild')");
+	if (to->drv == &sqlite_driver) {
+		if ((rc = exec_on(to, "indexing", "INSERT INTO messages_fts "
+		    "(messages_fts) VALUES ('rebuild')")) != 0)
+			return rc;
+		return exec_on(to, "indexing", "INSERT INTO conversations_fts "
+		    "(conversations_fts) VALUES ('rebuild')");
+	}
 	for (i = 0; rc == 0 && i < NTABLES; i++)
 		if (tables[i].id)
 			rc = exec_on(to, "moving the sequences", "SELECT setval("

@@ -125,6 +125,8 @@ alone() {
 	# The full-text index of the copy is made too.
 	run -0 env CHAT_DB="$b" chat-history -o ids --grep backslash
 	assert_output 5000000000
+	run -0 env CHAT_DB="$b" chat-history -o ids --grep zoe
+	assert_output 5000000000
 	# On PostgreSQL itself: the ids, and the text byte for byte.
 	assert_equal "$(psql_on "$CHAT_DB" "SELECT encode(convert_to(body, 'UTF8'), 'hex')
 	    FROM messages WHERE id = 7000000000")" \
@@ -255,6 +257,8 @@ alone() {
 	assert_equal "$(rows "$b")" "$(rows "$a")"
 	assert_equal "$(shown "$b")" "$(shown "$a")"
 	run -0 env CHAT_DB="$b" chat-history -o ids --grep backslash
+	assert_output 5000000000
+	run -0 env CHAT_DB="$b" chat-history -o ids --grep zoe
 	assert_output 5000000000
 	assert_equal "$(stat -c %a "$b")" 600
 }
