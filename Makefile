@@ -91,10 +91,11 @@ check: deps
 	$(MAKE) all
 	scripts/check $(B)
 
-# make bench BENCH_ARGS="--size 10000" for a quicker run.
+# make bench BENCH_ARGS="--size 10000" for a quicker run; BACKEND=pg for
+# PostgreSQL against psql, on a cluster of its own.
 bench: deps
 	$(MAKE) all
-	scripts/bench --bin $(B)/bin $(BENCH_ARGS)
+	scripts/bench$(if $(filter pg,$(BACKEND)),-pg) --bin $(B)/bin $(BENCH_ARGS)
 
 # Every figure of make bench at 100,000 and 1,000,000 conversations, and
 # how each grew (about half an hour; not run by CI). BENCHMARKS.md has it.
