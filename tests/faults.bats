@@ -32,6 +32,7 @@ shared_db() {
 
 teardown() {
 	[ -z "${SHARED:-}" ] || rm -rf "$SHARED"
+	common_teardown
 }
 
 @test "disk full during an import: 74 naming the database, the batches committed kept, a re-run completes it" {

@@ -1,5 +1,7 @@
 # Shared set-up of the bats suites: a fresh database, home and config per
-# test, the built binaries first on PATH.
+# test, the built binaries first on PATH. The database is a SQLite file, or
+# with CHAT_TEST_PG set (scripts/check's second leg: the socket directory
+# of scripts/pg's cluster) a PostgreSQL database of its own, dropped after.
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
@@ -16,6 +18,9 @@ BEFORE_7="ALTER TABLE conversations DROP COLUMN first_response_at;
     ALTER TABLE conversations DROP COLUMN first_visitor_at;"
 
 REAL_HOME=$HOME
+# The key of the advisory lock every PostgreSQL write transaction takes:
+# 'chat' in ASCII.
+PG_WRITE_LOCK=1667785076
 
 setup() {
 	export PATH="$TOP/${CHAT_BUILD:-build}/bin:$PATH"
@@ -25,11 +30,42 @@ setup() {
 	export CHAT_OPERATOR=tester
 	export TZ=UTC
 	unset CHAT_CONFIG XDG_DATA_HOME XDG_CONFIG_HOME VISUAL EDITOR NO_COLOR
+	[ -z "${CHAT_TEST_PG:-}" ] || pg_setup
 }
 
-# Runs SQL on the test database with the sqlite3 shell.
+# The test's own database on the cluster, from the empty template; libpq's
+# environment unset so that only the URL says where and who.
+pg_setup() {
+	unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE \
+	    PGSERVICE PGSERVICEFILE PGOPTIONS PGSSLMODE
+	PG_DB=t_${BATS_SUITE_TEST_NUMBER}_$$
+	pg_admin "CREATE DATABASE $PG_DB TEMPLATE template0"
+	export CHAT_DB="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat"
+}
+
+# Runs SQL as the cluster's superuser on its maintenance database.
+pg_admin() {
+	psql -X -q -v ON_ERROR_STOP=1 -h "$CHAT_TEST_PG" -U chat -d postgres \
+	    -c "$1"
+}
+
+# Whether the test database is on PostgreSQL.
+is_pg() {
+	case $CHAT_DB in postgresql://* | postgres://*) ;; *) return 1 ;; esac
+}
+
+# Runs SQL on the test database (the arguments, else standard input), its
+# results as the sqlite3 shell prints them: fields joined by |, NULL empty,
+# no headers; PostgreSQL's notices kept off standard error.
 sql() {
-	sqlite3 -batch "$CHAT_DB" "$@"
+	if ! is_pg; then
+		sqlite3 -batch "$CHAT_DB" "$@"
+	elif [ $# -eq 0 ]; then
+		PGOPTIONS='-c client_min_messages=warning' psql -X -q -A -t \
+		    -F '|' -v ON_ERROR_STOP=1 -d "$CHAT_DB" -f -
+	else
+		printf '%s\n' "$@" | sql
+	fi
 }
 
 # Runs a command with a terminal as its standard streams.
@@ -57,13 +93,35 @@ config() {
 # print it: RFC 3339 UTC, or with $2 = table as a table's "YYYY-MM-DD HH:MM"
 # in local time, which the tests set to UTC.
 db_time() {
-	sql "SELECT strftime('$([ "${2:-}" = table ] && echo '%Y-%m-%d %H:%M' ||
-	    echo '%Y-%m-%dT%H:%M:%SZ')', ($1), 'unixepoch')"
+	if is_pg; then
+		sql "SELECT to_char(to_timestamp(($1)) AT TIME ZONE 'UTC', '$(
+		    [ "${2:-}" = table ] && echo 'YYYY-MM-DD HH24:MI' ||
+		    echo 'YYYY-MM-DD"T"HH24:MI:SS"Z"')')"
+	else
+		sql "SELECT strftime('$([ "${2:-}" = table ] && echo '%Y-%m-%d %H:%M' ||
+		    echo '%Y-%m-%dT%H:%M:%SZ')', ($1), 'unixepoch')"
+	fi
 }
 
-# The canonical content of the database, for "nothing changed" checks.
+# The canonical content of the database, for "nothing changed" checks: on
+# PostgreSQL the schema, then each table's rows in the order of their text
+# (a row's place in its table moves when it is rewritten unchanged) and
+# each sequence's position.
 dump() {
-	sql .dump | grep -v '^INSERT INTO sqlite_stat'
+	if is_pg; then
+		local schema
+		schema=$(pg_dump --schema-only --no-owner -d "$CHAT_DB") || return 1
+		# Without its comments and the random key of \restrict.
+		grep -Ev '^(--|\\(un)?restrict |$)' <<<"$schema"
+		sql <<-'SQL'
+		SELECT format('SELECT %1$L, x::text FROM %1$I x ORDER BY 2', tablename)
+		FROM pg_tables WHERE schemaname = current_schema()
+		ORDER BY tablename \gexec
+		SELECT sequencename, last_value FROM pg_sequences ORDER BY 1;
+		SQL
+	else
+		sql .dump | grep -v '^INSERT INTO sqlite_stat'
+	fi
 }
 
 free_port() {
@@ -80,11 +138,28 @@ wait_ready() {
 }
 
 # Holds the test database's write lock from another process, the sqlite3
-# shell, until release_lock; returns once the lock is seen taken (a writer
-# with no busy timeout is refused), not after a guessed pause.
+# shell or psql, until release_lock; returns once the lock is seen taken (a
+# writer with no busy timeout is refused; the advisory lock is granted),
+# not after a guessed pause.
 hold_lock() {
 	local out
 	mkfifo "$BATS_TEST_TMPDIR/lock"
+	if is_pg; then
+		psql -X -q -o /dev/null -d "$CHAT_DB" <"$BATS_TEST_TMPDIR/lock" 3>&- &
+		LOCK_PID=$!
+		exec 8>"$BATS_TEST_TMPDIR/lock"
+		echo "SELECT pg_advisory_lock($PG_WRITE_LOCK);" >&8
+		for _ in $(seq 200); do
+			out=$(sql "SELECT count(*) FROM pg_locks l JOIN pg_database d
+			    ON d.oid = l.database WHERE d.datname = current_database()
+			    AND l.locktype = 'advisory' AND l.objid = $PG_WRITE_LOCK
+			    AND l.granted")
+			[ "$out" != 1 ] || return 0
+			sleep 0.05
+		done
+		echo "the advisory lock $PG_WRITE_LOCK on $CHAT_DB was not taken" >&2
+		return 1
+	fi
 	sqlite3 "$CHAT_DB" <"$BATS_TEST_TMPDIR/lock" 3>&- &
 	LOCK_PID=$!
 	exec 8>"$BATS_TEST_TMPDIR/lock"
@@ -101,8 +176,9 @@ hold_lock() {
 	return 1
 }
 
+# psql ends at the end of its input, and its session's lock with it.
 release_lock() {
-	echo 'COMMIT;' >&8
+	is_pg || echo 'COMMIT;' >&8
 	exec 8>&-
 	wait "$LOCK_PID"
 }
@@ -142,10 +218,18 @@ stored() {
 }
 
 teardown() {
+	common_teardown
+}
+
+# Stops what start_smtpd, start_zendesk and start_prism started, and drops
+# the test's PostgreSQL database (WITH FORCE: a lock holder left running
+# by a failed test would keep it).
+common_teardown() {
 	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${PRISM_PID:-}; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	[ -z "${PG_DB:-}" ] || pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
 }
 
 # Prism serving the project's CreateTicket description on $PRISM_PORT.
