@@ -8,10 +8,11 @@ load helper
 	before=$(date +%s)
 	run -0 chat-close 3
 	assert_output 3
-	run -0 sql "SELECT state, closed_by, closed_at >= $before, closed_at <= strftime('%s') FROM conversations WHERE id = 3"
+	run -0 sql "SELECT state, closed_by, CAST(closed_at >= $before AS INTEGER),
+	    CAST(closed_at <= $(date +%s) AS INTEGER) FROM conversations WHERE id = 3"
 	assert_output "closed|operator|1|1"
-	run -0 sql "SELECT e.actor, e.action, e.detail = 'by operator at ' ||
-	    strftime('%Y-%m-%dT%H:%M:%SZ', c.closed_at, 'unixepoch') FROM events e
+	run -0 sql "SELECT e.actor, e.action, CAST(e.detail = 'by operator at ' ||
+	    $(time_sql c.closed_at '%Y-%m-%dT%H:%M:%SZ') AS INTEGER) FROM events e
 	    JOIN conversations c ON c.id = e.conversation WHERE e.conversation = 3
 	    ORDER BY e.id DESC LIMIT 1"
 	assert_output "tester|closed|1"
@@ -153,7 +154,7 @@ tagged refund
 noted Refund of 30 EUR sent.
 rated network=4
 rated solution=5
-closed by operator at $(sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', closed_at, 'unixepoch') FROM conversations WHERE id = 2")"
+closed by operator at $(db_time 'SELECT closed_at FROM conversations WHERE id = 2')"
 }
 
 @test "a batch writes the events of each change in the order the ids came" {
@@ -394,7 +395,7 @@ Follow up Monday."
 	assert_equal "$(chat-history --closed --count)" 1500
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3000
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 1500
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 }
 
 @test "a writer held off past db_busy_timeout exits 75 and changes nothing" {
@@ -423,7 +424,7 @@ Follow up Monday."
 	closed=$(sql "SELECT count(*) FROM conversations WHERE state = 'closed'")
 	assert_equal "$((closed % 10000))" 0
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" "$closed"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	chat-close -q --at last <"$BATS_TEST_TMPDIR/ids"
 	assert_equal "$(chat-history --closed --count)" 30000
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 30000

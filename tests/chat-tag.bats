@@ -144,8 +144,7 @@ $nfc"
 4|chat-tools|CAFÉ -> $nfc
 5|chat-tools|CAFÉ -> $nfc"
 	assert_equal "$(sql "SELECT group_concat(id || at || actor || action || detail, ' ') FROM events WHERE action <> 'merged'")" "$events"
-	run -0 sql "PRAGMA integrity_check; PRAGMA foreign_key_check"
-	assert_output ok
+	assert_db_ok
 	run -0 chat-tag -q ǅ,CAFÉ 6
 	assert_equal "$(sql "SELECT count(*) FROM tags")" 3
 	assert_equal "$(chat-history --tag ǆ -o ids | sort -n | tr '\n' ' ')" "1 2 3 6 "

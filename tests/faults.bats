@@ -41,7 +41,7 @@ teardown() {
 	limit=$(( $(stat -c %s "$CHAT_DB") / 1024 + 256 ))
 	run -74 bash -c "trap '' XFSZ; ulimit -f $limit; chat-import -q '$BATS_TEST_TMPDIR/big.ndjson'"
 	assert_output --partial "$CHAT_DB"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	assert_equal "$(sql "SELECT count(*) FROM conversations WHERE ref LIKE 'A%'")" 2000
 	# Whole batches only: every conversation has its message.
 	assert_equal "$(sql 'SELECT count(*) FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages WHERE conversation = c.id)')" 0
@@ -55,7 +55,7 @@ teardown() {
 	# Room for the write-ahead log of one batch and a half.
 	run -74 bash -c "trap '' XFSZ; ulimit -f 2048; seq 30000 | chat-tag -q bulk"
 	assert_output --partial "$CHAT_DB"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	links=$(sql "SELECT count(*) FROM conversation_tags")
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" "$links"
 	assert_equal $(( links % 10000 )) 0

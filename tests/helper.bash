@@ -33,13 +33,13 @@ setup() {
 	[ -z "${CHAT_TEST_PG:-}" ] || pg_setup
 }
 
-# The test's own database on the cluster, from the empty template; libpq's
+# The test's own database on the cluster, a copy of template1 (scripts/pg); libpq's
 # environment unset so that only the URL says where and who.
 pg_setup() {
 	unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE \
 	    PGSERVICE PGSERVICEFILE PGOPTIONS PGSSLMODE
 	PG_DB=t_${BATS_SUITE_TEST_NUMBER}_$$
-	pg_admin "CREATE DATABASE $PG_DB TEMPLATE template0"
+	pg_admin "CREATE DATABASE $PG_DB"
 	export CHAT_DB="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat"
 }
 
@@ -56,12 +56,14 @@ is_pg() {
 
 # Runs SQL on the test database (the arguments, else standard input), its
 # results as the sqlite3 shell prints them: fields joined by |, NULL empty,
-# no headers; PostgreSQL's notices kept off standard error.
+# no headers; PostgreSQL's notices kept off standard error, SQLite's
+# group_concat found (scripts/pg).
 sql() {
 	if ! is_pg; then
 		sqlite3 -batch "$CHAT_DB" "$@"
 	elif [ $# -eq 0 ]; then
-		PGOPTIONS='-c client_min_messages=warning' psql -X -q -A -t \
+		PGOPTIONS='-c client_min_messages=warning
+		    -c search_path=public,sqlite_compat' psql -X -q -A -t \
 		    -F '|' -v ON_ERROR_STOP=1 -d "$CHAT_DB" -f -
 	else
 		printf '%s\n' "$@" | sql
@@ -93,13 +95,31 @@ config() {
 # print it: RFC 3339 UTC, or with $2 = table as a table's "YYYY-MM-DD HH:MM"
 # in local time, which the tests set to UTC.
 db_time() {
+	sql "SELECT $(time_sql "($1)" "$([ "${2:-}" = table ] &&
+	    echo '%Y-%m-%d %H:%M' || echo '%Y-%m-%dT%H:%M:%SZ')")"
+}
+
+# The SQL expression formatting Unix time $1 in UTC by strftime format $2
+# (%Y %m %d %H %M %S and literal characters) on the test's engine.
+time_sql() {
 	if is_pg; then
-		sql "SELECT to_char(to_timestamp(($1)) AT TIME ZONE 'UTC', '$(
-		    [ "${2:-}" = table ] && echo 'YYYY-MM-DD HH24:MI' ||
-		    echo 'YYYY-MM-DD"T"HH24:MI:SS"Z"')')"
+		local f
+		f=$(sed -e 's/[A-Za-z]/"&"/g; s/%"Y"/YYYY/g; s/%"m"/MM/g' \
+		    -e 's/%"d"/DD/g; s/%"H"/HH24/g; s/%"M"/MI/g; s/%"S"/SS/g' <<<"$2")
+		echo "to_char(to_timestamp($1) AT TIME ZONE 'UTC', '$f')"
 	else
-		sql "SELECT strftime('$([ "${2:-}" = table ] && echo '%Y-%m-%d %H:%M' ||
-		    echo '%Y-%m-%dT%H:%M:%SZ')', ($1), 'unixepoch')"
+		echo "strftime('$2', $1, 'unixepoch')"
+	fi
+}
+
+# The database passes its own consistency checks: SQLite's integrity_check
+# and foreign_key_check; PostgreSQL keeps both itself, so there no
+# constraint is left unvalidated.
+assert_db_ok() {
+	if is_pg; then
+		assert_equal "$(sql 'SELECT count(*) FROM pg_constraint WHERE NOT convalidated')" 0
+	else
+		assert_equal "$(sql 'PRAGMA integrity_check; PRAGMA foreign_key_check')" ok
 	fi
 }
 
@@ -110,7 +130,8 @@ db_time() {
 dump() {
 	if is_pg; then
 		local schema
-		schema=$(pg_dump --schema-only --no-owner -d "$CHAT_DB") || return 1
+		schema=$(pg_dump --schema-only --no-owner -N sqlite_compat \
+		    -d "$CHAT_DB") || return 1
 		# Without its comments and the random key of \restrict.
 		grep -Ev '^(--|\\(un)?restrict |$)' <<<"$schema"
 		sql <<-'SQL'

@@ -46,7 +46,7 @@ fixture() {
 		run chat-history -o ids --grep "$q"
 		[ "$status" -le 1 ] || fail "$q: exit $status: $output"
 	done
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 }
 
 @test "a query too deep or too long is refused, not sent to the engine" {

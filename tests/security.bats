@@ -112,7 +112,7 @@ unmarked_sql() {
 	run -0 chat-history --grep '"DELETE FROM notes"'
 	assert_output --partial "1  "
 	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 1")" "'); DELETE FROM notes; --"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	run -1 chat-history --operator "' OR 1=1 --"
 	assert_output ""
 }
