@@ -54,19 +54,21 @@ is_pg() {
 	case $CHAT_DB in postgresql://* | postgres://*) ;; *) return 1 ;; esac
 }
 
-# Runs SQL on the test database (the arguments, else standard input), its
+# Runs SQL on the test database (each argument, else standard input), its
 # results as the sqlite3 shell prints them: fields joined by |, NULL empty,
 # no headers; PostgreSQL's notices kept off standard error, SQLite's
-# group_concat found (scripts/pg).
+# group_concat and hex found (scripts/pg). Both shells keep a CR in an
+# argument; read from standard input, a line's CR is lost.
 sql() {
-	if ! is_pg; then
-		sqlite3 -batch "$CHAT_DB" "$@"
-	elif [ $# -eq 0 ]; then
+	if is_pg; then
+		local a args=()
+		for a in "$@"; do args+=(-c "$a"); done
+		[ $# -gt 0 ] || args=(-f -)
 		PGOPTIONS='-c client_min_messages=warning
 		    -c search_path=public,sqlite_compat' psql -X -q -A -t \
-		    -F '|' -v ON_ERROR_STOP=1 -d "$CHAT_DB" -f -
+		    -F '|' -v ON_ERROR_STOP=1 -d "$CHAT_DB" "${args[@]}"
 	else
-		printf '%s\n' "$@" | sql
+		sqlite3 -batch "$CHAT_DB" "$@"
 	fi
 }
 
