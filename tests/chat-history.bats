@@ -476,5 +476,5 @@ print("ok")' "$output"
 	run -74 chat-history --count --closed
 	assert_output "chat-history: no database at $CHAT_DB (chat-import creates one)"
 	run -74 chat-history 1
-	assert_file_not_exists "$CHAT_DB"
+	assert_no_db
 }

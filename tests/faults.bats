@@ -35,6 +35,7 @@ teardown() {
 	common_teardown
 }
 
+# bats test_tags=sqlite
 @test "disk full during an import: 74 naming the database, the batches committed kept, a re-run completes it" {
 	conversations 2000 A | chat-import -q
 	conversations 30000 B >"$BATS_TEST_TMPDIR/big.ndjson"
@@ -50,6 +51,7 @@ teardown() {
 	assert_equal "$(sql 'SELECT count(*) FROM messages')" 32000
 }
 
+# bats test_tags=sqlite
 @test "disk full during a batch tag: 74, whole batches each with their events, a re-run completes it" {
 	conversations 30000 | chat-import -q
 	# Room for the write-ahead log of one batch and a half.
@@ -64,6 +66,7 @@ teardown() {
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" 30000
 }
 
+# bats test_tags=sqlite
 @test "a read-only database file: writers exit 74 naming it, nothing changes" {
 	examples
 	shared_db
@@ -77,6 +80,7 @@ teardown() {
 	assert_equal "$(sha256sum <"$CHAT_DB")" "$before"
 }
 
+# bats test_tags=sqlite
 @test "a database in a read-only directory: writers exit 74 naming it, nothing changes" {
 	examples
 	shared_db
@@ -150,7 +154,7 @@ each_allocation_failing() {
 	done
 }
 
-# bats test_tags=own-allocator
+# bats test_tags=own-allocator,sqlite
 @test "out of memory is reported and exits 74, wherever the program's own allocations fail" {
 	SHIM=$BATS_TEST_TMPDIR/failmalloc.so
 	${CC:-cc} -shared -fPIC -O1 -o "$SHIM" "$TOP/tests/failmalloc.c"

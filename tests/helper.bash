@@ -23,6 +23,10 @@ REAL_HOME=$HOME
 PG_WRITE_LOCK=1667785076
 
 setup() {
+	common_setup
+}
+
+common_setup() {
 	export PATH="$TOP/${CHAT_BUILD:-build}/bin:$PATH"
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
@@ -33,8 +37,8 @@ setup() {
 	[ -z "${CHAT_TEST_PG:-}" ] || pg_setup
 }
 
-# The test's own database on the cluster, a copy of template1 (scripts/pg); libpq's
-# environment unset so that only the URL says where and who.
+# The test's own database on the cluster, a copy of template1 (scripts/pg);
+# libpq's environment unset so that only the URL says where and who.
 pg_setup() {
 	unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE \
 	    PGSERVICE PGSERVICEFILE PGOPTIONS PGSSLMODE
@@ -122,6 +126,15 @@ assert_db_ok() {
 		assert_equal "$(sql 'SELECT count(*) FROM pg_constraint WHERE NOT convalidated')" 0
 	else
 		assert_equal "$(sql 'PRAGMA integrity_check; PRAGMA foreign_key_check')" ok
+	fi
+}
+
+# No database was made: no SQLite file, or no table in the PostgreSQL one.
+assert_no_db() {
+	if is_pg; then
+		assert_equal "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+	else
+		assert_file_not_exists "$CHAT_DB"
 	fi
 }
 
