@@ -49,7 +49,7 @@ pg_setup() {
 
 # Runs SQL as the cluster's superuser on its maintenance database.
 pg_admin() {
-	psql -X -q -v ON_ERROR_STOP=1 -h "$CHAT_TEST_PG" -U chat -d postgres \
+	PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -h "$CHAT_TEST_PG" -U chat -d postgres \
 	    -c "$1"
 }
 

@@ -82,6 +82,7 @@ make_role() {
 	run -0 chat-import "$EXAMPLES"
 	refute_output --partial "$PASS"
 	assert_equal "$(chat-history --count)" 30
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 30
 }
 
 @test "a role without rights on the tables: 74, permission denied, nothing changed" {
