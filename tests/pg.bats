@@ -140,3 +140,27 @@ make_role() {
 	assert_output --partial "upgrade chat-tools"
 	assert_equal "$(dump)" "$before"
 }
+
+@test "a connection lost mid-command: 75, the batch undone by the server" {
+	examples
+	before=$(dump)
+	hold_lock
+	chat-close 1 2 3 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! n=0 rc=0
+	# The writer waits for the lock; its server process is then ended,
+	# as a restart or a failover would end it.
+	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype =
+	    'advisory' AND NOT granted")" = 1 ]; do
+		n=$((n + 1))
+		[ $n -lt 200 ] || fail "the writer never waited for the lock"
+		sleep 0.05
+	done
+	sql "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype =
+	    'advisory' AND NOT granted" >/dev/null
+	wait "$pid" || rc=$?
+	release_lock
+	assert_equal "$rc" 75
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "connection to the server lost"
+	assert_equal "$(dump)" "$before"
+}
