@@ -33,6 +33,19 @@ term(sqlite3_str *sql, int n, int p, int prefix)
 	    " conversations_fts MATCH ?%d)", n, p, p, p);
 }
 
+/* Term n's parameter: the terms' are numbered in the order of the tree's
+ * nodes, one each, with no gap for the others: PostgreSQL refuses a
+ * parameter no statement uses, since it cannot tell its type. */
+static int
+param(const struct query *q, int n, int first)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		first += q->node[i].op == Q_TERM;
+	return first;
+}
+
 /* Each node of the tree is a common table expression q<index>(id) of the
  * conversations it holds for, written after its operands, so that the
  * SQL stays flat however deep the query. A term is looked up in each
@@ -47,7 +60,7 @@ emit(const struct query *q, int n, sqlite3_str *sql, int first)
 
 	switch (x->op) {
 	case Q_TERM:
-		term(sql, n, first + n, x->prefix);
+		term(sql, n, param(q, n, first), x->prefix);
 		return;
 	case Q_NOT:
 		emit(q, left, sql, first);
@@ -85,7 +98,7 @@ search_sql(const struct query *q, sqlite3_str *sql, int first)
 	sqlite3_str_appendall(sql, "WITH ");
 	emit(q, q->root, sql, first);
 	sqlite3_str_appendf(sql, " SELECT id FROM q%d", q->root);
-	return first + q->n;
+	return param(q, q->n, first);
 }
 
 /* Each term as an FTS5 string, which FTS5 splits into the words of its
@@ -104,14 +117,14 @@ search_bind(const struct query *q, struct stmt *st, int first)
 		if (x->op != Q_TERM)
 			continue;
 		if (db_engine_pg()) {
-			st_bind_textn(st, first + i, q->text + x->text,
+			st_bind_textn(st, first++, q->text + x->text,
 			    (int)x->len, NULL);
 			continue;
 		}
 		if ((s = sqlite3_mprintf("\"%.*w\"%s", (int)x->len,
 		    q->text + x->text, x->prefix ? "*" : "")) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		st_bind_textn(st, first + i, s, -1, sqlite3_free);
+		st_bind_textn(st, first++, s, -1, sqlite3_free);
 	}
 	return 0;
 }
