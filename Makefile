@@ -50,7 +50,7 @@ FUZZ_TIME ?= 60
 
 all: $(PROGS) $(PG_MODULE) $(B)/unit $(FUZZERS:%=$(B)/fuzz/replay-%)
 
-$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h | $(B)/lib
+$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h lib/search_fold.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/lib/pg.o: ALL_CFLAGS += -fPIC
