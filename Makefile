@@ -15,8 +15,8 @@ FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 
-PKGS := sqlite3 yaml-0.1 libutf8proc libpq
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl)
+PKGS := sqlite3 yaml-0.1 libutf8proc
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libpq)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 # Only chat-deliver links libcurl (and the tests of what it links): the
 # other binaries hand it their deliveries and start without libcurl's
@@ -24,12 +24,19 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl)
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
-ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+# The PostgreSQL engine is a module, chat-pg.so, that db.c loads when the
+# database is a URL, as Dovecot's lib-sql loads its drivers: libpq and
+# its twenty-odd libraries would otherwise cost every command 2.7 ms to
+# load. The module calls back the one function it needs from the tools.
+PG_LIBS = $(shell $(PKG_CONFIG) --libs libpq sqlite3)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS) -Wl,--export-dynamic-symbol=chat_err
 
 BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate \
 	chat-stats chat-export chat-copy
 LIBSRC := $(wildcard lib/*.c)
-LIBOBJ := $(LIBSRC:lib/%.c=$(B)/lib/%.o)
+LIBOBJ := $(filter-out $(B)/lib/pg.o,$(LIBSRC:lib/%.c=$(B)/lib/%.o))
+# Found by the tools at ../lib/chat-tools/ from where they are.
+PG_MODULE := $(B)/lib/chat-tools/chat-pg.so
 # Run by chat-close and chat-export, found next to them: no man page of
 # its own (chat-tools(7), FILES).
 HELPER := $(B)/bin/chat-deliver
@@ -41,10 +48,15 @@ FUZZERS := time ids config import mail zendesk query
 FUZZSRC := fuzz/fuzz.c fuzz/fuzz.h
 FUZZ_TIME ?= 60
 
-all: $(PROGS) $(B)/unit $(FUZZERS:%=$(B)/fuzz/replay-%)
+all: $(PROGS) $(PG_MODULE) $(B)/unit $(FUZZERS:%=$(B)/fuzz/replay-%)
 
-$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h | $(B)/lib
+$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h lib/search_fold.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/lib/pg.o: ALL_CFLAGS += -fPIC
+
+$(PG_MODULE): $(B)/lib/pg.o | $(B)/lib/chat-tools
+	$(CC) -shared -o $@ $(B)/lib/pg.o $(PG_LIBS) $(SAN) $(LDFLAGS)
 
 $(B)/libchat.a: $(LIBOBJ)
 	rm -f $@
@@ -69,7 +81,7 @@ $(B)/fuzz/fuzz-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) -o $@ fuzz/$*.c fuzz/fuzz.c $(B)/libchat.a \
 		$(PKG_LIBS) $(CURL_LIBS) $(ALL_LDFLAGS) -fsanitize=fuzzer
 
-$(B)/lib $(B)/bin $(B)/fuzz:
+$(B)/lib $(B)/bin $(B)/fuzz $(B)/lib/chat-tools:
 	mkdir -p $@
 
 deps:
@@ -79,10 +91,11 @@ check: deps
 	$(MAKE) all
 	scripts/check $(B)
 
-# make bench BENCH_ARGS="--size 10000" for a quicker run.
+# make bench BENCH_ARGS="--size 10000" for a quicker run; BACKEND=pg for
+# PostgreSQL against psql, on a cluster of its own.
 bench: deps
 	$(MAKE) all
-	scripts/bench --bin $(B)/bin $(BENCH_ARGS)
+	scripts/bench$(if $(filter pg,$(BACKEND)),-pg) --bin $(B)/bin $(BENCH_ARGS)
 
 # Every figure of make bench at 100,000 and 1,000,000 conversations, and
 # how each grew (about half an hour; not run by CI). BENCHMARKS.md has it.
@@ -134,10 +147,11 @@ valgrind: deps
 	$(MAKE) all
 	scripts/valgrind $(B)
 
-install: $(PROGS)
+install: $(PROGS) $(PG_MODULE)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man7
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(PREFIX)/lib/chat-tools
 	cp $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp $(PG_MODULE) $(DESTDIR)$(PREFIX)/lib/chat-tools/
 	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp man/chat-tools.7 $(DESTDIR)$(MANDIR)/man7/
 

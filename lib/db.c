@@ -2,6 +2,7 @@
  * engine, the statement cache and interface, and the transactions every
  * write goes through. */
 #define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +21,10 @@ static const struct driver *drv;
 
 static const char *path_opt;
 static int dry_run;
+/* -n on a PostgreSQL database whose schema is not yet made or not up to
+ * date: the schema is made in a transaction never committed, and the
+ * tool's transactions are savepoints in it. */
+static int outer;
 static char path[PATH_MAX];
 
 static struct cached {
@@ -120,7 +125,39 @@ db_is_url(const char *s)
 int
 db_engine_pg(void)
 {
-	return drv == &pg_driver;
+	return drv != NULL && drv != &sqlite_driver;
+}
+
+/* The PostgreSQL engine, from chat-pg.so in ../lib/chat-tools/ of the
+ * directory this program is in. Loaded for good: nothing unloads it. */
+static const struct driver *
+pg_module(void)
+{
+	char exe[PATH_MAX], so[PATH_MAX + 32], *slash;
+	const char *why;
+	void *h;
+	const struct driver *d;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n < 0) {
+		chat_err(ST_DB, "PostgreSQL: /proc/self/exe: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	snprintf(so, sizeof so, "%s/lib/chat-tools/chat-pg.so", exe);
+	if ((h = dlopen(so, RTLD_NOW | RTLD_LOCAL)) == NULL ||
+	    (d = dlsym(h, "pg_driver")) == NULL) {
+		why = dlerror();
+		chat_err(ST_DB, "PostgreSQL support is not installed: %s",
+		    why ? why : so);
+		return NULL;
+	}
+	return d;
 }
 
 int
@@ -397,6 +434,21 @@ fail:
 	return rc;
 }
 
+static int
+migrate_uncommitted(int version)
+{
+	int rc;
+
+	if ((rc = db_begin()) != 0)
+		return rc;
+	outer = 1;
+	for (; (size_t)version < schema_nsteps; version++)
+		if (schema_pg_steps[version] != NULL && (rc = db_exec(
+		    schema_pg_steps[version], "creating the schema")) != 0)
+			return rc;
+	return 0;
+}
+
 int
 db_open(enum db_mode mode)
 {
@@ -407,8 +459,9 @@ db_open(enum db_mode mode)
 	if ((rc = resolve_path()) != 0 || (rc = config_get(&cfg)) != 0)
 		return rc;
 	if (db_is_url(path)) {
-		drv = &pg_driver;
-		if ((rc = pg_open(path, cfg->busy_timeout_ms)) != 0)
+		if ((drv = pg_module()) == NULL)
+			return ST_DB;
+		if ((rc = drv->open(path, cfg->busy_timeout_ms)) != 0)
 			return rc;
 		if ((rc = schema_check(&version)) != 0)
 			return rc;
@@ -416,8 +469,8 @@ db_open(enum db_mode mode)
 		if (version == 0 && mode != DB_CREATE)
 			return chat_err(ST_DB, "no database at %s (chat-import "
 			    "creates one)", path);
-		if (version == 0 && dry_run)
-			return 0;
+		if (dry_run && (size_t)version < schema_nsteps)
+			return migrate_uncommitted(version);
 		return migrate(version);
 	}
 	drv = &sqlite_driver;
@@ -449,7 +502,8 @@ db_close(void)
 		st_finalize(cache[i].st);
 	ncache = 0;
 	if (drv != NULL && drv != &sqlite_driver)
-		drv->close();
+		drv->close();	/* which rolls back what -n did */
+	outer = 0;
 	sqlite_driver.close();
 	drv = NULL;
 }
@@ -457,6 +511,8 @@ db_close(void)
 int
 db_begin(void)
 {
+	if (outer)
+		return db_exec("SAVEPOINT chat", "starting a transaction");
 	if (drv->begin() != 0)
 		return db_fail("starting a transaction");
 	return 0;
@@ -465,6 +521,8 @@ db_begin(void)
 int
 db_begin_read(void)
 {
+	if (outer)
+		return db_exec("SAVEPOINT chat", "starting a transaction");
 	if (drv->begin_read() != 0)
 		return db_fail("starting a transaction");
 	return 0;
@@ -473,7 +531,8 @@ db_begin_read(void)
 int
 db_commit(void)
 {
-	int rc = db_exec("COMMIT", "committing");
+	int rc = db_exec(outer ? "RELEASE SAVEPOINT chat" : "COMMIT",
+	    "committing");
 
 	if (rc != 0)
 		db_rollback();
@@ -483,7 +542,9 @@ db_commit(void)
 void
 db_rollback(void)
 {
-	if (drv != NULL && drv->in_transaction())
+	if (outer)
+		drv->exec("ROLLBACK TO SAVEPOINT chat; RELEASE SAVEPOINT chat");
+	else if (drv != NULL && drv->in_transaction())
 		drv->exec("ROLLBACK");
 }
 

@@ -129,8 +129,12 @@ struct driver {
 	int (*version)(const char *path, int *version);
 	int (*set_version)(int version);
 	void (*close)(void);
+	/* Connects to the URL (PostgreSQL's; SQLite's is sqlite_open()). */
+	int (*open)(const char *url, int64_t busy_ms);
 };
-extern const struct driver sqlite_driver, pg_driver;
+/* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
+ * db.c when the database is a URL. */
+extern const struct driver sqlite_driver;
 /* sqlite.c: opens the file at path (created by the caller), or an
  * in-memory database when path is NULL: the engine of local statements
  * when the database is on PostgreSQL. */
@@ -141,8 +145,6 @@ int sqlite_is_open(void);
 const char *sqlite_error(void);
 /* The connection itself, for idtab.c's virtual table; NULL when closed. */
 sqlite3 *sqlite_handle(void);
-/* pg.c: connects to the URL; ST_USAGE for a password in it. */
-int pg_open(const char *url, int64_t busy_ms);
 /* Whether s names a PostgreSQL database rather than a SQLite file. */
 int db_is_url(const char *s);
 

@@ -1,5 +1,6 @@
-/* pg.c: the PostgreSQL engine: a connection by libpq, and statements on it
- * that behave as SQLite's do for the rest of lib/. */
+/* pg.c: the PostgreSQL engine, the module chat-pg.so: a connection by
+ * libpq, and statements on it that behave as SQLite's do for the rest of
+ * lib/. It calls nothing of lib/ but chat_err(). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@
  * take turns, as on SQLite, and what the code reads in one stays true
  * until it commits. "chat" in ASCII. */
 #define WRITE_LOCK "1667785076"
+
+/* What db.c finds by dlsym(). */
+extern const struct driver pg_driver;
 
 struct pgst {
 	struct stmt base;
@@ -500,12 +504,16 @@ static const char *
 conn_message(void)
 {
 	static char buf[512];
-	char *s;
+	const char *s;
+	char *o = buf;
 
-	snprintf(buf, sizeof buf, "%s", PQerrorMessage(conn));
-	for (s = buf; *s != '\0'; s++)
-		if (*s == '\n')
-			*s = s[1] ? ' ' : '\0';
+	for (s = PQerrorMessage(conn); *s != '\0' && o < buf + sizeof buf - 1;
+	    s++)
+		if (*s != '\n' && *s != '\t')
+			*o++ = *s;
+		else if (o > buf && o[-1] != ' ' && s[1] != '\0')
+			*o++ = ' ';
+	*o = '\0';
 	return buf;
 }
 
@@ -516,7 +524,7 @@ quiet(void *arg, const char *message)
 	(void)message;
 }
 
-int
+static int
 pg_open(const char *url, int64_t busy_ms)
 {
 	const char *msg;
@@ -552,5 +560,5 @@ const struct driver pg_driver = {
 	"PostgreSQL", prepare, step, reset, finalize, bind_int, bind_double,
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
 	last_id, changes, in_transaction, begin, begin_read, version,
-	set_version, close_db,
+	set_version, close_db, pg_open,
 };
