@@ -311,7 +311,7 @@ from_version(const struct side *from, const char *schema)
 {
 	int v, rc;
 
-	rc = from->drv == &pg_driver ? pg_driver.version(from->name, &v) :
+	rc = from->drv != &sqlite_driver ? from->drv->version(from->name, &v) :
 	    lite_version(from, schema, &v);
 	if (rc != 0)
 		return rc;
@@ -514,11 +514,13 @@ db_copy(const char *from_name, const char *to_name, int quiet)
 		    "copy them with pg_dump and psql");
 	if ((rc = config_get(&cfg)) != 0)
 		return rc;
-	from.drv = db_is_url(from_name) ? &pg_driver : &sqlite_driver;
-	to.drv = db_is_url(to_name) ? &pg_driver : &sqlite_driver;
+	from.drv = to.drv = &sqlite_driver;
+	if ((db_is_url(from_name) && (from.drv = db_pg_module()) == NULL) ||
+	    (db_is_url(to_name) && (to.drv = db_pg_module()) == NULL))
+		return ST_DB;
 	/* FROM is checked before TO is made; a SQLite FROM, checked alone,
 	 * is attached to TO's connection when TO is SQLite too. */
-	if ((rc = from.drv == &pg_driver ? pg_open(from_name,
+	if ((rc = from.drv != &sqlite_driver ? from.drv->open(from_name,
 	    cfg->busy_timeout_ms) : lite_exists(from_name)) != 0 ||
 	    (from.drv == &sqlite_driver && (rc = sqlite_open(from_name,
 	    DB_READ, 0, cfg->busy_timeout_ms)) != 0) ||
@@ -538,7 +540,7 @@ db_copy(const char *from_name, const char *to_name, int quiet)
 		printf("%s\t%ld\t%016" PRIx64 "\n", tables[i].name,
 		    sums[i].rows, sums[i].hash);
 done:
-	if (from.drv == &pg_driver)
-		pg_driver.close();
+	if (from.drv != &sqlite_driver)
+		from.drv->close();
 	return rc;
 }
