@@ -127,8 +127,8 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		    &lim);
 	else
 		st = prepare_list(f, list_select[db_engine_pg()][fmt ==
-		    FMT_TEXT ? FMT_TABLE : fmt], " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
-		    &lim);
+		    FMT_TEXT ? FMT_TABLE : fmt], " ORDER BY c.started_at DESC,"
+		    " c.id DESC LIMIT ?", &lim);
 	if (st == NULL)
 		return ST_DB;
 	if (filter_explain(f)) {
