@@ -455,12 +455,18 @@ filter_explain(const struct filter *f)
 }
 
 /* Prints the rows of an EXPLAIN QUERY PLAN, indented as a tree, and
- * finalizes the statement. */
+ * finalizes the statement. PostgreSQL's EXPLAIN is its lines, indented. */
 int
 plan_print(struct stmt *st)
 {
 	int rc, depth, parents[64], n = 0;
 
+	if (db_engine_pg()) {
+		while (db_row(st, "listing", &rc))
+			printf("%s\n", st_text(st, 0));
+		st_finalize(st);
+		return rc;
+	}
 	while (db_row(st, "listing", &rc)) {
 		int parent = st_int(st, 1);
 

@@ -94,7 +94,8 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 	struct stmt *st = NULL;
 
 	if (filter_explain(f))
-		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
+		sqlite3_str_appendall(sql, DB_SQL("EXPLAIN QUERY PLAN ",
+		    "EXPLAIN "));
 	/* sql: constants; select and tail are the callers' literals */
 	sqlite3_str_appendall(sql, select);
 	if ((*next = filter_where(f, sql, 1)) < 0) {

@@ -474,9 +474,15 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	struct stmt *seen = db_prep("SELECT 1 FROM messages"
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
 	    " AND body = ?4");
-	struct stmt *add = db_prep("INSERT INTO messages (conversation, ref,"
-	    " at, author, name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-	    " ON CONFLICT DO NOTHING RETURNING id");
+	/* PostgreSQL draws an id for a row its ON CONFLICT then drops: a
+	 * message imported again would leave a gap in the ids. */
+	struct stmt *add = db_prep(DB_SQL("INSERT INTO messages (conversation,"
+	    " ref, at, author, name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT DO NOTHING RETURNING id",
+	    "INSERT INTO messages (conversation, ref, at, author, name, body)"
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1"
+	    " FROM messages WHERE conversation = ?1 AND ref = ?2)"
+	    " ON CONFLICT DO NOTHING RETURNING id"));
 	int rc, found;
 
 	*added = 0;
