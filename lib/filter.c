@@ -342,7 +342,8 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 	if (f->states) {
 		/* sql: constants */
 		sqlite3_str_appendf(sql, " AND %sc.state IN ('%s', '%s', '%s')",
-		    (f->has_since || f->has_until) && !db_engine_pg() ? "+" : "",
+		    (f->has_since || f->has_until) && !db_engine_pg() ? "+" :
+		    "",
 		    f->states & S_OPEN ? "open" : "",
 		    f->states & S_PARKED ? "parked" : "",
 		    f->states & S_CLOSED ? "closed" : "");
@@ -382,12 +383,14 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 	 * and sort what it finds. PostgreSQL has no unlikely(), and
 	 * statistics. */
 	if (f->visitor_left)
-		sqlite3_str_appendall(sql, DB_SQL(" AND unlikely(c.visitor_left_at"
-		    " IS NOT NULL)", " AND c.visitor_left_at IS NOT NULL"));
+		/* sql: constants */
+		sqlite3_str_appendall(sql, DB_SQL(" AND unlikely("
+		    "c.visitor_left_at IS NOT NULL)",
+		    " AND c.visitor_left_at IS NOT NULL"));
 	if (f->forgotten)
 		sqlite3_str_appendf(sql, " AND c.state = 'open' AND"
-		    " (c.visitor_left_at IS NOT NULL OR c.last_activity_at <= ?%d)",
-		    p++);
+		    " (c.visitor_left_at IS NOT NULL"
+		    " OR c.last_activity_at <= ?%d)", p++);
 	/* Closed, and the visitor wrote after the close in force. */
 	if (f->after_close)
 		sqlite3_str_appendall(sql, " AND c.state = 'closed' AND EXISTS"

@@ -94,6 +94,7 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 	struct stmt *st = NULL;
 
 	if (filter_explain(f))
+		/* sql: constants */
 		sqlite3_str_appendall(sql, DB_SQL("EXPLAIN QUERY PLAN ",
 		    "EXPLAIN "));
 	/* sql: constants; select and tail are the callers' literals */

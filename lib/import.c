@@ -79,8 +79,7 @@ changed_add(struct import *im, int64_t id)
 static int
 index_batch(struct import *im)
 {
-	struct stmt *msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
-	    " SELECT id, body FROM messages WHERE id >= ?");
+	struct stmt *msgs;
 	int64_t first = im->first_conversation ? im->first_conversation :
 	    INT64_MAX;
 	int rc = 0;
@@ -91,7 +90,8 @@ index_batch(struct import *im)
 		return db_run("DELETE FROM reheaded", "indexing conversations",
 		    "");
 	}
-	if (msgs == NULL)
+	if ((msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
+	    " SELECT id, body FROM messages WHERE id >= ?")) == NULL)
 		return ST_DB;
 	if (im->first_message != 0) {
 		st_bind_int(msgs, 1, im->first_message);

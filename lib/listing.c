@@ -131,6 +131,7 @@ catalogue(void)
 		return NULL;
 	/* PostgreSQL orders a UNION only by its columns as they are: the
 	 * NOCASE order, lower() in "C", is over it as a subquery. */
+	/* sql: constants */
 	sqlite3_str_appendall(sql, DB_SQL("", "SELECT * FROM ("));
 	sqlite3_str_appendall(sql, "SELECT name, (SELECT count(*) FROM"
 	    " conversation_tags WHERE tag = t.id), created_at FROM tags t");
@@ -143,6 +144,7 @@ catalogue(void)
 		sqlite3_str_appendall(sql, ") AS v WHERE column2 NOT IN"
 		    " (SELECT key FROM tags)");
 	}
+	/* sql: constants */
 	sqlite3_str_appendall(sql, DB_SQL(" ORDER BY 1 COLLATE NOCASE",
 	    ") AS catalogue ORDER BY lower(name COLLATE \"C\")"));
 	db_prepare(sql, "listing tags", &st);
