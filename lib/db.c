@@ -130,8 +130,8 @@ db_engine_pg(void)
 
 /* The PostgreSQL engine, from chat-pg.so in ../lib/chat-tools/ of the
  * directory this program is in. Loaded for good: nothing unloads it. */
-static const struct driver *
-pg_module(void)
+const struct driver *
+db_pg_module(void)
 {
 	char exe[PATH_MAX], so[PATH_MAX + 32], *slash;
 	const char *why;
@@ -466,7 +466,7 @@ db_open(enum db_mode mode)
 	if ((rc = resolve_path()) != 0 || (rc = config_get(&cfg)) != 0)
 		return rc;
 	if (db_is_url(path)) {
-		if ((drv = pg_module()) == NULL)
+		if ((drv = db_pg_module()) == NULL)
 			return ST_DB;
 		if ((rc = drv->open(path, cfg->busy_timeout_ms)) != 0)
 			return rc;

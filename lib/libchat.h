@@ -137,8 +137,10 @@ struct driver {
 	int (*open)(const char *url, int64_t busy_ms);
 };
 /* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
- * db.c when the database is a URL. */
+ * db.c when the database is a URL, or for chat-copy's other database by
+ * db_pg_module(): NULL when it cannot be (reported). */
 extern const struct driver sqlite_driver;
+const struct driver *db_pg_module(void);
 /* sqlite.c: opens the file at path (created by the caller), or an
  * in-memory database when path is NULL: the engine of local statements
  * when the database is on PostgreSQL. */

@@ -8,10 +8,11 @@ load helper
 	before=$(date +%s)
 	run -0 chat-close 3
 	assert_output 3
-	run -0 sql "SELECT state, closed_by, closed_at >= $before, closed_at <= strftime('%s') FROM conversations WHERE id = 3"
+	run -0 sql "SELECT state, closed_by, CAST(closed_at >= $before AS INTEGER),
+	    CAST(closed_at <= $(date +%s) AS INTEGER) FROM conversations WHERE id = 3"
 	assert_output "closed|operator|1|1"
-	run -0 sql "SELECT e.actor, e.action, e.detail = 'by operator at ' ||
-	    strftime('%Y-%m-%dT%H:%M:%SZ', c.closed_at, 'unixepoch') FROM events e
+	run -0 sql "SELECT e.actor, e.action, CAST(e.detail = 'by operator at ' ||
+	    $(time_sql c.closed_at '%Y-%m-%dT%H:%M:%SZ') AS INTEGER) FROM events e
 	    JOIN conversations c ON c.id = e.conversation WHERE e.conversation = 3
 	    ORDER BY e.id DESC LIMIT 1"
 	assert_output "tester|closed|1"
@@ -21,7 +22,7 @@ load helper
 	examples
 	run -0 chat-close --at last 1 2
 	# IA-1001: first message 08:31:41, visitor left 08:40:xx; IA-1002 has no visitor_left.
-	run -0 sql "SELECT closed_at - started_at, closed_at = last_activity_at FROM conversations WHERE id IN (1, 2) ORDER BY id"
+	run -0 sql "SELECT closed_at - started_at, CAST(closed_at = last_activity_at AS INTEGER) FROM conversations WHERE id IN (1, 2) ORDER BY id"
 	assert_line --index 0 --regexp '^5[0-9][0-9]\|1$'
 	assert_line --index 1 "$(sql "SELECT max(at) - min(at) FROM messages WHERE conversation = 2")|1"
 }
@@ -81,7 +82,7 @@ load helper
 @test "closed right after importing a message a little ahead: at the last activity, not before it" {
 	msg A "$(date -u -d "@$(( $(date +%s) + 120 ))" +%Y-%m-%dT%H:%M:%SZ)" visitor soon | chat-import -q
 	run -0 chat-close 1
-	assert_equal "$(sql "SELECT closed_at >= last_activity_at AND closed_at >= started_at FROM conversations")" 1
+	assert_equal "$(sql "SELECT CAST(closed_at >= last_activity_at AND closed_at >= started_at AS INTEGER) FROM conversations")" 1
 }
 
 @test "an already-closed conversation keeps its close time; the other options apply" {
@@ -111,7 +112,7 @@ load helper
 	assert_equal "$(chat-history --parked -o ids | sort -n | tr '\n' ' ')" "2 4 "
 	assert_equal "$(chat-history --closed --count || true)" 0
 	run -0 chat-close --at last 2
-	assert_equal "$(sql "SELECT state, closed_at = last_activity_at FROM conversations WHERE id = 2")" "closed|1"
+	assert_equal "$(sql "SELECT state, CAST(closed_at = last_activity_at AS INTEGER) FROM conversations WHERE id = 2")" "closed|1"
 	run -0 sql "SELECT action FROM events WHERE conversation = 2 AND action IN ('parked', 'closed') ORDER BY id"
 	assert_output "parked
 closed"
@@ -132,7 +133,7 @@ closed"
 	chat-close -q --at last 1
 	run -0 chat-close --reopen 1
 	assert_output 1
-	assert_equal "$(sql "SELECT state, closed_at IS NULL, closed_by IS NULL FROM conversations WHERE id = 1")" "open|1|1"
+	assert_equal "$(sql "SELECT state, CAST(closed_at IS NULL AS INTEGER), CAST(closed_by IS NULL AS INTEGER) FROM conversations WHERE id = 1")" "open|1|1"
 	chat-close -q --at 2026-11-16T12:00:00Z 1
 	assert_equal "$(sql "SELECT closed_at FROM conversations WHERE id = 1")" 1794830400
 	run -0 sql "SELECT action || coalesce(' ' || detail, '') FROM events WHERE conversation = 1 AND action IN ('closed', 'reopened') ORDER BY id"
@@ -153,7 +154,7 @@ tagged refund
 noted Refund of 30 EUR sent.
 rated network=4
 rated solution=5
-closed by operator at $(sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', closed_at, 'unixepoch') FROM conversations WHERE id = 2")"
+closed by operator at $(db_time 'SELECT closed_at FROM conversations WHERE id = 2')"
 }
 
 @test "a batch writes the events of each change in the order the ids came" {
@@ -394,7 +395,7 @@ Follow up Monday."
 	assert_equal "$(chat-history --closed --count)" 1500
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3000
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 1500
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 }
 
 @test "a writer held off past db_busy_timeout exits 75 and changes nothing" {
@@ -423,7 +424,7 @@ Follow up Monday."
 	closed=$(sql "SELECT count(*) FROM conversations WHERE state = 'closed'")
 	assert_equal "$((closed % 10000))" 0
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" "$closed"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	chat-close -q --at last <"$BATS_TEST_TMPDIR/ids"
 	assert_equal "$(chat-history --closed --count)" 30000
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'closed'")" 30000

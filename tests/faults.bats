@@ -32,15 +32,17 @@ shared_db() {
 
 teardown() {
 	[ -z "${SHARED:-}" ] || rm -rf "$SHARED"
+	common_teardown
 }
 
+# bats test_tags=sqlite
 @test "disk full during an import: 74 naming the database, the batches committed kept, a re-run completes it" {
 	conversations 2000 A | chat-import -q
 	conversations 30000 B >"$BATS_TEST_TMPDIR/big.ndjson"
 	limit=$(( $(stat -c %s "$CHAT_DB") / 1024 + 256 ))
 	run -74 bash -c "trap '' XFSZ; ulimit -f $limit; chat-import -q '$BATS_TEST_TMPDIR/big.ndjson'"
 	assert_output --partial "$CHAT_DB"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	assert_equal "$(sql "SELECT count(*) FROM conversations WHERE ref LIKE 'A%'")" 2000
 	# Whole batches only: every conversation has its message.
 	assert_equal "$(sql 'SELECT count(*) FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages WHERE conversation = c.id)')" 0
@@ -49,12 +51,13 @@ teardown() {
 	assert_equal "$(sql 'SELECT count(*) FROM messages')" 32000
 }
 
+# bats test_tags=sqlite
 @test "disk full during a batch tag: 74, whole batches each with their events, a re-run completes it" {
 	conversations 30000 | chat-import -q
 	# Room for the write-ahead log of one batch and a half.
 	run -74 bash -c "trap '' XFSZ; ulimit -f 2048; seq 30000 | chat-tag -q bulk"
 	assert_output --partial "$CHAT_DB"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	links=$(sql "SELECT count(*) FROM conversation_tags")
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" "$links"
 	assert_equal $(( links % 10000 )) 0
@@ -63,6 +66,7 @@ teardown() {
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'tagged'")" 30000
 }
 
+# bats test_tags=sqlite
 @test "a read-only database file: writers exit 74 naming it, nothing changes" {
 	examples
 	shared_db
@@ -76,6 +80,7 @@ teardown() {
 	assert_equal "$(sha256sum <"$CHAT_DB")" "$before"
 }
 
+# bats test_tags=sqlite
 @test "a database in a read-only directory: writers exit 74 naming it, nothing changes" {
 	examples
 	shared_db
@@ -149,7 +154,7 @@ each_allocation_failing() {
 	done
 }
 
-# bats test_tags=own-allocator
+# bats test_tags=own-allocator,sqlite
 @test "out of memory is reported and exits 74, wherever the program's own allocations fail" {
 	SHIM=$BATS_TEST_TMPDIR/failmalloc.so
 	${CC:-cc} -shared -fPIC -O1 -o "$SHIM" "$TOP/tests/failmalloc.c"

@@ -1,5 +1,7 @@
 # Shared set-up of the bats suites: a fresh database, home and config per
-# test, the built binaries first on PATH.
+# test, the built binaries first on PATH. The database is a SQLite file, or
+# with CHAT_TEST_PG set (scripts/check's second leg: the socket directory
+# of scripts/pg's cluster) a PostgreSQL database of its own, dropped after.
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
@@ -16,8 +18,15 @@ BEFORE_7="ALTER TABLE conversations DROP COLUMN first_response_at;
     ALTER TABLE conversations DROP COLUMN first_visitor_at;"
 
 REAL_HOME=$HOME
+# The key of the advisory lock every PostgreSQL write transaction takes:
+# 'chat' in ASCII.
+PG_WRITE_LOCK=1667785076
 
 setup() {
+	common_setup
+}
+
+common_setup() {
 	export PATH="$TOP/${CHAT_BUILD:-build}/bin:$PATH"
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
@@ -25,11 +34,46 @@ setup() {
 	export CHAT_OPERATOR=tester
 	export TZ=UTC
 	unset CHAT_CONFIG XDG_DATA_HOME XDG_CONFIG_HOME VISUAL EDITOR NO_COLOR
+	[ -z "${CHAT_TEST_PG:-}" ] || pg_setup
 }
 
-# Runs SQL on the test database with the sqlite3 shell.
+# The test's own database on the cluster, a copy of template1 (scripts/pg);
+# libpq's environment unset so that only the URL says where and who.
+pg_setup() {
+	unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE \
+	    PGSERVICE PGSERVICEFILE PGOPTIONS PGSSLMODE
+	PG_DB=t_${BATS_SUITE_TEST_NUMBER}_$$
+	pg_admin "CREATE DATABASE $PG_DB"
+	export CHAT_DB="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat"
+}
+
+# Runs SQL as the cluster's superuser on its maintenance database.
+pg_admin() {
+	PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -h "$CHAT_TEST_PG" -U chat -d postgres \
+	    -c "$1"
+}
+
+# Whether the test database is on PostgreSQL.
+is_pg() {
+	case $CHAT_DB in postgresql://* | postgres://*) ;; *) return 1 ;; esac
+}
+
+# Runs SQL on the test database (each argument, else standard input), its
+# results as the sqlite3 shell prints them: fields joined by |, NULL empty,
+# no headers; PostgreSQL's notices kept off standard error, SQLite's
+# group_concat and hex found (scripts/pg). Both shells keep a CR in an
+# argument; read from standard input, a line's CR is lost.
 sql() {
-	sqlite3 -batch "$CHAT_DB" "$@"
+	if is_pg; then
+		local a args=()
+		for a in "$@"; do args+=(-c "$a"); done
+		[ $# -gt 0 ] || args=(-f -)
+		PGOPTIONS='-c client_min_messages=warning
+		    -c search_path=public,sqlite_compat' psql -X -q -A -t \
+		    -F '|' -v ON_ERROR_STOP=1 -d "$CHAT_DB" "${args[@]}"
+	else
+		sqlite3 -batch "$CHAT_DB" "$@"
+	fi
 }
 
 # Runs a command with a terminal as its standard streams.
@@ -57,13 +101,63 @@ config() {
 # print it: RFC 3339 UTC, or with $2 = table as a table's "YYYY-MM-DD HH:MM"
 # in local time, which the tests set to UTC.
 db_time() {
-	sql "SELECT strftime('$([ "${2:-}" = table ] && echo '%Y-%m-%d %H:%M' ||
-	    echo '%Y-%m-%dT%H:%M:%SZ')', ($1), 'unixepoch')"
+	sql "SELECT $(time_sql "($1)" "$([ "${2:-}" = table ] &&
+	    echo '%Y-%m-%d %H:%M' || echo '%Y-%m-%dT%H:%M:%SZ')")"
 }
 
-# The canonical content of the database, for "nothing changed" checks.
+# The SQL expression formatting Unix time $1 in UTC by strftime format $2
+# (%Y %m %d %H %M %S and literal characters) on the test's engine.
+time_sql() {
+	if is_pg; then
+		local f
+		f=$(sed -e 's/[A-Za-z]/"&"/g; s/%"Y"/YYYY/g; s/%"m"/MM/g' \
+		    -e 's/%"d"/DD/g; s/%"H"/HH24/g; s/%"M"/MI/g; s/%"S"/SS/g' <<<"$2")
+		echo "to_char(to_timestamp($1) AT TIME ZONE 'UTC', '$f')"
+	else
+		echo "strftime('$2', $1, 'unixepoch')"
+	fi
+}
+
+# The database passes its own consistency checks: SQLite's integrity_check
+# and foreign_key_check; PostgreSQL keeps both itself, so there no
+# constraint is left unvalidated.
+assert_db_ok() {
+	if is_pg; then
+		assert_equal "$(sql 'SELECT count(*) FROM pg_constraint WHERE NOT convalidated')" 0
+	else
+		assert_equal "$(sql 'PRAGMA integrity_check; PRAGMA foreign_key_check')" ok
+	fi
+}
+
+# No database was made: no SQLite file, or no table in the PostgreSQL one.
+assert_no_db() {
+	if is_pg; then
+		assert_equal "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+	else
+		assert_file_not_exists "$CHAT_DB"
+	fi
+}
+
+# The canonical content of the database, for "nothing changed" checks: on
+# PostgreSQL the schema, then each table's rows in the order of their text
+# (a row's place in its table moves when it is rewritten unchanged) and
+# each sequence's position.
 dump() {
-	sql .dump | grep -v '^INSERT INTO sqlite_stat'
+	if is_pg; then
+		local schema
+		schema=$(pg_dump --schema-only --no-owner -N sqlite_compat \
+		    -d "$CHAT_DB") || return 1
+		# Without its comments and the random key of \restrict.
+		grep -Ev '^(--|\\(un)?restrict |$)' <<<"$schema"
+		sql <<-'SQL'
+		SELECT format('SELECT %1$L, x::text FROM %1$I x ORDER BY 2', tablename)
+		FROM pg_tables WHERE schemaname = current_schema()
+		ORDER BY tablename \gexec
+		SELECT sequencename, last_value FROM pg_sequences ORDER BY 1;
+		SQL
+	else
+		sql .dump | grep -v '^INSERT INTO sqlite_stat'
+	fi
 }
 
 free_port() {
@@ -80,11 +174,28 @@ wait_ready() {
 }
 
 # Holds the test database's write lock from another process, the sqlite3
-# shell, until release_lock; returns once the lock is seen taken (a writer
-# with no busy timeout is refused), not after a guessed pause.
+# shell or psql, until release_lock; returns once the lock is seen taken (a
+# writer with no busy timeout is refused; the advisory lock is granted),
+# not after a guessed pause.
 hold_lock() {
 	local out
 	mkfifo "$BATS_TEST_TMPDIR/lock"
+	if is_pg; then
+		psql -X -q -o /dev/null -d "$CHAT_DB" <"$BATS_TEST_TMPDIR/lock" 3>&- &
+		LOCK_PID=$!
+		exec 8>"$BATS_TEST_TMPDIR/lock"
+		echo "SELECT pg_advisory_lock($PG_WRITE_LOCK);" >&8
+		for _ in $(seq 200); do
+			out=$(sql "SELECT count(*) FROM pg_locks l JOIN pg_database d
+			    ON d.oid = l.database WHERE d.datname = current_database()
+			    AND l.locktype = 'advisory' AND l.objid = $PG_WRITE_LOCK
+			    AND l.granted")
+			[ "$out" != 1 ] || return 0
+			sleep 0.05
+		done
+		echo "the advisory lock $PG_WRITE_LOCK on $CHAT_DB was not taken" >&2
+		return 1
+	fi
 	sqlite3 "$CHAT_DB" <"$BATS_TEST_TMPDIR/lock" 3>&- &
 	LOCK_PID=$!
 	exec 8>"$BATS_TEST_TMPDIR/lock"
@@ -101,8 +212,9 @@ hold_lock() {
 	return 1
 }
 
+# psql ends at the end of its input, and its session's lock with it.
 release_lock() {
-	echo 'COMMIT;' >&8
+	is_pg || echo 'COMMIT;' >&8
 	exec 8>&-
 	wait "$LOCK_PID"
 }
@@ -142,10 +254,18 @@ stored() {
 }
 
 teardown() {
+	common_teardown
+}
+
+# Stops what start_smtpd, start_zendesk and start_prism started, and drops
+# the test's PostgreSQL database (WITH FORCE: a lock holder left running
+# by a failed test would keep it).
+common_teardown() {
 	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${PRISM_PID:-}; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	[ -z "${PG_DB:-}" ] || pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
 }
 
 # Prism serving the project's CreateTicket description on $PRISM_PORT.

@@ -2,6 +2,8 @@
 # Query plans: every filter that an index can serve is served by one, not
 # by a scan of all conversations.
 
+# Query plans are SQLite's (EXPLAIN QUERY PLAN).
+# bats file_tags=sqlite
 load helper
 
 plan() {

@@ -15,6 +15,7 @@ traced() {
 	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 "$@"
 }
 
+# bats test_tags=sqlite
 @test "no input becomes SQL text: every value a tool is given reaches SQLite bound" {
 	config <<-'EOF'
 	rating: {criteria: {zqxvcrit: [1, 5]}}
@@ -68,6 +69,7 @@ tester|retagged|zqxv-closetag -> zqxv-renamed"
 	assert_output ""
 }
 
+# bats test_tags=sqlite
 @test "the rule above catches input in SQL text" {
 	run -0 traced sqlite3 "$CHAT_DB" "SELECT 'zqxv-op'"
 	run -0 grep -c zqxv "$BATS_TEST_TMPDIR/sql.log"
@@ -96,6 +98,7 @@ unmarked_sql() {
 	assert_output ""
 }
 
+# bats test_tags=sqlite
 @test "the rule above catches a printf-built statement" {
 	cd "$TOP"
 	printf '\tsqlite3_str_appendf(sql, " AND c.operator = %%s", name);\n' >"$BATS_TEST_TMPDIR/bad.c"
@@ -112,11 +115,12 @@ unmarked_sql() {
 	run -0 chat-history --grep '"DELETE FROM notes"'
 	assert_output --partial "1  "
 	assert_equal "$(sql "SELECT body FROM notes WHERE conversation = 1")" "'); DELETE FROM notes; --"
-	assert_equal "$(sql 'PRAGMA integrity_check')" ok
+	assert_db_ok
 	run -1 chat-history --operator "' OR 1=1 --"
 	assert_output ""
 }
 
+# bats test_tags=sqlite
 @test "what chat-tools creates is private: database, its WAL and directories" {
 	export CHAT_DB=$BATS_TEST_TMPDIR/new/dir/chat.db
 	umask 022

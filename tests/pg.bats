@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# PostgreSQL only: what a server adds to a file (passwords, roles, a server
+# that is down, the advisory write lock, an empty database). Run by
+# scripts/check's second leg, on scripts/pg's cluster.
+
+# bats file_tags=pg
+load helper
+
+setup() {
+	[ -n "${CHAT_TEST_PG:-}" ] ||
+	    fail "CHAT_TEST_PG is not set: scripts/check runs these on scripts/pg's cluster"
+	common_setup
+	# Roles are the cluster's, not the database's: one of this test's own.
+	ROLE=r_$PG_DB
+	PASS=right-horse-battery-$$
+}
+
+teardown() {
+	common_teardown
+	pg_admin "DROP ROLE IF EXISTS $ROLE"
+}
+
+# A role that logs in with $PASS and has no right on any table.
+make_role() {
+	pg_admin "CREATE ROLE $ROLE LOGIN PASSWORD '$PASS'"
+}
+
+@test "postgres:// is PostgreSQL too" {
+	export CHAT_DB=${CHAT_DB/#postgresql:/postgres:}
+	examples
+	assert_equal "$(chat-history --count)" 30
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 30
+}
+
+@test "a password in the URL is refused (78), pointing to ~/.pgpass, PGPASSFILE or PGPASSWORD, and never printed" {
+	local secret=hunter2-in-the-url url
+	for url in "postgresql://chat:$secret@/$PG_DB?host=$CHAT_TEST_PG" \
+	    "postgres://chat:$secret@/$PG_DB?host=$CHAT_TEST_PG" \
+	    "postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat&password=$secret"; do
+		run -78 env CHAT_DB="$url" chat-import -q "$EXAMPLES"
+		assert_output --partial "~/.pgpass"
+		assert_output --partial PGPASSFILE
+		assert_output --partial PGPASSWORD
+		refute_output --partial "$secret"
+		run -78 chat-history -d "$url"
+		refute_output --partial "$secret"
+	done
+	assert_no_db
+}
+
+@test "a server that is down: 75 naming the database, no password printed" {
+	local url="postgresql:///$PG_DB?host=$BATS_TEST_TMPDIR/no-server&user=chat"
+	mkdir "$BATS_TEST_TMPDIR/no-server"
+	export PGPASSWORD=secret-from-the-environment
+	run -75 chat-history -d "$url"
+	assert_output --partial "$url"
+	refute_output --partial "$PGPASSWORD"
+	run -75 env CHAT_DB="$url" chat-import -q "$EXAMPLES"
+	assert_output --partial "$url"
+	refute_output --partial "$PGPASSWORD"
+}
+
+@test "a wrong PGPASSWORD: 78, authentication failed, the password not printed" {
+	make_role
+	local url="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=$ROLE"
+	PGPASSWORD=wrong-$PASS run -78 chat-history -d "$url"
+	assert_output --partial "authentication failed"
+	refute_output --partial "wrong-$PASS"
+	PGPASSWORD=wrong-$PASS run -78 env CHAT_DB="$url" chat-import -q "$EXAMPLES"
+	assert_output --partial "authentication failed"
+	assert_no_db
+}
+
+@test "the password from a PGPASSFILE is used, and never printed" {
+	make_role
+	pg_admin "GRANT ALL ON DATABASE $PG_DB TO $ROLE"
+	pg_admin "ALTER DATABASE $PG_DB OWNER TO $ROLE"
+	printf '*:*:*:%s:%s\n' "$ROLE" "$PASS" >"$BATS_TEST_TMPDIR/pgpass"
+	chmod 600 "$BATS_TEST_TMPDIR/pgpass"
+	export PGPASSFILE=$BATS_TEST_TMPDIR/pgpass
+	export CHAT_DB="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=$ROLE"
+	run -0 chat-import "$EXAMPLES"
+	refute_output --partial "$PASS"
+	assert_equal "$(chat-history --count)" 30
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 30
+}
+
+@test "a role without rights on the tables: 74, permission denied, nothing changed" {
+	examples
+	make_role
+	before=$(dump)
+	local url="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=$ROLE"
+	export PGPASSWORD=$PASS
+	run -74 chat-history -d "$url"
+	assert_output --partial "permission denied"
+	run -74 chat-close -d "$url" 1
+	assert_output --partial "permission denied"
+	refute_output --partial "$PASS"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "a writer held off by the advisory lock past db_busy_timeout: 75 in about that time, nothing changed" {
+	examples
+	config <<-'EOF'
+	db_busy_timeout: 1s
+	EOF
+	before=$(dump)
+	hold_lock
+	local t0 t1
+	t0=$(date +%s%N)
+	run -75 chat-close 1
+	t1=$(date +%s%N)
+	release_lock
+	assert_output --partial "database is busy"
+	# One second of waiting, not the default ten, and not none.
+	[ $(((t1 - t0) / 1000000)) -ge 900 ]
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ]
+	assert_equal "$(dump)" "$before"
+	run -0 chat-close 1
+}
+
+@test "a reader on a database without the schema says what it says of a missing file, and makes none" {
+	run -74 chat-history
+	assert_output "chat-history: no database at $CHAT_DB (chat-import creates one)"
+	run -74 chat-close 1
+	assert_output "chat-close: no database at $CHAT_DB (chat-import creates one)"
+	assert_no_db
+}
+
+@test "a schema newer than this chat-tools is refused with 74 and left unchanged" {
+	examples
+	# The version is the comment on meta (lib/pg.c), readable whether or
+	# not the table is there; the row says the same for people.
+	sql "COMMENT ON TABLE meta IS 'chat-tools schema 999'"
+	sql "UPDATE meta SET value = '999' WHERE key = 'schema_version'"
+	before=$(dump)
+	run -74 chat-history
+	assert_output --partial "schema version 999 is newer than this chat-tools knows"
+	run -74 chat-close 1
+	assert_output --partial "upgrade chat-tools"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "a connection lost mid-command: 75, the batch undone by the server" {
+	examples
+	before=$(dump)
+	hold_lock
+	chat-close 1 2 3 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! n=0 rc=0
+	# The writer waits for the lock; its server process is then ended,
+	# as a restart or a failover would end it.
+	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype =
+	    'advisory' AND NOT granted")" = 1 ]; do
+		n=$((n + 1))
+		[ $n -lt 200 ] || fail "the writer never waited for the lock"
+		sleep 0.05
+	done
+	sql "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype =
+	    'advisory' AND NOT granted" >/dev/null
+	wait "$pid" || rc=$?
+	release_lock
+	assert_equal "$rc" 75
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "connection to the server lost"
+	assert_equal "$(dump)" "$before"
+}
