@@ -521,7 +521,7 @@ db_copy(const char *from_name, const char *to_name, int quiet)
 	/* FROM is checked before TO is made; a SQLite FROM, checked alone,
 	 * is attached to TO's connection when TO is SQLite too. */
 	if ((rc = from.drv != &sqlite_driver ? from.drv->open(from_name,
-	    cfg->busy_timeout_ms) : lite_exists(from_name)) != 0 ||
+	    cfg->busy_timeout_ms, ST_USAGE) : lite_exists(from_name)) != 0 ||
 	    (from.drv == &sqlite_driver && (rc = sqlite_open(from_name,
 	    DB_READ, 0, cfg->busy_timeout_ms)) != 0) ||
 	    (rc = from_version(&from, "main")) != 0)

@@ -20,6 +20,7 @@
 static const struct driver *drv;
 
 static const char *path_opt;
+static int bad_path;	/* a path that is no path: ST_USAGE from -d, else ST_CONFIG */
 static int dry_run;
 
 static char path[PATH_MAX];
@@ -37,6 +38,22 @@ db_set_path(const char *p)
 	return 0;
 }
 
+/* A URL of another scheme, or misspelt (postgress://, postgresql:/x), is
+ * refused rather than taken for a file path: it would make directories
+ * named after it and a SQLite database there, and a team would think it
+ * had moved to its server. */
+static int
+url_typo(const char *p)
+{
+	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+	if (n == 0 || p[n] != ':' || p[n + 1] != '/' || db_is_url(p))
+		return 0;
+	return chat_err(bad_path, "%s: not a database chat-tools knows: a "
+	    "file path, or a URL postgresql://… or postgres://…", p);
+}
+
 static int
 resolve_path(void)
 {
@@ -44,6 +61,7 @@ resolve_path(void)
 	const char *p = path_opt, *home;
 	int rc;
 
+	bad_path = p != NULL && *p != '\0' ? ST_USAGE : ST_CONFIG;
 	if (p == NULL || *p == '\0')
 		p = getenv("CHAT_DB");
 	if (p == NULL || *p == '\0') {
@@ -54,7 +72,7 @@ resolve_path(void)
 	if (p != NULL && *p != '\0') {
 		if ((size_t)snprintf(path, sizeof path, "%s", p) >= sizeof path)
 			return chat_err(ST_USAGE, "%s: path too long", p);
-		return 0;
+		return url_typo(path);
 	}
 	if ((p = getenv("XDG_DATA_HOME")) != NULL && *p == '/')
 		rc = snprintf(path, sizeof path, "%s/chat-tools/chat.db", p);
@@ -450,7 +468,7 @@ db_open(enum db_mode mode)
 	if (db_is_url(path)) {
 		if ((drv = db_pg_module()) == NULL)
 			return ST_DB;
-		if ((rc = drv->open(path, cfg->busy_timeout_ms)) != 0)
+		if ((rc = drv->open(path, cfg->busy_timeout_ms, bad_path)) != 0)
 			return rc;
 		if ((rc = schema_check(&version)) != 0)
 			return rc;

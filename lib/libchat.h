@@ -133,8 +133,10 @@ struct driver {
 	int (*version)(const char *path, int *version);
 	int (*set_version)(int version);
 	void (*close)(void);
-	/* Connects to the URL (PostgreSQL's; SQLite's is sqlite_open()). */
-	int (*open)(const char *url, int64_t busy_ms);
+	/* Connects to the URL (PostgreSQL's; SQLite's is sqlite_open());
+	 * a URL that cannot be read is status bad (ST_USAGE from -d, else
+	 * ST_CONFIG). */
+	int (*open)(const char *url, int64_t busy_ms, int bad);
 };
 /* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
  * db.c when the database is a URL, or for chat-copy's other database by

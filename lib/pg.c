@@ -40,6 +40,7 @@ struct pgst {
 	PGresult *res;		/* of the last execution, until reset */
 	int row, nrow;
 	char real[32];		/* a real column's text, as SQLite's */
+	int nomem;		/* a parameter's copy failed */
 };
 
 static PGconn *conn;
@@ -49,6 +50,7 @@ static int changed;
 static int nprepared;
 static char lock_timeout[64];
 static int have_schema;		/* its tables are there: version() > 0 */
+static int nomem;		/* a copy of ours was not allocated */
 
 static void
 keep_error(PGresult *res)
@@ -60,8 +62,9 @@ keep_error(PGresult *res)
 }
 
 /* Lock timeouts and cancellations are a busy database (ST_TEMP, no
- * message: db_fail() says so); a lost connection is ST_TEMP with what
- * libpq says; anything else ST_DB. */
+ * message: db_fail() says so); a lost connection is ST_TEMP; anything
+ * else ST_DB. An error with no SQLSTATE is libpq's own: the server went
+ * away (libpq 15 still says CONNECTION_OK right after). */
 static int
 error(const char **message)
 {
@@ -71,9 +74,13 @@ error(const char **message)
 	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 	*message = NULL;
-	if (broken || PQstatus(conn) != CONNECTION_OK ||
-	    (state && (strncmp(state, "08", 2) == 0 ||
-	    strncmp(state, "57P", 3) == 0))) {
+	if (nomem) {
+		nomem = 0;
+		*message = "out of memory";
+		return ST_DB;
+	}
+	if (broken || PQstatus(conn) != CONNECTION_OK || state == NULL ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
 		*message = "connection to the server lost";
 		return ST_TEMP;
 	}
@@ -81,7 +88,7 @@ error(const char **message)
 	    strcmp(state, "57014") == 0 || strcmp(state, "40001") == 0 ||
 	    strcmp(state, "40P01") == 0))
 		return ST_TEMP;
-	*message = primary ? primary : PQerrorMessage(conn);
+	*message = primary;
 	return ST_DB;
 }
 
@@ -130,8 +137,10 @@ prepare(const char *sql, int persistent, struct stmt **out)
 
 	(void)persistent;
 	*out = NULL;
-	if ((p = calloc(1, sizeof *p)) == NULL)
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		nomem = 1;
 		return -1;
+	}
 	p->base.drv = &pg_driver;
 	if ((p->sql = translate(sql, &p->nparam)) == NULL ||
 	    (p->nparam > 0 && ((p->value = calloc((size_t)p->nparam,
@@ -142,6 +151,7 @@ prepare(const char *sql, int persistent, struct stmt **out)
 		free(p->value);
 		free(p->len);
 		free(p);
+		nomem = 1;
 		return -1;
 	}
 	*out = &p->base;
@@ -203,6 +213,12 @@ step(struct stmt *st)
 {
 	struct pgst *p = PG(st);
 
+	/* A parameter not copied would run as NULL: the statement fails. */
+	if (p->res == NULL && p->nomem) {
+		p->nomem = 0;
+		nomem = 1;
+		return -1;
+	}
 	if (p->res == NULL && run(p) != 0)
 		return -1;
 	if (p->row + 1 >= p->nrow) {
@@ -241,7 +257,9 @@ bind(struct stmt *st, int i, const char *s, int len, Oid type)
 	if (s != NULL) {
 		if (len < 0)
 			len = (int)strlen(s);
-		if ((copy = malloc((size_t)len + 1)) != NULL) {
+		if ((copy = malloc((size_t)len + 1)) == NULL)
+			p->nomem = 1;
+		else {
 			memcpy(copy, s, (size_t)len);
 			copy[len] = '\0';
 		}
@@ -490,18 +508,42 @@ close_db(void)
 	broken = 0;
 }
 
+/* libpq's message s on one line: its lines joined by "; ", without the
+ * last newline. Into buf, returned. */
+static const char *
+one_line(const char *s, char buf[512])
+{
+	char *o = buf;
+
+	for (; *s != '\0' && o < buf + 509; s++) {
+		if (*s == '\n' && s[1] == '\t') {
+			*o++ = ';';
+			*o++ = ' ';
+			s++;
+		} else if (*s == '\n' || *s == '\t') {
+			if (s[1] != '\0' && o > buf && o[-1] != ' ')
+				*o++ = ' ';
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return buf;
+}
+
 /* A password in the URL would be on a command line, in the environment
- * of every process and in the config: refused. */
+ * of every process and in the config: refused. A URL libpq cannot read
+ * is bad, a usage error or a configuration error by where it came from
+ * (bad). */
 static int
-check_url(const char *url)
+check_url(const char *url, int bad)
 {
 	PQconninfoOption *opts, *o;
-	char *err = NULL;
+	char *err = NULL, buf[512];
 	int rc = 0;
 
 	if ((opts = PQconninfoParse(url, &err)) == NULL) {
-		rc = chat_err(ST_USAGE, "the database URL: %s", err ? err :
-		    "out of memory");
+		rc = chat_err(bad, "the database URL: %s", err ?
+		    one_line(err, buf) : "out of memory");
 		PQfreemem(err);
 		return rc;
 	}
@@ -515,23 +557,6 @@ check_url(const char *url)
 	return rc;
 }
 
-/* libpq's message without its trailing newline, on one line. */
-static const char *
-conn_message(void)
-{
-	static char buf[512];
-	const char *s;
-	char *o = buf;
-
-	for (s = PQerrorMessage(conn); *s != '\0' && o < buf + sizeof buf - 1;
-	    s++)
-		if (*s != '\n' && *s != '\t')
-			*o++ = *s;
-		else if (o > buf && o[-1] != ' ' && s[1] != '\0')
-			*o++ = ' ';
-	*o = '\0';
-	return buf;
-}
 
 static void
 quiet(void *arg, const char *message)
@@ -540,13 +565,31 @@ quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* What a failed connection is: libpq gives no code, only its words. A
+ * server out of reach is temporary; credentials and option values are
+ * the configuration's; a database that is not there is 74. */
 static int
-pg_open(const char *url, int64_t busy_ms)
+conn_status(const char *msg, int bad)
+{
+	if (PQconnectionNeedsPassword(conn) ||
+	    strstr(msg, "authentication failed") != NULL ||
+	    strstr(msg, "role \"") != NULL)
+		return ST_CONFIG;
+	if (strstr(msg, "invalid ") != NULL)
+		return bad;
+	if (strstr(msg, "does not exist") != NULL)
+		return ST_DB;
+	return ST_TEMP;
+}
+
+static int
+pg_open(const char *url, int64_t busy_ms, int bad)
 {
 	const char *msg;
+	char buf[512];
 	int rc;
 
-	if ((rc = check_url(url)) != 0)
+	if ((rc = check_url(url, bad)) != 0)
 		return rc;
 	snprintf(lock_timeout, sizeof lock_timeout, "'%lldms'",
 	    (long long)busy_ms);
@@ -554,13 +597,8 @@ pg_open(const char *url, int64_t busy_ms)
 	if (conn == NULL)
 		return chat_err(ST_DB, "out of memory");
 	if (PQstatus(conn) != CONNECTION_OK) {
-		msg = conn_message();
-		if (PQconnectionNeedsPassword(conn) ||
-		    strstr(msg, "authentication failed") != NULL)
-			return chat_err(ST_CONFIG, "%s: %s", url, msg);
-		if (strstr(msg, "does not exist") != NULL)
-			return chat_err(ST_DB, "%s: %s", url, msg);
-		return chat_err(ST_TEMP, "%s: %s", url, msg);
+		msg = one_line(PQerrorMessage(conn), buf);
+		return chat_err(conn_status(msg, bad), "%s: %s", url, msg);
 	}
 	/* Times, text and sorting as SQLite's: UTC, UTF-8, and no notice
 	 * on standard error. */

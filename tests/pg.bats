@@ -16,8 +16,15 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${PG2:-}" ]; then
+		"$TOP/scripts/pg" stop "$PG2/c" >/dev/null 2>&1
+		rm -rf "$PG2"
+	fi
 	common_teardown
-	pg_admin "DROP ROLE IF EXISTS $ROLE"
+	local r
+	for r in "$ROLE" "${ROLE}_o" "${ROLE}_w" "${ROLE}_r"; do
+		pg_admin "DROP ROLE IF EXISTS $r"
+	done
 }
 
 # A role that logs in with $PASS and has no right on any table.
@@ -188,4 +195,72 @@ make_role() {
 	assert_output --partial "lib/chat-tools/chat-pg.so"
 	run -0 "$BATS_TEST_TMPDIR/alone/chat-import" -d "$BATS_TEST_TMPDIR/x.db" "$EXAMPLES"
 	run -0 "$BATS_TEST_TMPDIR/alone/chat-history" -d "$BATS_TEST_TMPDIR/x.db" -o ids 1
+}
+
+@test "the roles of chat-tools(7), made as it says: the owner makes the schema, operators write, readers read" {
+	local owner=${ROLE}_o ops=${ROLE}_w rd=${ROLE}_r r
+	for r in "$owner" "$ops" "$rd"; do
+		pg_admin "CREATE ROLE $r LOGIN PASSWORD '$PASS'"
+		printf '*:*:*:%s:%s\n' "$r" "$PASS" >>"$BATS_TEST_TMPDIR/pgpass"
+	done
+	chmod 600 "$BATS_TEST_TMPDIR/pgpass"
+	export PGPASSFILE=$BATS_TEST_TMPDIR/pgpass
+	pg_admin "ALTER DATABASE $PG_DB OWNER TO $owner"
+	local base="postgresql:///$PG_DB?host=$CHAT_TEST_PG&user="
+	run -0 chat-import -d "$base$owner" </dev/null
+	# The grants, word for word from the man page, run by the owner.
+	sed -n '/^GRANT SELECT, INSERT/,/^\.Ed/p' "$TOP/man/chat-tools.7" |
+	    grep -v '^\.Ed' | sed "s/chat_ops/$ops/; s/chat_read/$rd/" |
+	    psql -X -q -v ON_ERROR_STOP=1 -d "$base$owner"
+	run -0 chat-import -q -d "$base$ops" "$EXAMPLES"
+	run -0 chat-tag -q -d "$base$ops" billing 1 2
+	run -0 chat-close -q -d "$base$ops" -m "done" -r network=4 1
+	assert_equal "$(chat-history -d "$base$rd" -o ids --tag billing)" "2
+1"
+	run -74 chat-note -d "$base$rd" -m "a reader writes" 2
+	assert_output --partial "permission denied"
+	refute_output --partial "$PASS"
+}
+
+@test "a misspelt or foreign URL is refused (2 from -d, 78 from CHAT_DB), never taken for a file" {
+	cd "$BATS_TEST_TMPDIR"
+	run -2 chat-import -d "postgress:///$PG_DB?host=$CHAT_TEST_PG" </dev/null
+	assert_output --partial "not a database chat-tools knows"
+	CHAT_DB="postgresql:/$PG_DB" run -78 chat-import </dev/null
+	assert_output --partial "not a database chat-tools knows"
+	run -2 chat-history -d "postgresql:///$PG_DB?hots=$CHAT_TEST_PG"
+	assert_output 'chat-history: the database URL: invalid URI query parameter: "hots"'
+	CHAT_DB="$CHAT_DB&sslmode=verify-fulll" run -78 chat-history
+	assert_output --partial 'invalid sslmode value: "verify-fulll"'
+	run ls -A "$BATS_TEST_TMPDIR"
+	refute_output --partial postgres
+}
+
+@test "a server stopped mid-command: 75, connection lost, on one line" {
+	# A cluster of the test's own, to stop; out of bats's private
+	# folders, for the server's user (scripts/pg).
+	PG2=$(mktemp -d /tmp/chat-pg2.XXXXXX)
+	chmod 755 "$PG2"
+	local c=$PG2/c
+	"$TOP/scripts/pg" start "$c"
+	psql -X -q -h "$c" -U chat -d postgres -c "CREATE DATABASE s"
+	export CHAT_DB="postgresql:///s?host=$c&user=chat"
+	run -0 chat-import -q "$EXAMPLES"
+	hold_lock
+	chat-close 1 2 3 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! n=0 rc=0
+	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype =
+	    'advisory' AND NOT granted")" = 1 ]; do
+		n=$((n + 1))
+		[ $n -lt 200 ] || fail "the writer never waited for the lock"
+		sleep 0.05
+	done
+	"$TOP/scripts/pg" stop "$c"
+	wait "$pid" || rc=$?
+	exec 8>&-
+	wait "$LOCK_PID" || true
+	assert_equal "$rc" 75
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "connection to the server lost"
+	assert_equal "${#lines[@]}" 1
 }
