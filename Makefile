@@ -32,7 +32,7 @@ PG_LIBS = $(shell $(PKG_CONFIG) --libs libpq sqlite3)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS) -Wl,--export-dynamic-symbol=chat_err
 
 BINS := chat-import chat-history chat-close chat-tag chat-note chat-rate \
-	chat-stats chat-export
+	chat-stats chat-export chat-copy
 LIBSRC := $(wildcard lib/*.c)
 LIBOBJ := $(filter-out $(B)/lib/pg.o,$(LIBSRC:lib/%.c=$(B)/lib/%.o))
 # Found by the tools at ../lib/chat-tools/ from where they are.
@@ -50,7 +50,7 @@ FUZZ_TIME ?= 60
 
 all: $(PROGS) $(PG_MODULE) $(B)/unit $(FUZZERS:%=$(B)/fuzz/replay-%)
 
-$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h | $(B)/lib
+$(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h lib/search_fold.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/lib/pg.o: ALL_CFLAGS += -fPIC

@@ -136,11 +136,10 @@ flush(struct batch *b)
 	if (t->n == 0)
 		return 0;
 	b->inputs = 0;
-	if ((rc = db_begin()) == 0)
-		rc = db_run("SELECT refuse(b.id, ?1, format('%d: no such"
-		    " conversation', b.id)) FROM batch_ok b LEFT JOIN"
-		    " conversations c ON c.id = b.id WHERE c.id IS NULL",
-		    "reading a batch", "i", (int64_t)ST_SOME);
+	if ((rc = db_begin()) == 0 && (rc = idtab_load(t)) == 0)
+		rc = idtab_refuse(ST_SOME, "SELECT b.id, b.id || ': no such"
+		    " conversation' FROM batch_ok b LEFT JOIN conversations c"
+		    " ON c.id = b.id WHERE c.id IS NULL", "reading a batch", "");
 	if (rc == 0 && b->dry_run)
 		rc = event_last(&mark);
 	if (rc == 0)

@@ -359,4 +359,9 @@ int import_begin(struct import **out, int quiet);
 int import_file(struct import *im, int fd, const char *name);
 void import_end(struct import *im);
 
+/* copy.c: chat-copy, the database from into the empty database to (a
+ * SQLite path or a PostgreSQL URL each, not both URLs), then checked;
+ * unless quiet, each table's rows and checksum on standard output. */
+int db_copy(const char *from, const char *to, int quiet);
+
 #endif

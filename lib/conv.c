@@ -12,8 +12,16 @@
  * activity; AT_NOW, ?2 (now) or, when a platform's clock ahead of ours put
  * its last activity later, that (refuse_time() bounds how much later). */
 enum { AT_GIVEN, AT_LAST, AT_NOW };
-#define CLOSE_AT "CASE ?1 WHEN 1 THEN c.last_activity_at WHEN 2 THEN" \
-	" max(?2, c.last_activity_at) ELSE ?2 END"
+#define CLOSE_AT "CASE ?1 WHEN 1 THEN c.last_activity_at WHEN 2 THEN CASE" \
+	" WHEN ?2 > c.last_activity_at THEN ?2 ELSE c.last_activity_at END" \
+	" ELSE ?2 END"
+
+/* The time x as RFC 3339 UTC: strftime() is SQLite's alone, to_char()
+ * PostgreSQL's. The statements with one are written once over TIME and
+ * made twice, side by side. */
+#define LITE_TIME(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
+#define PG_TIME(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC'," \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Refuses the ids close.require would still find lacking once this
  * command's own tags, note and ratings are in, each with all it lacks in
@@ -37,48 +45,54 @@ refuse_lacking(const struct close_req *r)
 		return 0;
 	/* "a tag (-t), a note (-m or -F) and a rating (-r)", or any two of
 	 * them joined by "and", or one. */
-	return db_run("SELECT refuse(id, ?4, format('%d: not closed:"
-	    " close.require wants %s', id, iif(t, 'a tag (-t)' || CASE WHEN"
-	    " n AND r THEN ', ' WHEN n OR r THEN ' and ' ELSE '' END, '') ||"
-	    " iif(n, 'a note (-m or -F)' || iif(r, ' and ', ''), '') ||"
-	    " iif(r, 'a rating (-r)', ''))) FROM (SELECT b.id, ?1 AND NOT"
+	return idtab_refuse(ST_SOME, "SELECT id, id || ': not closed:"
+	    " close.require wants ' || CASE WHEN t THEN 'a tag (-t)' || CASE"
+	    " WHEN n AND r THEN ', ' WHEN n OR r THEN ' and ' ELSE '' END ELSE"
+	    " '' END || CASE WHEN n THEN 'a note (-m or -F)' || CASE WHEN r"
+	    " THEN ' and ' ELSE '' END ELSE '' END || CASE WHEN r THEN"
+	    " 'a rating (-r)' ELSE '' END FROM (SELECT b.id, ?1 <> 0 AND NOT"
 	    " EXISTS (SELECT 1 FROM conversation_tags WHERE conversation ="
-	    " c.id) AS t, ?2 AND NOT EXISTS (SELECT 1 FROM notes WHERE"
-	    " conversation = c.id) AS n, ?3 AND NOT EXISTS (SELECT 1 FROM"
+	    " c.id) AS t, ?2 <> 0 AND NOT EXISTS (SELECT 1 FROM notes WHERE"
+	    " conversation = c.id) AS n, ?3 <> 0 AND NOT EXISTS (SELECT 1 FROM"
 	    " ratings WHERE conversation = c.id) AS r FROM batch_ok b CROSS"
-	    " JOIN conversations c ON c.id = b.id WHERE c.state <> 'closed')"
-	    " WHERE t OR n OR r",
-	    "checking close.require", "iiii", tag, note, rating,
-	    (int64_t)ST_SOME);
+	    " JOIN conversations c WHERE c.id = b.id AND c.state <> 'closed')"
+	    " AS x WHERE t OR n OR r",
+	    "checking close.require", "iii", tag, note, rating);
 }
+
+#define REFUSE_TIME(TIME) "SELECT id, id || ': close time ' || " \
+	TIME("at") " || CASE WHEN at < started THEN ' is before the" \
+	" conversation''s start, ' || " TIME("started") " ELSE ' is in the" \
+	" future' END FROM (SELECT b.id, c.started_at AS started, " CLOSE_AT \
+	" AS at FROM batch_ok b CROSS JOIN conversations c WHERE c.id = b.id" \
+	" AND c.state <> 'closed') AS x WHERE at < started OR at > ?3 + " \
+	XSTR(CLOCK_SKEW)
 
 /* Refuses a close time before the conversation's start, or in the future
  * by more than a platform's clock may be ahead. */
 static int
 refuse_time(int64_t mode, int64_t at, int64_t now)
 {
-	return db_run("SELECT refuse(id, ?4, CASE WHEN at < started THEN"
-	    " format('%d: close time %s is before the conversation''s start,"
-	    " %s', id, strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch'),"
-	    " strftime('%Y-%m-%dT%H:%M:%SZ', started, 'unixepoch')) ELSE"
-	    " format('%d: close time %s is in the future', id, strftime("
-	    "'%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch')) END) FROM (SELECT b.id,"
-	    " c.started_at AS started, " CLOSE_AT " AS at FROM batch_ok b"
-	    " CROSS JOIN conversations c ON c.id = b.id WHERE c.state <>"
-	    " 'closed') WHERE at < started OR at > ?3 + " XSTR(CLOCK_SKEW),
-	    "checking the close time", "iiii", mode, at, now,
-	    (int64_t)ST_DATA);
+	return idtab_refuse(ST_DATA, DB_SQL(REFUSE_TIME(LITE_TIME),
+	    REFUSE_TIME(PG_TIME)), "checking the close time", "iii", mode,
+	    at, now);
 }
 
 /* A closed conversation is reopened before it is parked, not parked. */
 static int
 refuse_closed(void)
 {
-	return db_run("SELECT refuse(b.id, ?1, format('%d: closed; reopen"
-	    " it before parking it', b.id)) FROM batch_ok b CROSS JOIN"
-	    " conversations c ON c.id = b.id WHERE c.state = 'closed'",
-	    "checking the state", "i", (int64_t)ST_SOME);
+	return idtab_refuse(ST_SOME, "SELECT b.id, b.id || ': closed; reopen"
+	    " it before parking it' FROM batch_ok b CROSS JOIN conversations c"
+	    " WHERE c.id = b.id AND c.state = 'closed'", "checking the state",
+	    "");
 }
+
+#define STATE_EVENTS(TIME) "INSERT INTO events (conversation, at, actor," \
+	" action, detail) SELECT c.id, ?5, ?6, ?4, CASE ?4 WHEN 'closed'" \
+	" THEN 'by ' || ?7 || ' at ' || " TIME(CLOSE_AT) " WHEN 'reopened'" \
+	" THEN c.state END FROM batch_ok o CROSS JOIN conversations c WHERE" \
+	" c.id = o.id AND c.state <> ?3 ORDER BY o.seq"
 
 /* Moves the batch's conversations not in it yet to the state, each with
  * its event: "closed" (by whom, when), "parked", "reopened" (from what).
@@ -91,20 +105,15 @@ set_state(const struct close_req *r, int64_t mode, int64_t at, int64_t now)
 	const char *by = r->op == CLOSE ? r->by : NULL;
 	int rc;
 
-	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
-	    " action, detail) SELECT c.id, ?5, ?6, ?4, CASE ?4 WHEN 'closed'"
-	    " THEN 'by ' || ?7 || ' at ' || strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    CLOSE_AT ", 'unixepoch') WHEN 'reopened' THEN c.state END FROM"
-	    " batch_ok o CROSS JOIN conversations c ON c.id = o.id WHERE c.state <>"
-	    " ?3",
-	    "changing the state", "iittitt", mode, at,
+	if ((rc = db_run(DB_SQL(STATE_EVENTS(LITE_TIME),
+	    STATE_EVENTS(PG_TIME)), "changing the state", "iittitt", mode, at,
 	    state[r->op], action[r->op], now, actor(), by)) != 0)
 		return rc;
 	return db_run("UPDATE conversations AS c SET state = ?3, closed_at ="
-	    " CASE WHEN ?7 IS NOT NULL THEN " CLOSE_AT " END, closed_by = ?7"
-	    " WHERE id IN (SELECT id FROM batch_ok) AND state <> ?3",
-	    "changing the state", "iittitt", mode, at, state[r->op],
-	    action[r->op], now, actor(), by);
+	    " CASE WHEN CAST(?4 AS TEXT) IS NOT NULL THEN " CLOSE_AT " END,"
+	    " closed_by = ?4 WHERE id IN (SELECT id FROM batch_ok) AND"
+	    " state <> ?3", "changing the state", "iitt", mode, at,
+	    state[r->op], by);
 }
 
 /* 0 when the conversation exists; else reported: 1 when it does not, 74

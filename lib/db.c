@@ -130,8 +130,8 @@ db_engine_pg(void)
 
 /* The PostgreSQL engine, from chat-pg.so in ../lib/chat-tools/ of the
  * directory this program is in. Loaded for good: nothing unloads it. */
-static const struct driver *
-pg_module(void)
+const struct driver *
+db_pg_module(void)
 {
 	char exe[PATH_MAX], so[PATH_MAX + 32], *slash;
 	const char *why;
@@ -295,22 +295,29 @@ db_done(struct stmt *st, const char *context)
 	return rc;
 }
 
-int
-db_run(const char *sql, const char *context, const char *types, ...)
+void
+st_bindv(struct stmt *st, const char *types, va_list ap)
 {
-	struct stmt *st = db_prep(sql);
-	va_list ap;
 	int i;
 
-	if (st == NULL)
-		return ST_DB;
-	va_start(ap, types);
 	for (i = 0; types[i] != '\0'; i++) {
 		if (types[i] == 'i')
 			st_bind_int(st, i + 1, va_arg(ap, int64_t));
 		else
 			st_bind_text(st, i + 1, va_arg(ap, const char *));
 	}
+}
+
+int
+db_run(const char *sql, const char *context, const char *types, ...)
+{
+	struct stmt *st = db_prep(sql);
+	va_list ap;
+
+	if (st == NULL)
+		return ST_DB;
+	va_start(ap, types);
+	st_bindv(st, types, ap);
 	va_end(ap);
 	return db_done(st, context);
 }
@@ -459,7 +466,7 @@ db_open(enum db_mode mode)
 	if ((rc = resolve_path()) != 0 || (rc = config_get(&cfg)) != 0)
 		return rc;
 	if (db_is_url(path)) {
-		if ((drv = pg_module()) == NULL)
+		if ((drv = db_pg_module()) == NULL)
 			return ST_DB;
 		if ((rc = drv->open(path, cfg->busy_timeout_ms)) != 0)
 			return rc;

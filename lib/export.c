@@ -6,16 +6,21 @@
 
 #include "libchat.h"
 
-static const char csv_sql[] =
-	"SELECT c.id, c.ref, c.channel, c.visitor, c.operator,"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', c.started_at, 'unixepoch'),"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', c.closed_at, 'unixepoch'),"
-	" c.closed_at - c.started_at,"
-	" (SELECT group_concat(name, ' ') FROM (SELECT t.name FROM"
+/* The times are formatted here; the tags joined as the engine can, in
+ * their keys' order, which PostgreSQL keeps only when told within the
+ * aggregate. */
+#define CSV_SQL(tags) "SELECT c.id, c.ref, c.channel, c.visitor," \
+	" c.operator, c.started_at, c.closed_at, c.closed_at - c.started_at," \
+	" " tags ", (SELECT count(*) FROM notes WHERE conversation = c.id)" \
+	" FROM conversations c WHERE c.id = ?"
+static const char csv_sql[] = CSV_SQL(
+	"(SELECT group_concat(name, ' ') FROM (SELECT t.name FROM"
 	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	"  WHERE ct.conversation = c.id ORDER BY t.key)),"
-	" (SELECT count(*) FROM notes WHERE conversation = c.id)"
-	" FROM conversations c WHERE c.id = ?";
+	"  WHERE ct.conversation = c.id ORDER BY t.key))");
+static const char pg_csv_sql[] = CSV_SQL(
+	"(SELECT string_agg(t.name, ' ' ORDER BY t.key) FROM"
+	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
+	"  WHERE ct.conversation = c.id)");
 
 /* RFC 4180: quoted when it holds a comma, quote or line break. */
 static void
@@ -65,8 +70,10 @@ static int
 csv_row(int64_t id)
 {
 	const struct config *cfg;
-	struct stmt *st = db_prep(csv_sql), *score = db_prep("SELECT score"
-	    " FROM ratings WHERE conversation = ? AND criterion = ?");
+	struct stmt *st = db_prep(DB_SQL(csv_sql, pg_csv_sql));
+	struct stmt *score = db_prep("SELECT score FROM ratings"
+	    " WHERE conversation = ? AND criterion = ?");
+	char buf[32];
 	size_t i;
 	int rc, n;
 
@@ -78,7 +85,9 @@ csv_row(int64_t id)
 		return rc ? rc : ST_SOME;
 	}
 	for (n = 0; n < 10; n++)
-		csv_field(st_text(st, n), n == 0);
+		csv_field((n == 5 || n == 6) && st_type(st, n) != DB_NULL ?
+		    time_rfc3339(st_int64(st, n), buf) : st_text(st, n),
+		    n == 0);
 	st_reset(st);
 	for (i = 0; i < cfg->ncriteria; i++) {
 		st_bind_int(score, 1, id);

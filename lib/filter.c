@@ -303,17 +303,23 @@ filter_describe(const struct filter *f)
 }
 
 /* Channels and operators compare as SQLite's NOCASE does (ASCII letters),
- * the collation of their indexes (schema step 6). */
+ * the collation of their indexes (schema step 6); on PostgreSQL, by
+ * lower() in the "C" collation, which folds ASCII letters only, the
+ * expression its indexes are on. */
+#define PG_FOLDED "lower(CAST(?%d AS text) COLLATE \"C\")"
+
 static void
 in_list(sqlite3_str *sql, const char *column, size_t n, int *p)
 {
 	size_t i;
 
 	/* sql: constants; column is one of this file's names */
-	sqlite3_str_appendf(sql, " AND %s COLLATE NOCASE IN (", column);
+	sqlite3_str_appendf(sql, DB_SQL(" AND %s COLLATE NOCASE IN (",
+	    " AND lower(%s) IN ("), column);
 	for (i = 0; i < n; i++)
 		/* sql: constants */
-		sqlite3_str_appendf(sql, "%s?%d", i ? ", " : "", (*p)++);
+		sqlite3_str_appendf(sql, DB_SQL("%s?%d", "%s" PG_FOLDED),
+		    i ? ", " : "", (*p)++);
 	sqlite3_str_appendall(sql, ")");
 }
 
@@ -328,15 +334,16 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 
 	if (config_get(&cfg) != 0)
 		return -1;
-	sqlite3_str_appendall(sql, " WHERE 1");
+	sqlite3_str_appendall(sql, " WHERE true");
 	/* With a range of start times, that range's index serves: unary +
 	 * keeps SQLite from taking an index led by the state for an
 	 * equality, which would read all the closed (nine in ten) to keep a
-	 * week's. */
+	 * week's. (PostgreSQL has statistics, and no unary + on text.) */
 	if (f->states) {
 		/* sql: constants */
 		sqlite3_str_appendf(sql, " AND %sc.state IN ('%s', '%s', '%s')",
-		    f->has_since || f->has_until ? "+" : "",
+		    (f->has_since || f->has_until) && !db_engine_pg() ? "+" :
+		    "",
 		    f->states & S_OPEN ? "open" : "",
 		    f->states & S_PARKED ? "parked" : "",
 		    f->states & S_CLOSED ? "closed" : "");
@@ -347,7 +354,8 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 		in_list(sql, "c.channel", cfg->nsocial_channels ?
 		    cfg->nsocial_channels : 1, &p);
 	if (f->operator)
-		sqlite3_str_appendf(sql, " AND c.operator = ?%d COLLATE NOCASE",
+		sqlite3_str_appendf(sql, DB_SQL(" AND c.operator = ?%d"
+		    " COLLATE NOCASE", " AND lower(c.operator) = " PG_FOLDED),
 		    p++);
 	for (i = 0; i < f->ntags; i++)
 		sqlite3_str_appendf(sql, " AND c.id IN (SELECT ct.conversation"
@@ -372,14 +380,17 @@ filter_where(const struct filter *f, sqlite3_str *sql, int first)
 	/* unlikely(): without statistics SQLite takes a NOT NULL to keep
 	 * most rows, and would rather walk conversations_started in the
 	 * listing's order than search the partial index conversations_left
-	 * and sort what it finds. */
+	 * and sort what it finds. PostgreSQL has no unlikely(), and
+	 * statistics. */
 	if (f->visitor_left)
-		sqlite3_str_appendall(sql, " AND unlikely(c.visitor_left_at"
-		    " NOT NULL)");
+		/* sql: constants */
+		sqlite3_str_appendall(sql, DB_SQL(" AND unlikely("
+		    "c.visitor_left_at IS NOT NULL)",
+		    " AND c.visitor_left_at IS NOT NULL"));
 	if (f->forgotten)
 		sqlite3_str_appendf(sql, " AND c.state = 'open' AND"
-		    " (c.visitor_left_at NOT NULL OR c.last_activity_at <= ?%d)",
-		    p++);
+		    " (c.visitor_left_at IS NOT NULL"
+		    " OR c.last_activity_at <= ?%d)", p++);
 	/* Closed, and the visitor wrote after the close in force. */
 	if (f->after_close)
 		sqlite3_str_appendall(sql, " AND c.state = 'closed' AND EXISTS"
@@ -447,12 +458,18 @@ filter_explain(const struct filter *f)
 }
 
 /* Prints the rows of an EXPLAIN QUERY PLAN, indented as a tree, and
- * finalizes the statement. */
+ * finalizes the statement. PostgreSQL's EXPLAIN is its lines, indented. */
 int
 plan_print(struct stmt *st)
 {
 	int rc, depth, parents[64], n = 0;
 
+	if (db_engine_pg()) {
+		while (db_row(st, "listing", &rc))
+			printf("%s\n", st_text(st, 0));
+		st_finalize(st);
+		return rc;
+	}
 	while (db_row(st, "listing", &rc)) {
 		int parent = st_int(st, 1);
 

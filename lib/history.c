@@ -15,6 +15,18 @@
 	" '') FROM (SELECT t.name" \
 	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
 	" WHERE ct.conversation = " c " ORDER BY t.key))"
+/* The same on PostgreSQL, which has neither strftime() nor group_concat()
+ * and keeps an aggregate's order only when told within it (a conversation
+ * with no tag has a NULL list there: out.c takes it as []). */
+#define PG_RFC3339(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC'," \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define PG_TAGS_OF(c) "(SELECT json_agg(t.name ORDER BY t.key)" \
+	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
+	" WHERE ct.conversation = " c ")"
+#define PG_TAGS_JOINED(c, sep) "(SELECT coalesce(string_agg(t.name, '" \
+	sep "' ORDER BY t.key), '')" \
+	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
+	" WHERE ct.conversation = " c ")"
 
 /* A listing's columns: a table's, and TSV's and JSON's, which carry the
  * ref too; -o ids takes the first. */
@@ -30,24 +42,35 @@ static const struct col list_ref_cols[] = {
 };
 #define LIST_COLS " c.state, c.channel, c.started_at, coalesce(c.closed_at," \
 	" c.last_activity_at) - c.started_at, c.operator, c.visitor, "
-#define SELECT_TABLE "SELECT c.id," LIST_COLS TAGS_JOINED("c.id", ",") \
+#define SELECT_TABLE(tags) "SELECT c.id," LIST_COLS tags("c.id", ",") \
 	" FROM conversations c"
-#define SELECT_TSV "SELECT c.id, c.ref," LIST_COLS TAGS_JOINED("c.id", ",") \
+#define SELECT_TSV(tags) "SELECT c.id, c.ref," LIST_COLS tags("c.id", ",") \
 	" FROM conversations c"
-#define SELECT_JSON "SELECT c.id, c.ref," LIST_COLS TAGS_OF("c.id") \
+#define SELECT_JSON(tags) "SELECT c.id, c.ref," LIST_COLS tags("c.id") \
 	" FROM conversations c"
 #define SELECT_IDS "SELECT c.id FROM conversations c"
-/* Each format's SELECT of those columns, and of one conversation's. */
-static const char *const list_select[] = {
-	[FMT_TABLE] = SELECT_TABLE, [FMT_TSV] = SELECT_TSV,
-	[FMT_JSON] = SELECT_JSON, [FMT_IDS] = SELECT_IDS,
-};
-static const char *const list_by_id[] = {
-	[FMT_TABLE] = SELECT_TABLE " WHERE c.id = ?",
-	[FMT_TSV] = SELECT_TSV " WHERE c.id = ?",
-	[FMT_JSON] = SELECT_JSON " WHERE c.id = ?",
+/* Each format's SELECT of those columns, and of one conversation's, on
+ * SQLite ([0]) and on PostgreSQL ([1]). */
+static const char *const list_select[2][FMT_IDS + 1] = {{
+	[FMT_TABLE] = SELECT_TABLE(TAGS_JOINED),
+	[FMT_TSV] = SELECT_TSV(TAGS_JOINED),
+	[FMT_JSON] = SELECT_JSON(TAGS_OF), [FMT_IDS] = SELECT_IDS,
+}, {
+	[FMT_TABLE] = SELECT_TABLE(PG_TAGS_JOINED),
+	[FMT_TSV] = SELECT_TSV(PG_TAGS_JOINED),
+	[FMT_JSON] = SELECT_JSON(PG_TAGS_OF), [FMT_IDS] = SELECT_IDS,
+}};
+static const char *const list_by_id[2][FMT_IDS + 1] = {{
+	[FMT_TABLE] = SELECT_TABLE(TAGS_JOINED) " WHERE c.id = ?",
+	[FMT_TSV] = SELECT_TSV(TAGS_JOINED) " WHERE c.id = ?",
+	[FMT_JSON] = SELECT_JSON(TAGS_OF) " WHERE c.id = ?",
 	[FMT_IDS] = SELECT_IDS " WHERE c.id = ?",
-};
+}, {
+	[FMT_TABLE] = SELECT_TABLE(PG_TAGS_JOINED) " WHERE c.id = ?",
+	[FMT_TSV] = SELECT_TSV(PG_TAGS_JOINED) " WHERE c.id = ?",
+	[FMT_JSON] = SELECT_JSON(PG_TAGS_OF) " WHERE c.id = ?",
+	[FMT_IDS] = SELECT_IDS " WHERE c.id = ?",
+}};
 
 /* The listing's output: the caller's, to out_end(). */
 static struct out *
@@ -71,7 +94,9 @@ prepare_list(const struct filter *f, const char *select, const char *tail,
 	struct stmt *st = NULL;
 
 	if (filter_explain(f))
-		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
+		/* sql: constants */
+		sqlite3_str_appendall(sql, DB_SQL("EXPLAIN QUERY PLAN ",
+		    "EXPLAIN "));
 	/* sql: constants; select and tail are the callers' literals */
 	sqlite3_str_appendall(sql, select);
 	if ((*next = filter_where(f, sql, 1)) < 0) {
@@ -103,9 +128,9 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		st = prepare_list(f, "SELECT count(*) FROM conversations c", "",
 		    &lim);
 	else
-		st = prepare_list(f, list_select[fmt == FMT_TEXT ? FMT_TABLE :
-		    fmt], " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
-		    &lim);
+		st = prepare_list(f, list_select[db_engine_pg()][fmt ==
+		    FMT_TEXT ? FMT_TABLE : fmt], " ORDER BY c.started_at DESC,"
+		    " c.id DESC LIMIT ?", &lim);
 	if (st == NULL)
 		return ST_DB;
 	if (filter_explain(f)) {
@@ -113,7 +138,7 @@ conv_list(const struct filter *f, enum fmt fmt, long limit, int count_only,
 		return plan_print(st);
 	}
 	if (!count_only) {
-		st_bind_int(st, lim, limit > 0 ? limit : -1);
+		st_bind_int(st, lim, limit > 0 ? limit : INT64_MAX);
 		if ((o = list_out(fmt)) == NULL) {
 			st_finalize(st);
 			return ST_DB;
@@ -143,8 +168,8 @@ conv_rows(struct ids *ids, enum fmt fmt, long *listed)
 	int status = 0;
 
 	*listed = 0;
-	if ((st = db_prep(list_by_id[fmt == FMT_TEXT ? FMT_TABLE : fmt]))
-	    == NULL || (o = list_out(fmt)) == NULL)
+	if ((st = db_prep(list_by_id[db_engine_pg()][fmt == FMT_TEXT ?
+	    FMT_TABLE : fmt])) == NULL || (o = list_out(fmt)) == NULL)
 		return ST_DB;
 	while (status == 0 && ids_next(ids, &id, &status)) {
 		st_bind_int(st, 1, id);
@@ -195,15 +220,57 @@ static const char show_json[] =
 	"   ORDER BY at, id))))"
 	" FROM conversations c WHERE c.id = ?";
 
-static const char show_head[] =
-	"SELECT c.ref, c.channel, c.visitor, c.visitor_email, c.operator,"
-	" c.state, c.closed_by, c.started_at, c.last_activity_at,"
-	" c.visitor_left_at, c.closed_at, " TAGS_JOINED("c.id", ", ") ","
-	" (SELECT group_concat(criterion || ' ' || score, ', ') FROM"
-	"   (SELECT * FROM ratings WHERE conversation = c.id"
-	"   ORDER BY criterion)),"
-	" c.first_visitor_at, c.first_response_at - c.first_visitor_at"
+/* The same document on PostgreSQL, whose text local_json() makes
+ * SQLite's: json_build_object() keeps the keys' order, and escapes a
+ * string as SQLite does; an aggregate of no rows is NULL there. */
+static const char pg_show_json[] =
+	"SELECT json_build_object('id', c.id, 'ref', c.ref,"
+	" 'channel', c.channel, 'visitor', c.visitor,"
+	" 'visitor_email', c.visitor_email,"
+	" 'operator', c.operator, 'state', c.state,"
+	" 'started_at', " PG_RFC3339("c.started_at") ","
+	" 'last_activity_at', " PG_RFC3339("c.last_activity_at") ","
+	" 'visitor_left_at', " PG_RFC3339("c.visitor_left_at") ","
+	" 'closed_at', " PG_RFC3339("c.closed_at") ","
+	" 'closed_by', c.closed_by,"
+	" 'handling_time', c.closed_at - c.started_at,"
+	" 'first_visitor_at', " PG_RFC3339("c.first_visitor_at") ","
+	" 'first_response_at', " PG_RFC3339("c.first_response_at") ","
+	" 'first_response_time', c.first_response_at - c.first_visitor_at,"
+	" 'tags', coalesce(" PG_TAGS_OF("c.id") ", '[]'),"
+	" 'ratings', coalesce((SELECT json_object_agg(criterion, score"
+	"   ORDER BY criterion) FROM ratings WHERE conversation = c.id), '{}'),"
+	" 'deliveries', coalesce((SELECT json_agg(json_build_object('target',"
+	"   target, 'state', state, 'attempts', attempts, 'remote_ref',"
+	"   remote_ref, 'last_error', last_error, 'updated_at', "
+	    PG_RFC3339("updated_at") ") ORDER BY id) FROM deliveries"
+	"   WHERE conversation = c.id), '[]'),"
+	" 'messages', coalesce((SELECT json_agg(json_build_object('at', "
+	    PG_RFC3339("at") ", 'author', author, 'name', name, 'id', ref,"
+	"   'text', body) ORDER BY at, id) FROM messages"
+	"   WHERE conversation = c.id), '[]'),"
+	" 'notes', coalesce((SELECT json_agg(json_build_object('at', "
+	    PG_RFC3339("at") ", 'author', author, 'text', body)"
+	"   ORDER BY at, id) FROM notes WHERE conversation = c.id), '[]'),"
+	" 'events', coalesce((SELECT json_agg(json_build_object('at', "
+	    PG_RFC3339("at") ", 'actor', actor, 'action', action, 'detail',"
+	"   detail) ORDER BY at, id) FROM events WHERE conversation = c.id),"
+	"   '[]'))"
 	" FROM conversations c WHERE c.id = ?";
+
+#define SHOW_HEAD(tags, ratings) \
+	"SELECT c.ref, c.channel, c.visitor, c.visitor_email, c.operator," \
+	" c.state, c.closed_by, c.started_at, c.last_activity_at," \
+	" c.visitor_left_at, c.closed_at, " tags("c.id", ", ") ", " ratings \
+	", c.first_visitor_at, c.first_response_at - c.first_visitor_at" \
+	" FROM conversations c WHERE c.id = ?"
+static const char show_head[] = SHOW_HEAD(TAGS_JOINED,
+	"(SELECT group_concat(criterion || ' ' || score, ', ') FROM"
+	"   (SELECT * FROM ratings WHERE conversation = c.id"
+	"   ORDER BY criterion))");
+static const char pg_show_head[] = SHOW_HEAD(PG_TAGS_JOINED,
+	"(SELECT string_agg(criterion || ' ' || score, ', '"
+	"   ORDER BY criterion) FROM ratings WHERE conversation = c.id)");
 static const char show_deliveries[] =
 	"SELECT target, state, attempts, remote_ref, last_error FROM deliveries"
 	" WHERE conversation = ? ORDER BY id";
@@ -318,7 +385,7 @@ conv_text(int64_t id, int with_events, sqlite3_str *out)
 	static const char *const said[2] = { " (", "): " };
 	static const char *const noted[2] = { "", ": " };
 	static const char *const did[2] = { " ", "" };
-	struct stmt *st = db_prep(show_head), *d;
+	struct stmt *st = db_prep(DB_SQL(show_head, pg_show_head)), *d;
 	char state[64], buf[32];
 	int rc;
 
@@ -407,16 +474,34 @@ conv_show(int64_t id, enum fmt fmt)
 	    conv_text(id, 1, out));
 }
 
+/* JSON as SQLite writes it, from PostgreSQL's text of the same value. */
+static int
+local_json(const char *json, sqlite3_str *out)
+{
+	struct stmt *st = db_prep_local("SELECT json(?1)");
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	st_bind_text(st, 1, json);
+	if (db_row(st, "making JSON", &rc))
+		sqlite3_str_appendf(out, "%s\n", text(st, 0));
+	st_reset(st);
+	return rc;
+}
+
 int
 conv_json(int64_t id, sqlite3_str *out)
 {
 	struct stmt *st;
 	int rc, found;
 
-	if ((st = db_prep(show_json)) == NULL)
+	if ((st = db_prep(DB_SQL(show_json, pg_show_json))) == NULL)
 		return ST_DB;
 	st_bind_int(st, 1, id);
-	if ((found = db_row(st, "showing", &rc)))
+	if ((found = db_row(st, "showing", &rc)) && db_engine_pg())
+		rc = local_json(text(st, 0), out);
+	else if (found)
 		sqlite3_str_appendf(out, "%s\n", text(st, 0));
 	st_reset(st);
 	return found || rc ? rc : ST_SOME;

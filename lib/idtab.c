@@ -1,13 +1,18 @@
 /* idtab.c: the ids of the open batch, kept in C once each in the order they
  * came, with what refused them. SQL sees those still standing as the table
- * batch_ok (id, seq) and refuses one with refuse(id, status, why): copied
+ * batch_ok (id, seq): on SQLite a virtual table over the C array (copied
  * into a temporary table instead, the ids cost a statement each or a
- * b-tree insert each, a fifth of a piped batch's work. */
+ * b-tree insert each, a fifth of a piped batch's work); on PostgreSQL,
+ * which has no such thing, a temporary table filled by one statement per
+ * batch. A query refuses ids by returning them (idtab_refuse()). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libchat.h"
+
+/* The batch open in this process: the one idtab_refuse() refuses ids of. */
+static struct idtab *current;
 
 struct table {
 	sqlite3_vtab base;
@@ -152,28 +157,11 @@ static const sqlite3_module module = {
 	.xRowid = rowid,
 };
 
-/* refuse(id, status, why): the first refusal of an id is the one kept. */
-static void
-refuse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct idtab *t = sqlite3_user_data(ctx);
-	uint32_t *s = slot(t, sqlite3_value_int64(argv[0]));
-	const unsigned char *why = sqlite3_value_text(argv[2]);
-	long i;
-
-	(void)argc;
-	if (*s == 0 || t->status[i = *s - 1] != IDTAB_STANDING)
-		return;
-	if (why != NULL && (t->why[i] = strdup((const char *)why)) == NULL) {
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	t->status[i] = sqlite3_value_int(argv[1]);
-}
-
 int
 idtab_open(struct idtab *t, long max)
 {
+	int rc = 0;
+
 	for (t->nslot = 1; t->nslot < 2 * (uint32_t)max; t->nslot *= 2)
 		;
 	t->n = 0;
@@ -186,14 +174,101 @@ idtab_open(struct idtab *t, long max)
 		idtab_free(t);
 		return chat_err(ST_DB, "out of memory");
 	}
-	if (sqlite3_create_module(sqlite_handle(), "batch_ok", &module, t) !=
-	    SQLITE_OK ||
-	    sqlite3_create_function(sqlite_handle(), "refuse", 3, SQLITE_UTF8 |
-	    SQLITE_DIRECTONLY, t, refuse, NULL, NULL) != SQLITE_OK) {
+	/* Its rows go at the end of each batch's transaction, committed or
+	 * not. */
+	if (db_engine_pg())
+		rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS batch_ok (id bigint"
+		    " PRIMARY KEY, seq bigint NOT NULL) ON COMMIT DELETE ROWS",
+		    "preparing a batch");
+	else if (sqlite3_create_module(sqlite_handle(), "batch_ok", &module,
+	    t) != SQLITE_OK)
+		rc = db_fail("preparing a batch");
+	if (rc != 0) {
 		idtab_free(t);
-		return db_fail("preparing a batch");
+		return rc;
 	}
+	current = t;
 	return 0;
+}
+
+/* id after the others in a PostgreSQL array's text, {1,2,3}, which the
+ * caller closes with '}'. */
+static void
+append_id(sqlite3_str *a, int64_t id)
+{
+	sqlite3_str_appendf(a, "%c%lld", sqlite3_str_length(a) ? ',' : '{',
+	    (long long)id);
+}
+
+/* Runs sql on the ids in the array text a, a sqlite3_str finished and
+ * freed here. */
+static int
+run_array(const char *sql, const char *context, sqlite3_str *a)
+{
+	char *text;
+	int rc;
+
+	sqlite3_str_appendchar(a, 1, '}');
+	if ((text = sqlite3_str_finish(a)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	rc = db_run(sql, context, "t", text);
+	sqlite3_free(text);
+	return rc;
+}
+
+int
+idtab_load(const struct idtab *t)
+{
+	sqlite3_str *a;
+	long i;
+
+	if (!db_engine_pg() || t->n == 0)
+		return 0;
+	a = sqlite3_str_new(NULL);
+	for (i = 0; i < t->n; i++)
+		append_id(a, t->id[i]);
+	return run_array("INSERT INTO batch_ok SELECT * FROM unnest(CAST(?1"
+	    " AS bigint[])) WITH ORDINALITY", "reading a batch", a);
+}
+
+int
+idtab_refuse(int status, const char *sql, const char *context,
+    const char *types, ...)
+{
+	struct idtab *t = current;
+	struct stmt *st = db_prep(sql);
+	sqlite3_str *gone;
+	const char *why;
+	uint32_t *s;
+	va_list ap;
+	long i;
+	int rc;
+
+	if (st == NULL)
+		return ST_DB;
+	va_start(ap, types);
+	st_bindv(st, types, ap);
+	va_end(ap);
+	gone = sqlite3_str_new(NULL);
+	while (db_row(st, context, &rc)) {
+		s = slot(t, st_int64(st, 0));
+		if (*s == 0 || t->status[i = *s - 1] != IDTAB_STANDING)
+			continue;
+		why = st_text(st, 1);
+		if (why != NULL && (t->why[i] = strdup(why)) == NULL) {
+			rc = chat_err(ST_DB, "out of memory");
+			break;
+		}
+		t->status[i] = status;
+		append_id(gone, t->id[i]);
+	}
+	st_reset(st);
+	if (rc != 0 || !db_engine_pg() || sqlite3_str_length(gone) == 0) {
+		sqlite3_free(sqlite3_str_finish(gone));
+		return rc;
+	}
+	return run_array("DELETE FROM batch_ok WHERE id = ANY (CAST(?1 AS"
+	    " bigint[]))", context, gone);
 }
 
 /* Adds id unless the batch has it already: an id given twice is applied
@@ -229,11 +304,14 @@ idtab_clear(struct idtab *t)
 	t->n = 0;
 }
 
-/* The table and function go with t: nothing is left pointing at it. */
+/* The table goes with t: nothing is left pointing at it. */
 void
 idtab_free(struct idtab *t)
 {
 	sqlite3 *db;
+
+	if (current == t)
+		current = NULL;
 
 	if (t->why != NULL)
 		free_why(t);
@@ -242,9 +320,6 @@ idtab_free(struct idtab *t)
 	free(t->why);
 	free(t->slot);
 	*t = (struct idtab){ 0 };
-	if ((db = sqlite_handle()) != NULL) {
+	if ((db = sqlite_handle()) != NULL)
 		sqlite3_create_module(db, "batch_ok", NULL, NULL);
-		sqlite3_create_function(db, "refuse", 3, SQLITE_UTF8, NULL,
-		    NULL, NULL, NULL);
-	}
 }

@@ -36,10 +36,15 @@ import_begin(struct import **out, int quiet)
 	*out = NULL;
 	/* reheaded: the headers, as indexed, of the conversations of earlier
 	 * batches that this batch changes (see header_kept()). */
-	if (db_exec("PRAGMA temp.cache_size = -64;"
+	/* A small cache is SQLite's only; ids past int4 need bigint on
+	 * PostgreSQL, where INTEGER is 32 bits. */
+	if (db_exec(DB_SQL("PRAGMA temp.cache_size = -64;"
 	    " CREATE TEMP TABLE printed (id INTEGER PRIMARY KEY);"
 	    " CREATE TEMP TABLE reheaded (id INTEGER PRIMARY KEY, visitor TEXT,"
-	    "  visitor_email TEXT, ref TEXT)", "preparing the import") != 0)
+	    "  visitor_email TEXT, ref TEXT)",
+	    "CREATE TEMP TABLE printed (id bigint PRIMARY KEY);"
+	    " CREATE TEMP TABLE reheaded (id bigint PRIMARY KEY, visitor text,"
+	    "  visitor_email text, ref text)"), "preparing the import") != 0)
 		return ST_DB;
 	if ((im = calloc(1, sizeof *im)) == NULL)
 		return chat_err(ST_DB, "out of memory");
@@ -74,13 +79,19 @@ changed_add(struct import *im, int64_t id)
 static int
 index_batch(struct import *im)
 {
-	struct stmt *msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
-	    " SELECT id, body FROM messages WHERE id >= ?");
+	struct stmt *msgs;
 	int64_t first = im->first_conversation ? im->first_conversation :
 	    INT64_MAX;
 	int rc = 0;
 
-	if (msgs == NULL)
+	/* FTS5 is SQLite's: PostgreSQL's search index is search.c's. */
+	if (db_engine_pg()) {
+		im->first_message = im->first_conversation = 0;
+		return db_run("DELETE FROM reheaded", "indexing conversations",
+		    "");
+	}
+	if ((msgs = db_prep("INSERT INTO messages_fts (rowid, body)"
+	    " SELECT id, body FROM messages WHERE id >= ?")) == NULL)
 		return ST_DB;
 	if (im->first_message != 0) {
 		st_bind_int(msgs, 1, im->first_message);
@@ -89,17 +100,17 @@ index_batch(struct import *im)
 	if (rc == 0)
 		rc = db_run("INSERT INTO conversations_fts (conversations_fts,"
 		    " rowid, visitor, visitor_email, ref) SELECT 'delete', id,"
-		    " visitor, visitor_email, ref FROM temp.reheaded",
+		    " visitor, visitor_email, ref FROM reheaded",
 		    "indexing conversations", "");
 	if (rc == 0)
 		rc = db_run("INSERT INTO conversations_fts (rowid, visitor,"
 		    " visitor_email, ref) SELECT id, visitor, visitor_email, ref"
 		    " FROM conversations WHERE id >= ?1 UNION ALL SELECT c.id,"
-		    " c.visitor, c.visitor_email, c.ref FROM temp.reheaded r JOIN"
+		    " c.visitor, c.visitor_email, c.ref FROM reheaded r JOIN"
 		    " conversations c ON c.id = r.id",
 		    "indexing conversations", "i", first);
 	if (rc == 0)
-		rc = db_run("DELETE FROM temp.reheaded",
+		rc = db_run("DELETE FROM reheaded",
 		    "indexing conversations", "");
 	im->first_message = im->first_conversation = 0;
 	return rc;
@@ -151,7 +162,7 @@ firsts_kept(struct import *im)
 static int
 unprinted(struct import *im, size_t *n)
 {
-	return each_changed(im, db_prep("INSERT INTO temp.printed VALUES (?1)"
+	return each_changed(im, db_prep("INSERT INTO printed VALUES (?1)"
 	    " ON CONFLICT DO NOTHING"), "noting printed ids", n);
 }
 
@@ -251,7 +262,7 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 	};
 	/* A ref given as a number is its JSON text: the atom of an integer
 	 * past 64 bits is a rounded float. */
-	struct stmt *st = db_prep("SELECT key, type, CASE WHEN type ="
+	struct stmt *st = db_prep_local("SELECT key, type, CASE WHEN type ="
 	    " 'integer' AND key IN ('conversation', 'id') THEN ?1 -> fullkey"
 	    " ELSE atom END, json_type(?1) FROM json_each(?1)");
 	const char *key, *type, *err = NULL;
@@ -386,8 +397,9 @@ struct effect {
 static int
 header_kept(int64_t id)
 {
-	return db_run("INSERT OR IGNORE INTO temp.reheaded SELECT id,"
-	    " visitor, visitor_email, ref FROM conversations WHERE id = ?1",
+	return db_run("INSERT INTO reheaded SELECT id, visitor,"
+	    " visitor_email, ref FROM conversations WHERE id = ?1"
+	    " ON CONFLICT DO NOTHING",
 	    "indexing conversations", "i", id);
 }
 
@@ -409,7 +421,7 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	    " WHERE ref = ?");
 	struct stmt *make = db_prep("INSERT INTO conversations (ref,"
 	    " channel, started_at, last_activity_at) VALUES (?1,"
-	    " coalesce(?2, 'chat'), ?3, ?3)");
+	    " coalesce(?2, 'chat'), ?3, ?3) RETURNING id");
 	const char *op;
 	int rc, found;
 
@@ -440,9 +452,11 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	st_bind_text(make, 1, ev->conversation);
 	st_bind_text(make, 2, ev->channel);
 	st_bind_int(make, 3, ev->at);
-	if ((rc = db_done(make, "creating a conversation")) != 0)
+	if (db_row(make, "creating a conversation", &rc))
+		fx->id = st_int64(make, 0);
+	st_reset(make);
+	if (rc != 0)
 		return rc;
-	fx->id = db_last_id();
 	fx->assigns = ev->operator != NULL;
 	if (im->first_conversation == 0)
 		im->first_conversation = fx->id;
@@ -460,10 +474,19 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	struct stmt *seen = db_prep("SELECT 1 FROM messages"
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
 	    " AND body = ?4");
+	/* PostgreSQL draws an id for a row its ON CONFLICT then drops: a
+	 * message imported again would leave a gap in the ids. */
+	struct stmt *add = db_prep(DB_SQL("INSERT INTO messages (conversation,"
+	    " ref, at, author, name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT DO NOTHING RETURNING id",
+	    "INSERT INTO messages (conversation, ref, at, author, name, body)"
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1"
+	    " FROM messages WHERE conversation = ?1 AND ref = ?2)"
+	    " ON CONFLICT DO NOTHING RETURNING id"));
 	int rc, found;
 
 	*added = 0;
-	if (seen == NULL)
+	if (seen == NULL || add == NULL)
 		return ST_DB;
 	if (ev->id == NULL) {
 		st_bind_int(seen, 1, id);
@@ -475,15 +498,17 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 		if (found || rc != 0)
 			return rc;
 	}
-	if ((rc = db_run("INSERT INTO messages (conversation, ref, at,"
-	    " author, name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-	    " ON CONFLICT DO NOTHING", "adding a message", "itittt", id,
-	    ev->id, (int64_t)ev->at, ev->author, ev->name, ev->text)) != 0)
-		return rc;
-	*added = db_changes() > 0;
-	if (*added && im->first_message == 0)
-		im->first_message = db_last_id();
-	return 0;
+	st_bind_int(add, 1, id);
+	st_bind_text(add, 2, ev->id);
+	st_bind_int(add, 3, ev->at);
+	st_bind_text(add, 4, ev->author);
+	st_bind_text(add, 5, ev->name);
+	st_bind_text(add, 6, ev->text);
+	if ((*added = db_row(add, "adding a message", &rc)) &&
+	    im->first_message == 0)
+		im->first_message = st_int64(add, 0);
+	st_reset(add);
+	return rc;
 }
 
 /* Applies one event; *changed is set when it changed anything. */
@@ -501,18 +526,21 @@ apply(struct import *im, const struct event *ev, int *changed)
 	    " channel = coalesce(?2, channel), visitor = coalesce(?3, visitor),"
 	    " visitor_email = coalesce(?4, visitor_email),"
 	    " operator = coalesce(?5, operator),"
-	    " assigned_at = CASE WHEN ?5 NOT NULL THEN ?6 ELSE assigned_at END,"
-	    " started_at = min(started_at, ?6),"
-	    " last_activity_at = max(last_activity_at, coalesce(?7, 0)),"
-	    " visitor_left_at = coalesce(max(visitor_left_at, ?8), ?8,"
-	    "  visitor_left_at)"
-	    " WHERE id = ?1 AND (coalesce(?2, channel) IS NOT channel"
-	    " OR coalesce(?3, visitor) IS NOT visitor"
-	    " OR coalesce(?4, visitor_email) IS NOT visitor_email"
-	    " OR coalesce(?5, operator) IS NOT operator"
+	    " assigned_at = CASE WHEN ?5 IS NOT NULL THEN ?6"
+	    "  ELSE assigned_at END,"
+	    " started_at = CASE WHEN ?6 < started_at THEN ?6"
+	    "  ELSE started_at END,"
+	    " last_activity_at = CASE WHEN coalesce(?7, 0) > last_activity_at"
+	    "  THEN coalesce(?7, 0) ELSE last_activity_at END,"
+	    " visitor_left_at = CASE WHEN ?8 > visitor_left_at THEN ?8"
+	    "  ELSE coalesce(visitor_left_at, ?8) END"
+	    " WHERE id = ?1 AND (coalesce(?2, channel) IS DISTINCT FROM channel"
+	    " OR coalesce(?3, visitor) IS DISTINCT FROM visitor"
+	    " OR coalesce(?4, visitor_email) IS DISTINCT FROM visitor_email"
+	    " OR coalesce(?5, operator) IS DISTINCT FROM operator"
 	    " OR ?6 < started_at OR ?7 > last_activity_at"
 	    " OR ?8 > visitor_left_at"
-	    " OR visitor_left_at IS NULL AND ?8 NOT NULL)");
+	    " OR visitor_left_at IS NULL AND ?8 IS NOT NULL)");
 	struct effect fx;
 	int rc, added, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
 

@@ -2,6 +2,8 @@
 #ifndef LIBCHAT_H
 #define LIBCHAT_H
 
+#include <stdarg.h>
+
 #include <sqlite3.h>
 
 #include "chat.h"
@@ -57,6 +59,8 @@ int db_done(struct stmt *st, const char *context);
 /* Runs the statement sql; parameter i binds the i-th argument after
  * types, each "i" (an int64_t) or "t" (a string or NULL). */
 int db_run(const char *sql, const char *context, const char *types, ...);
+/* Binds the arguments ap holds as db_run() does. */
+void st_bindv(struct stmt *st, const char *types, va_list ap);
 /* Reports the database's last error with context. */
 int db_fail(const char *context);
 int db_exec(const char *sql, const char *context);
@@ -133,8 +137,10 @@ struct driver {
 	int (*open)(const char *url, int64_t busy_ms);
 };
 /* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
- * db.c when the database is a URL. */
+ * db.c when the database is a URL, or for chat-copy's other database by
+ * db_pg_module(): NULL when it cannot be (reported). */
 extern const struct driver sqlite_driver;
+const struct driver *db_pg_module(void);
 /* sqlite.c: opens the file at path (created by the caller), or an
  * in-memory database when path is NULL: the engine of local statements
  * when the database is on PostgreSQL. */
@@ -156,8 +162,11 @@ int batch_feed_query(struct batch *b, struct stmt *st, const char *context);
 
 /* idtab.c: the ids of the open batch, once each in the order they came
  * (seq), each standing or refused with a status and a reason; SQL reads
- * the standing ones as the table batch_ok (id, seq) and refuses one with
- * refuse(id, status, why). */
+ * the standing ones as the table batch_ok (id, seq), which idtab_load()
+ * fills in the batch's write transaction (on PostgreSQL; on SQLite it is
+ * the C array itself). idtab_refuse() runs sql, bound as db_run() binds,
+ * and refuses with status each id it returns (column 0), its message
+ * column 1 (NULL: none); an id's first refusal is the one kept. */
 #define IDTAB_STANDING (-1)
 struct idtab {
 	int64_t *id;
@@ -168,6 +177,9 @@ struct idtab {
 };
 int idtab_open(struct idtab *t, long max);
 void idtab_add(struct idtab *t, int64_t id);
+int idtab_load(const struct idtab *t);
+int idtab_refuse(int status, const char *sql, const char *context,
+    const char *types, ...);
 void idtab_clear(struct idtab *t);
 void idtab_free(struct idtab *t);
 

@@ -51,10 +51,10 @@ static const struct kind {
 	    "SELECT conversation, target, state, attempts, CASE state WHEN"
 	    " 'pending' THEN next_attempt_at END, last_error, id"
 	    " FROM deliveries WHERE state <> 'sent'"
-	    " ORDER BY state DESC, next_attempt_at, id",
+	    " ORDER BY state DESC, next_attempt_at NULLS FIRST, id",
 	    "SELECT conversation FROM deliveries WHERE state <> 'sent'"
-	    " GROUP BY conversation"
-	    " ORDER BY max(state) DESC, min(next_attempt_at), min(id)" },
+	    " GROUP BY conversation ORDER BY max(state) DESC,"
+	    " min(next_attempt_at) NULLS FIRST, min(id)" },
 };
 
 struct listing {
@@ -115,36 +115,44 @@ list_id(struct listing *l, int64_t id)
 	return rc;
 }
 
-/* The catalogue: the database's tags and the config's not used yet. The
- * statement is the caller's, to st_finalize(); NULL on failure. */
+/* The catalogue: the database's tags and the config's not used yet, their
+ * names as stored and keys made here. The statement is the caller's, to
+ * st_finalize(); NULL on failure. */
 static struct stmt *
 catalogue(void)
 {
 	const struct config *cfg;
 	sqlite3_str *sql = sqlite3_str_new(NULL);
 	struct stmt *st = NULL;
-	char *key;
+	char *s;
 	size_t i;
 
 	if (config_get(&cfg) != 0)
 		return NULL;
+	/* PostgreSQL orders a UNION only by its columns as they are: the
+	 * NOCASE order, lower() in "C", is over it as a subquery. */
+	/* sql: constants */
+	sqlite3_str_appendall(sql, DB_SQL("", "SELECT * FROM ("));
 	sqlite3_str_appendall(sql, "SELECT name, (SELECT count(*) FROM"
 	    " conversation_tags WHERE tag = t.id), created_at FROM tags t");
 	if (cfg->ntags_catalog > 0) {
-		sqlite3_str_appendall(sql, " UNION ALL SELECT tag_nfc(column1),"
+		sqlite3_str_appendall(sql, " UNION ALL SELECT column1,"
 		    " 0, NULL FROM (VALUES");
 		for (i = 0; i < cfg->ntags_catalog; i++)
 			/* sql: constants */
 			sqlite3_str_appendall(sql, i ? ", (?, ?)" : " (?, ?)");
-		sqlite3_str_appendall(sql, ") WHERE column2 NOT IN"
+		sqlite3_str_appendall(sql, ") AS v WHERE column2 NOT IN"
 		    " (SELECT key FROM tags)");
 	}
-	sqlite3_str_appendall(sql, " ORDER BY 1 COLLATE NOCASE");
+	/* sql: constants */
+	sqlite3_str_appendall(sql, DB_SQL(" ORDER BY 1 COLLATE NOCASE",
+	    ") AS catalogue ORDER BY lower(name COLLATE \"C\")"));
 	db_prepare(sql, "listing tags", &st);
 	for (i = 0; st != NULL && i < cfg->ntags_catalog; i++) {
-		st_bind_text(st, (int)(2 * i + 1), cfg->tags_catalog[i]);
-		if ((key = tag_fold(cfg->tags_catalog[i])) != NULL)
-			st_bind_textn(st, (int)(2 * i + 2), key, -1, free);
+		if ((s = tag_nfc(cfg->tags_catalog[i])) != NULL)
+			st_bind_textn(st, (int)(2 * i + 1), s, -1, free);
+		if ((s = tag_fold(cfg->tags_catalog[i])) != NULL)
+			st_bind_textn(st, (int)(2 * i + 2), s, -1, free);
 	}
 	return st;
 }

@@ -178,10 +178,10 @@ note_edit(char **out)
 	return rc;
 }
 
-/* The batch's conversations o without the note ?4, by a join: NOT EXISTS
+/* The batch's conversations o without the note ?N, by a join: NOT EXISTS
  * costs as much again as the lookup it makes. */
-#define NOTELESS " FROM batch_ok o LEFT JOIN notes n ON n.conversation =" \
-	" o.id AND n.body = ?4 WHERE n.id IS NULL"
+#define NOTELESS(N) " FROM batch_ok o LEFT JOIN notes n ON n.conversation =" \
+	" o.id AND n.body = ?" #N " WHERE n.id IS NULL ORDER BY o.seq"
 
 /* Appends the note to the batch's conversations but those that have that
  * very note already: a command run twice adds it once. */
@@ -201,10 +201,10 @@ notes_apply(const void *note)
 	memcpy(detail, text, len);
 	detail[len] = '\0';
 	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
-	    " action, detail) SELECT o.id, ?1, ?2, 'noted', ?3" NOTELESS,
+	    " action, detail) SELECT o.id, ?1, ?2, 'noted', ?3" NOTELESS(4),
 	    "adding a note", "ittt", now, actor(), detail, text)) != 0)
 		return rc;
 	return db_run("INSERT INTO notes (conversation, at, author, body)"
-	    " SELECT o.id, ?1, ?2, ?4" NOTELESS, "adding a note", "ittt", now,
-	    actor(), detail, text);
+	    " SELECT o.id, ?1, ?2, ?3" NOTELESS(3), "adding a note", "itt",
+	    now, actor(), text);
 }

@@ -70,7 +70,7 @@ json_stmt(const struct col *cols, size_t ncols)
 		}
 	}
 	sqlite3_str_appendall(sql, ")");
-	db_prepare(sql, "preparing JSON output", &st);
+	db_prepare_local(sql, "preparing JSON output", &st);
 	for (i = 0; st != NULL && i < ncols; i++)
 		st_bind_text(st, 2 * (int)i + 1, cols[i].name);
 	return st;

@@ -96,7 +96,8 @@ queue(int64_t conv, const char *mail_to, int again)
 	struct stmt *add = db_prep("INSERT INTO deliveries (conversation,"
 	    " target, seq, next_attempt_at, created_at, updated_at)"
 	    " SELECT ?1, ?2, coalesce(max(seq), 0) + 1, ?3, ?3, ?3"
-	    " FROM deliveries WHERE conversation = ?1 AND target = ?2");
+	    " FROM deliveries WHERE conversation = ?1 AND target = ?2"
+	    " RETURNING id");
 	int64_t id = 0;
 	int rc;
 
@@ -115,9 +116,11 @@ queue(int64_t conv, const char *mail_to, int again)
 		st_bind_int(add, 1, conv);
 		st_bind_text(add, 2, target);
 		st_bind_int(add, 3, time(NULL));
-		if ((rc = db_done(add, "queueing a delivery")) != 0)
+		if (db_row(add, "queueing a delivery", &rc))
+			id = st_int64(add, 0);
+		st_reset(add);
+		if (rc != 0)
 			return rc;
-		id = db_last_id();
 		if ((rc = event_add(conv, time(NULL), "queued", target)) != 0)
 			return rc;
 	} else {
@@ -323,7 +326,7 @@ outbox_flush(long max, int quiet)
 	st_bind_int(st, 4, target_check("mail", why, sizeof why,
 	    &absent) == 0);
 	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
-		st_bind_int(st, 2, deliverable && max > 0 ? max : -1);
+		st_bind_int(st, 2, deliverable && max > 0 ? max : INT64_MAX);
 		st_bind_int(st, 5, deliverable);
 		while (db_row(st, "finding due deliveries", &rc))
 			if ((rc = remember(st_int64(st, 0))) != 0)
@@ -372,11 +375,11 @@ outbox_cancel(const void *unused)
 	int rc;
 
 	(void)unused;
-	if ((rc = db_run("SELECT refuse(d.conversation, ?2, format('%d: %s"
-	    " is being attempted; not cancelled', d.conversation, d.target))"
-	    " FROM deliveries d WHERE d.conversation IN (SELECT id FROM"
-	    " batch_ok) AND d.state = 'pending' AND " LEASED,
-	    "cancelling deliveries", "ii", now, (int64_t)ST_TEMP)) != 0 ||
+	if ((rc = idtab_refuse(ST_TEMP, "SELECT d.conversation, d.conversation"
+	    " || ': ' || d.target || ' is being attempted; not cancelled' FROM"
+	    " deliveries d WHERE d.conversation IN (SELECT id FROM batch_ok)"
+	    " AND d.state = 'pending' AND " LEASED " ORDER BY d.id",
+	    "cancelling deliveries", "i", now)) != 0 ||
 	    (rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT d.conversation, ?1, ?2,"
 	    " 'delivery_cancelled', d.target || ', ' || d.attempts ||"
@@ -397,7 +400,8 @@ int
 outbox_all(int retry, int quiet)
 {
 	struct stmt *st = db_prep("SELECT DISTINCT conversation FROM"
-	    " deliveries WHERE state = 'pending' OR (?1 AND state = 'failed')"
+	    " deliveries WHERE state = 'pending' OR (?1 <> 0 AND state ="
+	    " 'failed')"
 	    " ORDER BY conversation");
 	struct batch *b = NULL;
 	int rc, closed;

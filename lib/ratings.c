@@ -87,17 +87,19 @@ ratings_apply(const void *req)
 	for (i = 0; rc == 0 && i < set->n; i++) {
 		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT o.id, ?3, ?4, 'rated',"
-		    " format('%s=%d', ?1, ?2) || coalesce(' (was ' || r.score"
-		    " || ')', '') FROM batch_ok o LEFT JOIN ratings r ON"
-		    " r.conversation = o.id AND r.criterion = ?1"
-		    " WHERE r.score IS NOT ?2", "rating", "tiit",
-		    set->r[i].criterion, (int64_t)set->r[i].score, now, actor());
+		    " CAST(?1 AS TEXT) || '=' || ?2 || coalesce(' (was ' ||"
+		    " r.score || ')', '') FROM batch_ok o LEFT JOIN ratings r"
+		    " ON r.conversation = o.id AND r.criterion = ?1 WHERE"
+		    " r.score IS DISTINCT FROM ?2 ORDER BY o.seq", "rating",
+		    "tiit", set->r[i].criterion, (int64_t)set->r[i].score, now,
+		    actor());
 		if (rc == 0)
 			rc = db_run("INSERT INTO ratings SELECT id, ?1, ?2, ?3,"
-			    " ?4 FROM batch_ok WHERE true ON CONFLICT DO UPDATE"
-			    " SET score = excluded.score, rated_at ="
-			    " excluded.rated_at, rated_by = excluded.rated_by"
-			    " WHERE score IS NOT excluded.score", "rating",
+			    " ?4 FROM batch_ok WHERE true ON CONFLICT"
+			    " (conversation, criterion) DO UPDATE SET score ="
+			    " excluded.score, rated_at = excluded.rated_at,"
+			    " rated_by = excluded.rated_by WHERE ratings.score"
+			    " IS DISTINCT FROM excluded.score", "rating",
 			    "tiit", set->r[i].criterion,
 			    (int64_t)set->r[i].score, now, actor());
 	}

@@ -292,7 +292,7 @@ table(const struct stats *s, enum fmt fmt)
 	for (k = 1; k <= (int)ncols; k++)
 		/* sql: constants */
 		sqlite3_str_appendf(sql, "%s?%d", k > 1 ? ", " : "SELECT ", k);
-	if ((rc = db_prepare(sql, "reporting", &st)) != 0)
+	if ((rc = db_prepare_local(sql, "reporting", &st)) != 0)
 		goto done;
 	rc = ST_DB;
 	if ((o = out_begin(fmt, cols, ncols)) == NULL)
@@ -332,7 +332,7 @@ stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 		return stats_explain(f, by);
 	/* The page's chart by day or week is a second report of the same
 	 * snapshot. */
-	if (how == STATS_HTML && (rc = db_exec("BEGIN", "reporting")) != 0)
+	if (how == STATS_HTML && (rc = db_begin_read()) != 0)
 		return rc;
 	if ((rc = stats_compute(f, by, &s)) != 0) {
 		db_rollback();

@@ -2,9 +2,116 @@
 #include <stddef.h>
 
 #include "libchat.h"
+#include "search_fold.h"
 
-/* The search's part of the PostgreSQL schema (search.c's statements). */
-#define PG_SCHEMA_SEARCH ""
+/* The search's part of the PostgreSQL schema (search.c's statements).
+ * PostgreSQL's parsers do not split words as FTS5's unicode61 does, so
+ * chat_fold() does it in SQL from SQLite's own tables (search_fold.h):
+ * separators to a space, the code points a word changes to what FTS5
+ * makes of them, upper case ASCII by lower() in "C" (ASCII only).
+ * chat_words() makes a tsvector of the words and their positions, a
+ * position left empty between columns so that no phrase spans two, as
+ * in FTS5; chat_query() a term's phrase, its last word a prefix when the
+ * term is one. A word over 2047 bytes, more than a tsvector holds, is
+ * left out of the index (and a query with one finds nothing); positions
+ * past 16383, a tsvector's last, are all 16383. Triggers keep the
+ * indexes on every row written, as FTS5's do on SQLite. */
+#define PG_SCHEMA_SEARCH \
+	"CREATE FUNCTION chat_fold(t text) RETURNS text LANGUAGE sql" \
+	"  IMMUTABLE STRICT PARALLEL SAFE AS $f$" \
+	"  SELECT CASE WHEN t ~ '^[\\u0001-\\u007f]*$'" \
+	"  THEN regexp_replace(lower(t COLLATE \"C\"), '[^0-9a-z]+', ' ', 'g')" \
+	"  ELSE (SELECT string_agg(coalesce(f.m ->> x.c, x.c), '' ORDER BY x.i)" \
+	"  FROM regexp_split_to_table(regexp_replace(lower(t COLLATE \"C\")," \
+	"  '" SEARCH_SEPARATORS "+', ' ', 'g'), '') WITH ORDINALITY AS x (c, i)," \
+	"  (SELECT '" SEARCH_FOLDS "'::jsonb) AS f (m)) END $f$;" \
+	"CREATE FUNCTION chat_words(VARIADIC parts text[]) RETURNS tsvector" \
+	"  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$" \
+	"  DECLARE p text; w text; n int := 0; lexemes text[] := '{}';" \
+	"  BEGIN" \
+	"  FOREACH p IN ARRAY parts LOOP" \
+	"    CONTINUE WHEN p IS NULL;" \
+	"    FOREACH w IN ARRAY string_to_array(chat_fold(p), ' ') LOOP" \
+	"      CONTINUE WHEN w = '';" \
+	"      n := n + 1;" \
+	"      CONTINUE WHEN octet_length(w) > 2047;" \
+	"      lexemes := lexemes || ('''' || replace(replace(w, '\\', '\\\\')," \
+	"        '''', '''''') || ''':' || least(n, 16383));" \
+	"    END LOOP;" \
+	"    n := n + 1;" \
+	"  END LOOP;" \
+	"  RETURN array_to_string(lexemes, ' ')::tsvector;" \
+	"  END $f$;" \
+	"CREATE FUNCTION chat_query(t text, prefix boolean) RETURNS tsquery" \
+	"  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$" \
+	"  SELECT CASE WHEN count(*) > 0 AND max(octet_length(w)) < 2048" \
+	"  THEN (string_agg('''' || replace(replace(w, '\\', '\\\\'), ''''," \
+	"  '''''') || '''', ' <-> ' ORDER BY i) ||" \
+	"  CASE WHEN prefix THEN ':*' ELSE '' END)::tsquery END" \
+	"  FROM unnest(string_to_array(chat_fold(t), ' ')) WITH ORDINALITY" \
+	"  AS x (w, i) WHERE w <> '' $f$;" \
+	"CREATE TABLE messages_fts (id bigint PRIMARY KEY, words tsvector" \
+	"  NOT NULL);" \
+	"CREATE TABLE notes_fts (id bigint PRIMARY KEY, words tsvector" \
+	"  NOT NULL);" \
+	"CREATE TABLE conversations_fts (id bigint PRIMARY KEY," \
+	"  words tsvector NOT NULL);" \
+	"CREATE INDEX messages_fts_words ON messages_fts USING gin (words);" \
+	"CREATE INDEX notes_fts_words ON notes_fts USING gin (words);" \
+	"CREATE INDEX conversations_fts_words ON conversations_fts" \
+	"  USING gin (words);" \
+	"CREATE FUNCTION chat_index() RETURNS trigger LANGUAGE plpgsql AS $f$" \
+	"  BEGIN" \
+	"  IF TG_TABLE_NAME = 'messages' THEN" \
+	"    INSERT INTO messages_fts SELECT id, chat_words(body) FROM added;" \
+	"  ELSIF TG_TABLE_NAME = 'notes' THEN" \
+	"    INSERT INTO notes_fts SELECT id, chat_words(body) FROM added;" \
+	"  ELSE" \
+	"    INSERT INTO conversations_fts SELECT id," \
+	"      chat_words(visitor, visitor_email, ref) FROM added;" \
+	"  END IF;" \
+	"  RETURN NULL;" \
+	"  END $f$;" \
+	"CREATE FUNCTION chat_reindex() RETURNS trigger LANGUAGE plpgsql AS $f$" \
+	"  BEGIN" \
+	"  IF TG_TABLE_NAME = 'messages' THEN" \
+	"    UPDATE messages_fts SET words = chat_words(new.body)" \
+	"      WHERE id = new.id;" \
+	"  ELSE" \
+	"    UPDATE conversations_fts SET words = chat_words(new.visitor," \
+	"      new.visitor_email, new.ref) WHERE id = new.id;" \
+	"  END IF;" \
+	"  RETURN NULL;" \
+	"  END $f$;" \
+	"CREATE FUNCTION chat_unindex() RETURNS trigger LANGUAGE plpgsql AS $f$" \
+	"  BEGIN" \
+	"  EXECUTE format('DELETE FROM %I WHERE id = $1'," \
+	"    TG_TABLE_NAME || '_fts') USING old.id;" \
+	"  RETURN NULL;" \
+	"  END $f$;" \
+	"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages" \
+	"  REFERENCING NEW TABLE AS added FOR EACH STATEMENT" \
+	"  EXECUTE FUNCTION chat_index();" \
+	"CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes" \
+	"  REFERENCING NEW TABLE AS added FOR EACH STATEMENT" \
+	"  EXECUTE FUNCTION chat_index();" \
+	"CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations" \
+	"  REFERENCING NEW TABLE AS added FOR EACH STATEMENT" \
+	"  EXECUTE FUNCTION chat_index();" \
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages" \
+	"  FOR EACH ROW WHEN (old.body IS DISTINCT FROM new.body)" \
+	"  EXECUTE FUNCTION chat_reindex();" \
+	"CREATE TRIGGER conversations_fts_update AFTER UPDATE OF visitor," \
+	"  visitor_email, ref ON conversations FOR EACH ROW WHEN" \
+	"  (old.visitor IS DISTINCT FROM new.visitor OR old.visitor_email" \
+	"  IS DISTINCT FROM new.visitor_email OR old.ref IS DISTINCT FROM" \
+	"  new.ref) EXECUTE FUNCTION chat_reindex();" \
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages" \
+	"  FOR EACH ROW EXECUTE FUNCTION chat_unindex();" \
+	"CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes" \
+	"  FOR EACH ROW EXECUTE FUNCTION chat_unindex();" \
+	"CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations" \
+	"  FOR EACH ROW EXECUTE FUNCTION chat_unindex();"
 
 /* Step N brings a database from user_version N-1 to N. Never edit a step
  * that has shipped; add one. */

@@ -1,9 +1,50 @@
-/* search.c: a query's tree as SQLite SQL: the conversations it holds for,
- * over the FTS5 indexes of messages, notes and conversation headers. */
+/* search.c: a query's tree as SQL: the conversations it holds for, over
+ * the full-text indexes of messages, notes and conversation headers (FTS5
+ * on SQLite, the tsvectors of PG_SCHEMA_SEARCH on PostgreSQL). */
 #include <stdio.h>
 #include <string.h>
 
 #include "libchat.h"
+
+/* A term's conversations. FTS5 takes the term as a string that
+ * search_bind() makes; PostgreSQL has no FTS5: chat_query() splits and
+ * folds the term's text there as FTS5 does, into a phrase (prefix: a
+ * constant, so that the parameters stay one a node). */
+static void
+term(sqlite3_str *sql, int n, int p, int prefix)
+{
+	const char *pre = prefix ? "true" : "false";
+
+	if (db_engine_pg()) {
+		sqlite3_str_appendf(sql, "q%d(id) AS (SELECT conversation"
+		    " FROM messages WHERE id IN (SELECT id FROM messages_fts"
+		    " WHERE words @@ chat_query(?%d, %s)) UNION SELECT"
+		    " conversation FROM notes WHERE id IN (SELECT id FROM"
+		    " notes_fts WHERE words @@ chat_query(?%d, %s)) UNION"
+		    " SELECT id FROM conversations_fts WHERE words @@"
+		    " chat_query(?%d, %s))", n, p, pre, p, pre, p, pre);
+		return;
+	}
+	sqlite3_str_appendf(sql, "q%d(id) AS (SELECT conversation FROM"
+	    " messages WHERE id IN (SELECT rowid FROM messages_fts WHERE"
+	    " messages_fts MATCH ?%d) UNION SELECT conversation FROM notes"
+	    " WHERE id IN (SELECT rowid FROM notes_fts WHERE notes_fts"
+	    " MATCH ?%d) UNION SELECT rowid FROM conversations_fts WHERE"
+	    " conversations_fts MATCH ?%d)", n, p, p, p);
+}
+
+/* Term n's parameter: the terms' are numbered in the order of the tree's
+ * nodes, one each, with no gap for the others: PostgreSQL refuses a
+ * parameter no statement uses, since it cannot tell its type. */
+static int
+param(const struct query *q, int n, int first)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		first += q->node[i].op == Q_TERM;
+	return first;
+}
 
 /* Each node of the tree is a common table expression q<index>(id) of the
  * conversations it holds for, written after its operands, so that the
@@ -19,13 +60,7 @@ emit(const struct query *q, int n, sqlite3_str *sql, int first)
 
 	switch (x->op) {
 	case Q_TERM:
-		sqlite3_str_appendf(sql, "q%d(id) AS (SELECT conversation FROM"
-		    " messages WHERE id IN (SELECT rowid FROM messages_fts WHERE"
-		    " messages_fts MATCH ?%d) UNION SELECT conversation FROM notes"
-		    " WHERE id IN (SELECT rowid FROM notes_fts WHERE notes_fts"
-		    " MATCH ?%d) UNION SELECT rowid FROM conversations_fts WHERE"
-		    " conversations_fts MATCH ?%d)", n, first + n, first + n,
-		    first + n);
+		term(sql, n, param(q, n, first), x->prefix);
 		return;
 	case Q_NOT:
 		emit(q, left, sql, first);
@@ -63,12 +98,13 @@ search_sql(const struct query *q, sqlite3_str *sql, int first)
 	sqlite3_str_appendall(sql, "WITH ");
 	emit(q, q->root, sql, first);
 	sqlite3_str_appendf(sql, " SELECT id FROM q%d", q->root);
-	return first + q->n;
+	return param(q, q->n, first);
 }
 
 /* Each term as an FTS5 string, which FTS5 splits into the words of its
  * tokenizer and matches as a phrase: any text a person types, quotes
- * included, is a term and never an FTS5 syntax error. */
+ * included, is a term and never an FTS5 syntax error. PostgreSQL's
+ * chat_query() takes the term's text as it is. */
 int
 search_bind(const struct query *q, struct stmt *st, int first)
 {
@@ -80,15 +116,20 @@ search_bind(const struct query *q, struct stmt *st, int first)
 		x = &q->node[i];
 		if (x->op != Q_TERM)
 			continue;
+		if (db_engine_pg()) {
+			st_bind_textn(st, first++, q->text + x->text,
+			    (int)x->len, NULL);
+			continue;
+		}
 		if ((s = sqlite3_mprintf("\"%.*w\"%s", (int)x->len,
 		    q->text + x->text, x->prefix ? "*" : "")) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		st_bind_textn(st, first + i, s, -1, sqlite3_free);
+		st_bind_textn(st, first++, s, -1, sqlite3_free);
 	}
 	return 0;
 }
 
-/* Fills temp.matched (id INTEGER PRIMARY KEY), made by the caller, with
+/* Fills the temporary table matched (id), made by the caller, with
  * the conversations of batch_ok that q holds for: the auto_tag rules ask
  * it once per batch and rule. */
 int
@@ -98,11 +139,11 @@ search_batch(const struct query *q)
 	struct stmt *st = NULL;
 	int rc;
 
-	if ((rc = db_exec("DELETE FROM temp.matched", "searching")) != 0) {
+	if ((rc = db_exec("DELETE FROM matched", "searching")) != 0) {
 		sqlite3_free(sqlite3_str_finish(sql));
 		return rc;
 	}
-	sqlite3_str_appendall(sql, "INSERT INTO temp.matched SELECT id FROM"
+	sqlite3_str_appendall(sql, "INSERT INTO matched SELECT id FROM"
 	    " batch_ok WHERE id IN (");
 	search_sql(q, sql, 1);
 	sqlite3_str_appendall(sql, ")");

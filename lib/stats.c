@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "libchat.h"
 
@@ -22,20 +24,18 @@ static const char *const group_names[] = {
 	[BY_MONTH] = "month",
 };
 
-/* Periods are of the start time, in local time; weeks are ISO 8601,
- * named by the year of their Thursday. */
-#define THURSDAY "date(c.started_at, 'unixepoch', 'localtime', '-3 days'," \
-	" 'weekday 4')"
+/* A period is named in C from the start time (period_name()): in the
+ * client's time zone on either engine, as SQLite's 'localtime' has it,
+ * where a PostgreSQL session's zone is the server's idea of a name that
+ * TZ may not even be. */
 static const char *const group_exprs[] = {
 	[BY_NONE] = "'(total)'",
 	[BY_TAG] = "coalesce(gt.name, '(untagged)')",
 	[BY_OPERATOR] = "coalesce(c.operator, '(none)')",
 	[BY_CHANNEL] = "c.channel",
-	[BY_DAY] = "date(c.started_at, 'unixepoch', 'localtime')",
-	[BY_WEEK] = "strftime('%Y', " THURSDAY ") || '-W' || printf('%02d',"
-	    " (strftime('%j', " THURSDAY ") - 1) / 7 + 1)",
-	[BY_MONTH] = ("strftime('%Y-%m', c.started_at, 'unixepoch',"
-	    " 'localtime')"),
+	[BY_DAY] = "c.started_at",
+	[BY_WEEK] = "c.started_at",
+	[BY_MONTH] = "c.started_at",
 };
 
 /* A growing array: durations, or ids. */
@@ -292,12 +292,13 @@ rows_query(const struct filter *f, enum stats_by by)
 	struct stmt *st = NULL;
 
 	if (filter_explain(f))
-		sqlite3_str_appendall(sql, "EXPLAIN QUERY PLAN ");
+		sqlite3_str_appendall(sql, DB_SQL("EXPLAIN QUERY PLAN ",
+		    "EXPLAIN "));
 	/* sql: constants; group_exprs is this file's */
 	sqlite3_str_appendf(sql, "SELECT %s, c.closed_at - c.started_at,"
 	    " c.first_response_at - c.first_visitor_at, c.id, %s"
 	    " FROM conversations c", group_exprs[by],
-	    by == BY_TAG ? "gct.tag NOT NULL" : "0");
+	    by == BY_TAG ? "gct.tag IS NOT NULL" : "0");
 	if (by == BY_TAG)
 		sqlite3_str_appendall(sql, " LEFT JOIN conversation_tags gct"
 		    " ON gct.conversation = c.id LEFT JOIN tags gt"
@@ -311,7 +312,12 @@ rows_query(const struct filter *f, enum stats_by by)
 	 * in ten read the table through it: without a filter a scan of the
 	 * table is faster, with one (a week's --since) its own index is
 	 * (0.15 s rather than 1.7 s at a million conversations). */
-	sqlite3_str_appendall(sql, " AND +c.state = 'closed'");
+	sqlite3_str_appendall(sql, DB_SQL(" AND +c.state = 'closed'",
+	    " AND c.state = 'closed'"));
+	/* A conversation's rows by its tags come one after the other on
+	 * SQLite (see read_rows()); PostgreSQL may hash the join. */
+	if (by == BY_TAG && db_engine_pg())
+		sqlite3_str_appendall(sql, " ORDER BY c.id");
 	db_prepare(sql, "reporting", &st);
 	if (st != NULL && filter_bind(f, st, 1) != 0) {
 		st_finalize(st);
@@ -332,14 +338,60 @@ group_add(struct group *g, struct stmt *row)
 	return values_add(&g->frt, st_int64(row, 2));
 }
 
+/* The period of time t in local time, in name: a day YYYY-MM-DD, a month
+ * YYYY-MM or an ISO 8601 week YYYY-Www, named by the year of its
+ * Thursday. */
+static void
+period_name(enum stats_by by, int64_t t, char name[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int shift = 0, monday;
+
+	/* SQLite's 'localtime' takes a time outside 1970 to 2038-01-18 in
+	 * the year 2000 + Y % 4 of the same calendar, for localtime_r()s
+	 * that stop at 2038: so do its periods here. */
+	if ((t < 0 || t > 2147385600) && gmtime_r(&tt, &tm) != NULL) {
+		shift = 2000 + (tm.tm_year + 1900) % 4 - (tm.tm_year + 1900);
+		tm.tm_year += shift;
+		tt = timegm(&tm);
+	}
+	if (localtime_r(&tt, &tm) == NULL) {
+		snprintf(name, 32, "%s", "");
+		return;
+	}
+	/* The local day at noon, as UTC: its weekday and its week's
+	 * Thursday by arithmetic. */
+	tm.tm_year -= shift;
+	tm.tm_hour = 12;
+	tm.tm_min = tm.tm_sec = 0;
+	tt = timegm(&tm);
+	if (by == BY_WEEK) {
+		gmtime_r(&tt, &tm);
+		monday = (tm.tm_wday + 6) % 7;
+		tt += (time_t)(3 - monday) * 86400;
+	}
+	gmtime_r(&tt, &tm);
+	if (by == BY_WEEK)
+		snprintf(name, 32, "%04d-W%02d", tm.tm_year + 1900,
+		    tm.tm_yday / 7 + 1);
+	else if (by == BY_MONTH)
+		snprintf(name, 32, "%04d-%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1);
+	else
+		snprintf(name, 32, "%04d-%02d-%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday);
+}
+
 /* Reads the rows into their groups and the total: a conversation in
  * several groups (its tags) counts once in the total. Its rows come one
  * after the other: SQLite never reorders an outer join, so conversations
  * stay the outer loop of their LEFT JOIN to their tags. */
 static int
-read_rows(struct pass *p, struct stmt *st)
+read_rows(struct pass *p, struct stmt *st, enum stats_by by)
 {
 	const char *name;
+	char period[32];
 	int64_t id;
 	size_t g = 0;
 	int rc;
@@ -348,6 +400,10 @@ read_rows(struct pass *p, struct stmt *st)
 	p->hi = INT64_MIN;
 	while (db_row(st, "reporting", &rc)) {
 		name = st_text(st, 0);
+		if (by >= BY_DAY) {
+			period_name(by, st_int64(st, 0), period);
+			name = period;
+		}
 		id = st_int64(st, 3);
 		if (p->grouped && (group_find(p, name ? (const char *)name :
 		    "", &g) != 0 || group_add(&p->groups[g], st) != 0 ||
@@ -547,8 +603,9 @@ uncounted(const struct filter *f, struct stats *s)
 	struct stmt *st = NULL;
 	int rc = ST_DB;
 
-	sqlite3_str_appendall(sql, "SELECT total(c.state = 'open'),"
-	    " total(c.state = 'parked') FROM conversations c");
+	sqlite3_str_appendall(sql, "SELECT count(CASE WHEN c.state = 'open'"
+	    " THEN 1 END), count(CASE WHEN c.state = 'parked' THEN 1 END)"
+	    " FROM conversations c");
 	if (filter_where(f, sql, 1) < 0) {
 		sqlite3_free(sqlite3_str_finish(sql));
 		return ST_CONFIG;
@@ -662,10 +719,10 @@ stats_compute(const struct filter *f, enum stats_by by, struct stats **out)
 	/* One snapshot for every read: the rows, their facts, the rest; the
 	 * caller's when it has one, for several reports that must agree. */
 	own = !db_in_transaction();
-	if ((rc = own ? db_exec("BEGIN", "reporting") : 0) == 0 &&
+	if ((rc = own ? db_begin_read() : 0) == 0 &&
 	    (rc = group_init(&p.total, "(total)", s->ncriteria)) == 0 &&
 	    (rc = (st = rows_query(f, by)) == NULL ? ST_DB : 0) == 0 &&
-	    (rc = read_rows(&p, st)) == 0 &&
+	    (rc = read_rows(&p, st, by)) == 0 &&
 	    (rc = read_facts(&p, s, by != BY_TAG)) == 0 &&
 	    (rc = uncounted(f, s)) == 0)
 		rc = rows_made(s, &p);

@@ -51,12 +51,27 @@ taglist_check(const struct taglist *t)
 	return 0;
 }
 
-/* Whether the batch's conversation o is one a tag or a rule goes to: ?3 a
- * channel, NULL for any, compared as --channel compares it (ASCII case
- * ignored); ?4 true when only those search_batch() left in temp.matched. */
-#define TARGETED " (?3 IS NULL OR (SELECT channel FROM conversations" \
-	" WHERE id = o.id) = ?3 COLLATE NOCASE) AND (NOT ?4 OR o.id IN" \
-	" temp.matched)"
+/* Whether the batch's conversation o is one a tag or a rule goes to: CH a
+ * channel in ASCII lower case, NULL for any, compared as --channel compares
+ * it (ASCII case ignored: lower() of a column of either engine folds ASCII
+ * only); M nonzero when only those search_batch() left in matched. */
+#define TARGETED(CH, M) " (CAST(" CH " AS TEXT) IS NULL OR lower((SELECT" \
+	" channel FROM conversations WHERE id = o.id)) = " CH ") AND (" M \
+	" = 0 OR o.id IN (SELECT id FROM matched))"
+
+/* s with ASCII in lower case, NULL for NULL; the caller's, to free(). */
+static int
+ascii_lower(const char *s, char **out)
+{
+	char *p;
+
+	if ((*out = s ? strdup(s) : NULL) == NULL && s != NULL)
+		return chat_err(ST_DB, "out of memory");
+	for (p = *out; p != NULL && *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	return 0;
+}
 
 /* Tags the batch's conversations (those the rule matches, when one is
  * given) with name, a new tag made only when some conversation gets it;
@@ -64,35 +79,44 @@ taglist_check(const struct taglist *t)
 static int
 tag_batch(const char *name, const struct auto_tag *rule)
 {
-	struct stmt *any;
-	const char *channel = rule ? rule->channel : NULL;
+	struct stmt *any, *add;
+	char *channel = NULL, *key = NULL, *form = NULL;
 	int64_t tag = 0, now = time(NULL), match = rule != NULL;
-	char *key = NULL, *form = NULL;
 	int rc = 0, found;
 
-	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS matched"
-	    " (id INTEGER PRIMARY KEY)", "tagging")) != 0 ||
-	    (match && (rc = search_batch(rule->query)) != 0))
+	/* INTEGER PRIMARY KEY is SQLite's rowid, PostgreSQL's int4. */
+	if ((rc = db_exec(DB_SQL("CREATE TEMP TABLE IF NOT EXISTS matched"
+	    " (id INTEGER PRIMARY KEY)", "CREATE TEMP TABLE IF NOT EXISTS"
+	    " matched (id bigint PRIMARY KEY)"), "tagging")) != 0 ||
+	    (match && (rc = search_batch(rule->query)) != 0) ||
+	    (rc = ascii_lower(rule ? rule->channel : NULL, &channel)) != 0)
 		return rc;
-	any = db_prep("SELECT 1 FROM batch_ok o WHERE" TARGETED " LIMIT 1");
+	any = db_prep("SELECT 1 FROM batch_ok o WHERE" TARGETED("?1", "?2")
+	    " LIMIT 1");
+	add = db_prep("INSERT INTO tags (name, key, created_at) VALUES (?, ?,"
+	    " ?) RETURNING id");
 	if ((key = tag_fold(name)) == NULL ||
 	    (form = tag_nfc(name)) == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
-	if (any == NULL) {
+	if (any == NULL || add == NULL) {
 		rc = ST_DB;
 		goto done;
 	}
 	if ((rc = tag_find(key, &tag)) == 0 && tag == 0) {
-		st_bind_text(any, 3, channel);
-		st_bind_int(any, 4, match);
+		st_bind_text(any, 1, channel);
+		st_bind_int(any, 2, match);
 		found = db_row(any, "tagging", &rc);
 		st_reset(any);
-		if (found && (rc = db_run("INSERT INTO tags (name, key,"
-		    " created_at) VALUES (?, ?, ?)", "adding a tag", "tti",
-		    form, key, now)) == 0)
-			tag = db_last_id();
+		if (found) {
+			st_bind_text(add, 1, form);
+			st_bind_text(add, 2, key);
+			st_bind_int(add, 3, now);
+			if (db_row(add, "adding a tag", &rc))
+				tag = st_int64(add, 0);
+			st_reset(add);
+		}
 	}
 	if (rc != 0 || tag == 0)
 		goto done;
@@ -101,19 +125,21 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?5, ?6, 'tagged', ?2 FROM batch_ok o"
 	    " LEFT JOIN conversation_tags ct ON ct.conversation = o.id AND"
-	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED, "tagging",
-	    "ittiit", tag, form, channel, match, now, actor())) == 0)
+	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED("?3", "?4")
+	    " ORDER BY o.seq", "tagging", "ittiit", tag, form, channel, match,
+	    now, actor())) == 0)
 		rc = db_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
-		    " ?5, ?6 FROM batch_ok o WHERE" TARGETED " ON CONFLICT DO"
-		    " NOTHING", "tagging", "ittiit", tag, form, channel, match,
-		    now, actor());
+		    " ?4, ?5 FROM batch_ok o WHERE" TARGETED("?2", "?3")
+		    " ON CONFLICT DO NOTHING", "tagging", "itiit", tag, channel,
+		    match, now, actor());
 done:
+	free(channel);
 	free(key);
 	free(form);
 	return rc;
 }
 
-/* Removes from the batch's conversations the tags listed in temp.tag_keys
+/* Removes from the batch's conversations the tags listed in tag_keys
  * (keep 0) or every tag not listed there (keep 1). */
 static int
 untag_batch(const struct taglist *t, int keep)
@@ -129,8 +155,8 @@ untag_batch(const struct taglist *t, int keep)
 	for (i = 0; rc == 0 && i < t->n; i++) {
 		if ((key = tag_fold(t->names[i])) == NULL)
 			return chat_err(ST_DB, "out of memory");
-		rc = db_run("INSERT OR IGNORE INTO tag_keys VALUES (?)",
-		    "untagging", "t", key);
+		rc = db_run("INSERT INTO tag_keys VALUES (?) ON CONFLICT DO"
+		    " NOTHING", "untagging", "t", key);
 		free(key);
 	}
 	if (rc == 0)
@@ -138,13 +164,13 @@ untag_batch(const struct taglist *t, int keep)
 		    " action, detail) SELECT ct.conversation, ?2, ?3, 'untagged',"
 		    " t.name FROM batch_ok o JOIN conversation_tags ct ON"
 		    " ct.conversation = o.id JOIN tags t ON t.id = ct.tag WHERE"
-		    " (t.key IN (SELECT key FROM tag_keys)) = ?1 ORDER BY"
+		    " (t.key IN (SELECT key FROM tag_keys)) = (?1 = 1) ORDER BY"
 		    " o.seq, t.key", "untagging", "iit", (int64_t)!keep, now,
 		    actor());
 	if (rc == 0)
 		rc = db_run("DELETE FROM conversation_tags WHERE conversation"
 		    " IN (SELECT id FROM batch_ok) AND (tag IN (SELECT id FROM"
-		    " tags WHERE key IN (SELECT key FROM tag_keys))) = ?1",
+		    " tags WHERE key IN (SELECT key FROM tag_keys))) = (?1 = 1)",
 		    "untagging", "i", (int64_t)!keep);
 	return rc;
 }
@@ -170,7 +196,8 @@ int
 tags_rename(const char *old, const char *new, int dry_run, int quiet)
 {
 	struct taglist t = { NULL, 0 };
-	char *okey = tag_fold(old), *nkey = tag_fold(new), detail[160];
+	char *okey = tag_fold(old), *nkey = tag_fold(new), *nform = NULL;
+	char detail[160];
 	int64_t oid = 0, nid = 0, mark = 0;
 	int rc;
 
@@ -184,6 +211,10 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		rc = chat_err(ST_DATA, "%s: one tag, without commas", new);
 		goto done;
 	}
+	if ((nform = tag_nfc(t.names[0])) == NULL) {
+		rc = chat_err(ST_DB, "out of memory");
+		goto done;
+	}
 	if ((rc = tag_find(okey, &oid)) != 0 ||
 	    (rc = tag_find(nkey, &nid)) != 0)
 		goto done;
@@ -193,8 +224,9 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 	}
 	snprintf(detail, sizeof detail, "%s -> %s", old, new);
 
-	if ((rc = db_exec("CREATE TEMP TABLE IF NOT EXISTS retagged"
-	    " (id INTEGER PRIMARY KEY)", "renaming")) != 0 ||
+	if ((rc = db_exec(DB_SQL("CREATE TEMP TABLE IF NOT EXISTS retagged"
+	    " (id INTEGER PRIMARY KEY)", "CREATE TEMP TABLE IF NOT EXISTS"
+	    " retagged (id bigint PRIMARY KEY)"), "renaming")) != 0 ||
 	    (rc = db_begin()) != 0)
 		goto done;
 	rc = dry_run ? event_last(&mark) : 0;
@@ -218,9 +250,8 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 			rc = db_run("DELETE FROM tags WHERE id = ?1",
 			    "merging tags", "i", oid);
 	} else if (rc == 0)
-		rc = db_run("UPDATE tags SET name = tag_nfc(?2), key = ?3"
-		    " WHERE id = ?1", "renaming a tag", "itt", oid, t.names[0],
-		    nkey);
+		rc = db_run("UPDATE tags SET name = ?2, key = ?3 WHERE id ="
+		    " ?1", "renaming a tag", "itt", oid, nform, nkey);
 	if (rc == 0 && dry_run)
 		rc = events_describe(mark, 0);
 	if (rc != 0 || dry_run)
@@ -231,6 +262,7 @@ done:
 	taglist_free(&t);
 	free(okey);
 	free(nkey);
+	free(nform);
 	return rc;
 }
 
@@ -276,8 +308,8 @@ auto_apply(const void *req)
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
 		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i]);
 	if (rc == 0)
-		rc = db_run("SELECT refuse(id, 0, NULL) FROM batch_ok WHERE"
-		    " id NOT IN (SELECT conversation FROM events WHERE id > ?)",
+		rc = idtab_refuse(0, "SELECT id, NULL FROM batch_ok WHERE id"
+		    " NOT IN (SELECT conversation FROM events WHERE id > ?)",
 		    "tagging", "i", mark);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* zendesk.c: a conversation saved as a Zendesk ticket: the request made
- * with SQLite's JSON functions, the answers read with them. */
+ * with SQLite's JSON functions, the answers read with them (in memory when
+ * the database is PostgreSQL). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,36 +8,46 @@
 #include "libchat.h"
 #include "net.h"
 
-/* The transcript and notes go as a private comment; the requester only
- * when the visitor's email is known. */
+/* The conversation's fields the ticket takes, its tags as a JSON array in
+ * the order they were made (PostgreSQL keeps it only when told within
+ * the aggregate, and has no array of none). */
+#define TICKET_FIELDS(tags) "SELECT coalesce(c.ref, 'chat-' || c.id)," \
+	" c.visitor, c.visitor_email, c.channel, " tags \
+	" FROM conversations c WHERE c.id = ?1"
+static const char ticket_fields[] = TICKET_FIELDS(
+	"(SELECT json_group_array(name) FROM (SELECT t.name FROM"
+	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
+	"  WHERE ct.conversation = c.id ORDER BY ct.tag))");
+static const char pg_ticket_fields[] = TICKET_FIELDS(
+	"coalesce((SELECT json_agg(t.name ORDER BY ct.tag) FROM"
+	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
+	"  WHERE ct.conversation = c.id), '[]')");
+
+/* The ticket of those fields (?1 to ?5): the transcript and notes go as a
+ * private comment (?6); the requester only when the visitor's email is
+ * known. */
 static const char ticket_sql[] =
 	"SELECT json_object('ticket', json_patch(json_object("
-	"  'subject', 'Conversation ' || coalesce(c.ref, 'chat-' || c.id)"
-	"    || ' with ' || coalesce(c.visitor, 'a visitor')"
-	"    || ' (' || c.channel || ')',"
-	"  'comment', json_object('body', ?2, 'public', json('false')),"
-	"  'tags', json((SELECT json_group_array(t.name) FROM"
-	"    conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	"    WHERE ct.conversation = c.id)),"
-	"  'external_id', coalesce(c.ref, 'chat-' || c.id),"
-	"  'status', ?3),"
-	"  CASE WHEN c.visitor_email IS NULL THEN '{}' ELSE"
-	"  json_object('requester', json_object('name',"
-	"    coalesce(c.visitor, c.visitor_email), 'email', c.visitor_email))"
-	"  END))"
-	" FROM conversations c WHERE c.id = ?1";
+	"  'subject', 'Conversation ' || ?1 || ' with '"
+	"    || coalesce(?2, 'a visitor') || ' (' || ?4 || ')',"
+	"  'comment', json_object('body', ?6, 'public', json('false')),"
+	"  'tags', json(?5), 'external_id', ?1, 'status', ?7),"
+	"  CASE WHEN ?3 IS NULL THEN '{}' ELSE"
+	"  json_object('requester', json_object('name', coalesce(?2, ?3),"
+	"    'email', ?3)) END))";
 
 /* The ticket's JSON, appended to out. */
 static int
 zendesk_body(int64_t id, sqlite3_str *out)
 {
 	const struct config *cfg;
-	struct stmt *st = db_prep(ticket_sql);
+	struct stmt *f = db_prep(DB_SQL(ticket_fields, pg_ticket_fields));
+	struct stmt *st = db_prep_local(ticket_sql);
 	sqlite3_str *text = sqlite3_str_new(NULL);
 	char *comment;
-	int rc, found;
+	int rc, found, i;
 
-	if ((rc = config_get(&cfg)) != 0 || st == NULL) {
+	if ((rc = config_get(&cfg)) != 0 || f == NULL || st == NULL) {
 		sqlite3_free(sqlite3_str_finish(text));
 		return rc ? rc : ST_DB;
 	}
@@ -46,13 +57,17 @@ zendesk_body(int64_t id, sqlite3_str *out)
 		sqlite3_free(comment);
 		return rc;
 	}
-	st_bind_int(st, 1, id);
-	st_bind_text(st, 2, comment);
-	st_bind_text(st, 3, cfg->zd_status);
-	if ((found = db_row(st, "making the ticket", &rc)))
-		sqlite3_str_appendall(out, st_text(st,
-		    0));
-	st_reset(st);
+	st_bind_int(f, 1, id);
+	if ((found = db_row(f, "making the ticket", &rc))) {
+		for (i = 0; i < 5; i++)
+			st_bind_column(st, i + 1, f, i);
+		st_bind_text(st, 6, comment);
+		st_bind_text(st, 7, cfg->zd_status);
+		if (db_row(st, "making the ticket", &rc))
+			sqlite3_str_appendall(out, st_text(st, 0));
+		st_reset(st);
+	}
+	st_reset(f);
 	sqlite3_free(comment);
 	return found || rc ? rc : ST_SOME;
 }
@@ -62,7 +77,7 @@ zendesk_body(int64_t id, sqlite3_str *out)
 static void
 reason(const char *body, long code, char *buf, size_t size)
 {
-	struct stmt *st = db_prep("SELECT CASE WHEN json_valid(?1) THEN"
+	struct stmt *st = db_prep_local("SELECT CASE WHEN json_valid(?1) THEN"
 	    " rtrim(coalesce(json_extract(?1, '$.error.title') || ': ', '') ||"
 	    " coalesce(CASE json_type(?1, '$.error') WHEN 'text' THEN"
 	    "  json_extract(?1, '$.error') || ': ' END, '') ||"
@@ -180,7 +195,7 @@ lookup(int64_t id, time_t since, struct sent *r)
 {
 	struct stmt *ext = db_prep("SELECT coalesce(ref, 'chat-' || id)"
 	    " FROM conversations WHERE id = ?");
-	struct stmt *pick = db_prep("SELECT json_extract(value, '$.id')"
+	struct stmt *pick = db_prep_local("SELECT json_extract(value, '$.id')"
 	    " FROM json_each(?1, '$.tickets') WHERE"
 	    " unixepoch(json_extract(value, '$.created_at')) >= ?2"
 	    " ORDER BY json_extract(value, '$.id') LIMIT 1");
@@ -224,7 +239,8 @@ lookup(int64_t id, time_t since, struct sent *r)
 int
 zendesk_read(long code, const char *answer, struct sent *r)
 {
-	struct stmt *ticket = db_prep("SELECT json_extract(?1, '$.ticket.id')"
+	struct stmt *ticket = db_prep_local("SELECT json_extract(?1,"
+	    " '$.ticket.id')"
 	    " WHERE json_type(?1, '$.ticket.id') = 'integer' OR"
 	    " (json_type(?1, '$.ticket.id') = 'text' AND"
 	    "  length(json_extract(?1, '$.ticket.id')) BETWEEN 1 AND 64)");

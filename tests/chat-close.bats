@@ -163,7 +163,7 @@ closed by operator at $(db_time 'SELECT closed_at FROM conversations WHERE id = 
 	assert_output "3
 1
 2"
-	run -0 sql "SELECT action, group_concat(conversation, ',') FROM (SELECT action, conversation FROM events WHERE action IN ('tagged', 'noted', 'rated', 'closed') ORDER BY id) GROUP BY action ORDER BY action"
+	run -0 sql "SELECT action, group_concat(conversation, ',') FROM (SELECT action, conversation FROM events WHERE action IN ('tagged', 'noted', 'rated', 'closed') ORDER BY id) AS e GROUP BY action ORDER BY action"
 	assert_output "closed|3,1,2
 noted|3,1,2
 rated|3,1,2
