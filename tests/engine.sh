@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/engine.sh: the databases of tests/stress and tests/crash on either
 # engine (sourced by both, after setting dir). Without CHAT_TEST_PG they are
 # SQLite files in $dir. With it, scripts/pg's socket directory or a
@@ -23,6 +24,13 @@ esac
 pg_made=
 
 is_pg() { [ -n "$pg_head" ]; }
+
+# Runs "$@" with its databases on SQLite, whatever CHAT_TEST_PG says: in a
+# subshell, so that the choice ends with it.
+on_sqlite() (
+	pg_head=
+	"$@"
+)
 
 # The CHAT_DB of database $1.
 db_url() {
