@@ -21,10 +21,7 @@ static const struct driver *drv;
 
 static const char *path_opt;
 static int dry_run;
-/* -n on a PostgreSQL database whose schema is not yet made or not up to
- * date: the schema is made in a transaction never committed, and the
- * tool's transactions are savepoints in it. */
-static int outer;
+
 static char path[PATH_MAX];
 
 static struct cached {
@@ -441,21 +438,6 @@ fail:
 	return rc;
 }
 
-static int
-migrate_uncommitted(int version)
-{
-	int rc;
-
-	if ((rc = db_begin()) != 0)
-		return rc;
-	outer = 1;
-	for (; (size_t)version < schema_nsteps; version++)
-		if (schema_pg_steps[version] != NULL && (rc = db_exec(
-		    schema_pg_steps[version], "creating the schema")) != 0)
-			return rc;
-	return 0;
-}
-
 int
 db_open(enum db_mode mode)
 {
@@ -476,8 +458,6 @@ db_open(enum db_mode mode)
 		if (version == 0 && mode != DB_CREATE)
 			return chat_err(ST_DB, "no database at %s (chat-import "
 			    "creates one)", path);
-		if (dry_run && (size_t)version < schema_nsteps)
-			return migrate_uncommitted(version);
 		return migrate(version);
 	}
 	drv = &sqlite_driver;
@@ -509,8 +489,7 @@ db_close(void)
 		st_finalize(cache[i].st);
 	ncache = 0;
 	if (drv != NULL && drv != &sqlite_driver)
-		drv->close();	/* which rolls back what -n did */
-	outer = 0;
+		drv->close();
 	sqlite_driver.close();
 	drv = NULL;
 }
@@ -518,8 +497,6 @@ db_close(void)
 int
 db_begin(void)
 {
-	if (outer)
-		return db_exec("SAVEPOINT chat", "starting a transaction");
 	if (drv->begin() != 0)
 		return db_fail("starting a transaction");
 	return 0;
@@ -528,8 +505,6 @@ db_begin(void)
 int
 db_begin_read(void)
 {
-	if (outer)
-		return db_exec("SAVEPOINT chat", "starting a transaction");
 	if (drv->begin_read() != 0)
 		return db_fail("starting a transaction");
 	return 0;
@@ -538,8 +513,7 @@ db_begin_read(void)
 int
 db_commit(void)
 {
-	int rc = db_exec(outer ? "RELEASE SAVEPOINT chat" : "COMMIT",
-	    "committing");
+	int rc = db_exec("COMMIT", "committing");
 
 	if (rc != 0)
 		db_rollback();
@@ -549,9 +523,7 @@ db_commit(void)
 void
 db_rollback(void)
 {
-	if (outer)
-		drv->exec("ROLLBACK TO SAVEPOINT chat; RELEASE SAVEPOINT chat");
-	else if (drv != NULL && drv->in_transaction())
+	if (drv != NULL && drv->in_transaction())
 		drv->exec("ROLLBACK");
 }
 

@@ -48,6 +48,7 @@ static int broken;		/* the connection was lost */
 static int changed;
 static int nprepared;
 static char lock_timeout[64];
+static int have_schema;		/* its tables are there: version() > 0 */
 
 static void
 keep_error(PGresult *res)
@@ -403,14 +404,27 @@ in_transaction(void)
 	return conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE;
 }
 
-/* Writers wait for one another at most the busy timeout, as on SQLite. */
+/* A new row's id is the table's greatest plus one, as SQLite's rowid
+ * is, not the next of a sequence: a sequence is not rolled back, and a
+ * -n, a refused batch or a crash would leave gaps that SQLite does not,
+ * in ids every tool prints. The writer holding the lock sets each
+ * sequence so; no other writer uses one meanwhile. */
+#define NEXT_ID(t) "setval(pg_get_serial_sequence('" t "', 'id'), (SELECT" \
+	" coalesce(max(id), 0) + 1 FROM " t "), false)"
+#define NEXT_IDS "; SELECT " NEXT_ID("conversations") ", " \
+	NEXT_ID("messages") ", " NEXT_ID("tags") ", " NEXT_ID("notes") ", " \
+	NEXT_ID("deliveries") ", " NEXT_ID("events")
+
+/* Writers wait for one another at most the busy timeout, as on SQLite;
+ * the ids are set once the tables are there. */
 static int
 begin(void)
 {
-	char sql[192];
+	char sql[sizeof NEXT_IDS + 192];
 
 	snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = %s; SELECT"
-	    " pg_advisory_xact_lock(" WRITE_LOCK ")", lock_timeout);
+	    " pg_advisory_xact_lock(" WRITE_LOCK ")%s", lock_timeout,
+	    have_schema ? NEXT_IDS : "");
 	return exec(sql);
 }
 
@@ -441,9 +455,10 @@ version(const char *path, int *v)
 		    msg ? msg : "database is busy; try again");
 	}
 	comment = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
-	if (comment != NULL && sscanf(comment, "chat-tools schema %d", v) == 1)
+	if (comment != NULL && sscanf(comment, "chat-tools schema %d", v) == 1) {
 		rc = 0;
-	else if (comment != NULL || atoi(PQgetvalue(res, 0, 1)) != 0)
+		have_schema = *v > 0;
+	} else if (comment != NULL || atoi(PQgetvalue(res, 0, 1)) != 0)
 		rc = chat_err(ST_DB, "%s: not a chat-tools database (it holds "
 		    "another application's tables); refusing to change it",
 		    path);
@@ -461,6 +476,7 @@ set_version(int v)
 	snprintf(sql, sizeof sql, "COMMENT ON TABLE meta IS 'chat-tools "
 	    "schema %d'; UPDATE meta SET value = '%d' WHERE key = "
 	    "'schema_version'", v, v);
+	have_schema = 1;
 	return exec(sql);
 }
 

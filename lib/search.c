@@ -16,6 +16,7 @@ term(sqlite3_str *sql, int n, int p, int prefix)
 	const char *pre = prefix ? "true" : "false";
 
 	if (db_engine_pg()) {
+		/* sql: constants (pre is "true" or "false") */
 		sqlite3_str_appendf(sql, "q%d(id) AS (SELECT conversation"
 		    " FROM messages WHERE id IN (SELECT id FROM messages_fts"
 		    " WHERE words @@ chat_query(?%d, %s)) UNION SELECT"

@@ -292,6 +292,7 @@ rows_query(const struct filter *f, enum stats_by by)
 	struct stmt *st = NULL;
 
 	if (filter_explain(f))
+		/* sql: constants */
 		sqlite3_str_appendall(sql, DB_SQL("EXPLAIN QUERY PLAN ",
 		    "EXPLAIN "));
 	/* sql: constants; group_exprs is this file's */
@@ -311,7 +312,8 @@ rows_query(const struct filter *f, enum stats_by by)
 	 * would take for an equality on its first column, and for nine rows
 	 * in ten read the table through it: without a filter a scan of the
 	 * table is faster, with one (a week's --since) its own index is
-	 * (0.15 s rather than 1.7 s at a million conversations). */
+	 * (0.15 s rather than 1.7 s at a million conversations).
+	 * sql: constants */
 	sqlite3_str_appendall(sql, DB_SQL(" AND +c.state = 'closed'",
 	    " AND c.state = 'closed'"));
 	/* A conversation's rows by its tags come one after the other on

@@ -871,6 +871,10 @@ print("lines:", len(head))'
 	mail_config 'insecure: true'
 	mkdir "$BATS_TEST_TMPDIR/alone"
 	cp "$(command -v chat-close)" "$BATS_TEST_TMPDIR/alone/"
+	# The PostgreSQL engine where it is installed, ../lib/chat-tools/.
+	mkdir -p "$BATS_TEST_TMPDIR/lib/chat-tools"
+	cp "$TOP/${CHAT_BUILD:-build}/lib/chat-tools/chat-pg.so" \
+	    "$BATS_TEST_TMPDIR/lib/chat-tools/"
 	run -75 "$BATS_TEST_TMPDIR/alone/chat-close" --mail jane@example.com 2
 	assert_line --index 0 2
 	assert_line "chat-close: $BATS_TEST_TMPDIR/alone/chat-deliver: No such file or directory; the deliveries stay pending (chat-export --flush attempts them)"
@@ -945,7 +949,7 @@ print("lines:", len(head))'
 	wait "$pid" || status=$?
 	assert_equal "$status" 75
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" 1
-	assert_equal "$(sql "SELECT group_concat(state) FROM (SELECT state FROM conversations WHERE id IN (1, 2) ORDER BY id)")" "closed,open"
+	assert_equal "$(sql "SELECT group_concat(state) FROM (SELECT state FROM conversations WHERE id IN (1, 2) ORDER BY id) AS s")" "closed,open"
 	assert_equal "$(sql "SELECT conversation || ':' || state FROM deliveries")" "1:sent"
 	assert_equal "$(stored)" 1
 }

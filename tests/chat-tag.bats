@@ -588,7 +588,7 @@ billing"
 	assert_line --index 2 3
 	assert_line --index 3 1
 	assert_equal "${#lines[@]}" 4
-	assert_equal "$(sql "SELECT group_concat(conversation) FROM (SELECT conversation FROM events WHERE action = 'tagged' ORDER BY id)")" "3,1"
+	assert_equal "$(sql "SELECT group_concat(conversation) FROM (SELECT conversation FROM events WHERE action = 'tagged' ORDER BY id) AS e")" "3,1"
 	run -1 chat-tag brand-new 999
 	assert_equal "$(sql "SELECT count(*) FROM tags WHERE key = 'brand-new'")" 0
 }

@@ -164,3 +164,28 @@ make_role() {
 	assert_output --partial "connection to the server lost"
 	assert_equal "$(dump)" "$before"
 }
+
+@test "a new row's id is the greatest plus one, as on SQLite: no gap after -n" {
+	examples
+	local n notes
+	n=$(sql "SELECT max(id) FROM conversations")
+	notes=$(sql "SELECT coalesce(max(id), 0) FROM notes")
+	line='{"conversation":"gapless","at":"2026-05-01T10:00:00Z","author":"visitor","text":"hi"}'
+	run -0 chat-note -n -q -m "not kept" 1
+	run -0 chat-close -n -q -m "not kept either" 2
+	run -0 chat-import -q <<<"$line"
+	assert_equal "$(sql "SELECT id FROM conversations WHERE ref = 'gapless'")" $((n + 1))
+	run -0 chat-note -q -m "kept" 1
+	assert_equal "$(sql "SELECT id FROM notes WHERE body = 'kept'")" $((notes + 1))
+}
+
+@test "a tool without the PostgreSQL module says so (74) on a URL, and needs none on a file" {
+	mkdir "$BATS_TEST_TMPDIR/alone"
+	cp "$(command -v chat-history)" "$(command -v chat-import)" \
+	    "$BATS_TEST_TMPDIR/alone/"
+	run -74 "$BATS_TEST_TMPDIR/alone/chat-history"
+	assert_output --partial "chat-history: PostgreSQL support is not installed: "
+	assert_output --partial "lib/chat-tools/chat-pg.so"
+	run -0 "$BATS_TEST_TMPDIR/alone/chat-import" -d "$BATS_TEST_TMPDIR/x.db" "$EXAMPLES"
+	run -0 "$BATS_TEST_TMPDIR/alone/chat-history" -d "$BATS_TEST_TMPDIR/x.db" -o ids 1
+}
