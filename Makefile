@@ -117,13 +117,18 @@ demo: deps
 
 # The reliability scripts at full size (RELIABILITY.md): 16 processes x
 # 1,000 commands, and 200 kill -9 trials each during a 100,000-line import
-# and a 100,000-id batch close. make check runs them small.
+# and a 100,000-id batch close. make check runs them small. BACKEND=pg:
+# on a PostgreSQL cluster of their own (scripts/pg), stopped at the end.
 TORTURE_DIR = $(B)/torture
 torture: deps
 	$(MAKE) all
 	rm -rf $(TORTURE_DIR) && mkdir -p $(TORTURE_DIR)/stress $(TORTURE_DIR)/crash
-	PATH=$(CURDIR)/$(B)/bin:$$PATH tests/stress 16 1000 $(TORTURE_DIR)/stress
-	PATH=$(CURDIR)/$(B)/bin:$$PATH tests/crash 200 100000 $(TORTURE_DIR)/crash
+	export PATH=$(CURDIR)/$(B)/bin:$$PATH && \
+	$(if $(filter pg,$(BACKEND)),pg=$$(mktemp -d) && \
+	trap 'scripts/pg stop "$$pg"; rm -rf "$$pg"' EXIT && \
+	scripts/pg start "$$pg" && export CHAT_TEST_PG="$$pg" &&) \
+	tests/stress 16 1000 $(TORTURE_DIR)/stress && \
+	tests/crash 200 100000 $(TORTURE_DIR)/crash
 
 lint-man:
 	mandoc -Tlint -W warning man/*.[17]
