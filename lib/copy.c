@@ -20,27 +20,25 @@
 static const struct table {
 	const char *name, *cols, *key;
 	const char *where;	/* the rows copied, when not all */
-	int id;			/* it has an identity column, id */
 } tables[] = {
 	{ "meta", "key, value", "key",
-	    "key IN ('database_id', 'created_at')", 0 },
+	    "key IN ('database_id', 'created_at')" },
 	{ "conversations", "id, ref, channel, visitor, visitor_email, "
 	    "operator, started_at, last_activity_at, visitor_left_at, state, "
 	    "closed_at, closed_by, assigned_at, first_visitor_at, "
-	    "first_response_at", "id", NULL, 1 },
-	{ "tags", "id, name, key, created_at", "id", NULL, 1 },
+	    "first_response_at", "id", NULL },
+	{ "tags", "id, name, key, created_at", "id", NULL },
 	{ "conversation_tags", "conversation, tag, tagged_at, tagged_by",
-	    "conversation, tag", NULL, 0 },
+	    "conversation, tag", NULL },
 	{ "messages", "id, conversation, ref, at, author, name, body", "id",
-	    NULL, 1 },
-	{ "notes", "id, conversation, at, author, body", "id", NULL, 1 },
+	    NULL },
+	{ "notes", "id, conversation, at, author, body", "id", NULL },
 	{ "ratings", "conversation, criterion, score, rated_at, rated_by",
-	    "conversation, criterion", NULL, 0 },
+	    "conversation, criterion", NULL },
 	{ "deliveries", "id, conversation, target, seq, state, attempts, "
 	    "next_attempt_at, last_error, remote_ref, created_at, updated_at",
-	    "id", NULL, 1 },
-	{ "events", "id, conversation, at, actor, action, detail", "id", NULL,
-	    1 },
+	    "id", NULL },
+	{ "events", "id, conversation, at, actor, action, detail", "id", NULL },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -359,28 +357,23 @@ to_empty(const struct side *to)
 	return 0;
 }
 
-/* What the tables imply on TO's engine: SQLite's full-text indexes of
- * messages and conversations (chat-import writes them by batches, not
- * by trigger), PostgreSQL's identity sequences past the ids copied. */
+/* What the tables imply on a SQLite TO: the full-text indexes of messages
+ * and conversations, which chat-import writes by batches, not by
+ * trigger. */
 static int
 after_copy(const struct side *to)
 {
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (to->drv == &sqlite_driver) {
-		if ((rc = exec_on(to, "indexing", "INSERT INTO messages_fts "
-		    "(messages_fts) VALUES ('rebuild')")) != 0)
-			return rc;
-		return exec_on(to, "indexing", "INSERT INTO conversations_fts "
-		    "(conversations_fts) VALUES ('rebuild')");
-	}
-	for (i = 0; rc == 0 && i < NTABLES; i++)
-		if (tables[i].id)
-			rc = exec_on(to, "moving the sequences", "SELECT setval("
-			    "pg_get_serial_sequence('%s', 'id'), max(id)) FROM "
-			    "%s", tables[i].name, tables[i].name);
-	return rc;
+	/* PostgreSQL's search index is kept by triggers, its sequences set
+	 * by the next writer (pg.c's begin()). */
+	if (to->drv != &sqlite_driver)
+		return 0;
+	if ((rc = exec_on(to, "indexing", "INSERT INTO messages_fts "
+	    "(messages_fts) VALUES ('rebuild')")) != 0)
+		return rc;
+	return exec_on(to, "indexing", "INSERT INTO conversations_fts "
+	    "(conversations_fts) VALUES ('rebuild')");
 }
 
 /* Every table into TO, in TO's write transaction, then checked: FROM's

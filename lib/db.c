@@ -337,12 +337,6 @@ db_run(const char *sql, const char *context, const char *types, ...)
 	return db_done(st, context);
 }
 
-int64_t
-db_last_id(void)
-{
-	return drv->last_id();
-}
-
 int
 db_changes(void)
 {

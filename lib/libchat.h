@@ -68,9 +68,7 @@ int db_exec(const char *sql, const char *context);
  * finds none. */
 int db_id(const char *sql, const char *key, const char *context,
     int64_t *id);
-/* The id of the last row inserted, and the rows the last statement
- * changed. */
-int64_t db_last_id(void);
+/* The rows the last statement changed. */
 int db_changes(void);
 int db_in_transaction(void);
 /* A read transaction: one snapshot for every statement until
@@ -121,7 +119,6 @@ struct driver {
 	int (*bytes)(struct stmt *st, int i);
 	int (*exec)(const char *sql);
 	int (*error)(const char **message);
-	int64_t (*last_id)(void);
 	int (*changes)(void);
 	int (*in_transaction)(void);
 	/* The write transaction, which serialises writers, and the read

@@ -98,7 +98,8 @@ static char *
 translate(const char *sql, int *n)
 {
 	size_t len = strlen(sql);
-	char *out = malloc(2 * len + 1), *o = out, quote = 0;
+	/* A bare ? (1 byte) becomes at most $99999 (6). */
+	char *out = malloc(6 * len + 1), *o = out, quote = 0;
 	const char *s;
 	int next = 0, k;
 
@@ -397,19 +398,6 @@ exec(const char *sql)
 	return 0;
 }
 
-/* The id the last INSERT gave, from its table's sequence. */
-static int64_t
-last_id(void)
-{
-	PGresult *res = PQexec(conn, "SELECT lastval()");
-	int64_t id = 0;
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return id;
-}
-
 static int
 changes(void)
 {
@@ -440,7 +428,8 @@ begin(void)
 {
 	char sql[sizeof NEXT_IDS + 192];
 
-	snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = %s; SELECT"
+	snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SET"
+	    " LOCAL lock_timeout = %s; SELECT"
 	    " pg_advisory_xact_lock(" WRITE_LOCK ")%s", lock_timeout,
 	    have_schema ? NEXT_IDS : "");
 	return exec(sql);
@@ -530,17 +519,44 @@ one_line(const char *s, char buf[512])
 	return buf;
 }
 
+/* Whether the URL's user part, before the host, holds a password
+ * (user:password@): said before libpq reads it, whose messages quote the
+ * URL whole. */
+static int
+has_password(const char *url)
+{
+	const char *s = strstr(url, "://"), *end, *colon;
+
+	if (s == NULL)
+		return 0;
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	colon = memchr(s, ':', (size_t)(end - s));
+	return colon != NULL && memchr(colon, '@', (size_t)(end - colon)) !=
+	    NULL;
+}
+
+static int
+refuse_password(void)
+{
+	return chat_err(ST_CONFIG, "the database URL holds a password: remove "
+	    "it, and put it in ~/.pgpass (or the file $PGPASSFILE names), or "
+	    "in $PGPASSWORD");
+}
+
 /* A password in the URL would be on a command line, in the environment
- * of every process and in the config: refused. A URL libpq cannot read
- * is bad, a usage error or a configuration error by where it came from
- * (bad). */
+ * of every process and in the config: refused, as is sslpassword, the
+ * key's. A URL libpq cannot read is bad, a usage error or a
+ * configuration error by where it came from. */
 static int
 check_url(const char *url, int bad)
 {
 	PQconninfoOption *opts, *o;
 	char *err = NULL, buf[512];
-	int rc = 0;
+	int rc, secret = 0;
 
+	if (has_password(url))
+		return refuse_password();
 	if ((opts = PQconninfoParse(url, &err)) == NULL) {
 		rc = chat_err(bad, "the database URL: %s", err ?
 		    one_line(err, buf) : "out of memory");
@@ -548,15 +564,13 @@ check_url(const char *url, int bad)
 		return rc;
 	}
 	for (o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		if ((strcmp(o->keyword, "password") == 0 ||
+		    strcmp(o->keyword, "sslpassword") == 0) && o->val != NULL &&
 		    *o->val != '\0')
-			rc = chat_err(ST_CONFIG, "the database URL holds a "
-			    "password: remove it, and put it in ~/.pgpass (or "
-			    "the file $PGPASSFILE names), or in $PGPASSWORD");
+			secret = 1;
 	PQconninfoFree(opts);
-	return rc;
+	return secret ? refuse_password() : 0;
 }
-
 
 static void
 quiet(void *arg, const char *message)
@@ -600,10 +614,11 @@ pg_open(const char *url, int64_t busy_ms, int bad)
 		msg = one_line(PQerrorMessage(conn), buf);
 		return chat_err(conn_status(msg, bad), "%s: %s", url, msg);
 	}
-	/* Times, text and sorting as SQLite's: UTC, UTF-8, and no notice
-	 * on standard error. */
+	/* Times, text and sorting as SQLite's: UTC, UTF-8, backslashes
+	 * in literals as themselves, and no notice on standard error. */
 	PQsetNoticeProcessor(conn, quiet, NULL);
-	if (exec("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'") != 0) {
+	if (exec("SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET "
+	    "standard_conforming_strings = on") != 0) {
 		rc = error(&msg);
 		return chat_err(rc, "%s: %s", url, msg ? msg : "busy");
 	}
@@ -613,6 +628,6 @@ pg_open(const char *url, int64_t busy_ms, int bad)
 const struct driver pg_driver = {
 	"PostgreSQL", prepare, step, reset, finalize, bind_int, bind_double,
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
-	last_id, changes, in_transaction, begin, begin_read, version,
+	changes, in_transaction, begin, begin_read, version,
 	set_version, close_db, pg_open,
 };

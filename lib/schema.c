@@ -13,8 +13,9 @@
  * position left empty between columns so that no phrase spans two, as
  * in FTS5; chat_query() a term's phrase, its last word a prefix when the
  * term is one. A word over 2047 bytes, more than a tsvector holds, is
- * left out of the index (and a query with one finds nothing); positions
- * past 16383, a tsvector's last, are all 16383. Triggers keep the
+ * left out of the index (and a query with one finds nothing), and so are
+ * a text's words past about its first megabyte (a tsvector holds one);
+ * positions past 16383, a tsvector's last, are all 16383. Triggers keep the
  * indexes on every row written, as FTS5's do on SQLite. */
 #define PG_SCHEMA_SEARCH \
 	"CREATE FUNCTION chat_fold(t text) RETURNS text LANGUAGE sql" \
@@ -27,7 +28,8 @@
 	"  (SELECT '" SEARCH_FOLDS "'::jsonb) AS f (m)) END $f$;" \
 	"CREATE FUNCTION chat_words(VARIADIC parts text[]) RETURNS tsvector" \
 	"  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$" \
-	"  DECLARE p text; w text; n int := 0; lexemes text[] := '{}';" \
+	"  DECLARE p text; w text; n int := 0; size int := 0;" \
+	"  lexemes text[] := '{}';" \
 	"  BEGIN" \
 	"  FOREACH p IN ARRAY parts LOOP" \
 	"    CONTINUE WHEN p IS NULL;" \
@@ -35,6 +37,8 @@
 	"      CONTINUE WHEN w = '';" \
 	"      n := n + 1;" \
 	"      CONTINUE WHEN octet_length(w) > 2047;" \
+	"      size := size + octet_length(w) + 8;" \
+	"      CONTINUE WHEN size > 1000000;" \
 	"      lexemes := lexemes || ('''' || replace(replace(w, '\\', '\\\\')," \
 	"        '''', '''''') || ''':' || least(n, 16383));" \
 	"    END LOOP;" \

@@ -172,12 +172,6 @@ exec(const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int64_t
-last_id(void)
-{
-	return sqlite3_last_insert_rowid(db);
-}
-
 static int
 changes(void)
 {
@@ -365,6 +359,6 @@ sqlite_open(const char *path, enum db_mode mode, int dry_run,
 const struct driver sqlite_driver = {
 	"SQLite", prepare, step, reset, finalize, bind_int, bind_double,
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
-	last_id, changes, in_transaction, begin, begin_read, version,
+	changes, in_transaction, begin, begin_read, version,
 	set_version, close_db, NULL,
 };

@@ -43,7 +43,9 @@ make_role() {
 	local secret=hunter2-in-the-url url
 	for url in "postgresql://chat:$secret@/$PG_DB?host=$CHAT_TEST_PG" \
 	    "postgres://chat:$secret@/$PG_DB?host=$CHAT_TEST_PG" \
-	    "postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat&password=$secret"; do
+	    "postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat&password=$secret" \
+	    "postgresql:///$PG_DB?host=$CHAT_TEST_PG&user=chat&sslpassword=$secret" \
+	    "postgresql://chat:$secret@[::1/$PG_DB"; do
 		run -78 env CHAT_DB="$url" chat-import -q "$EXAMPLES"
 		assert_output --partial "~/.pgpass"
 		assert_output --partial PGPASSFILE
@@ -263,4 +265,15 @@ make_role() {
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output --partial "connection to the server lost"
 	assert_equal "${#lines[@]}" 1
+}
+
+@test "a message of a hundred and fifty thousand different words is imported; its first megabyte of words is searchable" {
+	python3 -c '
+import json
+words = " ".join("w%06dq" % i for i in range(150000))
+print(json.dumps({"conversation": "big", "at": "2026-05-01T10:00:00Z",
+    "author": "visitor", "text": "early " + words + " late"}))' >"$BATS_TEST_TMPDIR/big.ndjson"
+	run -0 chat-import -q "$BATS_TEST_TMPDIR/big.ndjson"
+	assert_equal "$(chat-history -o ids --grep early)" 1
+	assert_equal "$(sql "SELECT length(body) FROM messages")" 1350010
 }
