@@ -15,16 +15,15 @@ traced() {
 	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 "$@"
 }
 
-# bats test_tags=sqlite
-@test "no input becomes SQL text: every value a tool is given reaches SQLite bound" {
+# Every field of the input, every option's value and every operand carry
+# the mark zqxv, through every tool; the values are stored and found.
+marked_workload() {
 	config <<-'EOF'
 	rating: {criteria: {zqxvcrit: [1, 5]}}
 	close: {social_channels: [zqxvchan]}
 	auto_tag:
 	  - {tag: zqxv-auto, match: "zqxv-text OR zqxv-note"}
 	EOF
-	# Every field of the input, every option's value and every operand
-	# carries the mark zqxv.
 	{
 		printf '{"conversation":"zqxv-ref","channel":"zqxvchan","visitor":"zqxv-visitor","visitor_email":"zqxv@example.com","at":"2026-11-23T10:00:00Z","author":"visitor","id":"zqxv-m1","text":"zqxv-text"}\n'
 		printf '{"conversation":"zqxv-ref","type":"assign","operator":"zqxv-op","at":"2026-11-23T10:01:00Z"}\n'
@@ -62,11 +61,38 @@ zqxv-as|closed|by operator at 2026-11-23T10:02:00Z
 tester|tagged|zqxv-auto
 tester|retagged|zqxv-closetag -> zqxv-renamed"
 	assert_equal "$(sql "SELECT score FROM ratings")" 5
+}
+
+# bats test_tags=sqlite
+@test "no input becomes SQL text: every value a tool is given reaches SQLite bound" {
+	marked_workload
 	assert_file_contains "$BATS_TEST_TMPDIR/sql.log" 'INSERT INTO notes'
 	run -1 grep -n zqxv "$BATS_TEST_TMPDIR/sql.log"
 	assert_output ""
 	run -1 grep -En 'sqlite3_(prepare|prepare16[a-z0-9_]*|exec_[a-z]*)\(' "$TOP"/lib/*.c
 	assert_output ""
+}
+
+# bats test_tags=pg
+@test "no input becomes SQL text on PostgreSQL: the server's log of every statement holds the values only as parameters" {
+	local log=$CHAT_TEST_PG/log before
+	before=$(stat -c %s "$log")
+	pg_admin "ALTER DATABASE $PG_DB SET log_statement = 'all'"
+	marked_workload
+	tail -c +$((before + 1)) "$log" >"$BATS_TEST_TMPDIR/pg.log"
+	assert_file_contains "$BATS_TEST_TMPDIR/pg.log" 'execute .*INSERT INTO notes'
+	assert_file_contains "$BATS_TEST_TMPDIR/pg.log" "parameters: .*zqxv-closenote"
+	run -1 grep -nE '(statement|execute [^:]*): .*zqxv' "$BATS_TEST_TMPDIR/pg.log"
+	assert_output ""
+	# What runs in the tools' own SQLite (JSON, formats) is traced too.
+	assert_file_contains "$BATS_TEST_TMPDIR/sql.log" 'json'
+	run -1 grep -n zqxv "$BATS_TEST_TMPDIR/sql.log"
+	assert_output ""
+	# The rule catches a value in a statement's text.
+	sql "SELECT 'zqxv-op'" >/dev/null
+	tail -c +$((before + 1)) "$log" >"$BATS_TEST_TMPDIR/pg.log"
+	run -0 grep -cE '(statement|execute [^:]*): .*zqxv' "$BATS_TEST_TMPDIR/pg.log"
+	assert_output 1
 }
 
 # bats test_tags=sqlite
