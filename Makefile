@@ -154,9 +154,9 @@ valgrind: deps
 
 install: $(PROGS) $(PG_MODULE)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(PREFIX)/lib/chat-tools
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BINDIR)/../lib/chat-tools
 	cp $(PROGS) $(DESTDIR)$(BINDIR)/
-	cp $(PG_MODULE) $(DESTDIR)$(PREFIX)/lib/chat-tools/
+	cp $(PG_MODULE) $(DESTDIR)$(BINDIR)/../lib/chat-tools/
 	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp man/chat-tools.7 $(DESTDIR)$(MANDIR)/man7/
 

@@ -150,7 +150,7 @@ make_role() {
 	assert_equal "$(dump)" "$before"
 }
 
-@test "a connection lost mid-command: 75, the batch undone by the server" {
+@test "a connection lost while a writer waits for the lock: 75, nothing written" {
 	examples
 	before=$(dump)
 	hold_lock
