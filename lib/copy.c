@@ -357,23 +357,31 @@ to_empty(const struct side *to)
 	return 0;
 }
 
-/* What the tables imply on a SQLite TO: the full-text indexes of messages
- * and conversations, which chat-import writes by batches, not by
- * trigger. */
+/* What the tables imply on TO's engine: SQLite's full-text indexes of
+ * messages and conversations (chat-import writes them by batches, not
+ * by trigger); PostgreSQL's sequences past the ids copied, which
+ * chat-tools' writers set anyway (pg.c's begin()), for a row inserted by
+ * hand. */
 static int
 after_copy(const struct side *to)
 {
-	int rc;
+	static const char *const ids[] = { "conversations", "tags",
+	    "messages", "notes", "deliveries", "events" };
+	size_t i;
+	int rc = 0;
 
-	/* PostgreSQL's search index is kept by triggers, its sequences set
-	 * by the next writer (pg.c's begin()). */
-	if (to->drv != &sqlite_driver)
-		return 0;
-	if ((rc = exec_on(to, "indexing", "INSERT INTO messages_fts "
-	    "(messages_fts) VALUES ('rebuild')")) != 0)
-		return rc;
-	return exec_on(to, "indexing", "INSERT INTO conversations_fts "
-	    "(conversations_fts) VALUES ('rebuild')");
+	if (to->drv == &sqlite_driver) {
+		if ((rc = exec_on(to, "indexing", "INSERT INTO messages_fts "
+		    "(messages_fts) VALUES ('rebuild')")) != 0)
+			return rc;
+		return exec_on(to, "indexing", "INSERT INTO conversations_fts "
+		    "(conversations_fts) VALUES ('rebuild')");
+	}
+	for (i = 0; rc == 0 && i < sizeof ids / sizeof ids[0]; i++)
+		rc = exec_on(to, "moving the sequences", "SELECT setval("
+		    "pg_get_serial_sequence('%s', 'id'), max(id)) FROM %s",
+		    ids[i], ids[i]);
+	return rc;
 }
 
 /* Every table into TO, in TO's write transaction, then checked: FROM's
