@@ -25,13 +25,19 @@ struct line {
 	int upd, add, other;	/* rows changed by each; -1: it failed */
 };
 
-/* The conversation the last line found or made, as this import left it:
- * the next lines are mostly of the same one, and need not wait for the
- * server to read it again. True until the transaction ends, since writers
- * take turns; only this import's UPDATE changes it (closed_at never). */
+/* The conversation the last line found or made, as this import leaves
+ * it: the next lines are mostly of the same one, and need neither wait for
+ * the server to read it again nor write it each (an UPDATE a line was
+ * most of an import on PostgreSQL): what each line changes is worked out
+ * here, as apply()'s UPDATE did it, and the row written once, when the
+ * next line is of another conversation or the batch ends. True until the
+ * transaction ends, since writers take turns and only this import changes
+ * the row meanwhile (closed_at never). */
 struct known {
-	char *ref, *operator, *visitor, *visitor_email;	/* NULL: NULL */
+	char *ref, *channel, *operator, *visitor, *visitor_email; /* NULL: NULL */
 	int64_t id, assigned_at, closed_at;	/* -1: NULL */
+	int64_t started_at, last_activity_at, visitor_left_at;
+	struct line *dirty;	/* the last line that changed it, unwritten */
 };
 
 struct import {
@@ -190,10 +196,13 @@ unprinted(struct import *im, size_t *n)
 	    " ON CONFLICT DO NOTHING"), "noting printed ids", n);
 }
 
+static int known_write(struct known *k);
+
 static void
 known_clear(struct known *k)
 {
 	free(k->ref);
+	free(k->channel);
 	free(k->operator);
 	free(k->visitor);
 	free(k->visitor_email);
@@ -206,8 +215,10 @@ static int
 settle(struct import *im)
 {
 	struct line *ln;
-	int rc = db_sync();
+	int rc;
 
+	if ((rc = known_write(&im->known)) == 0)
+		rc = db_sync();
 	for (; rc == 0 && im->settled < im->lines; im->settled++) {
 		ln = &im->line[im->settled];
 		if (ln->created || ln->upd > 0 || ln->add > 0)
@@ -499,40 +510,140 @@ known_set(char **to, const char *s)
 	return 0;
 }
 
-/* Knows the row find stands on, or a new one of id (find NULL). */
+/* Column i of st as an integer, -1 for NULL. */
+static int64_t
+time_or_null(struct stmt *st, int i)
+{
+	return st_type(st, i) != DB_NULL ? st_int64(st, i) : -1;
+}
+
+static void
+time_bind(struct stmt *st, int i, int64_t t)
+{
+	if (t >= 0)
+		st_bind_int(st, i, t);
+	else
+		st_bind_null(st, i);
+}
+
+/* Knows the row the INSERT of conversation() makes. */
 static int
-known_load(struct known *k, const char *ref, int64_t id, struct stmt *find)
+known_made(struct known *k, const struct event *ev, int64_t id)
 {
 	known_clear(k);
 	k->id = id;
-	k->assigned_at = find && st_type(find, 2) != DB_NULL ?
-	    st_int64(find, 2) : -1;
-	k->closed_at = find && st_type(find, 3) != DB_NULL ?
-	    st_int64(find, 3) : -1;
-	if (known_set(&k->ref, ref) != 0 || (find != NULL &&
-	    (known_set(&k->operator, st_text(find, 1)) != 0 ||
-	    known_set(&k->visitor, st_text(find, 4)) != 0 ||
-	    known_set(&k->visitor_email, st_text(find, 5)) != 0))) {
+	k->assigned_at = k->closed_at = k->visitor_left_at = -1;
+	k->started_at = k->last_activity_at = ev->at;
+	if (known_set(&k->ref, ev->conversation) != 0 ||
+	    known_set(&k->channel, ev->channel ? ev->channel : "chat") != 0) {
 		known_clear(k);
 		return chat_err(ST_DB, "out of memory");
 	}
 	return 0;
 }
 
-/* What apply()'s UPDATE sets, as it sets it. */
+/* Knows the row find stands on. */
 static int
-known_update(struct known *k, const struct event *ev,
-    const struct effect *fx)
+known_load(struct known *k, const char *ref, struct stmt *find)
 {
-	if ((ev->visitor != NULL && known_set(&k->visitor, ev->visitor)
-	    != 0) || (ev->visitor_email != NULL && known_set(
-	    &k->visitor_email, ev->visitor_email) != 0) || (fx->assigns &&
-	    known_set(&k->operator, ev->operator) != 0)) {
+	known_clear(k);
+	k->id = st_int64(find, 0);
+	k->assigned_at = time_or_null(find, 2);
+	k->closed_at = time_or_null(find, 3);
+	k->started_at = time_or_null(find, 7);
+	k->last_activity_at = time_or_null(find, 8);
+	k->visitor_left_at = time_or_null(find, 9);
+	if (known_set(&k->ref, ref) != 0 ||
+	    known_set(&k->operator, st_text(find, 1)) != 0 ||
+	    known_set(&k->visitor, st_text(find, 4)) != 0 ||
+	    known_set(&k->visitor_email, st_text(find, 5)) != 0 ||
+	    known_set(&k->channel, st_text(find, 6)) != 0) {
 		known_clear(k);
 		return chat_err(ST_DB, "out of memory");
 	}
-	if (fx->assigns)
+	return 0;
+}
+
+/* Writes the row known, when a line changed it. */
+static int
+known_write(struct known *k)
+{
+	struct stmt *st;
+	struct line *ln;
+
+	if (k->dirty == NULL)
+		return 0;
+	if ((st = db_prep("UPDATE conversations SET channel = ?2,"
+	    " visitor = ?3, visitor_email = ?4, operator = ?5,"
+	    " assigned_at = ?6, started_at = ?7, last_activity_at = ?8,"
+	    " visitor_left_at = ?9 WHERE id = ?1")) == NULL)
+		return ST_DB;
+	st_bind_int(st, 1, k->id);
+	st_bind_text(st, 2, k->channel);
+	st_bind_text(st, 3, k->visitor);
+	st_bind_text(st, 4, k->visitor_email);
+	st_bind_text(st, 5, k->operator);
+	time_bind(st, 6, k->assigned_at);
+	time_bind(st, 7, k->started_at);
+	time_bind(st, 8, k->last_activity_at);
+	time_bind(st, 9, k->visitor_left_at);
+	ln = k->dirty;
+	k->dirty = NULL;
+	return db_send(st, "updating a conversation", &ln->other);
+}
+
+/* Sets text column *col to value when given: whether it changed. */
+static int
+text_set(char **col, const char *value, int *oom)
+{
+	if (!differs(value, *col))
+		return 0;
+	if (known_set(col, value) != 0)
+		*oom = 1;
+	return 1;
+}
+
+/* What an event does to the row, as this UPDATE did it, kept for a
+ * statement that sets every column at once:
+ *   UPDATE conversations SET channel = coalesce(?2, channel), ... WHERE
+ *   id = ?1 AND (coalesce(?2, channel) IS DISTINCT FROM channel OR ...)
+ * active the time of a message or a leaving (else -1), left a leaving's.
+ * Whether it changed anything shown is *changed; assigned_at moves to an
+ * assignment's time in any case, which nothing shows. */
+static int
+known_apply(struct known *k, struct line *ln, const struct event *ev,
+    const struct effect *fx, int64_t active, int64_t left)
+{
+	int oom = 0, changed = 0;
+
+	changed |= text_set(&k->channel, ev->channel, &oom);
+	changed |= text_set(&k->visitor, ev->visitor, &oom);
+	changed |= text_set(&k->visitor_email, ev->visitor_email, &oom);
+	if (fx->assigns) {
+		changed |= text_set(&k->operator, ev->operator, &oom);
 		k->assigned_at = ev->at;
+	}
+	if (k->started_at >= 0 && ev->at < k->started_at) {
+		k->started_at = ev->at;
+		changed = 1;
+	}
+	if (active >= 0 && k->last_activity_at >= 0 &&
+	    active > k->last_activity_at) {
+		k->last_activity_at = active;
+		changed = 1;
+	}
+	if (left >= 0 && (k->visitor_left_at < 0 ||
+	    left > k->visitor_left_at)) {
+		k->visitor_left_at = left;
+		changed = 1;
+	}
+	if (oom) {
+		known_clear(k);
+		return chat_err(ST_DB, "out of memory");
+	}
+	ln->upd = changed;
+	if (changed || fx->assigns)
+		k->dirty = ln;
 	return 0;
 }
 
@@ -541,7 +652,8 @@ static int
 conversation(struct import *im, const struct event *ev, struct effect *fx)
 {
 	struct stmt *find = db_prep("SELECT id, operator, assigned_at,"
-	    " closed_at, visitor, visitor_email FROM conversations"
+	    " closed_at, visitor, visitor_email, channel, started_at,"
+	    " last_activity_at, visitor_left_at FROM conversations"
 	    " WHERE ref = ?");
 	struct stmt *make = db_prep("INSERT INTO conversations (ref,"
 	    " channel, started_at, last_activity_at) VALUES (?1,"
@@ -553,10 +665,11 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	if (find == NULL || make == NULL)
 		return ST_DB;
 	if (k->ref == NULL || strcmp(k->ref, ev->conversation) != 0) {
+		if ((rc = known_write(&im->known)) != 0)
+			return rc;
 		st_bind_text(find, 1, ev->conversation);
 		if ((found = db_row(find, "finding a conversation", &rc)))
-			rc = known_load(&im->known, ev->conversation,
-			    st_int64(find, 0), find);
+			rc = known_load(&im->known, ev->conversation, find);
 		st_reset(find);
 	}
 	if (rc != 0)
@@ -583,8 +696,7 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	if (db_row(make, "creating a conversation", &rc))
 		fx->id = st_int64(make, 0);
 	st_reset(make);
-	if (rc != 0 || (rc = known_load(&im->known, ev->conversation, fx->id,
-	    NULL)) != 0)
+	if (rc != 0 || (rc = known_made(&im->known, ev, fx->id)) != 0)
 		return rc;
 	fx->assigns = ev->operator != NULL;
 	if (im->first_conversation == 0)
@@ -650,76 +762,22 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 static int
 apply(struct import *im, const struct event *ev, struct line *ln)
 {
-	/* Written without UPDATE ... FROM or a subquery on the table written:
-	 * either has SQLite copy the row to a temporary b-tree first, which
-	 * with the message's INSERT ... SELECT was a third of an import.  The
-	 * WHERE keeps an event that changes nothing from writing, so it is
-	 * not counted as a change.  ?5 is bound only when the event's
-	 * operator is newer than the assignment in force, whose time
-	 * assigned_at then becomes the event's. */
-	struct stmt *upd = db_prep("UPDATE conversations SET"
-	    " channel = coalesce(?2, channel), visitor = coalesce(?3, visitor),"
-	    " visitor_email = coalesce(?4, visitor_email),"
-	    " operator = coalesce(?5, operator),"
-	    " assigned_at = CASE WHEN ?5 IS NOT NULL THEN ?6"
-	    "  ELSE assigned_at END,"
-	    " started_at = CASE WHEN ?6 < started_at THEN ?6"
-	    "  ELSE started_at END,"
-	    " last_activity_at = CASE WHEN coalesce(?7, 0) > last_activity_at"
-	    "  THEN coalesce(?7, 0) ELSE last_activity_at END,"
-	    " visitor_left_at = CASE WHEN ?8 > visitor_left_at THEN ?8"
-	    "  ELSE coalesce(visitor_left_at, ?8) END"
-	    " WHERE id = ?1 AND (coalesce(?2, channel) IS DISTINCT FROM channel"
-	    " OR coalesce(?3, visitor) IS DISTINCT FROM visitor"
-	    " OR coalesce(?4, visitor_email) IS DISTINCT FROM visitor_email"
-	    " OR coalesce(?5, operator) IS DISTINCT FROM operator"
-	    " OR ?6 < started_at OR ?7 > last_activity_at"
-	    " OR ?8 > visitor_left_at"
-	    " OR visitor_left_at IS NULL AND ?8 IS NOT NULL)");
-	struct stmt *moved = db_prep("UPDATE conversations"
-	    " SET assigned_at = ?2 WHERE id = ?1");
 	struct effect fx;
 	int rc, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
 
-	if (upd == NULL || moved == NULL)
-		return ST_DB;
-	if ((rc = conversation(im, ev, &fx)) != 0 ||
-	    (fx.reheads && (rc = header_kept(fx.id)) != 0))
+	if ((rc = conversation(im, ev, &fx)) != 0)
+		return rc;
+	/* The header as indexed is the one in the table. */
+	if (fx.reheads && ((rc = known_write(&im->known)) != 0 ||
+	    (rc = header_kept(fx.id)) != 0))
 		return rc;
 	ln->id = fx.id;
 	ln->created = fx.created;
-	st_bind_int(upd, 1, fx.id);
-	st_bind_text(upd, 2, ev->channel);
-	st_bind_text(upd, 3, ev->visitor);
-	st_bind_text(upd, 4, ev->visitor_email);
-	st_bind_text(upd, 5, fx.assigns ? ev->operator : NULL);
-	st_bind_int(upd, 6, ev->at);
-	if (is_msg || left)
-		st_bind_int(upd, 7, ev->at);
-	else
-		st_bind_null(upd, 7);
-	if (left)
-		st_bind_int(upd, 8, ev->at);
-	else
-		st_bind_null(upd, 8);
-	if ((rc = db_send(upd, "updating a conversation", &ln->upd)) != 0 ||
-	    (rc = known_update(&im->known, ev, &fx)) != 0)
+	if ((rc = known_apply(&im->known, ln, ev, &fx, is_msg || left ?
+	    ev->at : -1, left ? ev->at : -1)) != 0)
 		return rc;
-	/* The operator in force named again, later: the assignment's time
-	 * moves on, so that an older one imported after it still loses, but
-	 * nothing shown has changed. When the UPDATE changed the row, it set
-	 * the same time: sent all the same, not to wait for whether it did. */
-	if (fx.assigns) {
-		st_bind_int(moved, 1, fx.id);
-		st_bind_int(moved, 2, ev->at);
-		if ((rc = db_send(moved, "updating a conversation",
-		    &ln->other)) != 0)
-			return rc;
-	}
-	/* Whether the visitor's leaving changed anything is the UPDATE's
-	 * result: waited for on these lines only. */
-	if (!fx.created && left && ((rc = db_sync()) != 0 || (ln->upd > 0 &&
-	    (rc = event_add(fx.id, ev->at, "visitor_left", NULL)) != 0)))
+	if (!fx.created && ln->upd && left &&
+	    (rc = event_add(fx.id, ev->at, "visitor_left", NULL)) != 0)
 		return rc;
 	if (fx.reassigns &&
 	    (rc = event_add(fx.id, ev->at, "assigned", ev->operator)) != 0)
@@ -727,7 +785,9 @@ apply(struct import *im, const struct event *ev, struct line *ln)
 	if (is_msg && (rc = message_add(im, fx.id, ev, &ln->add)) != 0)
 		return rc;
 	/* A visitor writing again after the close: the conversation stays
-	 * closed, and the event lets an operator find it and decide. */
+	 * closed, and the event lets an operator find it and decide. Whether
+	 * the message was added is its INSERT's result: waited for on these
+	 * few lines only. */
 	if (is_msg && fx.after_close && strcmp(ev->author, "visitor") == 0 &&
 	    ((rc = db_sync()) != 0 || (ln->add > 0 && (rc = event_add(fx.id,
 	    ev->at, "message_after_close", ev->id)) != 0)))
