@@ -178,9 +178,11 @@ db_pg_module(void)
 int
 db_fail(const char *context)
 {
-	const char *msg;
+	const char *msg, *sent = drv->sent_failure ? drv->sent_failure() : NULL;
 	int status = drv->error(&msg);
 
+	if (sent != NULL)
+		context = sent;
 	if (status == ST_TEMP && msg == NULL)
 		return chat_err(ST_TEMP, "%s: %s: database is busy; try again",
 		    path, context);
@@ -308,6 +310,30 @@ db_done(struct stmt *st, const char *context)
 		;
 	st->drv->reset(st);
 	return rc;
+}
+
+int
+db_send(struct stmt *st, const char *context, int *changes)
+{
+	int rc;
+
+	if (st->drv->send == NULL) {
+		rc = db_done(st, context);
+		if (changes != NULL)
+			*changes = rc == 0 ? st->drv->changes() : -1;
+		return rc;
+	}
+	if (st->drv->send(st, context, changes) != 0)
+		return db_fail(context);
+	return 0;
+}
+
+int
+db_sync(void)
+{
+	if (drv->sync != NULL && drv->sync() != 0)
+		return db_fail("waiting for the database");
+	return 0;
 }
 
 void

@@ -16,6 +16,30 @@ struct event {
 	time_t at;
 };
 
+/* A line of the open transaction: what it changed is known once the
+ * results of its statements are in (db_send()). */
+struct line {
+	long no;
+	int64_t id;
+	int created;
+	int upd, add, other;	/* rows changed by each; -1: it failed */
+};
+
+/* The conversation the last line found or made, as this import leaves
+ * it: the next lines are mostly of the same one, and need neither wait for
+ * the server to read it again nor write it each (an UPDATE a line was
+ * most of an import on PostgreSQL): what each line changes is worked out
+ * here, as apply()'s UPDATE did it, and the row written once, when the
+ * next line is of another conversation or the batch ends. True until the
+ * transaction ends, since writers take turns and only this import changes
+ * the row meanwhile (closed_at never). */
+struct known {
+	char *ref, *channel, *operator, *visitor, *visitor_email; /* NULL: NULL */
+	int64_t id, assigned_at, closed_at;	/* -1: NULL */
+	int64_t started_at, last_activity_at, visitor_left_at;
+	struct line *dirty;	/* the last line that changed it, unwritten */
+};
+
 struct import {
 	int quiet, progress;
 	time_t now;
@@ -26,6 +50,9 @@ struct import {
 	int64_t first_conversation;	/* and first conversation */
 	char *arena;
 	size_t arena_len, arena_cap;
+	struct line *line;	/* BATCH_MAX, whose place the driver keeps */
+	long settled;		/* the lines whose changes are noted */
+	struct known known;
 };
 
 int
@@ -46,8 +73,11 @@ import_begin(struct import **out, int quiet)
 	    " CREATE TEMP TABLE reheaded (id bigint PRIMARY KEY, visitor text,"
 	    "  visitor_email text, ref text)"), "preparing the import") != 0)
 		return ST_DB;
-	if ((im = calloc(1, sizeof *im)) == NULL)
+	if ((im = calloc(1, sizeof *im)) == NULL ||
+	    (im->line = calloc(BATCH_MAX, sizeof *im->line)) == NULL) {
+		free(im);
 		return chat_err(ST_DB, "out of memory");
+	}
 	im->quiet = quiet;
 	im->progress = isatty(2);
 	im->now = time(NULL);
@@ -166,15 +196,72 @@ unprinted(struct import *im, size_t *n)
 	    " ON CONFLICT DO NOTHING"), "noting printed ids", n);
 }
 
+static int known_write(struct known *k);
+
+static void
+known_clear(struct known *k)
+{
+	free(k->ref);
+	free(k->channel);
+	free(k->operator);
+	free(k->visitor);
+	free(k->visitor_email);
+	memset(k, 0, sizeof *k);
+}
+
+/* Waits for the results of the lines' statements, then notes the
+ * conversations they changed, in the lines' order. */
 static int
-commit(struct import *im)
+settle(struct import *im)
+{
+	struct line *ln;
+	int rc;
+
+	if ((rc = known_write(&im->known)) == 0)
+		rc = db_sync();
+	for (; rc == 0 && im->settled < im->lines; im->settled++) {
+		ln = &im->line[im->settled];
+		if (ln->created || ln->upd > 0 || ln->add > 0)
+			rc = changed_add(im, ln->id);
+	}
+	return rc;
+}
+
+/* Undoes the batch after a failure of status rc: the line at fault is the
+ * first whose statement failed, else the one read last. */
+static int
+undone(struct import *im, const char *name, int rc)
+{
+	long i, no = im->lines > 0 ? im->line[im->lines - 1].no : 0;
+
+	for (i = im->settled; i < im->lines; i++)
+		if (im->line[i].upd < 0 || im->line[i].add < 0 ||
+		    im->line[i].other < 0) {
+			no = im->line[i].no;
+			break;
+		}
+	chat_err(rc, "%s:%ld: not imported; the batch since the last commit "
+	    "is undone", name, no);
+	db_rollback();
+	im->lines = im->settled = 0;
+	im->nbatch = 0;
+	im->first_message = im->first_conversation = 0;
+	known_clear(&im->known);
+	return rc;
+}
+
+static int
+commit(struct import *im, const char *name)
 {
 	size_t i, n = 0;
 	int rc;
 
 	if (im->lines == 0)
 		return 0;
-	im->lines = 0;
+	if ((rc = settle(im)) != 0)
+		return undone(im, name, rc);
+	im->lines = im->settled = 0;
+	known_clear(&im->known);
 	if ((rc = firsts_kept(im)) != 0 || (rc = index_batch(im)) != 0 ||
 	    (rc = unprinted(im, &n)) != 0 ||
 	    (rc = db_commit()) != 0) {
@@ -403,13 +490,161 @@ header_kept(int64_t id)
 	    "indexing conversations", "i", id);
 }
 
-/* Whether value, when given, differs from column i of st. */
+/* Whether value, when given, differs from now. */
 static int
-differs(const char *value, struct stmt *st, int i)
+differs(const char *value, const char *now)
 {
-	const char *now = st_text(st, i);
-
 	return value != NULL && (now == NULL || strcmp(now, value) != 0);
+}
+
+/* A copy of s into *to, NULL for NULL: 0, or -1 when out of memory. */
+static int
+known_set(char **to, const char *s)
+{
+	char *copy = NULL;
+
+	if (s != NULL && (copy = strdup(s)) == NULL)
+		return -1;
+	free(*to);
+	*to = copy;
+	return 0;
+}
+
+/* Column i of st as an integer, -1 for NULL. */
+static int64_t
+time_or_null(struct stmt *st, int i)
+{
+	return st_type(st, i) != DB_NULL ? st_int64(st, i) : -1;
+}
+
+static void
+time_bind(struct stmt *st, int i, int64_t t)
+{
+	if (t >= 0)
+		st_bind_int(st, i, t);
+	else
+		st_bind_null(st, i);
+}
+
+/* Knows the row the INSERT of conversation() makes. */
+static int
+known_made(struct known *k, const struct event *ev, int64_t id)
+{
+	known_clear(k);
+	k->id = id;
+	k->assigned_at = k->closed_at = k->visitor_left_at = -1;
+	k->started_at = k->last_activity_at = ev->at;
+	if (known_set(&k->ref, ev->conversation) != 0 ||
+	    known_set(&k->channel, ev->channel ? ev->channel : "chat") != 0) {
+		known_clear(k);
+		return chat_err(ST_DB, "out of memory");
+	}
+	return 0;
+}
+
+/* Knows the row find stands on. */
+static int
+known_load(struct known *k, const char *ref, struct stmt *find)
+{
+	known_clear(k);
+	k->id = st_int64(find, 0);
+	k->assigned_at = time_or_null(find, 2);
+	k->closed_at = time_or_null(find, 3);
+	k->started_at = time_or_null(find, 7);
+	k->last_activity_at = time_or_null(find, 8);
+	k->visitor_left_at = time_or_null(find, 9);
+	if (known_set(&k->ref, ref) != 0 ||
+	    known_set(&k->operator, st_text(find, 1)) != 0 ||
+	    known_set(&k->visitor, st_text(find, 4)) != 0 ||
+	    known_set(&k->visitor_email, st_text(find, 5)) != 0 ||
+	    known_set(&k->channel, st_text(find, 6)) != 0) {
+		known_clear(k);
+		return chat_err(ST_DB, "out of memory");
+	}
+	return 0;
+}
+
+/* Writes the row known, when a line changed it. */
+static int
+known_write(struct known *k)
+{
+	struct stmt *st;
+	struct line *ln;
+
+	if (k->dirty == NULL)
+		return 0;
+	if ((st = db_prep("UPDATE conversations SET channel = ?2,"
+	    " visitor = ?3, visitor_email = ?4, operator = ?5,"
+	    " assigned_at = ?6, started_at = ?7, last_activity_at = ?8,"
+	    " visitor_left_at = ?9 WHERE id = ?1")) == NULL)
+		return ST_DB;
+	st_bind_int(st, 1, k->id);
+	st_bind_text(st, 2, k->channel);
+	st_bind_text(st, 3, k->visitor);
+	st_bind_text(st, 4, k->visitor_email);
+	st_bind_text(st, 5, k->operator);
+	time_bind(st, 6, k->assigned_at);
+	time_bind(st, 7, k->started_at);
+	time_bind(st, 8, k->last_activity_at);
+	time_bind(st, 9, k->visitor_left_at);
+	ln = k->dirty;
+	k->dirty = NULL;
+	return db_send(st, "updating a conversation", &ln->other);
+}
+
+/* Sets text column *col to value when given: whether it changed. */
+static int
+text_set(char **col, const char *value, int *oom)
+{
+	if (!differs(value, *col))
+		return 0;
+	if (known_set(col, value) != 0)
+		*oom = 1;
+	return 1;
+}
+
+/* What an event does to the row, as this UPDATE did it, kept for a
+ * statement that sets every column at once:
+ *   UPDATE conversations SET channel = coalesce(?2, channel), ... WHERE
+ *   id = ?1 AND (coalesce(?2, channel) IS DISTINCT FROM channel OR ...)
+ * active the time of a message or a leaving (else -1), left a leaving's.
+ * Whether it changed anything shown is *changed; assigned_at moves to an
+ * assignment's time in any case, which nothing shows. */
+static int
+known_apply(struct known *k, struct line *ln, const struct event *ev,
+    const struct effect *fx, int64_t active, int64_t left)
+{
+	int oom = 0, changed = 0;
+
+	changed |= text_set(&k->channel, ev->channel, &oom);
+	changed |= text_set(&k->visitor, ev->visitor, &oom);
+	changed |= text_set(&k->visitor_email, ev->visitor_email, &oom);
+	if (fx->assigns) {
+		changed |= text_set(&k->operator, ev->operator, &oom);
+		k->assigned_at = ev->at;
+	}
+	if (k->started_at >= 0 && ev->at < k->started_at) {
+		k->started_at = ev->at;
+		changed = 1;
+	}
+	if (active >= 0 && k->last_activity_at >= 0 &&
+	    active > k->last_activity_at) {
+		k->last_activity_at = active;
+		changed = 1;
+	}
+	if (left >= 0 && (k->visitor_left_at < 0 ||
+	    left > k->visitor_left_at)) {
+		k->visitor_left_at = left;
+		changed = 1;
+	}
+	if (oom) {
+		known_clear(k);
+		return chat_err(ST_DB, "out of memory");
+	}
+	ln->upd = changed;
+	if (changed || fx->assigns)
+		k->dirty = ln;
+	return 0;
 }
 
 /* Finds or creates the conversation and decides what ev does to it. */
@@ -417,37 +652,43 @@ static int
 conversation(struct import *im, const struct event *ev, struct effect *fx)
 {
 	struct stmt *find = db_prep("SELECT id, operator, assigned_at,"
-	    " closed_at, visitor, visitor_email FROM conversations"
+	    " closed_at, visitor, visitor_email, channel, started_at,"
+	    " last_activity_at, visitor_left_at FROM conversations"
 	    " WHERE ref = ?");
 	struct stmt *make = db_prep("INSERT INTO conversations (ref,"
 	    " channel, started_at, last_activity_at) VALUES (?1,"
 	    " coalesce(?2, 'chat'), ?3, ?3) RETURNING id");
-	const char *op;
-	int rc, found;
+	const struct known *k = &im->known;
+	int rc = 0, found = 1;
 
 	memset(fx, 0, sizeof *fx);
 	if (find == NULL || make == NULL)
 		return ST_DB;
-	st_bind_text(find, 1, ev->conversation);
-	if ((found = db_row(find, "finding a conversation", &rc))) {
-		fx->id = st_int64(find, 0);
-		op = st_text(find, 1);
+	if (k->ref == NULL || strcmp(k->ref, ev->conversation) != 0) {
+		if ((rc = known_write(&im->known)) != 0)
+			return rc;
+		st_bind_text(find, 1, ev->conversation);
+		if ((found = db_row(find, "finding a conversation", &rc)))
+			rc = known_load(&im->known, ev->conversation, find);
+		st_reset(find);
+	}
+	if (rc != 0)
+		return rc;
+	if (found) {
+		fx->id = k->id;
 		fx->assigns = ev->operator != NULL &&
-		    (st_type(find, 2) == DB_NULL ||
-		    ev->at > st_int64(find, 2));
+		    (k->assigned_at < 0 || ev->at > k->assigned_at);
 		fx->reassigns = fx->assigns &&
-		    (op == NULL || strcmp(op, ev->operator) != 0);
-		fx->after_close = st_type(find, 3) != DB_NULL &&
-		    ev->at > st_int64(find, 3);
+		    (k->operator == NULL || strcmp(k->operator, ev->operator)
+		    != 0);
+		fx->after_close = k->closed_at >= 0 && ev->at > k->closed_at;
 		/* A ref is never changed once made. */
-		fx->reheads = (differs(ev->visitor, find, 4) ||
-		    differs(ev->visitor_email, find, 5)) &&
+		fx->reheads = (differs(ev->visitor, k->visitor) ||
+		    differs(ev->visitor_email, k->visitor_email)) &&
 		    (im->first_conversation == 0 ||
 		    fx->id < im->first_conversation);
+		return 0;
 	}
-	st_reset(find);
-	if (rc != 0 || found)
-		return rc;
 	fx->created = 1;
 	st_bind_text(make, 1, ev->conversation);
 	st_bind_text(make, 2, ev->channel);
@@ -455,7 +696,7 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	if (db_row(make, "creating a conversation", &rc))
 		fx->id = st_int64(make, 0);
 	st_reset(make);
-	if (rc != 0)
+	if (rc != 0 || (rc = known_made(&im->known, ev, fx->id)) != 0)
 		return rc;
 	fx->assigns = ev->operator != NULL;
 	if (im->first_conversation == 0)
@@ -466,7 +707,7 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 /* Adds a message unless the conversation has it: the same id or, for a
  * message without one, the same time, author and text.  Two statements,
  * not an INSERT ... SELECT that reads messages: that has SQLite copy the
- * row to a temporary b-tree before writing it. */
+ * row to a temporary b-tree before writing it. Its changes in *added. */
 static int
 message_add(struct import *im, int64_t id, const struct event *ev,
     int *added)
@@ -475,20 +716,23 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
 	    " AND body = ?4");
 	/* PostgreSQL draws an id for a row its ON CONFLICT then drops: a
-	 * message imported again would leave a gap in the ids. */
+	 * message imported again would leave a gap in the ids. And it looks
+	 * for the same message in the INSERT, whose result is not waited
+	 * for, rather than by a round trip of its own. */
 	struct stmt *add = db_prep(DB_SQL("INSERT INTO messages (conversation,"
 	    " ref, at, author, name, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	    " ON CONFLICT DO NOTHING RETURNING id",
 	    "INSERT INTO messages (conversation, ref, at, author, name, body)"
 	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1"
-	    " FROM messages WHERE conversation = ?1 AND ref = ?2)"
+	    " FROM messages WHERE conversation = ?1 AND (ref = ?2"
+	    " OR ?2 IS NULL AND at = ?3 AND author = ?4 AND body = ?6))"
 	    " ON CONFLICT DO NOTHING RETURNING id"));
 	int rc, found;
 
 	*added = 0;
 	if (seen == NULL || add == NULL)
 		return ST_DB;
-	if (ev->id == NULL) {
+	if (ev->id == NULL && !db_engine_pg()) {
 		st_bind_int(seen, 1, id);
 		st_bind_int(seen, 2, ev->at);
 		st_bind_text(seen, 3, ev->author);
@@ -504,93 +748,51 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	st_bind_text(add, 4, ev->author);
 	st_bind_text(add, 5, ev->name);
 	st_bind_text(add, 6, ev->text);
-	if ((*added = db_row(add, "adding a message", &rc)) &&
-	    im->first_message == 0)
+	/* The batch's first message, which the index starts from, is read;
+	 * the others are sent. */
+	if (im->first_message != 0)
+		return db_send(add, "adding a message", added);
+	if ((*added = db_row(add, "adding a message", &rc)))
 		im->first_message = st_int64(add, 0);
 	st_reset(add);
 	return rc;
 }
 
-/* Applies one event; *changed is set when it changed anything. */
+/* Applies one event; what it changed is ln's, once its results are in. */
 static int
-apply(struct import *im, const struct event *ev, int *changed)
+apply(struct import *im, const struct event *ev, struct line *ln)
 {
-	/* Written without UPDATE ... FROM or a subquery on the table written:
-	 * either has SQLite copy the row to a temporary b-tree first, which
-	 * with the message's INSERT ... SELECT was a third of an import.  The
-	 * WHERE keeps an event that changes nothing from writing, so it is
-	 * not counted as a change.  ?5 is bound only when the event's
-	 * operator is newer than the assignment in force, whose time
-	 * assigned_at then becomes the event's. */
-	struct stmt *upd = db_prep("UPDATE conversations SET"
-	    " channel = coalesce(?2, channel), visitor = coalesce(?3, visitor),"
-	    " visitor_email = coalesce(?4, visitor_email),"
-	    " operator = coalesce(?5, operator),"
-	    " assigned_at = CASE WHEN ?5 IS NOT NULL THEN ?6"
-	    "  ELSE assigned_at END,"
-	    " started_at = CASE WHEN ?6 < started_at THEN ?6"
-	    "  ELSE started_at END,"
-	    " last_activity_at = CASE WHEN coalesce(?7, 0) > last_activity_at"
-	    "  THEN coalesce(?7, 0) ELSE last_activity_at END,"
-	    " visitor_left_at = CASE WHEN ?8 > visitor_left_at THEN ?8"
-	    "  ELSE coalesce(visitor_left_at, ?8) END"
-	    " WHERE id = ?1 AND (coalesce(?2, channel) IS DISTINCT FROM channel"
-	    " OR coalesce(?3, visitor) IS DISTINCT FROM visitor"
-	    " OR coalesce(?4, visitor_email) IS DISTINCT FROM visitor_email"
-	    " OR coalesce(?5, operator) IS DISTINCT FROM operator"
-	    " OR ?6 < started_at OR ?7 > last_activity_at"
-	    " OR ?8 > visitor_left_at"
-	    " OR visitor_left_at IS NULL AND ?8 IS NOT NULL)");
 	struct effect fx;
-	int rc, added, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
+	int rc, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
 
-	if (upd == NULL)
-		return ST_DB;
-	if ((rc = conversation(im, ev, &fx)) != 0 ||
-	    (fx.reheads && (rc = header_kept(fx.id)) != 0))
+	if ((rc = conversation(im, ev, &fx)) != 0)
 		return rc;
-	st_bind_int(upd, 1, fx.id);
-	st_bind_text(upd, 2, ev->channel);
-	st_bind_text(upd, 3, ev->visitor);
-	st_bind_text(upd, 4, ev->visitor_email);
-	st_bind_text(upd, 5, fx.assigns ? ev->operator : NULL);
-	st_bind_int(upd, 6, ev->at);
-	if (is_msg || left)
-		st_bind_int(upd, 7, ev->at);
-	else
-		st_bind_null(upd, 7);
-	if (left)
-		st_bind_int(upd, 8, ev->at);
-	else
-		st_bind_null(upd, 8);
-	if ((rc = db_done(upd, "updating a conversation")) != 0)
+	/* The header as indexed is the one in the table. */
+	if (fx.reheads && ((rc = known_write(&im->known)) != 0 ||
+	    (rc = header_kept(fx.id)) != 0))
 		return rc;
-	*changed = fx.created || db_changes() > 0;
-	/* The operator in force named again, later: the assignment's time
-	 * moves on, so that an older one imported after it still loses, but
-	 * nothing shown has changed. */
-	if (fx.assigns && !*changed && (rc = db_run("UPDATE conversations"
-	    " SET assigned_at = ?2 WHERE id = ?1", "updating a conversation",
-	    "ii", fx.id, (int64_t)ev->at)) != 0)
+	ln->id = fx.id;
+	ln->created = fx.created;
+	if ((rc = known_apply(&im->known, ln, ev, &fx, is_msg || left ?
+	    ev->at : -1, left ? ev->at : -1)) != 0)
 		return rc;
-	if (!fx.created && *changed && left &&
+	if (!fx.created && ln->upd && left &&
 	    (rc = event_add(fx.id, ev->at, "visitor_left", NULL)) != 0)
 		return rc;
 	if (fx.reassigns &&
 	    (rc = event_add(fx.id, ev->at, "assigned", ev->operator)) != 0)
 		return rc;
-	if (is_msg && (rc = message_add(im, fx.id, ev, &added)) != 0)
+	if (is_msg && (rc = message_add(im, fx.id, ev, &ln->add)) != 0)
 		return rc;
 	/* A visitor writing again after the close: the conversation stays
-	 * closed, and the event lets an operator find it and decide. */
-	if (is_msg && added && fx.after_close &&
-	    strcmp(ev->author, "visitor") == 0 &&
-	    (rc = event_add(fx.id, ev->at, "message_after_close", ev->id))
-	    != 0)
+	 * closed, and the event lets an operator find it and decide. Whether
+	 * the message was added is its INSERT's result: waited for on these
+	 * few lines only. */
+	if (is_msg && fx.after_close && strcmp(ev->author, "visitor") == 0 &&
+	    ((rc = db_sync()) != 0 || (ln->add > 0 && (rc = event_add(fx.id,
+	    ev->at, "message_after_close", ev->id)) != 0)))
 		return rc;
-	if (is_msg && added)
-		*changed = 1;
-	return *changed ? changed_add(im, fx.id) : 0;
+	return 0;
 }
 
 static int
@@ -607,10 +809,11 @@ import_file(struct import *im, int fd, const char *name)
 {
 	struct lines *l = lines_open(fd, name);
 	struct event ev;
+	struct line *ln;
 	const char *err;
 	char *line;
 	size_t len;
-	int rc = 0, changed;
+	int rc = 0;
 
 	if (l == NULL)
 		return chat_err(ST_DB, "out of memory");
@@ -629,6 +832,12 @@ import_file(struct import *im, int fd, const char *name)
 			    lines_lineno(l));
 			break;
 		}
+		/* A line sent before this one fails first, as it would
+		 * have had its result been waited for. */
+		if (err != NULL && (rc = settle(im)) != 0) {
+			undone(im, name, rc);
+			break;
+		}
 		if (err != NULL) {
 			chat_err(ST_DATA, "%s:%ld: %s", name, lines_lineno(l),
 			    err);
@@ -636,25 +845,22 @@ import_file(struct import *im, int fd, const char *name)
 		}
 		if (im->lines == 0 && (rc = db_begin()) != 0)
 			break;
-		im->lines++;
-		if ((rc = apply(im, &ev, &changed)) != 0) {
-			chat_err(rc, "%s:%ld: not imported; the batch since the "
-			    "last commit is undone", name, lines_lineno(l));
-			db_rollback();
-			im->lines = 0;
-			im->nbatch = 0;
-			im->first_message = im->first_conversation = 0;
+		ln = &im->line[im->lines++];
+		memset(ln, 0, sizeof *ln);
+		ln->no = lines_lineno(l);
+		if ((rc = apply(im, &ev, ln)) != 0) {
+			undone(im, name, rc);
 			break;
 		}
 		if ((im->lines >= BATCH_MAX || !lines_ready(l)) &&
-		    (rc = commit(im)) != 0)
+		    (rc = commit(im, name)) != 0)
 			break;
 		if (im->progress && lines_lineno(l) % 10000 == 0)
 			fprintf(stderr, "\r%s: %s: %ld lines", chat_prog(),
 			    name, lines_lineno(l));
 	}
 	if (rc == 0)
-		rc = commit(im);
+		rc = commit(im, name);
 	if (im->progress && lines_lineno(l) >= 10000)
 		fprintf(stderr, "\r%s: %s: %ld lines\n", chat_prog(), name,
 		    lines_lineno(l));
@@ -669,6 +875,8 @@ import_end(struct import *im)
 		return;
 	if (im->lines > 0)
 		db_rollback();
+	known_clear(&im->known);
+	free(im->line);
 	free(im->batch);
 	free(im->arena);
 	free(im);

@@ -56,6 +56,18 @@ int db_prepare_local(sqlite3_str *sql, const char *context,
 int db_row(struct stmt *st, const char *context, int *status);
 /* Steps st to its end, then resets it. */
 int db_done(struct stmt *st, const char *context);
+/* db_done() without waiting for the result, for a run of writes that
+ * costs one round trip to the server: on PostgreSQL, st is sent down a
+ * pipeline and its result read by the next call that waits (db_row(),
+ * db_done(), db_exec(), db_commit(), db_sync()...), which a failure of st
+ * makes fail, reported with st's context, the statements sent after it
+ * not run. *changes, unless changes is NULL, gets the rows st changed, or
+ * -1 when it failed, once its result is in: it must stay valid until then.
+ * On SQLite, db_done() itself. */
+int db_send(struct stmt *st, const char *context, int *changes);
+/* Waits for the results of every statement sent: 0, or the status of the
+ * first that failed (reported). */
+int db_sync(void);
 /* Runs the statement sql; parameter i binds the i-th argument after
  * types, each "i" (an int64_t) or "t" (a string or NULL). */
 int db_run(const char *sql, const char *context, const char *types, ...);
@@ -134,6 +146,13 @@ struct driver {
 	 * a URL that cannot be read is status bad (ST_USAGE from -d, else
 	 * ST_CONFIG). */
 	int (*open)(const char *url, int64_t busy_ms, int bad);
+	/* The pipeline (PostgreSQL's; NULL on SQLite): db_send()'s and
+	 * db_sync()'s; sent_failure(), the context of the sent statement
+	 * whose failure the last call that waited failed on (NULL: its
+	 * own). */
+	int (*send)(struct stmt *st, const char *context, int *changes);
+	int (*sync)(void);
+	const char *(*sent_failure)(void);
 };
 /* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
  * db.c when the database is a URL, or for chat-copy's other database by

@@ -52,6 +52,21 @@ static char lock_timeout[64];
 static int have_schema;		/* its tables are there: version() > 0 */
 static int nomem;		/* a copy of ours was not allocated */
 
+/* The pipeline: statements sent whose results are not read yet, in order,
+ * read all at once by the next call that waits (one round trip for a run
+ * of db_send()s and the read after them). At most QUEUE_MAX, so that
+ * neither end blocks writing while the other does too: unread results
+ * stay well within a socket's buffer. */
+#define QUEUE_MAX 256
+static struct queued {
+	struct pgst *prepared;	/* a PQsendPrepare() of it, or NULL */
+	struct pgst *waiting;	/* the statement that waits for this result */
+	const char *context;	/* db_send()'s, NULL for one that waits */
+	int *changes;
+} queue[QUEUE_MAX];
+static int nqueue;
+static const char *failed_send;	/* the context of a sent one that failed */
+
 static void
 keep_error(PGresult *res)
 {
@@ -171,42 +186,153 @@ reset(struct stmt *st)
 	p->row = p->nrow = 0;
 }
 
-/* Runs p: by its text the first time, prepared on the server from the
- * second (a statement a process runs once costs one round trip). */
+/* Queues p in the pipeline: by its text the first time, prepared on the
+ * server from the second (a statement a process runs once costs nothing
+ * more), the PREPARE in the same round trip. */
 static int
-run(struct pgst *p)
+dispatch(struct pgst *p, const char *context, int *changes,
+    struct pgst *waiting)
 {
 	const int *len = p->len;
-	PGresult *res;
 	int ok;
 
+	if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
+	    PQenterPipelineMode(conn) != 1)
+		goto fail;
 	if (p->name[0] == '\0' && p->runs > 0) {
 		snprintf(p->name, sizeof p->name, "s%d", nprepared++);
-		res = PQprepare(conn, p->name, p->sql, p->nparam, p->type);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		if (PQsendPrepare(conn, p->name, p->sql, p->nparam,
+		    p->type) != 1) {
 			p->name[0] = '\0';
-			keep_error(res);
-			return -1;
+			goto fail;
 		}
-		PQclear(res);
+		queue[nqueue++] = (struct queued){ p, NULL, context, NULL };
 	}
 	p->runs++;
 	if (p->name[0] != '\0')
-		res = PQexecPrepared(conn, p->name, p->nparam,
+		ok = PQsendQueryPrepared(conn, p->name, p->nparam,
 		    (const char *const *)p->value, len, NULL, 0);
 	else
-		res = PQexecParams(conn, p->sql, p->nparam, p->type,
+		ok = PQsendQueryParams(conn, p->sql, p->nparam, p->type,
 		    (const char *const *)p->value, len, NULL, 0);
-	ok = PQresultStatus(res);
-	if (ok != PGRES_TUPLES_OK && ok != PGRES_COMMAND_OK) {
-		keep_error(res);
+	if (ok != 1)
+		goto fail;
+	queue[nqueue++] = (struct queued){ NULL, waiting, context, changes };
+	return 0;
+fail:
+	keep_error(NULL);
+	return -1;
+}
+
+/* Reads the results of the queue, up to the sync that ends it, and leaves
+ * pipeline mode. A failure is the first one's, the statements after it
+ * not run (aborted): its error kept, its context in failed_send, -1 in its
+ * *changes. */
+static int
+collect(void)
+{
+	struct queued *e;
+	PGresult *res;
+	int i = 0, rc = 0, s;
+
+	failed_send = NULL;
+	if (PQpipelineSync(conn) != 1) {
+		keep_error(NULL);
+		broken = 1;
+		rc = -1;
+	}
+	while (!broken) {
+		/* Each statement's results end with a NULL; the sync's, not. */
+		if ((res = PQgetResult(conn)) == NULL) {
+			if (PQstatus(conn) != CONNECTION_OK || ++i > nqueue) {
+				if (rc == 0)
+					keep_error(NULL);
+				broken = 1;
+				rc = -1;
+			}
+			continue;
+		}
+		if ((s = PQresultStatus(res)) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (i >= nqueue) {
+			PQclear(res);
+			continue;
+		}
+		e = &queue[i];
+		if (s == PGRES_PIPELINE_ABORTED)
+			PQclear(res);
+		else if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+			if (e->prepared != NULL)
+				e->prepared->name[0] = '\0';
+			if (rc == 0) {
+				keep_error(res);
+				failed_send = e->context;
+				if (e->changes != NULL)
+					*e->changes = -1;
+			} else
+				PQclear(res);
+			rc = -1;
+		} else {
+			if (e->changes != NULL)
+				*e->changes = atoi(PQcmdTuples(res));
+			if (e->waiting != NULL) {
+				e->waiting->res = res;
+				changed = atoi(PQcmdTuples(res));
+			} else
+				PQclear(res);
+		}
+	}
+	nqueue = 0;
+	if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF &&
+	    PQexitPipelineMode(conn) != 1)
+		broken = 1;
+	return rc;
+}
+
+/* Waits for the results of everything sent: before a statement of its
+ * own (PQexec() is not allowed in pipeline mode), or for db_sync(). */
+static int
+sync(void)
+{
+	failed_send = NULL;
+	return nqueue > 0 ? collect() : 0;
+}
+
+/* Runs p after whatever was sent before it, in the same round trip. */
+static int
+run(struct pgst *p)
+{
+	if (dispatch(p, NULL, NULL, p) != 0) {
+		if (nqueue > 0)
+			collect();
 		return -1;
 	}
-	p->res = res;
-	p->nrow = PQntuples(res);
+	if (collect() != 0) {
+		PQclear(p->res);
+		p->res = NULL;
+		return -1;
+	}
+	p->nrow = PQntuples(p->res);
 	p->row = -1;
-	changed = atoi(PQcmdTuples(res));
 	return 0;
+}
+
+static int
+send(struct stmt *st, const char *context, int *changes)
+{
+	/* Room for this one and the statement that will wait after it. */
+	if (nqueue + 4 > QUEUE_MAX && sync() != 0)
+		return -1;
+	failed_send = NULL;
+	return dispatch(PG(st), context, changes, NULL);
+}
+
+static const char *
+sent_failure(void)
+{
+	return failed_send;
 }
 
 static int
@@ -236,6 +362,10 @@ finalize(struct stmt *st)
 	struct pgst *p = PG(st);
 	int i;
 
+	/* A PREPARE sent and not read yet names p, which may go first. */
+	for (i = 0; i < nqueue; i++)
+		if (queue[i].prepared == p)
+			queue[i].prepared = NULL;
 	reset(st);
 	for (i = 0; i < p->nparam; i++)
 		free(p->value[i]);
@@ -386,9 +516,13 @@ bytes(struct stmt *st, int i)
 static int
 exec(const char *sql)
 {
-	PGresult *res = PQexec(conn, sql);
-	int ok = PQresultStatus(res);
+	PGresult *res;
+	int ok;
 
+	if (sync() != 0)
+		return -1;
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res);
 	if (ok != PGRES_COMMAND_OK && ok != PGRES_TUPLES_OK) {
 		keep_error(res);
 		return -1;
@@ -495,6 +629,7 @@ close_db(void)
 	PQfinish(conn);
 	conn = NULL;
 	broken = 0;
+	nqueue = 0;
 }
 
 /* libpq's message s on one line: its lines joined by "; ", without the
@@ -629,5 +764,5 @@ const struct driver pg_driver = {
 	"PostgreSQL", prepare, step, reset, finalize, bind_int, bind_double,
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
 	changes, in_transaction, begin, begin_read, version,
-	set_version, close_db, pg_open,
+	set_version, close_db, pg_open, send, sync, sent_failure,
 };

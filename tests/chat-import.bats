@@ -604,3 +604,29 @@ carol"
 	run -0 chat-import -q "$BATS_TEST_TMPDIR/p.ndjson"
 	assert_output ""
 }
+
+@test "a statement that fails mid-batch names its own line, sent or not, and undoes the batch" {
+	echo '{"conversation":"A","author":"visitor","id":"m0","text":"hello"}' | chat-import -q
+	if is_pg; then
+		sql "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
+		    \$f\$ BEGIN RAISE EXCEPTION 'boom refused'; END \$f\$;
+		    CREATE TRIGGER boom BEFORE INSERT ON messages FOR EACH ROW
+		    WHEN (new.body = 'boom') EXECUTE FUNCTION boom()"
+	else
+		sql "CREATE TRIGGER boom BEFORE INSERT ON messages
+		    WHEN new.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END"
+	fi
+	f=$BATS_TEST_TMPDIR/f.ndjson
+	for i in 1 2 3 4; do
+		echo "{\"conversation\":\"A\",\"author\":\"visitor\",\"id\":\"m$i\",\"text\":\"t$i\"}"
+	done >"$f"
+	echo '{"conversation":"A","author":"visitor","id":"m5","text":"boom"}' >>"$f"
+	echo '{"conversation":"A","author":"visitor","id":"m6","text":' >>"$f"
+	echo '{"conversation":"B","author":"visitor","id":"m7","text":"t7"}' >>"$f"
+	run -74 chat-import "$f"
+	assert_line --partial "adding a message: boom refused"
+	assert_line "chat-import: $f:5: not imported; the batch since the last commit is undone"
+	refute_output --partial "$f:6"
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 1
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 1
+}
