@@ -27,6 +27,17 @@ teardown() {
 	done
 }
 
+# Returns once a writer waits for the advisory lock hold_lock holds.
+wait_for_writer() {
+	local n=0
+	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype =
+	    'advisory' AND NOT granted")" = 1 ]; do
+		n=$((n + 1))
+		[ $n -lt 200 ] || fail "the writer never waited for the lock"
+		sleep 0.05
+	done
+}
+
 # A role that logs in with $PASS and has no right on any table.
 make_role() {
 	pg_admin "CREATE ROLE $ROLE LOGIN PASSWORD '$PASS'"
@@ -155,15 +166,10 @@ make_role() {
 	before=$(dump)
 	hold_lock
 	chat-close 1 2 3 >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local pid=$! n=0 rc=0
+	local pid=$! rc=0
 	# The writer waits for the lock; its server process is then ended,
 	# as a restart or a failover would end it.
-	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype =
-	    'advisory' AND NOT granted")" = 1 ]; do
-		n=$((n + 1))
-		[ $n -lt 200 ] || fail "the writer never waited for the lock"
-		sleep 0.05
-	done
+	wait_for_writer
 	sql "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype =
 	    'advisory' AND NOT granted" >/dev/null
 	wait "$pid" || rc=$?
@@ -250,13 +256,8 @@ make_role() {
 	run -0 chat-import -q "$EXAMPLES"
 	hold_lock
 	chat-close 1 2 3 >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local pid=$! n=0 rc=0
-	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype =
-	    'advisory' AND NOT granted")" = 1 ]; do
-		n=$((n + 1))
-		[ $n -lt 200 ] || fail "the writer never waited for the lock"
-		sleep 0.05
-	done
+	local pid=$! rc=0
+	wait_for_writer
 	"$TOP/scripts/pg" stop "$c"
 	wait "$pid" || rc=$?
 	exec 8>&-
