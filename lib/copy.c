@@ -307,7 +307,7 @@ lite_version(const struct side *s, const char *schema, int *v)
 static int
 from_version(const struct side *from, const char *schema)
 {
-	int v, rc;
+	int v = 0, rc;
 
 	rc = from->drv != &sqlite_driver ? from->drv->version(from->name, &v) :
 	    lite_version(from, schema, &v);
@@ -503,7 +503,7 @@ int
 db_copy(const char *from_name, const char *to_name, int quiet)
 {
 	struct side from = { NULL, from_name, "" }, to = { NULL, to_name, "" };
-	struct sum sums[NTABLES];
+	struct sum sums[NTABLES] = { { 0 } };
 	const struct config *cfg;
 	size_t i;
 	int rc;

@@ -25,6 +25,9 @@
  * until it commits. "chat" in ASCII. */
 #define WRITE_LOCK "1667785076"
 
+/* The comment on meta that says the schema's version, then its number. */
+#define SCHEMA_COMMENT "chat-tools schema "
+
 /* What db.c finds by dlsym(). */
 extern const struct driver pg_driver;
 
@@ -276,10 +279,10 @@ collect(void)
 			rc = -1;
 		} else {
 			if (e->changes != NULL)
-				*e->changes = atoi(PQcmdTuples(res));
+				*e->changes = (int)strtol(PQcmdTuples(res), NULL, 10);
 			if (e->waiting != NULL) {
 				e->waiting->res = res;
-				changed = atoi(PQcmdTuples(res));
+				changed = (int)strtol(PQcmdTuples(res), NULL, 10);
 			} else
 				PQclear(res);
 		}
@@ -527,7 +530,7 @@ exec(const char *sql)
 		keep_error(res);
 		return -1;
 	}
-	changed = atoi(PQcmdTuples(res));
+	changed = (int)strtol(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	return 0;
 }
@@ -596,10 +599,12 @@ version(const char *path, int *v)
 		    msg ? msg : "database is busy; try again");
 	}
 	comment = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
-	if (comment != NULL && sscanf(comment, "chat-tools schema %d", v) == 1) {
+	if (comment != NULL && strncmp(comment, SCHEMA_COMMENT,
+	    sizeof SCHEMA_COMMENT - 1) == 0) {
+		*v = (int)strtol(comment + sizeof SCHEMA_COMMENT - 1, NULL, 10);
 		rc = 0;
 		have_schema = *v > 0;
-	} else if (comment != NULL || atoi(PQgetvalue(res, 0, 1)) != 0)
+	} else if (comment != NULL || strcmp(PQgetvalue(res, 0, 1), "0") != 0)
 		rc = chat_err(ST_DB, "%s: not a chat-tools database (it holds "
 		    "another application's tables); refusing to change it",
 		    path);
@@ -614,8 +619,8 @@ set_version(int v)
 {
 	char sql[160];
 
-	snprintf(sql, sizeof sql, "COMMENT ON TABLE meta IS 'chat-tools "
-	    "schema %d'; UPDATE meta SET value = '%d' WHERE key = "
+	snprintf(sql, sizeof sql, "COMMENT ON TABLE meta IS '" SCHEMA_COMMENT
+	    "%d'; UPDATE meta SET value = '%d' WHERE key = "
 	    "'schema_version'", v, v);
 	have_schema = 1;
 	return exec(sql);
