@@ -139,7 +139,7 @@ conv_close(const void *req)
 {
 	const struct close_req *r = req;
 	struct tag_req tags = { r->tags, TAG_ADD };
-	int64_t now = time(NULL);
+	int64_t now = db_now();
 	int64_t mode = r->at_last ? AT_LAST : r->has_at ? AT_GIVEN : AT_NOW;
 	int64_t at = r->has_at && !r->at_last ? (int64_t)r->at : now;
 	int rc = 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libchat.h"
@@ -532,9 +533,19 @@ db_close(void)
 	drv = NULL;
 }
 
+/* When the open write transaction began. */
+static time_t began;
+
+time_t
+db_now(void)
+{
+	return db_in_transaction() && began != 0 ? began : time(NULL);
+}
+
 int
 db_begin(void)
 {
+	began = time(NULL);
 	if (drv->begin() != 0)
 		return db_fail("starting a transaction");
 	return 0;

@@ -82,6 +82,10 @@ int db_id(const char *sql, const char *key, const char *context,
     int64_t *id);
 /* The rows the last statement changed. */
 int db_changes(void);
+/* Now, as the changes of a write transaction record it: the time it
+ * began, one instant for all its events, so that their order by time is
+ * the order they were written in. */
+time_t db_now(void);
 int db_in_transaction(void);
 /* A read transaction: one snapshot for every statement until
  * db_commit(). */

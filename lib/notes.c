@@ -189,7 +189,7 @@ int
 notes_apply(const void *note)
 {
 	const char *text = note;
-	int64_t now = time(NULL);
+	int64_t now = db_now();
 	char detail[64];
 	size_t len;
 	int rc;

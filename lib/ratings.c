@@ -80,7 +80,7 @@ int
 ratings_apply(const void *req)
 {
 	const struct ratings *set = req;
-	int64_t now = time(NULL);
+	int64_t now = db_now();
 	size_t i;
 	int rc = 0;
 

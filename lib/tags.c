@@ -81,7 +81,7 @@ tag_batch(const char *name, const struct auto_tag *rule)
 {
 	struct stmt *any, *add;
 	char *channel = NULL, *key = NULL, *form = NULL;
-	int64_t tag = 0, now = time(NULL), match = rule != NULL;
+	int64_t tag = 0, now = db_now(), match = rule != NULL;
 	int rc = 0, found;
 
 	/* INTEGER PRIMARY KEY is SQLite's rowid, PostgreSQL's int4. */
@@ -144,7 +144,7 @@ done:
 static int
 untag_batch(const struct taglist *t, int keep)
 {
-	int64_t now = time(NULL);
+	int64_t now = db_now();
 	size_t i;
 	char *key;
 	int rc;
@@ -239,7 +239,7 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		rc = db_run("INSERT INTO events (conversation, at, actor,"
 		    " action, detail) SELECT id, ?1, ?2, 'retagged', ?3 FROM"
 		    " retagged ORDER BY id", "renaming", "itt",
-		    (int64_t)time(NULL), actor(), detail);
+		    (int64_t)db_now(), actor(), detail);
 	if (rc == 0 && nid != 0 && nid != oid) {
 		if ((rc = db_run("INSERT INTO conversation_tags SELECT"
 		    " conversation, ?2, tagged_at, tagged_by FROM"
