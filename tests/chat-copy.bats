@@ -60,6 +60,17 @@ shown() {
 	done
 }
 
+# The SQLite copy $2 of $1: the same rows, the same conversations shown,
+# and its search index made (fill's conversation 5000000000 found).
+assert_same_copy() {
+	assert_equal "$(rows "$2")" "$(rows "$1")"
+	assert_equal "$(shown "$2")" "$(shown "$1")"
+	run -0 env CHAT_DB="$2" chat-history -o ids --grep backslash
+	assert_output 5000000000
+	run -0 env CHAT_DB="$2" chat-history -o ids --grep zoe
+	assert_output 5000000000
+}
+
 # An empty chat-tools database at the SQLite path $1.
 empty() {
 	CHAT_DB=$1 chat-import -q </dev/null
@@ -120,13 +131,7 @@ alone() {
 	assert_line -n 8 --regexp $'^events\t[1-9][0-9]*\t[0-9a-f]{16}$'
 	run -0 chat-copy "$CHAT_DB" "$b"
 	assert_output "$there"
-	assert_equal "$(rows "$b")" "$(rows "$a")"
-	assert_equal "$(shown "$b")" "$(shown "$a")"
-	# The full-text index of the copy is made too.
-	run -0 env CHAT_DB="$b" chat-history -o ids --grep backslash
-	assert_output 5000000000
-	run -0 env CHAT_DB="$b" chat-history -o ids --grep zoe
-	assert_output 5000000000
+	assert_same_copy "$a" "$b"
 	# On PostgreSQL itself: the ids, and the text byte for byte.
 	assert_equal "$(psql_on "$CHAT_DB" "SELECT encode(convert_to(body, 'UTF8'), 'hex')
 	    FROM messages WHERE id = 7000000000")" \
@@ -254,12 +259,7 @@ alone() {
 	mkdir "$BATS_TEST_TMPDIR/sub"
 	run -0 chat-copy "$a" "$b"
 	assert_line -n 4 --regexp $'^messages\t[1-9][0-9]*\t[0-9a-f]{16}$'
-	assert_equal "$(rows "$b")" "$(rows "$a")"
-	assert_equal "$(shown "$b")" "$(shown "$a")"
-	run -0 env CHAT_DB="$b" chat-history -o ids --grep backslash
-	assert_output 5000000000
-	run -0 env CHAT_DB="$b" chat-history -o ids --grep zoe
-	assert_output 5000000000
+	assert_same_copy "$a" "$b"
 	assert_equal "$(stat -c %a "$b")" 600
 }
 
