@@ -21,7 +21,6 @@
 static const struct driver *drv;
 
 static const char *path_opt;
-static int bad_path;	/* a path that is no path: ST_USAGE from -d, else ST_CONFIG */
 static int dry_run;
 
 static char path[PATH_MAX];
@@ -39,6 +38,14 @@ db_set_path(const char *p)
 	return 0;
 }
 
+/* The status of a database path that is no path: a usage error when -d
+ * gave it, else the environment's or the configuration's. */
+static int
+bad_path(void)
+{
+	return path_opt != NULL && *path_opt != '\0' ? ST_USAGE : ST_CONFIG;
+}
+
 /* A URL of another scheme, or misspelt (postgress://, postgresql:/x), is
  * refused rather than taken for a file path: it would make directories
  * named after it and a SQLite database there, and a team would think it
@@ -51,7 +58,7 @@ url_typo(const char *p)
 
 	if (n == 0 || p[n] != ':' || p[n + 1] != '/' || db_is_url(p))
 		return 0;
-	return chat_err(bad_path, "%s: not a database chat-tools knows: a "
+	return chat_err(bad_path(), "%s: not a database chat-tools knows: a "
 	    "file path, or a URL postgresql://… or postgres://…", p);
 }
 
@@ -62,7 +69,6 @@ resolve_path(void)
 	const char *p = path_opt, *home;
 	int rc;
 
-	bad_path = p != NULL && *p != '\0' ? ST_USAGE : ST_CONFIG;
 	if (p == NULL || *p == '\0')
 		p = getenv("CHAT_DB");
 	if (p == NULL || *p == '\0') {
@@ -489,7 +495,7 @@ db_open(enum db_mode mode)
 	if (db_is_url(path)) {
 		if ((drv = db_pg_module()) == NULL)
 			return ST_DB;
-		if ((rc = drv->open(path, cfg->busy_timeout_ms, bad_path)) != 0)
+		if ((rc = drv->open(path, cfg->busy_timeout_ms, bad_path())) != 0)
 			return rc;
 		if ((rc = schema_check(&version)) != 0)
 			return rc;
