@@ -343,6 +343,24 @@ db_sync(void)
 	return 0;
 }
 
+int
+db_push(void)
+{
+	if (drv->push != NULL && drv->push() != 0)
+		return db_fail("sending to the database");
+	return 0;
+}
+
+int
+db_sync_unreported(void)
+{
+	const char *msg;
+
+	if (drv->sync != NULL && drv->sync() != 0)
+		return drv->error(&msg);
+	return 0;
+}
+
 void
 st_bindv(struct stmt *st, const char *types, va_list ap)
 {
@@ -596,4 +614,77 @@ db_id(const char *sql, const char *key, const char *context, int64_t *id)
 		*id = st_int64(st, 0);
 	st_reset(st);
 	return rc;
+}
+
+/* PostgreSQL's array literal: every element quoted, so that no text needs
+ * telling apart from NULL or a nested array; a backslash before " and \.
+ * Written here rather than asked of the server, whose answer would cost
+ * the round trip the array saves. */
+void
+column_text(struct column *c, const char *s)
+{
+	if (c->s == NULL)
+		c->s = sqlite3_str_new(NULL);
+	sqlite3_str_appendchar(c->s, 1, c->n++ ? ',' : '{');
+	if (s == NULL) {
+		sqlite3_str_appendall(c->s, "NULL");
+		return;
+	}
+	sqlite3_str_appendchar(c->s, 1, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			sqlite3_str_appendchar(c->s, 1, '\\');
+		sqlite3_str_appendchar(c->s, 1, *s);
+	}
+	sqlite3_str_appendchar(c->s, 1, '"');
+}
+
+void
+column_int(struct column *c, int64_t v)
+{
+	if (c->s == NULL)
+		c->s = sqlite3_str_new(NULL);
+	sqlite3_str_appendf(c->s, "%c%lld", c->n++ ? ',' : '{', (long long)v);
+}
+
+/* -1 for NULL, as the import keeps its times. */
+void
+column_time(struct column *c, int64_t t)
+{
+	if (t >= 0)
+		column_int(c, t);
+	else
+		column_text(c, NULL);
+}
+
+int
+st_bind_column_array(struct stmt *st, int i, struct column *c)
+{
+	int rc;
+
+	if (c->s == NULL)
+		c->s = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(c->s, c->n ? "}" : "{}");
+	if ((rc = sqlite3_str_errcode(c->s)) != SQLITE_OK) {
+		column_clear(c);
+		return chat_err(ST_DB, "out of memory");
+	}
+	st_bind_textn(st, i, sqlite3_str_value(c->s), sqlite3_str_length(c->s),
+	    NULL);
+	column_clear(c);
+	return 0;
+}
+
+void
+column_clear(struct column *c)
+{
+	sqlite3_free(sqlite3_str_finish(c->s));
+	c->s = NULL;
+	c->n = 0;
+}
+
+sqlite3 *
+db_local_handle(void)
+{
+	return local() == 0 ? sqlite_handle() : NULL;
 }

@@ -8,12 +8,17 @@
 #include "libchat.h"
 
 #define BATCH_MAX 10000
+/* PostgreSQL's lines are read ahead and written by the chunk: a
+ * statement a row costs its server more than the row does (see bulk). */
+#define CHUNK_LINES 2000
+#define CHUNK_BYTES (4 << 20)
 
 /* The fields of one event line; strings point into the line's arena. */
 struct event {
 	const char *conversation, *type, *channel, *visitor, *visitor_email;
 	const char *operator, *author, *name, *id, *text;
 	time_t at;
+	int stored;		/* bulk: the database has this message */
 };
 
 /* A line of the open transaction: what it changed is known once the
@@ -23,6 +28,7 @@ struct line {
 	int64_t id;
 	int created;
 	int upd, add, other;	/* rows changed by each; -1: it failed */
+	size_t conv;		/* bulk: its conversation, conv[] index + 1 */
 };
 
 /* The conversation the last line found or made, as this import leaves
@@ -40,6 +46,72 @@ struct known {
 	struct line *dirty;	/* the last line that changed it, unwritten */
 };
 
+/* Bulk, PostgreSQL's way: a chunk of lines is read ahead, the
+ * conversations it names read in one statement, its lines applied to
+ * them here, and what they make written a statement a table. A statement
+ * a row was most of the server's time: each runs its triggers, its plan
+ * and a round trip of its own. The rows made live until the chunk is
+ * written; the conversations until the transaction ends. */
+struct pending {
+	long no;
+	const char *err;	/* why the line is refused, or NULL */
+	struct event ev;	/* its strings in mem */
+	char *mem;
+};
+
+enum conv_state { CONV_NEW, CONV_MADE, CONV_STORED };
+
+struct conv {
+	struct known k;		/* k.dirty: changed since written */
+	/* Made by this transaction, all its messages are this import's: its
+	 * first visitor message and first response are worked out here
+	 * from their times, and written with the row rather than by a
+	 * statement of firsts_kept() that reads them back. */
+	int fresh;
+	int64_t first_visitor;	/* -1: none */
+	int64_t *op_at;		/* its operator messages' times */
+	size_t nop, op_cap;
+	enum conv_state state;	/* NEW: not in the database; MADE: its
+				 * first line read, to insert with the chunk */
+	long last_msg;		/* its last message of the chunk, or -1 */
+};
+
+struct msgrow {
+	size_t conv;
+	const struct event *ev;
+	long prev;		/* the message before it of its conversation */
+};
+
+struct evrow {
+	size_t conv;
+	time_t at;
+	const char *action, *detail;
+};
+
+struct bulk {
+	struct pending *pend;	/* the chunk sent, then the one read */
+	size_t npend, pend_cap, pend_bytes;
+	long start;		/* the first of its lines in im->line */
+	size_t nsent;		/* lines of the chunk sent, not yet known
+				 * written: its results are waited for once
+				 * the next chunk is read, while the server
+				 * writes it */
+	struct conv *conv;	/* the conversations of the transaction */
+	size_t nconv, conv_cap;
+	size_t *slot, nslot;	/* conv[] by ref, index + 1; nslot a power
+				 * of 2 at least twice nconv */
+	size_t *made, nmade;	/* conv[] the chunk inserts, in order */
+	struct msgrow *msg;
+	size_t nmsg, msg_cap;
+	struct evrow *ev;
+	size_t nev, ev_cap;
+	int64_t *stale;		/* conversations of earlier transactions given
+				 * messages: firsts_kept()'s */
+	size_t nstale, stale_cap;
+	int redone;		/* a chunk went a line at a time: firsts_kept()
+				 * for every conversation changed */
+};
+
 struct import {
 	int quiet, progress;
 	time_t now;
@@ -53,6 +125,9 @@ struct import {
 	struct line *line;	/* BATCH_MAX, whose place the driver keeps */
 	long settled;		/* the lines whose changes are noted */
 	struct known known;
+	struct known *cur;	/* the row of the line applied: known, or
+				 * its bulk conversation's */
+	struct bulk *bulk;	/* PostgreSQL's, else NULL */
 };
 
 int
@@ -74,7 +149,11 @@ import_begin(struct import **out, int quiet)
 	    "  visitor_email text, ref text)"), "preparing the import") != 0)
 		return ST_DB;
 	if ((im = calloc(1, sizeof *im)) == NULL ||
-	    (im->line = calloc(BATCH_MAX, sizeof *im->line)) == NULL) {
+	    (im->line = calloc(BATCH_MAX, sizeof *im->line)) == NULL ||
+	    (db_engine_pg() && (im->bulk = calloc(1, sizeof *im->bulk)) ==
+	    NULL)) {
+		if (im != NULL)
+			free(im->line);
 		free(im);
 		return chat_err(ST_DB, "out of memory");
 	}
@@ -177,6 +256,32 @@ each_changed(struct import *im, struct stmt *st, const char *context,
 static int
 firsts_kept(struct import *im)
 {
+	struct stmt *st;
+	struct column ids = { 0 };
+	size_t i;
+	int rc;
+
+	if (im->bulk != NULL) {
+		if ((st = db_prep("UPDATE conversations AS c SET"
+		    " (first_visitor_at, first_response_at) = (SELECT v.at,"
+		    "  (SELECT min(at) FROM messages WHERE conversation = c.id"
+		    "  AND author = 'operator' AND at >= v.at) FROM (SELECT"
+		    "  min(at) AS at FROM messages WHERE conversation = c.id"
+		    "  AND author = 'visitor') AS v) FROM unnest(?1::bigint[])"
+		    " AS b (id) WHERE c.id = b.id")) == NULL)
+			return ST_DB;
+		if (im->bulk->redone)
+			for (i = 0; i < im->nbatch; i++)
+				column_int(&ids, im->batch[i]);
+		else
+			for (i = 0; i < im->bulk->nstale; i++)
+				column_int(&ids, im->bulk->stale[i]);
+		if (ids.n == 0)
+			return 0;
+		if ((rc = st_bind_column_array(st, 1, &ids)) != 0)
+			return rc;
+		return db_done(st, "keeping first responses");
+	}
 	return each_changed(im, db_prep("UPDATE conversations SET"
 	    " (first_visitor_at, first_response_at) = (SELECT v.at,"
 	    "  (SELECT min(at) FROM messages WHERE conversation = ?1"
@@ -190,13 +295,64 @@ firsts_kept(struct import *im)
  * table with a small cache rather than in memory: a million-line import
  * needs no more memory than a short one. */
 static int
+id_order(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
 unprinted(struct import *im, size_t *n)
 {
-	return each_changed(im, db_prep("INSERT INTO printed VALUES (?1)"
-	    " ON CONFLICT DO NOTHING"), "noting printed ids", n);
+	struct stmt *st;
+	struct column ids = { 0 };
+	int64_t *fresh, *f;
+	char *used;
+	size_t i, nfresh = 0;
+	int rc;
+
+	if (im->bulk == NULL)
+		return each_changed(im, db_prep("INSERT INTO printed VALUES"
+		    " (?1) ON CONFLICT DO NOTHING"), "noting printed ids", n);
+	/* The ids new to printed, kept in the batch's order, once each. */
+	*n = 0;
+	if (im->nbatch == 0)
+		return 0;
+	if ((st = db_prep("INSERT INTO printed SELECT DISTINCT id FROM"
+	    " unnest(?1::bigint[]) AS b (id) ON CONFLICT DO NOTHING"
+	    " RETURNING id")) == NULL)
+		return ST_DB;
+	if ((fresh = malloc(im->nbatch * sizeof *fresh)) == NULL ||
+	    (used = calloc(im->nbatch, 1)) == NULL) {
+		free(fresh);
+		return chat_err(ST_DB, "out of memory");
+	}
+	for (i = 0; i < im->nbatch; i++)
+		column_int(&ids, im->batch[i]);
+	if ((rc = st_bind_column_array(st, 1, &ids)) != 0) {
+		free(fresh);
+		free(used);
+		return rc;
+	}
+	while (nfresh < im->nbatch && db_row(st, "noting printed ids", &rc))
+		fresh[nfresh++] = st_int64(st, 0);
+	st_reset(st);
+	qsort(fresh, nfresh, sizeof *fresh, id_order);
+	for (i = 0; rc == 0 && i < im->nbatch; i++)
+		if ((f = bsearch(&im->batch[i], fresh, nfresh, sizeof *fresh,
+		    id_order)) != NULL && !used[f - fresh]) {
+			im->batch[(*n)++] = *f;
+			used[f - fresh] = 1;	/* printed once */
+		}
+	free(fresh);
+	free(used);
+	return rc;
 }
 
 static int known_write(struct known *k);
+static void bulk_clear(struct bulk *b, int all);
+static int confirm(struct import *im, const char *name);
 
 static void
 known_clear(struct known *k)
@@ -234,6 +390,9 @@ undone(struct import *im, const char *name, int rc)
 {
 	long i, no = im->lines > 0 ? im->line[im->lines - 1].no : 0;
 
+	if (im->bulk != NULL && im->bulk->npend > 0)
+		no = im->bulk->pend[im->bulk->npend - 1].no;
+
 	for (i = im->settled; i < im->lines; i++)
 		if (im->line[i].upd < 0 || im->line[i].add < 0 ||
 		    im->line[i].other < 0) {
@@ -247,6 +406,8 @@ undone(struct import *im, const char *name, int rc)
 	im->nbatch = 0;
 	im->first_message = im->first_conversation = 0;
 	known_clear(&im->known);
+	if (im->bulk != NULL)
+		bulk_clear(im->bulk, 1);
 	return rc;
 }
 
@@ -258,7 +419,10 @@ commit(struct import *im, const char *name)
 
 	if (im->lines == 0)
 		return 0;
-	if ((rc = settle(im)) != 0)
+	if (im->bulk != NULL) {
+		if ((rc = confirm(im, name)) != 0 || im->lines == 0)
+			return rc;
+	} else if ((rc = settle(im)) != 0)
 		return undone(im, name, rc);
 	im->lines = im->settled = 0;
 	known_clear(&im->known);
@@ -267,8 +431,11 @@ commit(struct import *im, const char *name)
 	    (rc = db_commit()) != 0) {
 		db_rollback();
 		im->nbatch = 0;
-		return rc;
 	}
+	if (im->bulk != NULL)
+		bulk_clear(im->bulk, 1);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < n && !im->quiet; i++)
 		printf("%lld\n", (long long)im->batch[i]);
 	im->nbatch = 0;
@@ -475,6 +642,7 @@ struct effect {
 	int reassigns;		/* and that operator is another one */
 	int after_close;	/* the conversation is closed before its time */
 	int reheads;		/* it changes a header already indexed */
+	size_t conv;		/* bulk: its conversation, conv[] index + 1 */
 };
 
 /* Keeps the header of conversation id as the index has it, the first time
@@ -647,6 +815,56 @@ known_apply(struct known *k, struct line *ln, const struct event *ev,
 	return 0;
 }
 
+/* What ev does to the conversation k, as it stands. */
+static void
+effect_of(const struct import *im, const struct known *k,
+    const struct event *ev, struct effect *fx)
+{
+	fx->id = k->id;
+	fx->assigns = ev->operator != NULL &&
+	    (k->assigned_at < 0 || ev->at > k->assigned_at);
+	fx->reassigns = fx->assigns &&
+	    (k->operator == NULL || strcmp(k->operator, ev->operator) != 0);
+	fx->after_close = k->closed_at >= 0 && ev->at > k->closed_at;
+	/* A ref is never changed once made; the old header is SQLite's
+	 * index's concern only (index_batch()). */
+	fx->reheads = !db_engine_pg() && (differs(ev->visitor, k->visitor) ||
+	    differs(ev->visitor_email, k->visitor_email)) &&
+	    (im->first_conversation == 0 || fx->id < im->first_conversation);
+}
+
+static int event_of(struct import *im, const struct effect *fx, time_t at,
+    const char *action, const char *detail);
+static struct conv *conv_find(struct bulk *b, const char *ref, size_t *i);
+
+/* The conversation of ev among those resolve() read ahead; one the
+ * database does not have is made by its first line, and inserted with the
+ * chunk. */
+static int
+conversation_bulk(struct import *im, const struct event *ev,
+    struct effect *fx)
+{
+	struct bulk *b = im->bulk;
+	struct conv *c = conv_find(b, ev->conversation, &fx->conv);
+	int rc;
+
+	fx->conv++;
+	im->cur = &c->k;
+	if (c->state != CONV_NEW) {
+		effect_of(im, &c->k, ev, fx);
+		return 0;
+	}
+	if ((rc = known_made(&c->k, ev, 0)) != 0)
+		return rc;
+	c->state = CONV_MADE;
+	c->fresh = 1;
+	c->first_visitor = -1;
+	b->made[b->nmade++] = fx->conv - 1;
+	fx->created = 1;
+	fx->assigns = ev->operator != NULL;
+	return event_of(im, fx, im->now, "imported", c->k.ref);
+}
+
 /* Finds or creates the conversation and decides what ev does to it. */
 static int
 conversation(struct import *im, const struct event *ev, struct effect *fx)
@@ -662,6 +880,9 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	int rc = 0, found = 1;
 
 	memset(fx, 0, sizeof *fx);
+	if (im->bulk != NULL)
+		return conversation_bulk(im, ev, fx);
+	im->cur = &im->known;
 	if (find == NULL || make == NULL)
 		return ST_DB;
 	if (k->ref == NULL || strcmp(k->ref, ev->conversation) != 0) {
@@ -675,18 +896,7 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	if (rc != 0)
 		return rc;
 	if (found) {
-		fx->id = k->id;
-		fx->assigns = ev->operator != NULL &&
-		    (k->assigned_at < 0 || ev->at > k->assigned_at);
-		fx->reassigns = fx->assigns &&
-		    (k->operator == NULL || strcmp(k->operator, ev->operator)
-		    != 0);
-		fx->after_close = k->closed_at >= 0 && ev->at > k->closed_at;
-		/* A ref is never changed once made. */
-		fx->reheads = (differs(ev->visitor, k->visitor) ||
-		    differs(ev->visitor_email, k->visitor_email)) &&
-		    (im->first_conversation == 0 ||
-		    fx->id < im->first_conversation);
+		effect_of(im, k, ev, fx);
 		return 0;
 	}
 	fx->created = 1;
@@ -701,16 +911,19 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	fx->assigns = ev->operator != NULL;
 	if (im->first_conversation == 0)
 		im->first_conversation = fx->id;
-	return event_add(fx->id, im->now, "imported", ev->conversation);
+	return event_of(im, fx, im->now, "imported", ev->conversation);
 }
 
 /* Adds a message unless the conversation has it: the same id or, for a
  * message without one, the same time, author and text.  Two statements,
  * not an INSERT ... SELECT that reads messages: that has SQLite copy the
  * row to a temporary b-tree before writing it. Its changes in *added. */
+static int message_buffered(struct import *im, size_t conv,
+    const struct event *ev, int *added);
+
 static int
-message_add(struct import *im, int64_t id, const struct event *ev,
-    int *added)
+message_add(struct import *im, const struct effect *fx,
+    const struct event *ev, int *added)
 {
 	struct stmt *seen = db_prep("SELECT 1 FROM messages"
 	    " WHERE conversation = ?1 AND at = ?2 AND author = ?3"
@@ -727,9 +940,12 @@ message_add(struct import *im, int64_t id, const struct event *ev,
 	    " FROM messages WHERE conversation = ?1 AND (ref = ?2"
 	    " OR ?2 IS NULL AND at = ?3 AND author = ?4 AND body = ?6))"
 	    " ON CONFLICT DO NOTHING RETURNING id"));
+	int64_t id = fx->id;
 	int rc, found;
 
 	*added = 0;
+	if (im->bulk != NULL)
+		return message_buffered(im, fx->conv, ev, added);
 	if (seen == NULL || add == NULL)
 		return ST_DB;
 	if (ev->id == NULL && !db_engine_pg()) {
@@ -772,26 +988,679 @@ apply(struct import *im, const struct event *ev, struct line *ln)
 	    (rc = header_kept(fx.id)) != 0))
 		return rc;
 	ln->id = fx.id;
+	ln->conv = fx.conv;
 	ln->created = fx.created;
-	if ((rc = known_apply(&im->known, ln, ev, &fx, is_msg || left ?
+	if ((rc = known_apply(im->cur, ln, ev, &fx, is_msg || left ?
 	    ev->at : -1, left ? ev->at : -1)) != 0)
 		return rc;
 	if (!fx.created && ln->upd && left &&
-	    (rc = event_add(fx.id, ev->at, "visitor_left", NULL)) != 0)
+	    (rc = event_of(im, &fx, ev->at, "visitor_left", NULL)) != 0)
 		return rc;
 	if (fx.reassigns &&
-	    (rc = event_add(fx.id, ev->at, "assigned", ev->operator)) != 0)
+	    (rc = event_of(im, &fx, ev->at, "assigned", ev->operator)) != 0)
 		return rc;
-	if (is_msg && (rc = message_add(im, fx.id, ev, &ln->add)) != 0)
+	if (is_msg && (rc = message_add(im, &fx, ev, &ln->add)) != 0)
 		return rc;
 	/* A visitor writing again after the close: the conversation stays
 	 * closed, and the event lets an operator find it and decide. Whether
 	 * the message was added is its INSERT's result: waited for on these
 	 * few lines only. */
 	if (is_msg && fx.after_close && strcmp(ev->author, "visitor") == 0 &&
-	    ((rc = db_sync()) != 0 || (ln->add > 0 && (rc = event_add(fx.id,
+	    ((rc = db_sync()) != 0 || (ln->add > 0 && (rc = event_of(im, &fx,
 	    ev->at, "message_after_close", ev->id)) != 0)))
 		return rc;
+	return 0;
+}
+
+static int
+event_of(struct import *im, const struct effect *fx, time_t at,
+    const char *action, const char *detail)
+{
+	struct bulk *b = im->bulk;
+	struct evrow *e;
+
+	if (b == NULL)
+		return event_add(fx->id, at, action, detail);
+	if (b->nev == b->ev_cap) {
+		b->ev_cap = b->ev_cap ? b->ev_cap * 2 : 1024;
+		if ((e = realloc(b->ev, b->ev_cap * sizeof *e)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		b->ev = e;
+	}
+	b->ev[b->nev++] = (struct evrow){ fx->conv, at, action, detail };
+	return 0;
+}
+
+/* Whether the conversation has ev's message already as a: the same id,
+ * or, for a message without one, the same time, author and text. */
+static int
+same_message(const struct event *a, const struct event *ev)
+{
+	if (ev->id != NULL)
+		return a->id != NULL && strcmp(a->id, ev->id) == 0;
+	return a->at == ev->at && strcmp(a->author, ev->author) == 0 &&
+	    strcmp(a->text, ev->text) == 0;
+}
+
+/* Keeps ev's message for the chunk's INSERT unless the database has it
+ * (resolve()) or an earlier line of the chunk adds it. */
+static int
+message_buffered(struct import *im, size_t conv, const struct event *ev,
+    int *added)
+{
+	struct bulk *b = im->bulk;
+	struct conv *c = &b->conv[conv - 1];
+	struct msgrow *m;
+	int64_t *m_at;
+	long i;
+
+	*added = 0;
+	if (ev->stored)
+		return 0;
+	for (i = c->last_msg; i >= 0; i = b->msg[i].prev)
+		if (same_message(b->msg[i].ev, ev))
+			return 0;
+	if (b->nmsg == b->msg_cap) {
+		b->msg_cap = b->msg_cap ? b->msg_cap * 2 : 1024;
+		if ((m = realloc(b->msg, b->msg_cap * sizeof *m)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		b->msg = m;
+	}
+	b->msg[b->nmsg] = (struct msgrow){ conv, ev, c->last_msg };
+	c->last_msg = (long)b->nmsg++;
+	*added = 1;
+	if (c->fresh && ev->author[0] == 'v' && (c->first_visitor < 0 ||
+	    ev->at < c->first_visitor))
+		c->first_visitor = ev->at;
+	if (c->fresh && ev->author[0] == 'o') {
+		if (c->nop == c->op_cap) {
+			c->op_cap = c->op_cap ? 2 * c->op_cap : 8;
+			if ((m_at = realloc(c->op_at, c->op_cap *
+			    sizeof *m_at)) == NULL)
+				return chat_err(ST_DB, "out of memory");
+			c->op_at = m_at;
+		}
+		c->op_at[c->nop++] = ev->at;
+	}
+	return 0;
+}
+
+/* firsts_kept()'s first_response_at of a fresh conversation: its first
+ * operator message at or after its first visitor message; -1: none. */
+static int64_t
+first_response(const struct conv *c)
+{
+	int64_t r = -1;
+	size_t i;
+
+	for (i = 0; c->first_visitor >= 0 && i < c->nop; i++)
+		if (c->op_at[i] >= c->first_visitor && (r < 0 ||
+		    c->op_at[i] < r))
+			r = c->op_at[i];
+	return r;
+}
+
+static size_t
+ref_hash(const char *ref)
+{
+	size_t h = 2166136261u;
+
+	for (; *ref != '\0'; ref++)
+		h = (h ^ (unsigned char)*ref) * 16777619u;
+	return h;
+}
+
+/* The conversation of ref, its conv[] index in *i; NULL if none. */
+static struct conv *
+conv_find(struct bulk *b, const char *ref, size_t *i)
+{
+	size_t h;
+
+	if (b->nslot == 0)
+		return NULL;
+	for (h = ref_hash(ref) & (b->nslot - 1); b->slot[h] != 0;
+	    h = (h + 1) & (b->nslot - 1))
+		if (strcmp(b->conv[b->slot[h] - 1].k.ref, ref) == 0) {
+			*i = b->slot[h] - 1;
+			return &b->conv[*i];
+		}
+	return NULL;
+}
+
+/* A conversation of ref, not in the database until resolve() says. */
+static int
+conv_new(struct bulk *b, const char *ref)
+{
+	struct conv *c;
+	size_t i, h, *slot, *made;
+
+	if (b->nconv == b->conv_cap) {
+		b->conv_cap = b->conv_cap ? b->conv_cap * 2 : 1024;
+		if ((c = realloc(b->conv, b->conv_cap * sizeof *c)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		b->conv = c;
+		if ((made = realloc(b->made, b->conv_cap * sizeof *made)) ==
+		    NULL)
+			return chat_err(ST_DB, "out of memory");
+		b->made = made;
+	}
+	if (2 * (b->nconv + 1) > b->nslot) {
+		if ((slot = calloc(b->nslot ? 2 * b->nslot : 4096,
+		    sizeof *slot)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		free(b->slot);
+		b->slot = slot;
+		b->nslot = b->nslot ? 2 * b->nslot : 4096;
+		for (i = 0; i < b->nconv; i++) {
+			for (h = ref_hash(b->conv[i].k.ref) & (b->nslot - 1);
+			    b->slot[h] != 0; h = (h + 1) & (b->nslot - 1))
+				;
+			b->slot[h] = i + 1;
+		}
+	}
+	c = &b->conv[b->nconv];
+	memset(c, 0, sizeof *c);
+	c->last_msg = -1;
+	if (known_set(&c->k.ref, ref) != 0)
+		return chat_err(ST_DB, "out of memory");
+	for (h = ref_hash(ref) & (b->nslot - 1); b->slot[h] != 0;
+	    h = (h + 1) & (b->nslot - 1))
+		;
+	b->slot[h] = ++b->nconv;
+	return 0;
+}
+
+/* Forgets the conversations: the transaction ended, or a chunk is
+ * redone a line at a time. */
+static void
+convs_clear(struct bulk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nconv; i++) {
+		known_clear(&b->conv[i].k);
+		free(b->conv[i].op_at);
+	}
+	b->nconv = 0;
+	if (b->nslot > 0)
+		memset(b->slot, 0, b->nslot * sizeof *b->slot);
+}
+
+/* Forgets the chunk's rows; with all, the lines read and the
+ * conversations too. */
+static void
+bulk_clear(struct bulk *b, int all)
+{
+	size_t i;
+
+	b->nmade = b->nmsg = b->nev = 0;
+	for (i = 0; i < b->nconv; i++)
+		b->conv[i].last_msg = -1;
+	if (!all)
+		return;
+	convs_clear(b);
+	b->nstale = 0;
+	b->redone = 0;
+	for (i = 0; i < b->npend; i++)
+		free(b->pend[i].mem);
+	b->npend = b->nsent = b->pend_bytes = 0;
+}
+
+/* Forgets the lines of the chunk sent, once known written. */
+static void
+sent_drop(struct bulk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsent; i++)
+		free(b->pend[i].mem);
+	memmove(b->pend, b->pend + b->nsent,
+	    (b->npend - b->nsent) * sizeof *b->pend);
+	b->npend -= b->nsent;
+	b->nsent = 0;
+}
+
+/* Keeps a line read ahead: its fields copied out of the arena parse()
+ * reuses, or why it is refused. */
+static int
+pending_add(struct import *im, long no, const char *err,
+    const struct event *ev)
+{
+	struct bulk *b = im->bulk;
+	struct pending *p;
+	size_t i;
+
+	if (b->npend == b->pend_cap) {
+		b->pend_cap = b->pend_cap ? b->pend_cap * 2 : CHUNK_LINES;
+		if ((p = realloc(b->pend, b->pend_cap * sizeof *p)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		b->pend = p;
+	}
+	p = &b->pend[b->npend];
+	memset(p, 0, sizeof *p);
+	p->no = no;
+	if (err != NULL) {
+		/* field_error()'s buffer is the next line's */
+		if ((p->mem = strdup(err)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		p->err = p->mem;
+	} else {
+		const char **f[] = { &p->ev.conversation, &p->ev.type,
+		    &p->ev.channel, &p->ev.visitor, &p->ev.visitor_email,
+		    &p->ev.operator, &p->ev.author, &p->ev.name, &p->ev.id,
+		    &p->ev.text };
+
+		p->ev = *ev;
+		if ((p->mem = malloc(im->arena_len + 1)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		memcpy(p->mem, im->arena, im->arena_len);
+		/* type may be a constant rather than the line's */
+		for (i = 0; i < sizeof f / sizeof f[0]; i++)
+			if (*f[i] >= im->arena && *f[i] < im->arena +
+			    im->arena_len)
+				*f[i] = p->mem + (*f[i] - im->arena);
+		b->pend_bytes += im->arena_len;
+	}
+	b->npend++;
+	return 0;
+}
+
+/* Reads ahead the conversations the chunk names that the transaction has
+ * not seen, in one statement, and which of the chunk's messages of
+ * conversations in the database it has already, in another. */
+static int
+resolve(struct import *im)
+{
+	struct bulk *b = im->bulk;
+	/* LATERAL ... LIMIT 1 (here and below): a look in the index a row,
+	 * where a plan for unnest() taken for a few rows, kept once the table
+	 * has grown, would read the whole table. */
+	struct stmt *find = db_prep("SELECT c.* FROM unnest(?1::text[]) AS r"
+	    " (ref) CROSS JOIN LATERAL (SELECT id, operator, assigned_at,"
+	    " closed_at, visitor, visitor_email, channel, started_at,"
+	    " last_activity_at, visitor_left_at, ref FROM conversations"
+	    " WHERE ref = r.ref LIMIT 1) AS c");
+	struct stmt *stored = db_prep("SELECT o FROM unnest(?1::bigint[],"
+	    " ?2::text[], ?3::bigint[], ?4::text[], ?5::text[]) WITH ORDINALITY"
+	    " AS u (c, r, a, au, b, o) CROSS JOIN LATERAL (SELECT 1 FROM"
+	    " messages m WHERE m.conversation = u.c AND (m.ref = u.r OR u.r"
+	    " IS NULL AND m.at = u.a AND m.author = u.au AND m.body = u.b)"
+	    " LIMIT 1) AS m");
+	struct column refs = { 0 }, col[5] = { { 0 } };
+	struct conv *c;
+	struct event *ev;
+	size_t i, j, first = b->nconv, *asked, nasked = 0;
+	int rc = 0;
+
+	if (find == NULL || stored == NULL)
+		return ST_DB;
+	for (i = b->nsent; rc == 0 && i < b->npend; i++)
+		if (b->pend[i].err == NULL &&
+		    conv_find(b, b->pend[i].ev.conversation, &j) == NULL &&
+		    (rc = conv_new(b, b->pend[i].ev.conversation)) == 0)
+			column_text(&refs, b->pend[i].ev.conversation);
+	if (rc != 0 || b->nconv == first) {
+		column_clear(&refs);
+		return rc;
+	}
+	if ((rc = st_bind_column_array(find, 1, &refs)) != 0)
+		return rc;
+	while (rc == 0 && db_row(find, "finding conversations", &rc))
+		if ((c = conv_find(b, st_text(find, 10), &j)) != NULL &&
+		    (rc = known_load(&c->k, st_text(find, 10), find)) == 0)
+			c->state = CONV_STORED;
+	st_reset(find);
+	if (rc != 0)
+		return rc;
+	if ((asked = malloc(b->npend * sizeof *asked)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	for (i = b->nsent; i < b->npend; i++) {
+		ev = &b->pend[i].ev;
+		if (b->pend[i].err != NULL || ev->type[0] != 'm' ||
+		    (c = conv_find(b, ev->conversation, &j)) == NULL ||
+		    c->state != CONV_STORED)
+			continue;
+		column_int(&col[0], c->k.id);
+		column_text(&col[1], ev->id);
+		column_int(&col[2], ev->at);
+		column_text(&col[3], ev->author);
+		/* the text is compared only for a message without an id */
+		column_text(&col[4], ev->id ? NULL : ev->text);
+		asked[nasked++] = i;
+	}
+	for (j = 0; j < 5; j++)
+		if (rc == 0)
+			rc = st_bind_column_array(stored, (int)j + 1, &col[j]);
+		else
+			column_clear(&col[j]);
+	while (rc == 0 && nasked > 0 && db_row(stored, "finding messages",
+	    &rc))
+		if ((i = (size_t)st_int64(stored, 0)) >= 1 && i <= nasked)
+			b->pend[asked[i - 1]].ev.stored = 1;
+	st_reset(stored);
+	free(asked);
+	return rc;
+}
+
+/* Runs st, sent: the statements of a chunk wait for none of their
+ * results but the ids of the conversations it makes. */
+static int
+bulk_send(struct stmt *st, struct column *col, int ncol, const char *what)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < ncol; i++)
+		if (rc == 0)
+			rc = st_bind_column_array(st, i + 1, &col[i]);
+		else
+			column_clear(&col[i]);
+	return rc != 0 ? rc : db_send(st, what, NULL);
+}
+
+/* The words of conversation k's header, as its index keeps them. */
+static int
+header_words(const struct known *k, struct column *out)
+{
+	const char *parts[] = { k->visitor, k->visitor_email, k->ref };
+	sqlite3_str *w = sqlite3_str_new(NULL);
+	int rc = search_words(parts, 3, w);
+
+	if (rc == 0 && sqlite3_str_errcode(w) != SQLITE_OK)
+		rc = chat_err(ST_DB, "out of memory");
+	if (rc == 0)
+		column_text(out, sqlite3_str_value(w));
+	sqlite3_free(sqlite3_str_finish(w));
+	return rc;
+}
+
+/* Writes what the chunk's lines made: the conversations first (their
+ * ids are waited for), then the others' changes, the events and the
+ * messages, with the words of what is new for the index: sent, their
+ * results waited for by confirm(). -1 when the conversations could not be
+ * made, unreported: the chunk is to be redone a line at a time, which
+ * names the line; else a status, reported. */
+static int
+flush(struct import *im)
+{
+	struct bulk *b = im->bulk;
+	struct stmt *make = db_prep("WITH made AS (INSERT INTO conversations"
+	    " (ref, channel, visitor, visitor_email, operator, assigned_at,"
+	    " started_at, last_activity_at, visitor_left_at, first_visitor_at,"
+	    " first_response_at) SELECT r, ch, v, ve, op, aa, sa, la, vl, fv,"
+	    " fr FROM unnest(?1::text[], ?2::text[], ?3::text[], ?4::text[],"
+	    " ?5::text[], ?6::bigint[], ?7::bigint[], ?8::bigint[],"
+	    " ?9::bigint[], ?11::bigint[], ?12::bigint[]) WITH ORDINALITY AS u"
+	    " (r, ch, v, ve, op, aa, sa, la, vl, fv, fr, o) ORDER BY o"
+	    " RETURNING id, ref),"
+	    " indexed AS (INSERT INTO conversations_fts SELECT made.id, w.words"
+	    " FROM made JOIN unnest(?1::text[], ?10::tsvector[]) AS w (r,"
+	    " words) ON w.r = made.ref) SELECT id, ref FROM made");
+	struct stmt *update = db_prep("UPDATE conversations AS c SET"
+	    " channel = u.ch, visitor = u.v, visitor_email = u.ve,"
+	    " operator = u.op, assigned_at = u.aa, started_at = u.sa,"
+	    " last_activity_at = u.la, visitor_left_at = u.vl,"
+	    " first_visitor_at = CASE WHEN u.fresh = 1 THEN u.fv ELSE"
+	    " c.first_visitor_at END, first_response_at = CASE WHEN"
+	    " u.fresh = 1 THEN u.fr ELSE c.first_response_at END FROM"
+	    " unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[],"
+	    " ?5::text[], ?6::bigint[], ?7::bigint[], ?8::bigint[],"
+	    " ?9::bigint[], ?10::bigint[], ?11::bigint[], ?12::bigint[]) AS u"
+	    " (id, ch, v, ve, op, aa, sa, la, vl, fresh, fv, fr)"
+	    " WHERE c.id = u.id");
+	struct stmt *events = db_prep("INSERT INTO events (conversation, at,"
+	    " actor, action, detail) SELECT c, a, ?5, ac, d FROM"
+	    " unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[])"
+	    " WITH ORDINALITY AS u (c, a, ac, d, o) ORDER BY o");
+	struct stmt *msgs = db_prep("WITH added AS (INSERT INTO messages"
+	    " (conversation, ref, at, author, name, body) SELECT c, r, a, au,"
+	    " n, t FROM unnest(?1::bigint[], ?2::text[], ?3::bigint[],"
+	    " ?4::text[], ?5::text[], ?6::text[]) WITH ORDINALITY AS u (c, r,"
+	    " a, au, n, t, o) ORDER BY o RETURNING id) INSERT INTO messages_fts"
+	    " SELECT a.id, w.words FROM (SELECT id, row_number() OVER (ORDER"
+	    " BY id) AS o FROM added) AS a JOIN unnest(?7::tsvector[]) WITH"
+	    " ORDINALITY AS w (words, o) USING (o)");
+	struct stmt *end;
+	struct column col[12] = { { 0 } };
+	struct known *k;
+	struct conv *c;
+	sqlite3_str *w;
+	const char *body[1];
+	size_t i, j, n;
+	int rc = 0;
+
+	if (make == NULL || update == NULL || events == NULL || msgs == NULL)
+		return ST_DB;
+	/* No JIT: the planner, which takes unnest() for a few rows, costs
+	 * some of these statements high enough to compile them, for longer
+	 * than they run. */
+	if ((rc = db_exec("SET LOCAL jit = off; SAVEPOINT chunk;"
+	    " SET LOCAL chat.writer_indexes = on", "writing a chunk")) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < b->nmade; i++) {
+		k = &b->conv[b->made[i]].k;
+		column_text(&col[0], k->ref);
+		column_text(&col[1], k->channel);
+		column_text(&col[2], k->visitor);
+		column_text(&col[3], k->visitor_email);
+		column_text(&col[4], k->operator);
+		column_time(&col[5], k->assigned_at);
+		column_time(&col[6], k->started_at);
+		column_time(&col[7], k->last_activity_at);
+		column_time(&col[8], k->visitor_left_at);
+		column_time(&col[10], b->conv[b->made[i]].first_visitor);
+		column_time(&col[11], first_response(&b->conv[b->made[i]]));
+		rc = header_words(k, &col[9]);
+	}
+	for (j = 0; j < 12; j++)
+		if (rc == 0 && b->nmade > 0)
+			rc = st_bind_column_array(make, (int)j + 1, &col[j]);
+		else
+			column_clear(&col[j]);
+	for (n = 0; rc == 0 && n < b->nmade; n++) {
+		if (st_step(make) != 1) {
+			st_reset(make);
+			return -1;
+		}
+		if ((c = conv_find(b, st_text(make, 1), &j)) == NULL)
+			break;
+		c->k.id = st_int64(make, 0);
+		c->state = CONV_STORED;
+		c->k.dirty = NULL;
+	}
+	if (b->nmade > 0)
+		st_reset(make);
+	if (rc == 0 && n < b->nmade)
+		rc = chat_err(ST_DB, "making conversations: %zu of %zu made",
+		    n, b->nmade);
+	for (i = n = 0; rc == 0 && i < b->nconv; i++) {
+		if ((k = &b->conv[i].k)->dirty == NULL)
+			continue;
+		column_int(&col[9], b->conv[i].fresh);
+		column_time(&col[10], b->conv[i].first_visitor);
+		column_time(&col[11], first_response(&b->conv[i]));
+		column_int(&col[0], k->id);
+		column_text(&col[1], k->channel);
+		column_text(&col[2], k->visitor);
+		column_text(&col[3], k->visitor_email);
+		column_text(&col[4], k->operator);
+		column_time(&col[5], k->assigned_at);
+		column_time(&col[6], k->started_at);
+		column_time(&col[7], k->last_activity_at);
+		column_time(&col[8], k->visitor_left_at);
+		k->dirty = NULL;
+		n++;
+	}
+	if (rc == 0 && n > 0)
+		rc = bulk_send(update, col, 12, "updating conversations");
+	for (i = 0; rc == 0 && i < b->nev; i++) {
+		column_int(&col[0], b->conv[b->ev[i].conv - 1].k.id);
+		column_int(&col[1], b->ev[i].at);
+		column_text(&col[2], b->ev[i].action);
+		column_text(&col[3], b->ev[i].detail);
+	}
+	if (rc == 0 && b->nev > 0) {
+		st_bind_text(events, 5, actor());
+		rc = bulk_send(events, col, 4, "recording events");
+	}
+	w = sqlite3_str_new(NULL);
+	for (i = 0; rc == 0 && i < b->nmsg; i++) {
+		const struct event *ev = b->msg[i].ev;
+
+		column_int(&col[0], b->conv[b->msg[i].conv - 1].k.id);
+		column_text(&col[1], ev->id);
+		column_int(&col[2], ev->at);
+		column_text(&col[3], ev->author);
+		column_text(&col[4], ev->name);
+		column_text(&col[5], ev->text);
+		body[0] = ev->text;
+		sqlite3_str_reset(w);
+		if ((rc = search_words(body, 1, w)) == 0 &&
+		    sqlite3_str_errcode(w) != SQLITE_OK)
+			rc = chat_err(ST_DB, "out of memory");
+		column_text(&col[6], sqlite3_str_value(w) ?
+		    sqlite3_str_value(w) : "");
+	}
+	sqlite3_free(sqlite3_str_finish(w));
+	if (rc == 0 && b->nmsg > 0)
+		rc = bulk_send(msgs, col, 7, "adding messages");
+	for (j = 0; j < 12; j++)
+		column_clear(&col[j]);
+	if (rc == 0 && (end = db_prep("SELECT set_config("
+	    "'chat.writer_indexes', 'off', true)")) == NULL)
+		rc = ST_DB;
+	if (rc == 0)
+		rc = db_send(end, "writing a chunk", NULL);
+	return rc == 0 ? db_push() : rc;
+}
+
+static int line_one(struct import *im, const char *name, long no,
+    const char *err, const struct event *ev);
+
+/* Redoes the lines of the chunk sent, a line at a time, after one of its
+ * statements failed: that names the line at fault and undoes the batch,
+ * or goes through. */
+static int
+redo(struct import *im, const char *name, long start)
+{
+	struct bulk *b = im->bulk;
+	size_t i, n = b->nsent;
+	int rc;
+
+	if ((rc = db_exec("ROLLBACK TO SAVEPOINT chunk", "writing a chunk"))
+	    != 0)
+		return undone(im, name, rc);
+	im->lines = im->settled = start;
+	bulk_clear(b, 0);
+	convs_clear(b);
+	/* line_one() writes them as on SQLite */
+	b->redone = 1;
+	im->bulk = NULL;
+	for (i = 0, rc = 0; rc == 0 && i < n; i++)
+		rc = line_one(im, name, b->pend[i].no, b->pend[i].err,
+		    &b->pend[i].ev);
+	if (rc == 0 && (rc = settle(im)) != 0)
+		undone(im, name, rc);
+	known_clear(&im->known);
+	im->bulk = b;
+	if (rc != 0)
+		bulk_clear(b, 1);
+	return rc;
+}
+
+static int
+stale_add(struct bulk *b, int64_t id)
+{
+	int64_t *s;
+
+	if (b->nstale > 0 && b->stale[b->nstale - 1] == id)
+		return 0;
+	if (b->nstale == b->stale_cap) {
+		b->stale_cap = b->stale_cap ? 2 * b->stale_cap : 256;
+		if ((s = realloc(b->stale, b->stale_cap * sizeof *s)) == NULL)
+			return chat_err(ST_DB, "out of memory");
+		b->stale = s;
+	}
+	b->stale[b->nstale++] = id;
+	return 0;
+}
+
+/* Waits for the results of the chunk sent; notes what its lines changed
+ * and says its refused lines, in their order. */
+static int
+confirm(struct import *im, const char *name)
+{
+	struct bulk *b = im->bulk;
+	struct line *ln;
+	size_t i;
+	int rc = 0;
+
+	if (b->nsent == 0)
+		return 0;
+	if (db_sync_unreported() != 0) {
+		if ((rc = redo(im, name, b->start)) != 0)
+			return rc;
+	} else {
+		for (; im->settled < im->lines; im->settled++) {
+			ln = &im->line[im->settled];
+			ln->id = b->conv[ln->conv - 1].k.id;
+			if ((ln->created || ln->upd > 0 || ln->add > 0) &&
+			    (rc = changed_add(im, ln->id)) != 0)
+				return undone(im, name, rc);
+			if (ln->add > 0 && !b->conv[ln->conv - 1].fresh &&
+			    (rc = stale_add(b, ln->id)) != 0)
+				return undone(im, name, rc);
+		}
+		for (i = 0; i < b->nsent; i++)
+			if (b->pend[i].err != NULL)
+				chat_err(ST_DATA, "%s:%ld: %s", name,
+				    b->pend[i].no, b->pend[i].err);
+	}
+	sent_drop(b);
+	return 0;
+}
+
+/* Applies the lines read ahead and sends what they made, once the chunk
+ * before is known written. */
+static int
+chunk_run(struct import *im, const char *name)
+{
+	struct bulk *b = im->bulk;
+	struct pending *p;
+	struct line *ln;
+	size_t i;
+	int rc = 0, any = 0;
+
+	if ((rc = confirm(im, name)) != 0)
+		return rc;
+	for (i = 0; i < b->npend; i++)
+		any |= b->pend[i].err == NULL;
+	if (!any) {
+		b->nsent = b->npend;	/* nothing to write: said by confirm() */
+		b->pend_bytes = 0;
+		return confirm(im, name);
+	}
+	if (im->lines == 0 && (rc = db_begin()) != 0)
+		return rc;
+	if ((rc = resolve(im)) != 0)
+		return undone(im, name, rc);
+	b->start = im->lines;
+	for (i = 0; rc == 0 && i < b->npend; i++) {
+		if ((p = &b->pend[i])->err != NULL)
+			continue;
+		ln = &im->line[im->lines++];
+		memset(ln, 0, sizeof *ln);
+		ln->no = p->no;
+		rc = apply(im, &p->ev, ln);
+	}
+	if (rc == 0)
+		rc = flush(im);
+	b->nsent = b->npend;
+	b->pend_bytes = 0;
+	if (rc > 0)
+		return undone(im, name, rc);
+	if (rc < 0)
+		return redo(im, name, b->start);
+	bulk_clear(b, 0);
 	return 0;
 }
 
@@ -804,12 +1673,39 @@ is_blank(const char *s)
 	return 1;
 }
 
+/* One line, its statements run (or sent) now: SQLite's way, and
+ * PostgreSQL's for a chunk that failed. */
+static int
+line_one(struct import *im, const char *name, long no, const char *err,
+    const struct event *ev)
+{
+	struct line *ln;
+	int rc;
+
+	/* A line sent before this one fails first, as it would have had its
+	 * result been waited for. */
+	if (err != NULL && (rc = settle(im)) != 0)
+		return undone(im, name, rc);
+	if (err != NULL) {
+		chat_err(ST_DATA, "%s:%ld: %s", name, no, err);
+		return 0;
+	}
+	if (im->lines == 0 && (rc = db_begin()) != 0)
+		return rc;
+	ln = &im->line[im->lines++];
+	memset(ln, 0, sizeof *ln);
+	ln->no = no;
+	if ((rc = apply(im, ev, ln)) != 0)
+		return undone(im, name, rc);
+	return 0;
+}
+
 int
 import_file(struct import *im, int fd, const char *name)
 {
 	struct lines *l = lines_open(fd, name);
 	struct event ev;
-	struct line *ln;
+	struct bulk *b;
 	const char *err;
 	char *line;
 	size_t len;
@@ -832,33 +1728,30 @@ import_file(struct import *im, int fd, const char *name)
 			    lines_lineno(l));
 			break;
 		}
-		/* A line sent before this one fails first, as it would
-		 * have had its result been waited for. */
-		if (err != NULL && (rc = settle(im)) != 0) {
-			undone(im, name, rc);
+		if (im->bulk != NULL) {
+			b = im->bulk;
+			if ((rc = pending_add(im, lines_lineno(l), err,
+			    &ev)) != 0)
+				break;
+			if ((b->npend - b->nsent >= CHUNK_LINES ||
+			    b->pend_bytes >= CHUNK_BYTES ||
+			    im->lines + (long)(b->npend - b->nsent) >=
+			    BATCH_MAX ||
+			    !lines_ready(l)) && (rc = chunk_run(im, name)) != 0)
+				break;
+		} else if ((rc = line_one(im, name, lines_lineno(l), err,
+		    &ev)) != 0)
 			break;
-		}
-		if (err != NULL) {
-			chat_err(ST_DATA, "%s:%ld: %s", name, lines_lineno(l),
-			    err);
-			continue;
-		}
-		if (im->lines == 0 && (rc = db_begin()) != 0)
-			break;
-		ln = &im->line[im->lines++];
-		memset(ln, 0, sizeof *ln);
-		ln->no = lines_lineno(l);
-		if ((rc = apply(im, &ev, ln)) != 0) {
-			undone(im, name, rc);
-			break;
-		}
 		if ((im->lines >= BATCH_MAX || !lines_ready(l)) &&
+		    (im->bulk == NULL || im->bulk->npend == im->bulk->nsent) &&
 		    (rc = commit(im, name)) != 0)
 			break;
 		if (im->progress && lines_lineno(l) % 10000 == 0)
 			fprintf(stderr, "\r%s: %s: %ld lines", chat_prog(),
 			    name, lines_lineno(l));
 	}
+	if (rc == 0 && im->bulk != NULL)
+		rc = chunk_run(im, name);
 	if (rc == 0)
 		rc = commit(im, name);
 	if (im->progress && lines_lineno(l) >= 10000)
@@ -876,6 +1769,17 @@ import_end(struct import *im)
 	if (im->lines > 0)
 		db_rollback();
 	known_clear(&im->known);
+	if (im->bulk != NULL) {
+		bulk_clear(im->bulk, 1);
+		free(im->bulk->pend);
+		free(im->bulk->conv);
+		free(im->bulk->slot);
+		free(im->bulk->made);
+		free(im->bulk->msg);
+		free(im->bulk->ev);
+		free(im->bulk->stale);
+		free(im->bulk);
+	}
 	free(im->line);
 	free(im->batch);
 	free(im->arena);

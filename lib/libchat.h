@@ -68,6 +68,12 @@ int db_send(struct stmt *st, const char *context, int *changes);
 /* Waits for the results of every statement sent: 0, or the status of the
  * first that failed (reported). */
 int db_sync(void);
+/* The same, the failure not reported: for a caller that tries again
+ * another way (the import's chunk, a line at a time, to name the line). */
+int db_sync_unreported(void);
+/* Hands what was sent to the server now, without waiting for it: the
+ * server works on it while the caller goes on. */
+int db_push(void);
 /* Runs the statement sql; parameter i binds the i-th argument after
  * types, each "i" (an int64_t) or "t" (a string or NULL). */
 int db_run(const char *sql, const char *context, const char *types, ...);
@@ -90,6 +96,24 @@ int db_in_transaction(void);
 /* A read transaction: one snapshot for every statement until
  * db_commit(). */
 int db_begin_read(void);
+/* The values of one column of many rows, bound as one PostgreSQL array
+ * parameter (?N::bigint[], ?N::text[]) that unnest() makes rows of again:
+ * one statement for a chunk of rows where a statement a row costs the
+ * server more than the row. Empty ({0}) to start; st_bind_column_array()
+ * binds it and empties it: PostgreSQL's only, whose driver copies what is
+ * bound. */
+struct column {
+	sqlite3_str *s;
+	long n;
+};
+void column_int(struct column *c, int64_t v);
+void column_text(struct column *c, const char *s);	/* NULL: NULL */
+void column_time(struct column *c, int64_t t);	/* -1: NULL */
+int st_bind_column_array(struct stmt *st, int i, struct column *c);
+void column_clear(struct column *c);
+/* The in-memory SQLite of local statements (the database's connection on
+ * SQLite), NULL when it cannot open (reported). */
+sqlite3 *db_local_handle(void);
 
 /* The statement interface, the same on both engines. A text bound is the
  * caller's until the statement is reset (st_bind_text) or handed over to
@@ -157,6 +181,7 @@ struct driver {
 	int (*send)(struct stmt *st, const char *context, int *changes);
 	int (*sync)(void);
 	const char *(*sent_failure)(void);
+	int (*push)(void);
 };
 /* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
  * db.c when the database is a URL, or for chat-copy's other database by
@@ -318,6 +343,11 @@ struct config {
 int search_sql(const struct query *q, sqlite3_str *sql, int first);
 int search_bind(const struct query *q, struct stmt *st, int first);
 int search_batch(const struct query *q);
+/* Appends to out the text of the tsvector that chat_words() (schema.c)
+ * makes of parts (NULL ones left out), made here for the rows a writer
+ * indexes itself on PostgreSQL: the same words, from FTS5's own tokenizer,
+ * the same positions and limits, without a server function a row. */
+int search_words(const char *const *parts, int nparts, sqlite3_str *out);
 
 /* What a delivery attempt came to: status 0 (done), ST_TEMP (try again,
  * after retry_after seconds when the server said so) or ST_REMOTE (refused

@@ -332,6 +332,18 @@ send(struct stmt *st, const char *context, int *changes)
 	return dispatch(PG(st), context, changes, NULL);
 }
 
+/* libpq keeps what is sent until its buffer fills or a sync. */
+static int
+push(void)
+{
+	if (nqueue > 0 && PQflush(conn) != 0) {
+		keep_error(NULL);
+		broken = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 sent_failure(void)
 {
@@ -769,5 +781,5 @@ const struct driver pg_driver = {
 	"PostgreSQL", prepare, step, reset, finalize, bind_int, bind_double,
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
 	changes, in_transaction, begin, begin_read, version,
-	set_version, close_db, pg_open, send, sync, sent_failure,
+	set_version, close_db, pg_open, send, sync, sent_failure, push,
 };

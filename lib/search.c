@@ -154,3 +154,83 @@ search_batch(const struct query *q)
 	st_finalize(st);
 	return rc;
 }
+
+/* The tokenizer of the SQLite index, asked of FTS5 itself: its words are
+ * the ones chat_words() gets from chat_fold()'s tables of the same. */
+static fts5_tokenizer tokenizer;
+static Fts5Tokenizer *words_of;
+
+static int
+tokenizer_open(void)
+{
+	static const char *const args[] = { "remove_diacritics", "2" };
+	sqlite3 *db = db_local_handle();
+	sqlite3_stmt *st;
+	fts5_api *api = NULL;
+	void *ud;
+
+	if (words_of != NULL)
+		return 0;
+	if (db == NULL)
+		return ST_DB;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return chat_err(ST_DB, "indexing: %s", sqlite3_errmsg(db));
+	sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (api == NULL || api->xFindTokenizer(api, "unicode61", &ud,
+	    &tokenizer) != SQLITE_OK || tokenizer.xCreate(ud,
+	    (const char **)args, 2, &words_of) != SQLITE_OK)
+		return chat_err(ST_DB, "indexing: no unicode61 tokenizer");
+	return 0;
+}
+
+struct words {
+	sqlite3_str *out;
+	int n;			/* the position of the last word */
+	long size;		/* what the lexemes take, as chat_words() counts */
+};
+
+static int
+word_add(void *ctx, int flags, const char *w, int len, int start, int end)
+{
+	struct words *ws = ctx;
+	int i;
+
+	(void)flags, (void)start, (void)end;
+	if (len == 0)
+		return SQLITE_OK;	/* chat_words() skips it uncounted */
+	ws->n++;
+	if (len > 2047 || (ws->size += len + 8) > 1000000)
+		return SQLITE_OK;
+	if (sqlite3_str_length(ws->out) > 0)
+		sqlite3_str_appendchar(ws->out, 1, ' ');
+	sqlite3_str_appendchar(ws->out, 1, '\'');
+	for (i = 0; i < len; i++) {
+		if (w[i] == '\'' || w[i] == '\\')
+			sqlite3_str_appendchar(ws->out, 1, w[i]);
+		sqlite3_str_appendchar(ws->out, 1, w[i]);
+	}
+	sqlite3_str_appendf(ws->out, "':%d", ws->n < 16383 ? ws->n : 16383);
+	return SQLITE_OK;
+}
+
+int
+search_words(const char *const *parts, int nparts, sqlite3_str *out)
+{
+	struct words ws = { out, 0, 0 };
+	int i, rc;
+
+	if ((rc = tokenizer_open()) != 0)
+		return rc;
+	for (i = 0; i < nparts; i++) {
+		if (parts[i] == NULL)
+			continue;
+		if (tokenizer.xTokenize(words_of, &ws, FTS5_TOKENIZE_DOCUMENT,
+		    parts[i], (int)strlen(parts[i]), word_add) != SQLITE_OK)
+			return chat_err(ST_DB, "indexing: out of memory");
+		ws.n++;
+	}
+	return 0;
+}

@@ -11,7 +11,7 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 EXAMPLES=$TOP/examples/conversations.ndjson
 # The user_version of a database made by these binaries: the number of
 # steps in lib/schema.c.
-SCHEMA_VERSION=7
+SCHEMA_VERSION=8
 # What a test faking a database of version 6 or earlier takes out: the
 # columns step 7 adds.
 BEFORE_7="ALTER TABLE conversations DROP COLUMN first_response_at;
