@@ -344,6 +344,17 @@ db_sync(void)
 }
 
 int
+db_undo_to(const char *savepoint)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT %s", savepoint);
+	if ((drv->undo_to ? drv->undo_to(savepoint) : drv->exec(sql)) != 0)
+		return db_fail("undoing a chunk");
+	return 0;
+}
+
+int
 db_push(void)
 {
 	if (drv->push != NULL && drv->push() != 0)

@@ -1546,8 +1546,7 @@ redo(struct import *im, const char *name, long start)
 	size_t i, n = b->nsent;
 	int rc;
 
-	if ((rc = db_exec("ROLLBACK TO SAVEPOINT chunk", "writing a chunk"))
-	    != 0)
+	if ((rc = db_undo_to("chunk")) != 0)
 		return undone(im, name, rc);
 	im->lines = im->settled = start;
 	bulk_clear(b, 0);

@@ -74,6 +74,9 @@ int db_sync_unreported(void);
 /* Hands what was sent to the server now, without waiting for it: the
  * server works on it while the caller goes on. */
 int db_push(void);
+/* Undoes what the transaction did since SAVEPOINT savepoint (a name of
+ * the caller's, in SQL) but that. */
+int db_undo_to(const char *savepoint);
 /* Runs the statement sql; parameter i binds the i-th argument after
  * types, each "i" (an int64_t) or "t" (a string or NULL). */
 int db_run(const char *sql, const char *context, const char *types, ...);
@@ -182,6 +185,9 @@ struct driver {
 	int (*sync)(void);
 	const char *(*sent_failure)(void);
 	int (*push)(void);
+	/* ROLLBACK TO SAVEPOINT savepoint, and what the engine keeps
+	 * apart from the rows put back as it was (NULL: nothing). */
+	int (*undo_to)(const char *savepoint);
 };
 /* PostgreSQL's is pg_driver in the module chat-pg.so (pg.c), loaded by
  * db.c when the database is a URL, or for chat-copy's other database by

@@ -584,6 +584,17 @@ begin(void)
 	return exec(sql);
 }
 
+/* The rows' ids the sequences had drawn are free again. */
+static int
+undo_to(const char *savepoint)
+{
+	char sql[sizeof NEXT_IDS + 64];
+
+	snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT %s%s", savepoint,
+	    NEXT_IDS);
+	return exec(sql);
+}
+
 static int
 begin_read(void)
 {
@@ -782,4 +793,5 @@ const struct driver pg_driver = {
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
 	changes, in_transaction, begin, begin_read, version,
 	set_version, close_db, pg_open, send, sync, sent_failure, push,
+	undo_to,
 };

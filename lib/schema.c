@@ -4,6 +4,41 @@
 #include "libchat.h"
 #include "search_fold.h"
 
+/* chat_words(): the index's words of parts, the longest kept longest
+ * bytes long. */
+#define PG_CHAT_WORDS(create, longest) \
+	create " FUNCTION chat_words(VARIADIC parts text[]) RETURNS tsvector" \
+	"  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$" \
+	"  DECLARE p text; w text; n int := 0; size int := 0;" \
+	"  lexemes text[] := '{}';" \
+	"  BEGIN" \
+	"  FOREACH p IN ARRAY parts LOOP" \
+	"    CONTINUE WHEN p IS NULL;" \
+	"    FOREACH w IN ARRAY string_to_array(chat_fold(p), ' ') LOOP" \
+	"      CONTINUE WHEN w = '';" \
+	"      n := n + 1;" \
+	"      CONTINUE WHEN octet_length(w) > " longest ";" \
+	"      size := size + octet_length(w) + 8;" \
+	"      CONTINUE WHEN size > 1000000;" \
+	"      lexemes := lexemes || ('''' || replace(replace(w, '\\', '\\\\')," \
+	"        '''', '''''') || ''':' || least(n, 16383));" \
+	"    END LOOP;" \
+	"    n := n + 1;" \
+	"  END LOOP;" \
+	"  RETURN array_to_string(lexemes, ' ')::tsvector;" \
+	"  END $f$;"
+
+/* chat_query(): a term as a tsquery, none when a word is too long. */
+#define PG_CHAT_QUERY(create, too_long) \
+	create " FUNCTION chat_query(t text, prefix boolean) RETURNS tsquery" \
+	"  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$" \
+	"  SELECT CASE WHEN count(*) > 0 AND max(octet_length(w)) < " too_long \
+	"  THEN (string_agg('''' || replace(replace(w, '\\', '\\\\'), ''''," \
+	"  '''''') || '''', ' <-> ' ORDER BY i) ||" \
+	"  CASE WHEN prefix THEN ':*' ELSE '' END)::tsquery END" \
+	"  FROM unnest(string_to_array(chat_fold(t), ' ')) WITH ORDINALITY" \
+	"  AS x (w, i) WHERE w <> '' $f$;"
+
 /* The search's part of the PostgreSQL schema (search.c's statements).
  * PostgreSQL's parsers do not split words as FTS5's unicode61 does, so
  * chat_fold() does it in SQL from SQLite's own tables (search_fold.h):
@@ -12,7 +47,7 @@
  * chat_words() makes a tsvector of the words and their positions, a
  * position left empty between columns so that no phrase spans two, as
  * in FTS5; chat_query() a term's phrase, its last word a prefix when the
- * term is one. A word over 2047 bytes, more than a tsvector holds, is
+ * term is one. A word over 2046 bytes, more than a tsvector holds, is
  * left out of the index (and a query with one finds nothing), and so are
  * a text's words past about its first megabyte (a tsvector holds one);
  * positions past 16383, a tsvector's last, are all 16383. Triggers keep the
@@ -26,34 +61,8 @@
 	"  FROM regexp_split_to_table(regexp_replace(lower(t COLLATE \"C\")," \
 	"  '" SEARCH_SEPARATORS "+', ' ', 'g'), '') WITH ORDINALITY AS x (c, i)," \
 	"  (SELECT '" SEARCH_FOLDS "'::jsonb) AS f (m)) END $f$;" \
-	"CREATE FUNCTION chat_words(VARIADIC parts text[]) RETURNS tsvector" \
-	"  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$" \
-	"  DECLARE p text; w text; n int := 0; size int := 0;" \
-	"  lexemes text[] := '{}';" \
-	"  BEGIN" \
-	"  FOREACH p IN ARRAY parts LOOP" \
-	"    CONTINUE WHEN p IS NULL;" \
-	"    FOREACH w IN ARRAY string_to_array(chat_fold(p), ' ') LOOP" \
-	"      CONTINUE WHEN w = '';" \
-	"      n := n + 1;" \
-	"      CONTINUE WHEN octet_length(w) > 2047;" \
-	"      size := size + octet_length(w) + 8;" \
-	"      CONTINUE WHEN size > 1000000;" \
-	"      lexemes := lexemes || ('''' || replace(replace(w, '\\', '\\\\')," \
-	"        '''', '''''') || ''':' || least(n, 16383));" \
-	"    END LOOP;" \
-	"    n := n + 1;" \
-	"  END LOOP;" \
-	"  RETURN array_to_string(lexemes, ' ')::tsvector;" \
-	"  END $f$;" \
-	"CREATE FUNCTION chat_query(t text, prefix boolean) RETURNS tsquery" \
-	"  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$" \
-	"  SELECT CASE WHEN count(*) > 0 AND max(octet_length(w)) < 2048" \
-	"  THEN (string_agg('''' || replace(replace(w, '\\', '\\\\'), ''''," \
-	"  '''''') || '''', ' <-> ' ORDER BY i) ||" \
-	"  CASE WHEN prefix THEN ':*' ELSE '' END)::tsquery END" \
-	"  FROM unnest(string_to_array(chat_fold(t), ' ')) WITH ORDINALITY" \
-	"  AS x (w, i) WHERE w <> '' $f$;" \
+	PG_CHAT_WORDS("CREATE", "2047") \
+	PG_CHAT_QUERY("CREATE", "2048") \
 	"CREATE TABLE messages_fts (id bigint PRIMARY KEY, words tsvector" \
 	"  NOT NULL);" \
 	"CREATE TABLE notes_fts (id bigint PRIMARY KEY, words tsvector" \
@@ -499,10 +508,14 @@ const char *const schema_pg_steps[] = {
 	NULL, NULL, NULL, NULL, NULL, NULL,
 	PG_SCHEMA PG_SCHEMA_SEARCH,
 
-	/* A writer that indexes the messages and conversations it inserts
+	/* A word of 2047 bytes is one too long for a tsvector: chat_words()
+	 * failed on it, and chat_query() with it.
+	 * A writer that indexes the messages and conversations it inserts
 	 * itself (chat-import, which makes the words in C: search_words())
 	 * says so for its transaction, and the trigger leaves them to it:
 	 * chat_words() a row was most of an import's time on the server. */
+	PG_CHAT_WORDS("CREATE OR REPLACE", "2046")
+	PG_CHAT_QUERY("CREATE OR REPLACE", "2047")
 	"CREATE OR REPLACE FUNCTION chat_index() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $f$"
 	"  BEGIN"

@@ -202,7 +202,7 @@ word_add(void *ctx, int flags, const char *w, int len, int start, int end)
 	if (len == 0)
 		return SQLITE_OK;	/* chat_words() skips it uncounted */
 	ws->n++;
-	if (len > 2047 || (ws->size += len + 8) > 1000000)
+	if (len > 2046 || (ws->size += len + 8) > 1000000)
 		return SQLITE_OK;
 	if (sqlite3_str_length(ws->out) > 0)
 		sqlite3_str_appendchar(ws->out, 1, ' ');

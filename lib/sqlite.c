@@ -360,5 +360,5 @@ const struct driver sqlite_driver = {
 	"SQLite", prepare, step, reset, finalize, bind_int, bind_double,
 	bind_null, bind_text, type, int64, real, text, bytes, exec, error,
 	changes, in_transaction, begin, begin_read, version,
-	set_version, close_db, NULL, NULL, NULL, NULL, NULL,
+	set_version, close_db, NULL, NULL, NULL, NULL, NULL, NULL,
 };

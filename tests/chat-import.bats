@@ -630,3 +630,38 @@ carol"
 	assert_equal "$(sql 'SELECT count(*) FROM messages')" 1
 	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 1
 }
+
+# PostgreSQL's import writes by chunks of 2,000 lines, the results of one
+# waited for while the next is read: a failure found then is still the
+# line's own.
+@test "a statement that fails thousands of lines in names its line, and of a conversation made too" {
+	echo '{"conversation":"A","author":"visitor","id":"m0","text":"hello"}' | chat-import -q
+	if is_pg; then
+		sql "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
+		    \$f\$ BEGIN RAISE EXCEPTION 'boom refused'; END \$f\$;
+		    CREATE TRIGGER boom BEFORE INSERT ON messages FOR EACH ROW
+		    WHEN (new.body = 'boom') EXECUTE FUNCTION boom();
+		    CREATE TRIGGER bang BEFORE INSERT ON conversations FOR EACH ROW
+		    WHEN (new.ref = 'bang') EXECUTE FUNCTION boom()"
+	else
+		sql "CREATE TRIGGER boom BEFORE INSERT ON messages
+		    WHEN new.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END;
+		    CREATE TRIGGER bang BEFORE INSERT ON conversations
+		    WHEN new.ref = 'bang' BEGIN SELECT RAISE(ABORT, 'boom refused'); END"
+	fi
+	f=$BATS_TEST_TMPDIR/f.ndjson
+	awk 'BEGIN { for (i = 1; i <= 4500; i++)
+		printf "{\"conversation\":\"C%d\",\"author\":\"visitor\",\"text\":\"t%d\"}\n", i % 300, i }' >"$f"
+	sed -i '3001s/"text":"t3001"/"text":"boom"/' "$f"
+	run -74 chat-import "$f"
+	assert_line --partial "adding a message: boom refused"
+	assert_line "chat-import: $f:3001: not imported; the batch since the last commit is undone"
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 1
+	awk 'BEGIN { for (i = 1; i <= 2500; i++)
+		printf "{\"conversation\":\"C%d\",\"author\":\"visitor\",\"text\":\"t%d\"}\n", i, i }' >"$f"
+	sed -i '2345s/"conversation":"C2345"/"conversation":"bang"/' "$f"
+	run -74 chat-import "$f"
+	assert_line --partial "creating a conversation: boom refused"
+	assert_line "chat-import: $f:2345: not imported; the batch since the last commit is undone"
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 1
+}
