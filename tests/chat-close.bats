@@ -46,6 +46,10 @@ load helper
 	assert_output --partial "chat-close: 3: close time 2026-11-16T09:00:00Z is before the conversation's start"
 	assert_line 1
 	assert_equal "$(sql "SELECT group_concat(id) FROM conversations WHERE state = 'closed'")" 1
+	assert_equal "$(sql "SELECT group_concat(conversation) FROM events WHERE action = 'closed'")" 1
+	run -65 chat-close -n --at 2026-11-16T09:00:00Z 3 2
+	assert_output "chat-close: 3: close time 2026-11-16T09:00:00Z is before the conversation's start, 2026-11-16T09:41:46Z
+2 closed by operator at 2026-11-16T09:00:00Z"
 }
 
 @test "a close time in the future is refused with 65" {
