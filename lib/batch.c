@@ -22,6 +22,13 @@ struct batch {
 int
 event_add(int64_t conv, time_t at, const char *action, const char *detail)
 {
+	return event_add_by(conv, at, actor(), action, detail);
+}
+
+int
+event_add_by(int64_t conv, time_t at, const char *who, const char *action,
+    const char *detail)
+{
 	struct stmt *st = db_prep("INSERT INTO events (conversation, at,"
 	    " actor, action, detail) VALUES (?, ?, ?, ?, ?)");
 
@@ -29,7 +36,7 @@ event_add(int64_t conv, time_t at, const char *action, const char *detail)
 		return ST_DB;
 	st_bind_int(st, 1, conv);
 	st_bind_int(st, 2, at);
-	st_bind_text(st, 3, actor());
+	st_bind_text(st, 3, who);
 	st_bind_text(st, 4, action);
 	st_bind_text(st, 5, detail);
 	return db_done(st, "recording an event");

@@ -287,6 +287,9 @@ int note_edit(char **out);
 int note_paragraph(char **note, const char *m);
 /* A batch_fn; its request is the note's text. */
 int notes_apply(const void *text);
+/* The start of a note as its event shows it: its first line, cut at 63
+ * bytes on a character boundary. */
+void note_detail(const char *text, char detail[64]);
 
 /* ratings.c */
 struct rating { char criterion[64]; long score; };

@@ -13,10 +13,23 @@
 #define CHUNK_LINES 2000
 #define CHUNK_BYTES (4 << 20)
 
+/* What a line is: a message or what the visitor or the operator did,
+ * many to a conversation; or its history, a few: written a line at a
+ * time on either engine. */
+enum kind {
+	EV_MESSAGE, EV_LEFT, EV_ASSIGN, EV_CLOSE, EV_PARK, EV_REOPEN,
+	EV_NOTE, EV_EDIT
+};
+static const char *const kinds[] = {
+	"message", "visitor_left", "assign", "close", "park", "reopen",
+	"note", "edit"
+};
+
 /* The fields of one event line; strings point into the line's arena. */
 struct event {
 	const char *conversation, *type, *channel, *visitor, *visitor_email;
-	const char *operator, *author, *name, *id, *text;
+	const char *operator, *author, *name, *id, *text, *by;
+	enum kind kind;
 	time_t at;
 	int stored;		/* bulk: the database has this message */
 };
@@ -113,6 +126,7 @@ struct bulk {
 };
 
 struct import {
+	const char *name;	/* the file read */
 	int quiet, progress;
 	time_t now;
 	int64_t *batch;		/* conversations changed by this batch */
@@ -499,37 +513,128 @@ escaped_nul(const char *s, size_t len)
 /* What parse() says when memory ran out: no fault of the line. */
 static const char oom[] = "out of memory";
 
+/* A message's attachments, [{"name": ..., "url": ...}], as lines of its
+ * text, "Attachment: NAME <URL>", in the arena (*files): the store keeps
+ * text, and a search finds a file by its name. NULL when they are fine,
+ * else why not. */
+static const char *
+attachments(struct import *im, const char *json, int n, const char **files)
+{
+	struct stmt *st = db_prep_local("SELECT type, value ->> 'name',"
+	    " value ->> 'url', coalesce(json_type(value, '$.name'), 'text'),"
+	    " coalesce(json_type(value, '$.url'), 'text') FROM json_each(?1)");
+	sqlite3_str *s;
+	const char *err = NULL, *name, *url;
+	int rc = 0, any = 0;
+
+	if (st == NULL)
+		return "cannot prepare the JSON reader";
+	s = sqlite3_str_new(NULL);
+	st_bind_textn(st, 1, json, n, NULL);
+	while (err == NULL && (rc = st_step(st)) == 1) {
+		name = st_text(st, 1);
+		url = st_text(st, 2);
+		if (strcmp(st_text(st, 0), "object") != 0 ||
+		    strcmp(st_text(st, 3), "text") != 0 ||
+		    strcmp(st_text(st, 4), "text") != 0 ||
+		    (name == NULL && url == NULL))
+			err = "attachments: expected objects with a name or a "
+			    "url, strings";
+		else if ((name != NULL && (err = text_fault("attachments: "
+		    "name", name, (int)strlen(name), 1)) != NULL) ||
+		    (url != NULL && (err = text_fault("attachments: url",
+		    url, (int)strlen(url), 1)) != NULL))
+			break;
+		else {
+			sqlite3_str_appendf(s, "%sAttachment: %s", any++ ?
+			    "\n" : "", name ? name : "");
+			if (url != NULL)
+				sqlite3_str_appendf(s, "%s<%s>", name ? " " : "",
+				    url);
+		}
+	}
+	if (err == NULL && rc < 0)
+		err = "attachments: malformed JSON";
+	st_reset(st);
+	if (err == NULL && !any)
+		err = "attachments: none in the array";
+	if (err == NULL && (sqlite3_str_errcode(s) != SQLITE_OK ||
+	    (*files = keep(im, sqlite3_str_value(s), sqlite3_str_length(s)))
+	    == NULL))
+		err = oom;
+	sqlite3_free(sqlite3_str_finish(s));
+	return err;
+}
+
+/* text, a line break and files, in the arena; NULL when there is no room. */
+static const char *
+joined(struct import *im, const char *text, const char *files)
+{
+	size_t a = strlen(text), b = strlen(files);
+	char *p = im->arena + im->arena_len;
+
+	if (im->arena_len + a + b + 2 > im->arena_cap)
+		return NULL;
+	memcpy(p, text, a);
+	p[a] = '\n';
+	memcpy(p + a + 1, files, b + 1);
+	im->arena_len += a + b + 2;
+	return p;
+}
+
+/* A note's text as chat-note keeps one: its trailing white space cut (in
+ * the arena, where it is), not empty, at most NOTE_MAX bytes. */
+static const char *
+note_checked(struct import *im, struct event *ev)
+{
+	char *t;
+	size_t len;
+
+	if (ev->text == NULL)
+		return "text: missing (a note needs its text)";
+	t = im->arena + (ev->text - im->arena);
+	len = strlen(t);
+	while (len > 0 && strchr(" \t\r\n\v\f", t[len - 1]) != NULL)
+		t[--len] = '\0';
+	if (len == 0)
+		return "text: an empty note";
+	return len > NOTE_MAX ? "text: a note over " XSTR(NOTE_MAX) " bytes" :
+	    NULL;
+}
+
 /* Fills ev from one JSON object; NULL when it is fine, else why not. */
 static const char *
 parse(struct import *im, const char *line, size_t len, struct event *ev)
 {
 	static const char *const strings[] = {
 		"type", "channel", "visitor", "visitor_email", "operator",
-		"author", "name", "text"
+		"author", "name", "text", "by"
 	};
-	/* Which of strings[] are one-line fields (type and author are
+	/* Which of strings[] are one-line fields (type, author and by are
 	 * checked against their few words below). */
-	static const int one_line[] = { 0, 1, 1, 1, 1, 0, 1, 0 };
+	static const int one_line[] = { 0, 1, 1, 1, 1, 0, 1, 0, 0 };
 	const char **slots[] = {
 		&ev->type, &ev->channel, &ev->visitor, &ev->visitor_email,
-		&ev->operator, &ev->author, &ev->name, &ev->text
+		&ev->operator, &ev->author, &ev->name, &ev->text, &ev->by
 	};
 	/* A ref given as a number is its JSON text: the atom of an integer
-	 * past 64 bits is a rounded float. */
+	 * past 64 bits is a rounded float; an array, its JSON. */
 	struct stmt *st = db_prep_local("SELECT key, type, CASE WHEN type ="
 	    " 'integer' AND key IN ('conversation', 'id') THEN ?1 -> fullkey"
-	    " ELSE atom END, json_type(?1) FROM json_each(?1)");
+	    " WHEN type = 'array' THEN value ELSE atom END, json_type(?1)"
+	    " FROM json_each(?1)");
 	const char *key, *type, *err = NULL;
-	const char *atom;
+	const char *atom, *files = NULL;
 	int rc, n, has_at = 0;
 	size_t i;
 
 	memset(ev, 0, sizeof *ev);
 	if (st == NULL)
 		return "cannot prepare the JSON reader";
-	if (len * 2 + 1024 > im->arena_cap) {
+	/* Room for each field, and a message's attachments as text. */
+	if (len * 3 + 1024 > im->arena_cap) {
 		free(im->arena);
-		im->arena_cap = len * 2 + 1024;
+		im->arena_cap = len * 3 + 1024;
 		if ((im->arena = malloc(im->arena_cap)) == NULL) {
 			im->arena_cap = 0;
 			return oom;
@@ -582,6 +687,11 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			} else
 				err = "at: not a time (RFC 3339 or Unix "
 				    "seconds)";
+		} else if (strcmp(key, "attachments") == 0) {
+			if (strcmp(type, "array") != 0)
+				err = "attachments: expected an array";
+			else
+				err = attachments(im, atom, n, &files);
 		} else {
 			for (i = 0; i < sizeof strings / sizeof strings[0]; i++)
 				if (strcmp(key, strings[i]) == 0)
@@ -610,7 +720,27 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		ev->at = im->now;	/* a platform's clock a little ahead */
 	if (ev->type == NULL)
 		ev->type = "message";
-	if (strcmp(ev->type, "message") == 0) {
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(ev->type, kinds[i]) == 0)
+			break;
+	if (i == sizeof kinds / sizeof kinds[0])
+		return "type: expected message, visitor_left, assign, close, "
+		    "park, reopen, note or edit";
+	ev->kind = (enum kind)i;
+	if (ev->channel != NULL && *ev->channel == '\0')
+		return "channel: empty";
+	if (files != NULL && ev->kind != EV_MESSAGE)
+		return "attachments: a message's only";
+	if (files != NULL && (ev->text = ev->text == NULL ? files :
+	    joined(im, ev->text, files)) == NULL)
+		return oom;
+	if (ev->by != NULL && (ev->kind != EV_CLOSE ||
+	    (strcmp(ev->by, "operator") != 0 &&
+	    strcmp(ev->by, "visitor") != 0 && strcmp(ev->by, "system") != 0)))
+		return ev->kind != EV_CLOSE ? "by: a close's only" :
+		    "by: expected operator, visitor or system";
+	switch (ev->kind) {
+	case EV_MESSAGE:
 		if (ev->author == NULL)
 			return "author: missing (a message needs author and "
 			    "text)";
@@ -621,15 +751,26 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			return "author: expected visitor, operator, bot or "
 			    "system";
 		if (ev->text == NULL)
-			return "text: missing (a message needs author and text)";
-	} else if (strcmp(ev->type, "assign") == 0) {
-		if (ev->operator == NULL)
-			return "operator: missing (assign names the operator)";
-	} else if (strcmp(ev->type, "visitor_left") != 0)
-		return "type: expected message, visitor_left or assign";
-	if (ev->channel != NULL && *ev->channel == '\0')
-		return "channel: empty";
-	return NULL;
+			return "text: missing (a message needs author and text, "
+			    "or attachments)";
+		return NULL;
+	case EV_ASSIGN:
+		return ev->operator == NULL ?
+		    "operator: missing (assign names the operator)" : NULL;
+	case EV_CLOSE:
+		if (ev->by == NULL)
+			ev->by = "operator";
+		return NULL;
+	case EV_NOTE:
+		return note_checked(im, ev);
+	case EV_EDIT:
+		if (ev->id == NULL)
+			return "id: missing (an edit names the message's id)";
+		return ev->text == NULL ? "text: missing (an edit gives the "
+		    "new text)" : NULL;
+	default:
+		return NULL;
+	}
 }
 
 /* What an event does to its conversation, decided from the row as it was
@@ -974,12 +1115,135 @@ message_add(struct import *im, const struct effect *fx,
 	return rc;
 }
 
+/* Moves the conversation to a close's, park's or reopen's state at its
+ * time, with its event, unless it is in that state already or changed
+ * state since: a history imported again changes nothing. */
+static int
+state_set(struct import *im, const struct event *ev, const struct effect *fx,
+    const char *who, struct line *ln)
+{
+	struct stmt *was = db_prep("SELECT state FROM conversations"
+	    " WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM events"
+	    " WHERE conversation = ?1 AND at > ?2 AND action IN ('closed',"
+	    " 'parked', 'reopened'))");
+	struct stmt *set = db_prep("UPDATE conversations SET state = ?2,"
+	    " closed_at = ?3, closed_by = ?4 WHERE id = ?1");
+	static const char *const state[] = {
+		[EV_CLOSE] = "closed", [EV_PARK] = "parked", [EV_REOPEN] = "open"
+	};
+	static const char *const action[] = {
+		[EV_CLOSE] = "closed", [EV_PARK] = "parked",
+		[EV_REOPEN] = "reopened"
+	};
+	int close = ev->kind == EV_CLOSE;
+	char from[16] = "", detail[64], t[32];
+	int rc;
+
+	if (was == NULL || set == NULL)
+		return ST_DB;
+	st_bind_int(was, 1, fx->id);
+	st_bind_int(was, 2, ev->at);
+	if (db_row(was, "reading a conversation's state", &rc))
+		snprintf(from, sizeof from, "%s", st_text(was, 0));
+	st_reset(was);
+	if (rc != 0 || *from == '\0' || strcmp(from, state[ev->kind]) == 0)
+		return rc;
+	st_bind_int(set, 1, fx->id);
+	st_bind_text(set, 2, state[ev->kind]);
+	time_bind(set, 3, close ? ev->at : -1);
+	st_bind_text(set, 4, close ? ev->by : NULL);
+	if ((rc = db_done(set, "changing the state")) != 0)
+		return rc;
+	im->cur->closed_at = close ? ev->at : -1;
+	ln->upd = 1;
+	/* the events of chat-close's */
+	if (close)
+		snprintf(detail, sizeof detail, "by %s at %s", ev->by,
+		    time_rfc3339(ev->at, t));
+	return event_add_by(fx->id, ev->at, who, action[ev->kind], close ?
+	    detail : ev->kind == EV_REOPEN ? from : NULL);
+}
+
+/* Adds the note unless the conversation has that very note, as chat-note
+ * does. */
+static int
+note_add(const struct event *ev, const struct effect *fx, const char *who,
+    struct line *ln)
+{
+	char detail[64];
+	int rc;
+
+	if ((rc = db_run("INSERT INTO notes (conversation, at, author, body)"
+	    " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM notes"
+	    " WHERE conversation = ?1 AND body = ?4)", "adding a note", "iitt",
+	    fx->id, (int64_t)ev->at, who, ev->text)) != 0 || db_changes() == 0)
+		return rc;
+	ln->upd = 1;
+	note_detail(ev->text, detail);
+	return event_add_by(fx->id, ev->at, who, "noted", detail);
+}
+
+/* Gives the message of ev->id its new text; the search index follows it.
+ * An edit of a message the conversation does not have is said and
+ * skipped: its message may come later, or never did. */
+static int
+message_edit(struct import *im, const struct event *ev,
+    const struct effect *fx, const char *who, struct line *ln)
+{
+	struct stmt *old = db_prep("SELECT body = ?3 FROM messages"
+	    " WHERE conversation = ?1 AND ref = ?2");
+	int rc, found, same = 0;
+
+	if (old == NULL)
+		return ST_DB;
+	st_bind_int(old, 1, fx->id);
+	st_bind_text(old, 2, ev->id);
+	st_bind_text(old, 3, ev->text);
+	if ((found = db_row(old, "finding a message", &rc)))
+		same = st_int(old, 0);
+	st_reset(old);
+	if (rc != 0 || same)
+		return rc;
+	if (!found) {
+		chat_err(ST_DATA, "%s:%ld: id %s: no such message in "
+		    "conversation %s; the edit is skipped", im->name, ln->no,
+		    ev->id, ev->conversation);
+		return 0;
+	}
+	/* FTS5 takes a row out by the words it was indexed with: the
+	 * batch's messages are indexed first (SQLite's only). */
+	if (!db_engine_pg() && ((rc = known_write(&im->known)) != 0 ||
+	    (rc = db_sync()) != 0 || (rc = index_batch(im)) != 0))
+		return rc;
+	if ((rc = db_run("UPDATE messages SET body = ?3 WHERE conversation ="
+	    " ?1 AND ref = ?2", "editing a message", "itt", fx->id, ev->id,
+	    ev->text)) != 0)
+		return rc;
+	ln->upd = 1;
+	return event_add_by(fx->id, ev->at, who, "edited", ev->id);
+}
+
+/* A line of a conversation's history, by the one it names or else the
+ * one running the import. */
+static int
+history_add(struct import *im, const struct event *ev,
+    const struct effect *fx, struct line *ln)
+{
+	const char *who = ev->name != NULL ? ev->name : actor();
+
+	if (ev->kind == EV_NOTE)
+		return note_add(ev, fx, who, ln);
+	if (ev->kind == EV_EDIT)
+		return message_edit(im, ev, fx, who, ln);
+	return state_set(im, ev, fx, who, ln);
+}
+
 /* Applies one event; what it changed is ln's, once its results are in. */
 static int
 apply(struct import *im, const struct event *ev, struct line *ln)
 {
 	struct effect fx;
-	int rc, is_msg = ev->type[0] == 'm', left = ev->type[0] == 'v';
+	int rc, is_msg = ev->kind == EV_MESSAGE, left = ev->kind == EV_LEFT;
 
 	if ((rc = conversation(im, ev, &fx)) != 0)
 		return rc;
@@ -1009,7 +1273,7 @@ apply(struct import *im, const struct event *ev, struct line *ln)
 	    ((rc = db_sync()) != 0 || (ln->add > 0 && (rc = event_of(im, &fx,
 	    ev->at, "message_after_close", ev->id)) != 0)))
 		return rc;
-	return 0;
+	return ev->kind >= EV_CLOSE ? history_add(im, ev, &fx, ln) : 0;
 }
 
 static int
@@ -1316,7 +1580,7 @@ resolve(struct import *im)
 		return chat_err(ST_DB, "out of memory");
 	for (i = b->nsent; i < b->npend; i++) {
 		ev = &b->pend[i].ev;
-		if (b->pend[i].err != NULL || ev->type[0] != 'm' ||
+		if (b->pend[i].err != NULL || ev->kind != EV_MESSAGE ||
 		    (c = conv_find(b, ev->conversation, &j)) == NULL ||
 		    c->state != CONV_STORED)
 			continue;
@@ -1699,6 +1963,30 @@ line_one(struct import *im, const char *name, long no, const char *err,
 	return 0;
 }
 
+/* A line of history on PostgreSQL: the lines read before it written
+ * first, then it alone, a line at a time; the conversations read ahead
+ * are read again after it. */
+static int
+line_alone(struct import *im, const char *name, long no,
+    const struct event *ev)
+{
+	struct bulk *b = im->bulk;
+	int rc;
+
+	if ((rc = chunk_run(im, name)) != 0 || (rc = confirm(im, name)) != 0)
+		return rc;
+	convs_clear(b);
+	im->bulk = NULL;
+	if ((rc = line_one(im, name, no, NULL, ev)) == 0 &&
+	    (rc = settle(im)) != 0)
+		undone(im, name, rc);
+	known_clear(&im->known);
+	im->bulk = b;
+	if (rc != 0)
+		bulk_clear(b, 1);
+	return rc;
+}
+
 int
 import_file(struct import *im, int fd, const char *name)
 {
@@ -1712,6 +2000,7 @@ import_file(struct import *im, int fd, const char *name)
 
 	if (l == NULL)
 		return chat_err(ST_DB, "out of memory");
+	im->name = name;
 	while (lines_next(l, &line, &len, &rc)) {
 		if (is_blank(line) && strlen(line) == len)
 			continue;
@@ -1727,7 +2016,11 @@ import_file(struct import *im, int fd, const char *name)
 			    lines_lineno(l));
 			break;
 		}
-		if (im->bulk != NULL) {
+		if (im->bulk != NULL && err == NULL && ev.kind >= EV_CLOSE) {
+			if ((rc = line_alone(im, name, lines_lineno(l),
+			    &ev)) != 0)
+				break;
+		} else if (im->bulk != NULL) {
 			b = im->bulk;
 			if ((rc = pending_add(im, lines_lineno(l), err,
 			    &ev)) != 0)

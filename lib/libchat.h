@@ -238,6 +238,10 @@ void idtab_free(struct idtab *t);
 
 /* batch.c */
 int event_add(int64_t conv, time_t at, const char *action, const char *detail);
+/* The same, by who rather than the one running the tool (an imported
+ * history's own actors). */
+int event_add_by(int64_t conv, time_t at, const char *who, const char *action,
+    const char *detail);
 /* The id of the last event written, 0 when there is none. */
 int event_last(int64_t *id);
 /* -n: prints the events written since mark, those of the batch's ids by

@@ -183,6 +183,17 @@ note_edit(char **out)
 #define NOTELESS(N) " FROM batch_ok o LEFT JOIN notes n ON n.conversation =" \
 	" o.id AND n.body = ?" #N " WHERE n.id IS NULL ORDER BY o.seq"
 
+void
+note_detail(const char *text, char detail[64])
+{
+	size_t len = strcspn(text, "\n");
+
+	if (len > 63)
+		len = utf8_cut(text, 63);
+	memcpy(detail, text, len);
+	detail[len] = '\0';
+}
+
 /* Appends the note to the batch's conversations but those that have that
  * very note already: a command run twice adds it once. */
 int
@@ -191,15 +202,9 @@ notes_apply(const void *note)
 	const char *text = note;
 	int64_t now = db_now();
 	char detail[64];
-	size_t len;
 	int rc;
 
-	/* The event shows the note's start, cut on a character boundary. */
-	len = strcspn(text, "\n");
-	if (len > sizeof detail - 1)
-		len = utf8_cut(text, sizeof detail - 1);
-	memcpy(detail, text, len);
-	detail[len] = '\0';
+	note_detail(text, detail);
 	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?1, ?2, 'noted', ?3" NOTELESS(4),
 	    "adding a note", "ittt", now, actor(), detail, text)) != 0)
