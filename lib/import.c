@@ -520,9 +520,12 @@ static const char oom[] = "out of memory";
 static const char *
 attachments(struct import *im, const char *json, int n, const char **files)
 {
-	struct stmt *st = db_prep_local("SELECT type, value ->> 'name',"
-	    " value ->> 'url', coalesce(json_type(value, '$.name'), 'text'),"
-	    " coalesce(json_type(value, '$.url'), 'text') FROM json_each(?1)");
+	struct stmt *st = db_prep_local("SELECT type, CASE WHEN type ="
+	    " 'object' THEN value ->> 'name' END, CASE WHEN type = 'object'"
+	    " THEN value ->> 'url' END, CASE WHEN type = 'object' THEN"
+	    " coalesce(json_type(value, '$.name'), 'text') END, CASE WHEN"
+	    " type = 'object' THEN coalesce(json_type(value, '$.url'), 'text')"
+	    " END FROM json_each(?1)");
 	sqlite3_str *s;
 	const char *err = NULL, *name, *url;
 	int rc = 0, any = 0;

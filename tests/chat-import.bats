@@ -665,3 +665,99 @@ carol"
 	assert_line "chat-import: $f:2345: not imported; the batch since the last commit is undone"
 	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 1
 }
+
+@test "a history: close, reopen, park, notes and edits at their time and by whom; imported again, nothing changes" {
+	f=$BATS_TEST_TMPDIR/h.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":"2026-11-20T10:00:00Z","author":"visitor","id":"m1","text":"where is my parcel"}
+	{"conversation":"A","at":"2026-11-20T10:01:00Z","author":"operator","id":"m2","text":"looking","operator":"alice"}
+	{"conversation":"A","type":"edit","at":"2026-11-20T10:03:00Z","id":"m2","text":"found it in the depot","name":"alice"}
+	{"conversation":"A","type":"note","at":"2026-11-20T10:04:00Z","text":"parcel re-sent  \n","name":"alice"}
+	{"conversation":"A","type":"close","at":"2026-11-20T10:05:00Z","name":"alice"}
+	{"conversation":"A","at":"2026-11-20T10:06:00Z","author":"visitor","id":"m3","text":"thanks"}
+	{"conversation":"A","type":"reopen","at":"2026-11-20T10:07:00Z","name":"bob"}
+	{"conversation":"A","type":"close","at":"2026-11-20T10:08:00Z","by":"visitor"}
+	{"conversation":"B","at":"2026-11-20T11:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"B","type":"close","at":"2026-11-20T11:01:00Z","by":"system"}
+	{"conversation":"B","type":"park","at":"2026-11-20T11:02:00Z"}
+	EOF2
+	run -0 chat-import "$f"
+	assert_output "1
+2"
+	assert_equal "$(sql "SELECT state, closed_at, closed_by FROM conversations ORDER BY id")" \
+	    "closed|1795169280|visitor
+parked||"
+	assert_equal "$(sql "SELECT at, actor, action, coalesce(detail, '') FROM events
+	    WHERE action NOT IN ('imported', 'assigned') ORDER BY id")" \
+	    "1795168980|alice|edited|m2
+1795169040|alice|noted|parcel re-sent
+1795169100|alice|closed|by operator at 2026-11-20T10:05:00Z
+1795169160|tester|message_after_close|m3
+1795169220|bob|reopened|closed
+1795169280|tester|closed|by visitor at 2026-11-20T10:08:00Z
+1795172460|tester|closed|by system at 2026-11-20T11:01:00Z
+1795172520|tester|parked|"
+	assert_equal "$(sql "SELECT conversation, at, author, body FROM notes")" \
+	    "1|1795169040|alice|parcel re-sent"
+	assert_equal "$(chat-history --grep depot -o ids)" 1
+	assert_equal "$(chat-history --grep looking --count)" 0
+	assert_equal "$(chat-history --closed -o ids)" 1
+	assert_equal "$(chat-history --parked -o ids)" 2
+	before=$(dump)
+	run -0 chat-import "$f"
+	assert_output ""
+	assert_equal "$(dump)" "$before"
+	is_pg || sql "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"
+}
+
+@test "attachments are lines of a message's text; a message may be its attachments only" {
+	cat >"$BATS_TEST_TMPDIR/a.ndjson" <<-'EOF2'
+	{"conversation":"A","at":1795392000,"author":"visitor","id":"m1","attachments":[{"name":"photo of box.jpg","url":"https://f.example/1.jpg"},{"url":"https://f.example/2.pdf"}]}
+	{"conversation":"A","at":1795392001,"author":"operator","id":"m2","text":"the label","attachments":[{"name":"label.pdf"}]}
+	{"conversation":"A","author":"visitor","id":"m3","attachments":{"name":"x"}}
+	{"conversation":"A","author":"visitor","id":"m4","attachments":[]}
+	{"conversation":"A","author":"visitor","id":"m5","attachments":["x"]}
+	{"conversation":"A","author":"visitor","id":"m6","attachments":[{"name":"a\nb"}]}
+	{"conversation":"A","author":"visitor","id":"m7","attachments":[{"name":1}]}
+	{"conversation":"A","type":"note","text":"n","attachments":[{"name":"x"}]}
+	EOF2
+	run -65 chat-import -q "$BATS_TEST_TMPDIR/a.ndjson"
+	f=$BATS_TEST_TMPDIR/a.ndjson
+	assert_output "chat-import: $f:3: attachments: expected an array
+chat-import: $f:4: attachments: none in the array
+chat-import: $f:5: attachments: expected objects with a name or a url, strings
+chat-import: $f:6: attachments: name: control character U+000A in a one-line field
+chat-import: $f:7: attachments: expected objects with a name or a url, strings
+chat-import: $f:8: attachments: a message's only"
+	assert_equal "$(sql "SELECT body FROM messages ORDER BY id")" \
+	    "Attachment: photo of box.jpg <https://f.example/1.jpg>
+Attachment: <https://f.example/2.pdf>
+the label
+Attachment: label.pdf"
+	assert_equal "$(chat-history --grep label.pdf -o ids)" 1
+}
+
+@test "a line of history that is wrong is refused with its line and field, the others imported" {
+	f=$BATS_TEST_TMPDIR/w.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":1795392000,"author":"visitor","id":"m1","text":"hi"}
+	{"conversation":"A","type":"close","by":"robot"}
+	{"conversation":"A","type":"park","by":"operator"}
+	{"conversation":"A","type":"note","text":" \t\n"}
+	{"conversation":"A","type":"edit","text":"x"}
+	{"conversation":"A","type":"edit","id":"m1"}
+	{"conversation":"A","type":"edit","id":"m9","text":"x"}
+	{"conversation":"A","type":"snooze"}
+	{"conversation":"A","type":"close","at":1795392100}
+	EOF2
+	run -65 chat-import -q "$f"
+	assert_output "chat-import: $f:2: by: expected operator, visitor or system
+chat-import: $f:3: by: a close's only
+chat-import: $f:4: text: an empty note
+chat-import: $f:5: id: missing (an edit names the message's id)
+chat-import: $f:6: text: missing (an edit gives the new text)
+chat-import: $f:7: id m9: no such message in conversation A; the edit is skipped
+chat-import: $f:8: type: expected message, visitor_left, assign, close, park, reopen, note or edit"
+	assert_equal "$(sql "SELECT state, closed_at, closed_by FROM conversations")" \
+	    "closed|1795392100|operator"
+}

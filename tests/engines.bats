@@ -181,3 +181,47 @@ same() {
 	EOF
 	assert_output "12 alike"
 }
+
+# PostgreSQL writes messages by chunks and lines of history one at a time
+# between them: the rows must be SQLite's, imported twice.
+@test "a history mixed into thousands of messages: the same rows on both engines, imported twice" {
+	"$TOP/scripts/gen-data" -n 600 | python3 -c '
+import json, random, sys
+random.seed(7)
+for l in sys.stdin:
+    sys.stdout.write(l)
+    e = json.loads(l)
+    r = random.random()
+    c, at = e["conversation"], e.get("at")
+    if r < 0.03:
+        print(json.dumps({"conversation": c, "type": "close", "at": at, "name": "zed"}))
+    elif r < 0.05:
+        print(json.dumps({"conversation": c, "type": "note", "at": at, "text": "note %f" % r}))
+    elif r < 0.06 and e.get("id"):
+        print(json.dumps({"conversation": c, "type": "edit", "at": at, "id": e["id"], "text": "edited %f" % r}))
+    elif r < 0.07:
+        print(json.dumps({"conversation": c, "type": "reopen", "at": at}))
+    elif r < 0.08:
+        print(json.dumps({"conversation": c, "type": "park", "at": at}))' >"$BATS_TEST_TMPDIR/h.ndjson"
+	local db t
+	for db in "$LITE" "$PG"; do
+		CHAT_DB=$db run -0 chat-import "$BATS_TEST_TMPDIR/h.ndjson"
+		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.${db##*/}"
+		CHAT_DB=$db run -0 chat-import "$BATS_TEST_TMPDIR/h.ndjson"
+		assert_output ""
+	done
+	run diff "$BATS_TEST_TMPDIR/out.lite.db" "$BATS_TEST_TMPDIR/out.${PG##*/}"
+	assert_success
+	for t in "* FROM conversations ORDER BY id" "* FROM messages ORDER BY id" \
+	    "id, conversation, actor, action, detail FROM events ORDER BY id" \
+	    "* FROM notes ORDER BY id"; do
+		assert_equal "$(CHAT_DB=$PG sql "SELECT $t" | md5sum)" \
+		    "$(CHAT_DB=$LITE sql "SELECT $t" | md5sum)"
+	done
+	run -0 same <<-'EOF2'
+	chat-history --grep edited --count
+	chat-history --closed -o ids
+	chat-history --parked -o ids
+	chat-stats --by operator
+	EOF2
+}
