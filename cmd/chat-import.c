@@ -6,10 +6,20 @@
 
 #include "chat.h"
 
-static const struct opt opts[] = { OPT__QUIET, OPT__COMMON, OPT_END };
+static const char *format;
+static int format_word;
+
+static const struct opt opts[] = {
+	OPT_ARG(OPT_CHOICE, 'f', "format", "FORMAT", &format, "the events' "
+	    "format: ndjson (chat-tools', the default) or chatwoot (its "
+	    "webhooks' payloads)", .words = OPT_WORDS("ndjson", "chatwoot"),
+	    .word = &format_word, .twice = "-f given twice"),
+	OPT__QUIET, OPT__COMMON, OPT_END
+};
 
 static const struct command import = {
-	"usage: chat-import [-q] [-d DB] [-c CONFIG] [--as NAME] [FILE...]\n",
+	"usage: chat-import [-q] [-f FORMAT] [-d DB] [-c CONFIG] [--as NAME]"
+	" [FILE...]\n",
 	opts
 };
 
@@ -34,7 +44,8 @@ main(int argc, char *argv[])
 		    (fds[i] = input_open(argv[i])) < 0)
 			break;
 	if (i == argc && db_open(DB_CREATE) == 0 &&
-	    import_begin(&im, chat_flags.quiet) == 0) {
+	    import_begin(&im, chat_flags.quiet, format_word == 2 ?
+	    IMPORT_CHATWOOT : IMPORT_NDJSON) == 0) {
 		if (argc == 0)
 			import_file(im, 0, "stdin");
 		for (i = 0; i < argc; i++)

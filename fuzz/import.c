@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (runs++ == 0) {
 		fuzz_db();
-		if (import_begin(&im, 1) != 0)
+		if (import_begin(&im, 1, IMPORT_NDJSON) != 0)
 			fuzz_fail("import_begin");
 	}
 	import_file(im, fd, "fuzz");

@@ -358,7 +358,8 @@ int stats_report(const struct filter *f, enum stats_by by, enum fmt fmt,
 /* import.c: NDJSON events in. */
 struct import;
 /* *out is the caller's, to import_end(). */
-int import_begin(struct import **out, int quiet);
+enum import_format { IMPORT_NDJSON, IMPORT_CHATWOOT };
+int import_begin(struct import **out, int quiet, enum import_format format);
 int import_file(struct import *im, int fd, const char *name);
 void import_end(struct import *im);
 

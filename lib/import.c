@@ -127,6 +127,9 @@ struct bulk {
 
 struct import {
 	const char *name;	/* the file read */
+	enum import_format format;
+	sqlite3_str *events;	/* a payload's, as lines of events */
+	long skipped;		/* payloads of no event kept */
 	int quiet, progress;
 	time_t now;
 	int64_t *batch;		/* conversations changed by this batch */
@@ -145,7 +148,7 @@ struct import {
 };
 
 int
-import_begin(struct import **out, int quiet)
+import_begin(struct import **out, int quiet, enum import_format format)
 {
 	struct import *im;
 
@@ -172,6 +175,7 @@ import_begin(struct import **out, int quiet)
 		return chat_err(ST_DB, "out of memory");
 	}
 	im->quiet = quiet;
+	im->format = format;
 	im->progress = isatty(2);
 	im->now = time(NULL);
 	*out = im;
@@ -1990,13 +1994,68 @@ line_alone(struct import *im, const char *name, long no,
 	return rc;
 }
 
+/* One line of events, or why it is refused (err): applied, or kept for
+ * the chunk, and the batch committed when it is full or the input has
+ * nothing more ready. */
+static int
+line_in(struct import *im, struct lines *l, const char *name,
+    const char *line, size_t len, const char *err)
+{
+	struct bulk *b = im->bulk;
+	struct event ev;
+	int rc = 0;
+
+	if (err == NULL)
+		err = parse(im, line, len, &ev);
+	if (err == oom)
+		return chat_err(ST_DB, "%s:%ld: out of memory; the batch since "
+		    "the last commit is undone", name, lines_lineno(l));
+	if (b != NULL && err == NULL && ev.kind >= EV_CLOSE)
+		rc = line_alone(im, name, lines_lineno(l), &ev);
+	else if (b != NULL) {
+		if ((rc = pending_add(im, lines_lineno(l), err, &ev)) == 0 &&
+		    (b->npend - b->nsent >= CHUNK_LINES ||
+		    b->pend_bytes >= CHUNK_BYTES ||
+		    im->lines + (long)(b->npend - b->nsent) >= BATCH_MAX ||
+		    !lines_ready(l)))
+			rc = chunk_run(im, name);
+	} else
+		rc = line_one(im, name, lines_lineno(l), err, &ev);
+	if (rc == 0 && (im->lines >= BATCH_MAX || !lines_ready(l)) &&
+	    (b == NULL || b->npend == b->nsent))
+		rc = commit(im, name);
+	return rc;
+}
+
+/* A Chatwoot webhook's payload: the lines of chat-import's own events it
+ * makes, each applied as a line of the input, with its number. */
+static int
+payload_in(struct import *im, struct lines *l, const char *name,
+    const char *payload, size_t len)
+{
+	const char *why, *p, *end;
+	int rc = 0, skipped = 0;
+
+	if (im->events == NULL && (im->events = sqlite3_str_new(NULL)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	sqlite3_str_reset(im->events);
+	if ((why = chatwoot_lines(payload, len, im->events, &skipped)) != NULL)
+		return line_in(im, l, name, NULL, 0, why);
+	if (sqlite3_str_errcode(im->events) != SQLITE_OK)
+		return chat_err(ST_DB, "out of memory");
+	im->skipped += skipped;
+	p = sqlite3_str_value(im->events);
+	for (; rc == 0 && p != NULL && *p != '\0'; p = end + 1) {
+		end = strchr(p, '\n');
+		rc = line_in(im, l, name, p, (size_t)(end - p), NULL);
+	}
+	return rc;
+}
+
 int
 import_file(struct import *im, int fd, const char *name)
 {
 	struct lines *l = lines_open(fd, name);
-	struct event ev;
-	struct bulk *b;
-	const char *err;
 	char *line;
 	size_t len;
 	int rc = 0;
@@ -2004,43 +2063,19 @@ import_file(struct import *im, int fd, const char *name)
 	if (l == NULL)
 		return chat_err(ST_DB, "out of memory");
 	im->name = name;
-	while (lines_next(l, &line, &len, &rc)) {
+	im->skipped = 0;
+	while (rc == 0 && lines_next(l, &line, &len, &rc)) {
 		if (is_blank(line) && strlen(line) == len)
 			continue;
 		if (strlen(line) != len)
-			err = "contains a NUL byte";
+			rc = line_in(im, l, name, NULL, 0,
+			    "contains a NUL byte");
 		else if (!utf8_valid(line, len))
-			err = "not valid UTF-8";
+			rc = line_in(im, l, name, NULL, 0, "not valid UTF-8");
+		else if (im->format == IMPORT_CHATWOOT)
+			rc = payload_in(im, l, name, line, len);
 		else
-			err = parse(im, line, len, &ev);
-		if (err == oom) {
-			rc = chat_err(ST_DB, "%s:%ld: out of memory; the batch "
-			    "since the last commit is undone", name,
-			    lines_lineno(l));
-			break;
-		}
-		if (im->bulk != NULL && err == NULL && ev.kind >= EV_CLOSE) {
-			if ((rc = line_alone(im, name, lines_lineno(l),
-			    &ev)) != 0)
-				break;
-		} else if (im->bulk != NULL) {
-			b = im->bulk;
-			if ((rc = pending_add(im, lines_lineno(l), err,
-			    &ev)) != 0)
-				break;
-			if ((b->npend - b->nsent >= CHUNK_LINES ||
-			    b->pend_bytes >= CHUNK_BYTES ||
-			    im->lines + (long)(b->npend - b->nsent) >=
-			    BATCH_MAX ||
-			    !lines_ready(l)) && (rc = chunk_run(im, name)) != 0)
-				break;
-		} else if ((rc = line_one(im, name, lines_lineno(l), err,
-		    &ev)) != 0)
-			break;
-		if ((im->lines >= BATCH_MAX || !lines_ready(l)) &&
-		    (im->bulk == NULL || im->bulk->npend == im->bulk->nsent) &&
-		    (rc = commit(im, name)) != 0)
-			break;
+			rc = line_in(im, l, name, line, len, NULL);
 		if (im->progress && lines_lineno(l) % 10000 == 0)
 			fprintf(stderr, "\r%s: %s: %ld lines", chat_prog(),
 			    name, lines_lineno(l));
@@ -2052,6 +2087,9 @@ import_file(struct import *im, int fd, const char *name)
 	if (im->progress && lines_lineno(l) >= 10000)
 		fprintf(stderr, "\r%s: %s: %ld lines\n", chat_prog(), name,
 		    lines_lineno(l));
+	if (im->skipped > 0)
+		fprintf(stderr, "%s: %s: %ld payloads of events chat-tools keeps "
+		    "nothing of, skipped\n", chat_prog(), name, im->skipped);
 	lines_close(l);
 	return rc;
 }
@@ -2064,6 +2102,7 @@ import_end(struct import *im)
 	if (im->lines > 0)
 		db_rollback();
 	known_clear(&im->known);
+	sqlite3_free(sqlite3_str_finish(im->events));
 	if (im->bulk != NULL) {
 		bulk_clear(im->bulk, 1);
 		free(im->bulk->pend);

@@ -347,6 +347,13 @@ struct config {
 	long max_attempts, connect_timeout, timeout;
 };
 
+/* chatwoot.c: the events of one Chatwoot webhook payload as chat-import's
+ * own lines (NDJSON, each ending in a newline) appended to out; none, and
+ * *skipped 1, for an event chat-tools keeps nothing of. NULL when the
+ * payload is fine, else why it is not one of Chatwoot's. */
+const char *chatwoot_lines(const char *payload, size_t len, sqlite3_str *out,
+    int *skipped);
+
 /* search.c: appends a SELECT of the ids of the conversations q holds for,
  * with parameters numbered from first that search_bind() binds; returns
  * the next free number. */
