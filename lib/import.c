@@ -18,17 +18,18 @@
  * time on either engine. */
 enum kind {
 	EV_MESSAGE, EV_LEFT, EV_ASSIGN, EV_CLOSE, EV_PARK, EV_REOPEN,
-	EV_NOTE, EV_EDIT
+	EV_NOTE, EV_EDIT, EV_TAG, EV_UNTAG, EV_TAGS
 };
 static const char *const kinds[] = {
 	"message", "visitor_left", "assign", "close", "park", "reopen",
-	"note", "edit"
+	"note", "edit", "tag", "untag", "tags"
 };
 
 /* The fields of one event line; strings point into the line's arena. */
 struct event {
 	const char *conversation, *type, *channel, *visitor, *visitor_email;
 	const char *operator, *author, *name, *id, *text, *by;
+	const char *tags;	/* TAG,TAG */
 	enum kind kind;
 	time_t at;
 	int stored;		/* bulk: the database has this message */
@@ -573,6 +574,32 @@ attachments(struct import *im, const char *json, int n, const char **files)
 	return err;
 }
 
+/* An array of tags as TAG,TAG in the arena (*tags): a tag has no comma. */
+static const char *
+tags_joined(struct import *im, const char *json, int n, const char **tags)
+{
+	struct stmt *st = db_prep_local("SELECT count(*), count(*) FILTER"
+	    " (WHERE type <> 'text' OR instr(value, ',') > 0),"
+	    " group_concat(value, ',') FROM json_each(?1)");
+	const char *err = NULL;
+	int rc;
+
+	if (st == NULL)
+		return "cannot prepare the JSON reader";
+	st_bind_textn(st, 1, json, n, NULL);
+	if ((rc = st_step(st)) != 1)
+		err = "tags: malformed JSON";
+	else if (st_int(st, 1) > 0)
+		err = "tags: expected strings without a comma";
+	else if ((*tags = keep(im, st_int(st, 0) ? st_text(st, 2) : "",
+	    st_int(st, 0) ? st_bytes(st, 2) : 0)) == NULL)
+		err = oom;
+	else
+		err = text_fault("tags", *tags, (int)strlen(*tags), 1);
+	st_reset(st);
+	return err;
+}
+
 /* text, a line break and files, in the arena; NULL when there is no room. */
 static const char *
 joined(struct import *im, const char *text, const char *files)
@@ -694,6 +721,14 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			} else
 				err = "at: not a time (RFC 3339 or Unix "
 				    "seconds)";
+		} else if (strcmp(key, "tags") == 0) {
+			if (strcmp(type, "array") == 0)
+				err = tags_joined(im, atom, n, &ev->tags);
+			else if (strcmp(type, "text") != 0)
+				err = "tags: expected a string (TAG,TAG) or an "
+				    "array of strings";
+			else if ((err = text_fault(key, atom, n, 1)) == NULL)
+				ev->tags = keep(im, atom, n);
 		} else if (strcmp(key, "attachments") == 0) {
 			if (strcmp(type, "array") != 0)
 				err = "attachments: expected an array";
@@ -732,12 +767,14 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			break;
 	if (i == sizeof kinds / sizeof kinds[0])
 		return "type: expected message, visitor_left, assign, close, "
-		    "park, reopen, note or edit";
+		    "park, reopen, note, edit, tag, untag or tags";
 	ev->kind = (enum kind)i;
 	if (ev->channel != NULL && *ev->channel == '\0')
 		return "channel: empty";
 	if (files != NULL && ev->kind != EV_MESSAGE)
 		return "attachments: a message's only";
+	if (ev->tags != NULL && ev->kind < EV_TAG)
+		return "tags: a tag, untag or tags line's only";
 	if (files != NULL && (ev->text = ev->text == NULL ? files :
 	    joined(im, ev->text, files)) == NULL)
 		return oom;
@@ -770,6 +807,13 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		return NULL;
 	case EV_NOTE:
 		return note_checked(im, ev);
+	case EV_TAG:
+	case EV_UNTAG:
+	case EV_TAGS:
+		if (ev->tags == NULL)
+			return "tags: missing (TAG,TAG, or an array)";
+		return ev->kind != EV_TAGS && *ev->tags == '\0' ?
+		    "tags: none given" : NULL;
 	case EV_EDIT:
 		if (ev->id == NULL)
 			return "id: missing (an edit names the message's id)";
@@ -1230,6 +1274,110 @@ message_edit(struct import *im, const struct event *ev,
 	return event_add_by(fx->id, ev->at, who, "edited", ev->id);
 }
 
+/* Tags (add 1) or untags the conversation with name, unless it was
+ * tagged or untagged with that tag since ev's time (a history imported
+ * again changes nothing), with its event, which names the tag as the
+ * catalogue does. */
+static int
+tag_one(const struct event *ev, const struct effect *fx, const char *who,
+    const char *name, int add, struct line *ln)
+{
+	char *key = tag_fold(name), *form = tag_nfc(name), *known = NULL;
+	struct stmt *find = db_prep("SELECT id, name FROM tags WHERE key = ?1");
+	struct stmt *later = db_prep("SELECT 1 FROM events WHERE"
+	    " conversation = ?1 AND at > ?2 AND action IN ('tagged',"
+	    " 'untagged') AND detail = ?3");
+	int64_t tag = 0;
+	int rc = 0, found = 0;
+
+	if (key == NULL || form == NULL) {
+		rc = chat_err(ST_DB, "out of memory");
+		goto done;
+	}
+	if (find == NULL || later == NULL) {
+		rc = ST_DB;
+		goto done;
+	}
+	if (add && (rc = db_run("INSERT INTO tags (name, key, created_at)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING", "adding a tag",
+	    "tti", form, key, (int64_t)ev->at)) != 0)
+		goto done;
+	st_bind_text(find, 1, key);
+	if (db_row(find, "looking up a tag", &rc) &&
+	    (tag = st_int64(find, 0), known = strdup(st_text(find, 1))) == NULL)
+		rc = chat_err(ST_DB, "out of memory");
+	st_reset(find);
+	if (rc != 0 || tag == 0)
+		goto done;
+	st_bind_int(later, 1, fx->id);
+	st_bind_int(later, 2, ev->at);
+	st_bind_text(later, 3, known);
+	found = db_row(later, "reading tag events", &rc);
+	st_reset(later);
+	if (rc != 0 || found)
+		goto done;
+	if (add)
+		rc = db_run("INSERT INTO conversation_tags VALUES (?1, ?2, ?3,"
+		    " ?4) ON CONFLICT DO NOTHING", "tagging", "iiit", fx->id,
+		    tag, (int64_t)ev->at, who);
+	else
+		rc = db_run("DELETE FROM conversation_tags WHERE conversation ="
+		    " ?1 AND tag = ?2", "untagging", "ii", fx->id, tag);
+	if (rc != 0 || db_changes() == 0)
+		goto done;
+	ln->upd = 1;
+	rc = event_add_by(fx->id, ev->at, who, add ? "tagged" : "untagged",
+	    known);
+done:
+	free(key);
+	free(form);
+	free(known);
+	return rc;
+}
+
+/* A tag, untag or tags line: the tags named added or taken away, or, for
+ * tags, made the conversation's only ones (a platform's labels, sent
+ * whole). */
+static int
+tags_set(const struct event *ev, const struct effect *fx, const char *who,
+    struct line *ln)
+{
+	struct stmt *had = db_prep("SELECT t.name, t.key FROM"
+	    " conversation_tags ct JOIN tags t ON t.id = ct.tag"
+	    " WHERE ct.conversation = ?1 ORDER BY t.key");
+	struct taglist given = { NULL, 0 }, gone = { NULL, 0 };
+	size_t i, j;
+	char *key;
+	int rc = 0, kept;
+
+	if (had == NULL)
+		return ST_DB;
+	if (*ev->tags != '\0' && (rc = taglist_add(&given, ev->tags)) != 0)
+		return rc;
+	if (ev->kind == EV_TAGS) {
+		st_bind_int(had, 1, fx->id);
+		while (rc == 0 && db_row(had, "reading tags", &rc)) {
+			for (j = kept = 0; !kept && j < given.n; j++) {
+				key = tag_fold(given.names[j]);
+				kept = key != NULL &&
+				    strcmp(key, st_text(had, 1)) == 0;
+				free(key);
+			}
+			if (!kept)
+				rc = taglist_add(&gone, st_text(had, 0));
+		}
+		st_reset(had);
+	}
+	for (i = 0; rc == 0 && i < gone.n; i++)
+		rc = tag_one(ev, fx, who, gone.names[i], 0, ln);
+	for (i = 0; rc == 0 && i < given.n; i++)
+		rc = tag_one(ev, fx, who, given.names[i], ev->kind != EV_UNTAG,
+		    ln);
+	taglist_free(&given);
+	taglist_free(&gone);
+	return rc;
+}
+
 /* A line of a conversation's history, by the one it names or else the
  * one running the import. */
 static int
@@ -1240,6 +1388,8 @@ history_add(struct import *im, const struct event *ev,
 
 	if (ev->kind == EV_NOTE)
 		return note_add(ev, fx, who, ln);
+	if (ev->kind >= EV_TAG)
+		return tags_set(ev, fx, who, ln);
 	if (ev->kind == EV_EDIT)
 		return message_edit(im, ev, fx, who, ln);
 	return state_set(im, ev, fx, who, ln);

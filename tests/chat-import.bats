@@ -761,3 +761,44 @@ chat-import: $f:8: type: expected message, visitor_left, assign, close, park, re
 	assert_equal "$(sql "SELECT state, closed_at, closed_by FROM conversations")" \
 	    "closed|1795392100|operator"
 }
+
+@test "tag, untag and tags lines: at their time and by whom; tags is the whole set; imported again, nothing changes" {
+	f=$BATS_TEST_TMPDIR/t.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":"2026-11-20T10:00:00Z","author":"visitor","id":"m1","text":"hi"}
+	{"conversation":"A","type":"tags","at":"2026-11-20T10:01:00Z","tags":["billing","Été"],"name":"alice"}
+	{"conversation":"A","type":"tag","at":"2026-11-20T10:02:00Z","tags":"refund"}
+	{"conversation":"A","type":"tags","at":"2026-11-20T10:03:00Z","tags":["refund","vip"],"name":"bob"}
+	{"conversation":"A","type":"untag","at":"2026-11-20T10:04:00Z","tags":"VIP"}
+	{"conversation":"B","at":"2026-11-20T10:00:00Z","author":"visitor","text":"x"}
+	{"conversation":"B","type":"tag","at":"2026-11-20T10:05:00Z","tags":"billing"}
+	{"conversation":"B","type":"tags","at":"2026-11-20T10:06:00Z","tags":[]}
+	{"conversation":"B","type":"tag","tags":[]}
+	{"conversation":"B","type":"tag","tags":["a,b"]}
+	{"conversation":"B","type":"note","text":"x","tags":"a"}
+	EOF2
+	run -65 chat-import "$f"
+	assert_output "chat-import: $f:9: tags: none given
+chat-import: $f:10: tags: expected strings without a comma
+chat-import: $f:11: tags: a tag, untag or tags line's only
+1
+2"
+	assert_equal "$(sql "SELECT ct.conversation, t.name, ct.tagged_at, ct.tagged_by
+	    FROM conversation_tags ct JOIN tags t ON t.id = ct.tag")" \
+	    "1|refund|1795168920|tester"
+	assert_equal "$(sql "SELECT at, actor, action, detail FROM events
+	    WHERE action LIKE '%tagged' ORDER BY id")" \
+	    "1795168860|alice|tagged|billing
+1795168860|alice|tagged|Été
+1795168920|tester|tagged|refund
+1795168980|bob|untagged|billing
+1795168980|bob|untagged|Été
+1795168980|bob|tagged|vip
+1795169040|tester|untagged|vip
+1795169100|tester|tagged|billing
+1795169160|tester|untagged|billing"
+	assert_equal "$(chat-history --tag refund -o ids)" 1
+	before=$(dump)
+	run -65 chat-import -q "$f"
+	assert_equal "$(dump)" "$before"
+}
