@@ -350,7 +350,7 @@ db_undo_to(const char *savepoint)
 
 	snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT %s", savepoint);
 	if ((drv->undo_to ? drv->undo_to(savepoint) : drv->exec(sql)) != 0)
-		return db_fail("undoing a chunk");
+		return db_fail("rolling back to a savepoint");
 	return 0;
 }
 

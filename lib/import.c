@@ -124,6 +124,7 @@ struct bulk {
 	size_t nstale, stale_cap;
 	int redone;		/* a chunk went a line at a time: firsts_kept()
 				 * for every conversation changed */
+	int savepoint;		/* the transaction has a chunk's savepoint */
 };
 
 struct import {
@@ -411,7 +412,6 @@ undone(struct import *im, const char *name, int rc)
 
 	if (im->bulk != NULL && im->bulk->npend > 0)
 		no = im->bulk->pend[im->bulk->npend - 1].no;
-
 	for (i = im->settled; i < im->lines; i++)
 		if (im->line[i].upd < 0 || im->line[i].add < 0 ||
 		    im->line[i].other < 0) {
@@ -1106,13 +1106,13 @@ conversation(struct import *im, const struct event *ev, struct effect *fx)
 	return event_of(im, fx, im->now, "imported", ev->conversation);
 }
 
+static int message_buffered(struct import *im, size_t conv,
+    const struct event *ev, int *added);
+
 /* Adds a message unless the conversation has it: the same id or, for a
  * message without one, the same time, author and text.  Two statements,
  * not an INSERT ... SELECT that reads messages: that has SQLite copy the
  * row to a temporary b-tree before writing it. Its changes in *added. */
-static int message_buffered(struct import *im, size_t conv,
-    const struct event *ev, int *added);
-
 static int
 message_add(struct import *im, const struct effect *fx,
     const struct event *ev, int *added)
@@ -1422,6 +1422,10 @@ apply(struct import *im, const struct event *ev, struct line *ln)
 		return rc;
 	if (is_msg && (rc = message_add(im, &fx, ev, &ln->add)) != 0)
 		return rc;
+	/* A new conversation's firsts are written with its row. */
+	if (im->bulk != NULL && ln->add > 0 &&
+	    im->bulk->conv[fx.conv - 1].fresh)
+		im->cur->dirty = ln;
 	/* A visitor writing again after the close: the conversation stays
 	 * closed, and the event lets an operator find it and decide. Whether
 	 * the message was added is its INSERT's result: waited for on these
@@ -1622,6 +1626,7 @@ bulk_clear(struct bulk *b, int all)
 	convs_clear(b);
 	b->nstale = 0;
 	b->redone = 0;
+	b->savepoint = 0;
 	for (i = 0; i < b->npend; i++)
 		free(b->pend[i].mem);
 	b->npend = b->nsent = b->pend_bytes = 0;
@@ -1720,17 +1725,16 @@ resolve(struct import *im)
 		    conv_find(b, b->pend[i].ev.conversation, &j) == NULL &&
 		    (rc = conv_new(b, b->pend[i].ev.conversation)) == 0)
 			column_text(&refs, b->pend[i].ev.conversation);
-	if (rc != 0 || b->nconv == first) {
+	if (rc != 0 || b->nconv == first)
 		column_clear(&refs);
-		return rc;
+	else if ((rc = st_bind_column_array(find, 1, &refs)) == 0) {
+		while (rc == 0 && db_row(find, "finding conversations", &rc))
+			if ((c = conv_find(b, st_text(find, 10), &j)) != NULL &&
+			    (rc = known_load(&c->k, st_text(find, 10), find))
+			    == 0)
+				c->state = CONV_STORED;
+		st_reset(find);
 	}
-	if ((rc = st_bind_column_array(find, 1, &refs)) != 0)
-		return rc;
-	while (rc == 0 && db_row(find, "finding conversations", &rc))
-		if ((c = conv_find(b, st_text(find, 10), &j)) != NULL &&
-		    (rc = known_load(&c->k, st_text(find, 10), find)) == 0)
-			c->state = CONV_STORED;
-	st_reset(find);
 	if (rc != 0)
 		return rc;
 	if ((asked = malloc(b->npend * sizeof *asked)) == NULL)
@@ -1788,8 +1792,10 @@ header_words(const struct known *k, struct column *out)
 
 	if (rc == 0 && sqlite3_str_errcode(w) != SQLITE_OK)
 		rc = chat_err(ST_DB, "out of memory");
+	/* no word: an empty string's value is NULL */
 	if (rc == 0)
-		column_text(out, sqlite3_str_value(w));
+		column_text(out, sqlite3_str_value(w) ? sqlite3_str_value(w) :
+		    "");
 	sqlite3_free(sqlite3_str_finish(w));
 	return rc;
 }
@@ -1851,12 +1857,18 @@ flush(struct import *im)
 
 	if (make == NULL || update == NULL || events == NULL || msgs == NULL)
 		return ST_DB;
-	/* No JIT: the planner, which takes unnest() for a few rows, costs
-	 * some of these statements high enough to compile them, for longer
-	 * than they run. */
-	if ((rc = db_exec("SET LOCAL jit = off; SAVEPOINT chunk;"
+	/* No JIT, for the transaction: the planner, which takes unnest()
+	 * for a few rows, costs some of these statements high enough to
+	 * compile them, for longer than they run. The chunk before is
+	 * written: its savepoint goes, or each chunk's would be a
+	 * subtransaction of the batch, past the 64 a server keeps in memory
+	 * for every session's snapshots. */
+	if ((rc = db_exec(b->savepoint ? "RELEASE SAVEPOINT chunk;"
+	    " SAVEPOINT chunk; SET LOCAL chat.writer_indexes = on" :
+	    "SET LOCAL jit = off; SAVEPOINT chunk;"
 	    " SET LOCAL chat.writer_indexes = on", "writing a chunk")) != 0)
 		return rc;
+	b->savepoint = 1;
 	for (i = 0; rc == 0 && i < b->nmade; i++) {
 		k = &b->conv[b->made[i]].k;
 		column_text(&col[0], k->ref);
@@ -2078,10 +2090,12 @@ chunk_run(struct import *im, const char *name)
 	b->pend_bytes = 0;
 	if (rc > 0)
 		return undone(im, name, rc);
-	if (rc < 0)
-		return redo(im, name, b->start);
-	bulk_clear(b, 0);
-	return 0;
+	/* redo() says the refused lines: confirm() must not again */
+	if (rc < 0 && (rc = redo(im, name, b->start)) == 0)
+		sent_drop(b);
+	else if (rc == 0)
+		bulk_clear(b, 0);
+	return rc;
 }
 
 static int

@@ -74,8 +74,9 @@ int db_sync_unreported(void);
 /* Hands what was sent to the server now, without waiting for it: the
  * server works on it while the caller goes on. */
 int db_push(void);
-/* Undoes what the transaction did since SAVEPOINT savepoint (a name of
- * the caller's, in SQL) but that. */
+/* ROLLBACK TO SAVEPOINT savepoint (an SQL name): what the transaction
+ * did since is undone, the ids the engine drew for it included (pg.c's
+ * undo_to()); the transaction and the savepoint go on. */
 int db_undo_to(const char *savepoint);
 /* Runs the statement sql; parameter i binds the i-th argument after
  * types, each "i" (an int64_t) or "t" (a string or NULL). */

@@ -801,4 +801,47 @@ chat-import: $f:11: tags: a tag, untag or tags line's only
 	before=$(dump)
 	run -65 chat-import -q "$f"
 	assert_equal "$(dump)" "$before"
+
+# PostgreSQL reads ahead by chunks of 2,000 lines (a review found these).
+@test "re-importing a file of 4,000 messages without ids adds nothing and prints nothing" {
+	f=$BATS_TEST_TMPDIR/f.ndjson
+	awk 'BEGIN { for (i = 0; i < 4000; i++)
+		printf "{\"conversation\":\"C%d\",\"author\":\"visitor\",\"at\":%d,\"text\":\"t%d\"}\n", i % 10, 1700000000 + i, i }' >"$f"
+	run -0 chat-import "$f"
+	assert_equal "${#lines[@]}" 10
+	run -0 chat-import "$f"
+	assert_output ""
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 4000
+}
+
+@test "a message repeated 2,000 lines later in the same batch is added once" {
+	f=$BATS_TEST_TMPDIR/f.ndjson
+	awk 'BEGIN { for (i = 0; i < 2000; i++)
+		printf "{\"conversation\":\"A\",\"author\":\"visitor\",\"at\":%d,\"text\":\"t\"}\n", 1700000000 + i
+		print "{\"conversation\":\"A\",\"author\":\"visitor\",\"at\":1700000000,\"text\":\"t\"}" }' >"$f"
+	run -0 chat-import -q "$f"
+	assert_equal "$(sql 'SELECT count(*) FROM messages')" 2000
+}
+
+@test "a first response 2,000 lines after its conversation was made is kept" {
+	f=$BATS_TEST_TMPDIR/f.ndjson
+	{
+		echo '{"conversation":"C","author":"visitor","at":1700000100,"text":"first"}'
+		echo '{"conversation":"C","author":"visitor","at":1700000300,"text":"later"}'
+		awk 'BEGIN { for (i = 0; i < 1998; i++)
+			printf "{\"conversation\":\"F%d\",\"author\":\"visitor\",\"at\":1700000000,\"text\":\"f\"}\n", i % 50 }'
+		echo '{"conversation":"C","author":"operator","at":1700000200,"text":"reply"}'
+	} >"$f"
+	run -0 chat-import -q "$f"
+	assert_equal "$(sql "SELECT first_visitor_at, first_response_at FROM conversations WHERE ref = 'C'")" \
+	    "1700000100|1700000200"
+}
+
+@test "a refused line is said once when a chunk's conversations go a line at a time" {
+	f=$BATS_TEST_TMPDIR/f.ndjson
+	printf '%s\n' '{"conversation":"A","author":"visitor","at":1700000000,"text":"a"}' \
+	    'not json' '{"conversation":"---","author":"visitor","at":1700000000,"text":"b"}' >"$f"
+	run -65 chat-import -q "$f"
+	assert_output "chat-import: $f:2: malformed JSON"
+	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 2
 }
