@@ -801,6 +801,7 @@ chat-import: $f:11: tags: a tag, untag or tags line's only
 	before=$(dump)
 	run -65 chat-import -q "$f"
 	assert_equal "$(dump)" "$before"
+}
 
 # PostgreSQL reads ahead by chunks of 2,000 lines (a review found these).
 @test "re-importing a file of 4,000 messages without ids adds nothing and prints nothing" {
