@@ -376,7 +376,7 @@ chat-import: stdin:2: at: more than 300 seconds in the future"
 	assert_output --partial "bad.ndjson:4: conversation: missing"
 	assert_output --partial "bad.ndjson:5: author: expected visitor, operator, bot or system"
 	assert_output --partial "bad.ndjson:6: text: missing"
-	assert_output --partial "bad.ndjson:7: type: expected message, visitor_left, assign, close, park, reopen, note or edit"
+	assert_output --partial "bad.ndjson:7: type: expected message, visitor_left, assign, close, park, reopen, note, edit, tag, untag or tags"
 	assert_output --partial "bad.ndjson:8: at: not a time"
 	assert_output --partial "bad.ndjson:9: at: time out of range"
 	assert_output --partial "bad.ndjson:10: conversation: expected a string or an integer"
@@ -757,7 +757,7 @@ chat-import: $f:4: text: an empty note
 chat-import: $f:5: id: missing (an edit names the message's id)
 chat-import: $f:6: text: missing (an edit gives the new text)
 chat-import: $f:7: id m9: no such message in conversation A; the edit is skipped
-chat-import: $f:8: type: expected message, visitor_left, assign, close, park, reopen, note or edit"
+chat-import: $f:8: type: expected message, visitor_left, assign, close, park, reopen, note, edit, tag, untag or tags"
 	assert_equal "$(sql "SELECT state, closed_at, closed_by FROM conversations")" \
 	    "closed|1795392100|operator"
 }
