@@ -11,7 +11,11 @@
 static const char line_sql[] =
 	"SELECT json_valid(?1) AND json_type(?1) = 'object'"
 	" AND json_type(?1, '$.conversation') = 'text'"
-	" AND ?1 ->> '$.conversation' GLOB 'chatwoot:[0-9]*:[0-9]*'"
+	/* chatwoot:INBOX:ID, each an integer as Chatwoot wrote it */
+	" AND ?1 ->> '$.conversation' GLOB 'chatwoot:?*:?*'"
+	" AND substr(?1 ->> '$.conversation', 10) NOT GLOB '*[^0-9:-]*'"
+	" AND length(?1 ->> '$.conversation')"
+	" - length(replace(?1 ->> '$.conversation', ':', '')) = 2"
 	" AND coalesce(?1 ->> '$.type', 'message') IN ('message', 'assign',"
 	" 'close', 'park', 'reopen', 'note', 'edit', 'tags')";
 
