@@ -168,13 +168,16 @@ static const char lines_sql[] =
 	"  AND coalesce(content, files) IS NOT NULL"
 	" ORDER BY 1";
 
-/* Whether word is one of the space-separated words of list. */
+/* Whether word is one of the space-separated words of list (an empty
+ * word, or two, never is). */
 static int
 listed(const char *list, const char *word)
 {
 	size_t n = strlen(word);
 	const char *p;
 
+	if (n == 0 || strchr(word, ' ') != NULL)
+		return 0;
 	for (p = list; (p = strstr(p, word)) != NULL; p += n)
 		if ((p == list || p[-1] == ' ') &&
 		    (p[n] == ' ' || p[n] == '\0'))

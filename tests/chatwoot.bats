@@ -151,6 +151,8 @@ chat-import: $f:7: status: expected open, resolved, pending or snoozed
 chat-import: $f:8: message_type: expected incoming, outgoing, activity or template
 chat-import: $f:9: attachments: expected objects with a data_url and a file_type, strings
 chat-import: $f:10: \\u0000: a NUL character cannot be stored
+chat-import: $f:13: status: expected open, resolved, pending or snoozed
+chat-import: $f:14: message_type: expected incoming, outgoing, activity or template
 chat-import: $f: 1 payloads of events chat-tools keeps nothing of, skipped"
 	assert_equal "$(sql "SELECT ref, body FROM messages")" \
 	    "2004|A second question, well formed."
