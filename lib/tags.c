@@ -197,11 +197,12 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 {
 	struct taglist t = { NULL, 0 };
 	char *okey = tag_fold(old), *nkey = tag_fold(new), *nform = NULL;
+	char *oform = tag_nfc(old);
 	char detail[160];
 	int64_t oid = 0, nid = 0, mark = 0;
 	int rc;
 
-	if (okey == NULL || nkey == NULL) {
+	if (okey == NULL || nkey == NULL || oform == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
@@ -222,7 +223,9 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		rc = chat_err(ST_SOME, "%s: no such tag", old);
 		goto done;
 	}
-	snprintf(detail, sizeof detail, "%s -> %s", old, new);
+	/* The names as they are stored: a stray space typed is no part of
+	 * them. */
+	snprintf(detail, sizeof detail, "%s -> %s", oform, nform);
 
 	if ((rc = db_exec(DB_SQL("CREATE TEMP TABLE IF NOT EXISTS retagged"
 	    " (id INTEGER PRIMARY KEY)", "CREATE TEMP TABLE IF NOT EXISTS"
@@ -262,6 +265,7 @@ done:
 	taglist_free(&t);
 	free(okey);
 	free(nkey);
+	free(oform);
 	free(nform);
 	return rc;
 }
