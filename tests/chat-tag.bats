@@ -221,6 +221,46 @@ b c"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3
 }
 
+@test "--at TIME: the link, its event and a new tag are at TIME, for -r and -s and --auto too; before the start or in the future, 65 for that id alone" {
+	examples
+	s1=$(sql "SELECT started_at FROM conversations WHERE id = 1")
+	at=$(sql "SELECT max(started_at) + 60 FROM conversations WHERE id IN (1, 2)")
+	run -0 chat-tag --at "@$at" "late tag" 1 2
+	assert_output "1
+2"
+	assert_equal "$(sql "SELECT DISTINCT tagged_at FROM conversation_tags")" "$at"
+	assert_equal "$(sql "SELECT DISTINCT at FROM events WHERE action = 'tagged'")" "$at"
+	assert_equal "$(sql "SELECT created_at FROM tags")" "$at"
+	run -0 chat-tag -q -r --at "$((at + 10))" "late tag" 1
+	assert_equal "$(sql "SELECT at FROM events WHERE action = 'untagged'")" "$((at + 10))"
+	run -0 chat-tag -q -s b --at "$(db_time "$at + 20")" 2
+	assert_equal "$(sql "SELECT at FROM events WHERE action = 'untagged' AND conversation = 2")" "$((at + 20))"
+	assert_equal "$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 2")" "$((at + 20))"
+	run -65 chat-tag --at "@$s1" early 1 2
+	assert_output "chat-tag: 2: tag time $(db_time "$s1") is before the conversation's start, $(db_time "(SELECT started_at FROM conversations WHERE id = 2)")
+1"
+	assert_equal "$(tags_of 1)" early
+	assert_equal "$(tags_of 2)" b
+	future=$(( $(date +%s) + 3600 ))
+	before=$(dump)
+	run -65 chat-tag --at "@$future" later 1
+	assert_output "chat-tag: 1: tag time $(db_time "$future") is in the future"
+	run -65 chat-tag -n --at "@$future" later 1
+	assert_equal "$(dump)" "$before"
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR return OR warranty OR garantie OR remboursement"}
+	EOF
+	late=$(sql "SELECT started_at + 3600 FROM conversations WHERE id = 6")
+	run -0 chat-tag --auto --at "@$late" 6
+	assert_output 6
+	assert_equal "$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 6")" "$late"
+	run -2 chat-tag -l --at now
+	assert_line --index 0 "chat-tag: --at: the time of a tagging, not with -l"
+	run -2 chat-tag --rename early earlier --at now
+	assert_line --index 0 "chat-tag: --at: the time of a tagging, not with --rename"
+}
+
 @test "-r removes (absent tags are fine), with untagged events" {
 	examples
 	chat-tag -q a,b,c 1
