@@ -289,6 +289,7 @@ int note_read(const char *path, char **out);
 int note_edit(char **out);
 /* Appends -m's paragraph m to *note, which stays the caller's, to free(). */
 int note_paragraph(char **note, const char *m);
+/* A batch_fn: the note's text, appended when. */
 struct note_req { const char *text; struct when when; };
 int notes_apply(const void *note_req);
 
