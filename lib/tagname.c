@@ -155,24 +155,31 @@ tag_char(utf8proc_int32_t c)
 int
 tag_check(const char *name)
 {
-	char *folded = tag_squeeze(name);
-	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)folded;
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
 	utf8proc_int32_t c;
 	utf8proc_ssize_t len;
 	size_t n = 0;
-	int ok;
+	int ok = 1, space = 0;
 
-	if (folded == NULL)
-		return chat_err(ST_DB, "out of memory");
 	/* utf8proc_iterate() refuses what utf8_valid() does: overlong
-	 * forms, surrogates and code points past U+10FFFF. Folded, a name
-	 * has spaces only between other characters. */
-	for (ok = *s != '\0'; ok && *s != '\0'; s += len) {
-		len = utf8proc_iterate(s, -1, &c);
-		ok = len > 0 && (tag_char(c) || c == ' ') && ++n <= 64;
+	 * forms, surrogates and code points past U+10FFFF. The characters
+	 * are counted as tag_squeeze() leaves them: a run of white space
+	 * inside is one. */
+	while (ok && *s != '\0') {
+		if ((len = utf8proc_iterate(s, -1, &c)) <= 0) {
+			ok = 0;
+			break;
+		}
+		if (tag_space(c))
+			space = n > 0;
+		else {
+			n += (size_t)space + 1;
+			space = 0;
+			ok = tag_char(c) && n <= 64;
+		}
+		s += len;
 	}
-	free(folded);
-	if (ok)
+	if (ok && n > 0)
 		return 0;
 	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits, spaces "
 	    "or - _ . / :", name);
