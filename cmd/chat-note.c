@@ -9,20 +9,24 @@
 static struct listing_opts l;
 static struct opt_list ms;
 static const char *file;
+static struct note_req req;
 
 static const struct opt opts[] = {
 	OPT_ARG(OPT_LIST, 'm', "message", "TEXT", &ms, "the note (several -m "
 	    "are its paragraphs)"),
 	OPT_ARG(OPT_STR, 'F', "file", "FILE", &file, "the note in FILE (- for "
 	    "standard input)", .twice = "-F given twice: one note file"),
+	OPT_ARG(OPT_TIME, 0, "at", "TIME", &req.when.at, "when the note was "
+	    "written: default now", .given = &req.when.given),
 	OPT__LISTING(l, "notes"), OPT__REF, OPT__QUIET, OPT__DRY_RUN,
 	OPT__COMMON, OPT_END
 };
 
 static const struct command note = {
-	"usage: chat-note [-qn] [--ref] -m TEXT | -F FILE [ID...]\n"
-	"       chat-note [-qn] [--ref] ID   (text on stdin, else $VISUAL or "
-	"$EDITOR)\n"
+	"usage: chat-note [-qn] [--ref] [--at TIME] -m TEXT | -F FILE [ID...]\n"
+	"       chat-note [-qn] [--ref] [--at TIME] ID   (text on stdin, else "
+	"$VISUAL\n"
+	"                 or $EDITOR)\n"
 	"       chat-note -l [-o table|tsv|json|ids] [--ref] [ID...]\n"
 	"       chat-note -l --all [-o table|tsv|json|ids]\n",
 	opts
@@ -55,8 +59,8 @@ main(int argc, char *argv[])
 
 	if (opt_parse(&note, &argc, &argv) || listing_opts(&l, argc, &fmt))
 		return chat_exit();
-	if (l.list && (ms.n || file))
-		usage_err("-l lists notes: no -m or -F");
+	if (l.list && (ms.n || file || req.when.given))
+		usage_err("-l lists notes: no -m, -F or --at");
 	else if (l.list) {
 		if (db_open(DB_READ) == 0)
 			list_run(LIST_NOTES, fmt, argv, argc,
@@ -71,9 +75,11 @@ main(int argc, char *argv[])
 		if (file != NULL)
 			rc = note_read(file, &text);
 		if (rc == 0 && db_open(DB_WRITE) == 0 && (ms.n || file ||
-		    typed(argv, &text) == 0))
+		    typed(argv, &text) == 0)) {
+			req.text = text;
 			batch_ids(argv, argc, chat_flags.dry_run, notes_apply,
-			    text);
+			    &req);
+		}
 	}
 	free(text);
 	return chat_exit();

@@ -11,6 +11,7 @@ static struct opt_mode mode = { .clash = "--rename and --auto: one or the "
     "other" };
 static const char *o;
 static int list, all;
+static struct tag_req req = { .op = TAG_ADD };
 
 enum { RENAME = 1, AUTO };
 
@@ -29,16 +30,18 @@ static const struct opt opts[] = {
 	    "auto_tag rules"),
 	OPT_BOOL(0, "all", &all, "with --auto: to every closed conversation "
 	    "without a tag"),
+	OPT_ARG(OPT_TIME, 0, "at", "TIME", &req.when.at, "when the tags were "
+	    "added or removed: default now", .given = &req.when.given),
 	OPT__REF, OPT__QUIET, OPT__DRY_RUN, OPT__COMMON, OPT_END
 };
 
 static const struct command tag = {
-	"usage: chat-tag [-qn] [--ref] [-r] TAG[,TAG...] [ID...]\n"
-	"       chat-tag [-qn] [--ref] -s TAG[,TAG...] [ID...]\n"
+	"usage: chat-tag [-qn] [--ref] [--at TIME] [-r] TAG[,TAG...] [ID...]\n"
+	"       chat-tag [-qn] [--ref] [--at TIME] -s TAG[,TAG...] [ID...]\n"
 	"       chat-tag -l [-o table|tsv|json]\n"
 	"       chat-tag [-qn] --rename OLD NEW\n"
-	"       chat-tag --auto [-qn] [--ref] [ID...]\n"
-	"       chat-tag --auto --all [-qn]\n",
+	"       chat-tag --auto [-qn] [--ref] [--at TIME] [ID...]\n"
+	"       chat-tag --auto --all [-qn] [--at TIME]\n",
 	opts
 };
 
@@ -57,6 +60,8 @@ check(int argc, enum fmt *fmt)
 	    mode.value == AUTO ? "--auto" : "--rename"),
 	    OPT_RULE(list && (argc > 0 || mode.value), "-l lists the "
 	    "catalogue: no ids, no --rename or --auto"),
+	    OPT_RULE(req.when.given && (list || mode.value == RENAME), "--at: "
+	    "the time of a tagging, not with %s", list ? "-l" : "--rename"),
 	    OPT_RULE(mode.value == RENAME && argc != 2, "--rename takes OLD and "
 	    "NEW")), 1) || (!list && !mode.value && op.value != TAG_SET &&
 	    op.arg == NULL && argc == 0 && opt_usage());
@@ -65,7 +70,6 @@ check(int argc, enum fmt *fmt)
 int
 main(int argc, char *argv[])
 {
-	struct tag_req req = { { NULL, 0 }, TAG_ADD };
 	enum fmt fmt = FMT_TABLE;
 	struct ids *ids = NULL;
 	const char *set;
@@ -82,7 +86,8 @@ main(int argc, char *argv[])
 	else if (mode.value == AUTO) {
 		/* --all: every closed untagged one; else the ids given. */
 		if (all || ids_open(&ids, argv, argc, chat_flags.by_ref) == 0)
-			tags_auto(ids, chat_flags.dry_run, chat_flags.quiet);
+			tags_auto(ids, &req.when, chat_flags.dry_run,
+			    chat_flags.quiet);
 	} else {
 		req.op = (enum tag_op)op.value;
 		/* The tags: -s's or -d's, else the first operand. */

@@ -264,18 +264,22 @@ int listing_opts(const struct listing_opts *l, int argc, enum fmt *fmt);
 /* -o's format, when given: fmt_parse(), the usage printed on a refusal. */
 int opt_fmt(const char *o, enum fmt *fmt, int allow_text);
 
+/* When a change happened: at when given (--at), else now. */
+struct when { int given; time_t at; };
+
 /* tagname.c: names and lists of names; tags.c: tagging. */
 struct taglist { char **names; size_t n; };
 enum tag_op { TAG_ADD, TAG_REMOVE, TAG_SET };
-struct tag_req { struct taglist tags; enum tag_op op; };
+struct tag_req { struct taglist tags; enum tag_op op; struct when when; };
 int taglist_add(struct taglist *t, const char *comma_list);
 int taglist_check(const struct taglist *t);
 void taglist_free(struct taglist *t);
 int tags_apply(const void *tag_req);
 int tags_rename(const char *old, const char *new, int dry_run, int quiet);
 /* The auto_tag rules over the ids, or, with ids NULL (--all), over every
- * closed conversation without a tag. */
-int tags_auto(struct ids *ids, int dry_run, int quiet);
+ * closed conversation without a tag, tagging them when. */
+int tags_auto(struct ids *ids, const struct when *when, int dry_run,
+    int quiet);
 
 /* notes.c */
 #define NOTE_MAX 65536
@@ -285,8 +289,9 @@ int note_read(const char *path, char **out);
 int note_edit(char **out);
 /* Appends -m's paragraph m to *note, which stays the caller's, to free(). */
 int note_paragraph(char **note, const char *m);
-/* A batch_fn; its request is the note's text. */
-int notes_apply(const void *text);
+/* A batch_fn: the note's text, appended when. */
+struct note_req { const char *text; struct when when; };
+int notes_apply(const void *note_req);
 /* The start of a note as its event shows it: its first line, cut at 63
  * bytes on a character boundary. */
 void note_detail(const char *text, char detail[64]);

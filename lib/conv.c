@@ -16,13 +16,6 @@ enum { AT_GIVEN, AT_LAST, AT_NOW };
 	" WHEN ?2 > c.last_activity_at THEN ?2 ELSE c.last_activity_at END" \
 	" ELSE ?2 END"
 
-/* The time x as RFC 3339 UTC: strftime() is SQLite's alone, to_char()
- * PostgreSQL's. The statements with one are written once over TIME and
- * made twice, side by side. */
-#define LITE_TIME(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
-#define PG_TIME(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC'," \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 /* Refuses the ids close.require would still find lacking once this
  * command's own tags, note and ratings are in, each with all it lacks in
  * one message. The rule is the operators': a close by the system (an
@@ -160,7 +153,8 @@ int
 conv_close(const void *req)
 {
 	const struct close_req *r = req;
-	struct tag_req tags = { r->tags, TAG_ADD };
+	struct tag_req tags = { .tags = r->tags, .op = TAG_ADD };
+	struct note_req note = { .text = r->note };
 	int64_t now = db_now();
 	int64_t mode = r->at_last ? AT_LAST : r->has_at ? AT_GIVEN : AT_NOW;
 	int64_t at = r->has_at && !r->at_last ? (int64_t)r->at : now;
@@ -175,7 +169,7 @@ conv_close(const void *req)
 	if (rc == 0 && r->tags.n > 0)
 		rc = tags_apply(&tags);
 	if (rc == 0 && r->note != NULL)
-		rc = notes_apply(r->note);
+		rc = notes_apply(&note);
 	if (rc == 0 && r->ratings.n > 0)
 		rc = ratings_apply(&r->ratings);
 	if (rc == 0)

@@ -8,17 +8,17 @@
 
 /* The times are formatted here; the tags joined as the engine can, in
  * their keys' order, which PostgreSQL keeps only when told within the
- * aggregate. */
+ * aggregate, by commas, which no tag has (a tag may have spaces). */
 #define CSV_SQL(tags) "SELECT c.id, c.ref, c.channel, c.visitor," \
 	" c.operator, c.started_at, c.closed_at, c.closed_at - c.started_at," \
 	" " tags ", (SELECT count(*) FROM notes WHERE conversation = c.id)" \
 	" FROM conversations c WHERE c.id = ?"
 static const char csv_sql[] = CSV_SQL(
-	"(SELECT group_concat(name, ' ') FROM (SELECT t.name FROM"
+	"(SELECT group_concat(name, ',') FROM (SELECT t.name FROM"
 	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
 	"  WHERE ct.conversation = c.id ORDER BY t.key))");
 static const char pg_csv_sql[] = CSV_SQL(
-	"(SELECT string_agg(t.name, ' ' ORDER BY t.key) FROM"
+	"(SELECT string_agg(t.name, ',' ORDER BY t.key) FROM"
 	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
 	"  WHERE ct.conversation = c.id)");
 

@@ -18,6 +18,13 @@
  * a last activity up to that far ahead rather than before it. */
 #define CLOCK_SKEW 300
 
+/* The time x as RFC 3339 UTC: strftime() is SQLite's alone, to_char()
+ * PostgreSQL's. The statements with one are written once over TIME and
+ * made twice, side by side. */
+#define LITE_TIME(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
+#define PG_TIME(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC'," \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 /* schema.c: step N brings a database from version N-1 to N, on SQLite and
  * on PostgreSQL (NULL: nothing to do on that engine). */
 extern const char *const schema_steps[];
@@ -287,6 +294,13 @@ void str_text(sqlite3_str *out, const char *s, size_t len, enum shown how);
  * with_events, deliveries and events. */
 int conv_text(int64_t id, int with_events, sqlite3_str *out);
 int conv_json(int64_t id, sqlite3_str *out);
+
+/* notes.c: the time a change is written at, in *at: when's, else
+ * db_now(). Given, it refuses (65) first the batch's conversations it
+ * cannot be for: those that started after it, and every one when it is
+ * more than CLOCK_SKEW ahead of now, as a close's time is (conv.c); what
+ * names the change in the message. */
+int when_check(const char *what, const struct when *when, int64_t *at);
 
 /* tagname.c */
 /* The tag's key: its name in NFC, fully case-folded; tag_nfc(), the name

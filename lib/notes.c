@@ -178,6 +178,29 @@ note_edit(char **out)
 	return rc;
 }
 
+/* The batch's conversations a change at ?1 cannot be for, ?2 being now
+ * and ?3 "what time TIME". */
+#define TOO_EARLY(TIME) "SELECT b.id, b.id || ': ' || ?3 || CASE WHEN ?1 <" \
+	" c.started_at THEN ' is before the conversation''s start, ' || " \
+	TIME("c.started_at") " ELSE ' is in the future' END FROM batch_ok b" \
+	" CROSS JOIN conversations c WHERE c.id = b.id AND (?1 < c.started_at" \
+	" OR ?1 > ?2 + " XSTR(CLOCK_SKEW) ")"
+
+int
+when_check(const char *what, const struct when *when, int64_t *at)
+{
+	int64_t now = db_now();
+	char why[64], t[32];
+
+	*at = when->given ? (int64_t)when->at : now;
+	if (!when->given)
+		return 0;
+	snprintf(why, sizeof why, "%s time %s", what, time_rfc3339(when->at,
+	    t));
+	return idtab_refuse(ST_DATA, DB_SQL(TOO_EARLY(LITE_TIME),
+	    TOO_EARLY(PG_TIME)), "checking the time", "iit", *at, now, why);
+}
+
 /* The batch's conversations o without the note ?N, by a join: NOT EXISTS
  * costs as much again as the lookup it makes. */
 #define NOTELESS(N) " FROM batch_ok o LEFT JOIN notes n ON n.conversation =" \
@@ -195,21 +218,25 @@ note_detail(const char *text, char detail[64])
 }
 
 /* Appends the note to the batch's conversations but those that have that
- * very note already: a command run twice adds it once. */
+ * very note already: a command run twice adds it once. The note and its
+ * event are at its time. */
 int
-notes_apply(const void *note)
+notes_apply(const void *req)
 {
-	const char *text = note;
-	int64_t now = db_now();
+	const struct note_req *r = req;
+	const char *text = r->text;
+	int64_t at;
 	char detail[64];
 	int rc;
 
+	if ((rc = when_check("note", &r->when, &at)) != 0)
+		return rc;
 	note_detail(text, detail);
 	if ((rc = db_run("INSERT INTO events (conversation, at, actor,"
 	    " action, detail) SELECT o.id, ?1, ?2, 'noted', ?3" NOTELESS(4),
-	    "adding a note", "ittt", now, actor(), detail, text)) != 0)
+	    "adding a note", "ittt", at, actor(), detail, text)) != 0)
 		return rc;
 	return db_run("INSERT INTO notes (conversation, at, author, body)"
 	    " SELECT o.id, ?1, ?2, ?3" NOTELESS(3), "adding a note", "itt",
-	    now, actor(), text);
+	    at, actor(), text);
 }

@@ -17,17 +17,66 @@
 #define NAME_FORM (UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE)
 #define KEY_FORM (NAME_FORM | UTF8PROC_CASEFOLD)
 
-/* name in form, allocated by utf8proc (malloc) or, when name is not valid
- * UTF-8, a copy of it; NULL when out of memory. The caller frees it. */
+/* White space in a name: a space, a tab, or another Unicode space
+ * separator (the no-break space a label copied from a web page has). */
+static int
+tag_space(utf8proc_int32_t c)
+{
+	return c == ' ' || c == '\t' ||
+	    utf8proc_category(c) == UTF8PROC_CATEGORY_ZS;
+}
+
+/* name with its white space folded: none first or last, and each run
+ * inside one space, so that a label typed or sent with a stray space is
+ * the tag it looks like; NULL when out of memory. Invalid UTF-8 is copied
+ * as it is (tag_check() refuses it). The caller frees it. */
+static char *
+tag_squeeze(const char *name)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
+	size_t len = strlen(name), n = 0;
+	utf8proc_ssize_t step;
+	utf8proc_int32_t c;
+	char *out;
+	int space = 0;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (; *s != '\0'; s += step) {
+		if ((step = utf8proc_iterate(s, -1, &c)) <= 0) {
+			memcpy(out, name, len + 1);
+			return out;
+		}
+		if (tag_space(c)) {
+			space = n > 0;
+			continue;
+		}
+		if (space)
+			out[n++] = ' ';
+		space = 0;
+		memcpy(out + n, s, (size_t)step);
+		n += (size_t)step;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* name, its white space folded, in form, allocated by utf8proc (malloc)
+ * or, when name is not valid UTF-8, a copy of it; NULL when out of memory.
+ * The caller frees it. */
 static char *
 tag_map(const char *name, utf8proc_option_t form)
 {
 	utf8proc_uint8_t *out;
 	utf8proc_ssize_t n;
+	char *folded;
 
-	n = utf8proc_map((const utf8proc_uint8_t *)name, 0, &out, form);
+	if ((folded = tag_squeeze(name)) == NULL)
+		return NULL;
+	n = utf8proc_map((const utf8proc_uint8_t *)folded, 0, &out, form);
 	if (n == UTF8PROC_ERROR_INVALIDUTF8)
-		return strdup(name);
+		return folded;
+	free(folded);
 	return n < 0 ? NULL : (char *)out;
 }
 
@@ -107,24 +156,33 @@ int
 tag_check(const char *name)
 {
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
-	const utf8proc_uint8_t *end = s + strlen(name);
 	utf8proc_int32_t c;
 	utf8proc_ssize_t len;
 	size_t n = 0;
-	int ok = s < end;
+	int ok = 1, space = 0;
 
 	/* utf8proc_iterate() refuses what utf8_valid() does: overlong
-	 * forms, surrogates and code points past U+10FFFF. */
-	while (ok && s < end) {
-		len = utf8proc_iterate(s, end - s, &c);
-		ok = len > 0 && tag_char(c) && ++n <= 64;
-		if (ok)
-			s += len;
+	 * forms, surrogates and code points past U+10FFFF. The characters
+	 * are counted as tag_squeeze() leaves them: a run of white space
+	 * inside is one. */
+	while (ok && *s != '\0') {
+		if ((len = utf8proc_iterate(s, -1, &c)) <= 0) {
+			ok = 0;
+			break;
+		}
+		if (tag_space(c))
+			space = n > 0;
+		else {
+			n += (size_t)space + 1;
+			space = 0;
+			ok = tag_char(c) && n <= 64;
+		}
+		s += len;
 	}
-	if (ok)
+	if (ok && n > 0)
 		return 0;
-	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits or - _ . "
-	    "/ :", name);
+	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits, spaces "
+	    "or - _ . / :", name);
 }
 
 int

@@ -74,14 +74,14 @@ ascii_lower(const char *s, char **out)
 }
 
 /* Tags the batch's conversations (those the rule matches, when one is
- * given) with name, a new tag made only when some conversation gets it;
- * the tag and the events have the name in NFC. */
+ * given) with name at the time at, a new tag made only when some
+ * conversation gets it; the tag and the events have the name in NFC. */
 static int
-tag_batch(const char *name, const struct auto_tag *rule)
+tag_batch(const char *name, const struct auto_tag *rule, int64_t at)
 {
 	struct stmt *any, *add;
 	char *channel = NULL, *key = NULL, *form = NULL;
-	int64_t tag = 0, now = db_now(), match = rule != NULL;
+	int64_t tag = 0, match = rule != NULL;
 	int rc = 0, found;
 
 	/* INTEGER PRIMARY KEY is SQLite's rowid, PostgreSQL's int4. */
@@ -112,7 +112,7 @@ tag_batch(const char *name, const struct auto_tag *rule)
 		if (found) {
 			st_bind_text(add, 1, form);
 			st_bind_text(add, 2, key);
-			st_bind_int(add, 3, now);
+			st_bind_int(add, 3, at);
 			if (db_row(add, "adding a tag", &rc))
 				tag = st_int64(add, 0);
 			st_reset(add);
@@ -127,11 +127,11 @@ tag_batch(const char *name, const struct auto_tag *rule)
 	    " LEFT JOIN conversation_tags ct ON ct.conversation = o.id AND"
 	    " ct.tag = ?1 WHERE ct.tag IS NULL AND" TARGETED("?3", "?4")
 	    " ORDER BY o.seq", "tagging", "ittiit", tag, form, channel, match,
-	    now, actor())) == 0)
+	    at, actor())) == 0)
 		rc = db_run("INSERT INTO conversation_tags SELECT o.id, ?1,"
 		    " ?4, ?5 FROM batch_ok o WHERE" TARGETED("?2", "?3")
 		    " ON CONFLICT DO NOTHING", "tagging", "itiit", tag, channel,
-		    match, now, actor());
+		    match, at, actor());
 done:
 	free(channel);
 	free(key);
@@ -140,11 +140,10 @@ done:
 }
 
 /* Removes from the batch's conversations the tags listed in tag_keys
- * (keep 0) or every tag not listed there (keep 1). */
+ * (keep 0) or every tag not listed there (keep 1), the events at at. */
 static int
-untag_batch(const struct taglist *t, int keep)
+untag_batch(const struct taglist *t, int keep, int64_t at)
 {
-	int64_t now = db_now();
 	size_t i;
 	char *key;
 	int rc;
@@ -165,7 +164,7 @@ untag_batch(const struct taglist *t, int keep)
 		    " t.name FROM batch_ok o JOIN conversation_tags ct ON"
 		    " ct.conversation = o.id JOIN tags t ON t.id = ct.tag WHERE"
 		    " (t.key IN (SELECT key FROM tag_keys)) = (?1 = 1) ORDER BY"
-		    " o.seq, t.key", "untagging", "iit", (int64_t)!keep, now,
+		    " o.seq, t.key", "untagging", "iit", (int64_t)!keep, at,
 		    actor());
 	if (rc == 0)
 		rc = db_run("DELETE FROM conversation_tags WHERE conversation"
@@ -179,13 +178,14 @@ int
 tags_apply(const void *req)
 {
 	const struct tag_req *r = req;
+	int64_t at;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (r->op != TAG_ADD)
-		rc = untag_batch(&r->tags, r->op == TAG_SET);
+	if ((rc = when_check("tag", &r->when, &at)) == 0 && r->op != TAG_ADD)
+		rc = untag_batch(&r->tags, r->op == TAG_SET, at);
 	for (i = 0; rc == 0 && r->op != TAG_REMOVE && i < r->tags.n; i++)
-		rc = tag_batch(r->tags.names[i], NULL);
+		rc = tag_batch(r->tags.names[i], NULL, at);
 	return rc;
 }
 
@@ -197,11 +197,12 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 {
 	struct taglist t = { NULL, 0 };
 	char *okey = tag_fold(old), *nkey = tag_fold(new), *nform = NULL;
+	char *oform = tag_nfc(old);
 	char detail[160];
 	int64_t oid = 0, nid = 0, mark = 0;
 	int rc;
 
-	if (okey == NULL || nkey == NULL) {
+	if (okey == NULL || nkey == NULL || oform == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
 		goto done;
 	}
@@ -222,7 +223,9 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		rc = chat_err(ST_SOME, "%s: no such tag", old);
 		goto done;
 	}
-	snprintf(detail, sizeof detail, "%s -> %s", old, new);
+	/* The names as they are stored: a stray space typed is no part of
+	 * them. */
+	snprintf(detail, sizeof detail, "%s -> %s", oform, nform);
 
 	if ((rc = db_exec(DB_SQL("CREATE TEMP TABLE IF NOT EXISTS retagged"
 	    " (id INTEGER PRIMARY KEY)", "CREATE TEMP TABLE IF NOT EXISTS"
@@ -262,6 +265,7 @@ done:
 	taglist_free(&t);
 	free(okey);
 	free(nkey);
+	free(oform);
 	free(nform);
 	return rc;
 }
@@ -293,20 +297,27 @@ rules_check(const struct config *cfg)
 	return rc;
 }
 
+struct auto_req {
+	const struct config *cfg;
+	const struct when *when;
+};
+
 /* Tags the batch's conversations by every rule that matches them; the
  * ids no rule tagged are not printed. */
 static int
 auto_apply(const void *req)
 {
-	const struct config *cfg = req;
-	int64_t mark;
+	const struct auto_req *r = req;
+	const struct config *cfg = r->cfg;
+	int64_t mark, at;
 	size_t i;
 	int rc;
 
-	if ((rc = event_last(&mark)) != 0)
+	if ((rc = when_check("tag", r->when, &at)) != 0 ||
+	    (rc = event_last(&mark)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
-		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i]);
+		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i], at);
 	if (rc == 0)
 		rc = idtab_refuse(0, "SELECT id, NULL FROM batch_ok WHERE id"
 		    " NOT IN (SELECT conversation FROM events WHERE id > ?)",
@@ -315,17 +326,17 @@ auto_apply(const void *req)
 }
 
 int
-tags_auto(struct ids *ids, int dry_run, int quiet)
+tags_auto(struct ids *ids, const struct when *when, int dry_run, int quiet)
 {
-	const struct config *cfg;
+	struct auto_req r = { NULL, when };
 	struct stmt *untagged = db_prep("SELECT id FROM conversations c"
 	    " WHERE state = 'closed' AND NOT EXISTS (SELECT 1 FROM"
 	    " conversation_tags WHERE conversation = c.id) ORDER BY id");
 	struct batch *b = NULL;
 	int rc, closed;
 
-	if ((rc = config_get(&cfg)) != 0 || (rc = rules_check(cfg)) != 0 ||
-	    (rc = batch_open(&b, quiet, dry_run, auto_apply, cfg)) != 0)
+	if ((rc = config_get(&r.cfg)) != 0 || (rc = rules_check(r.cfg)) != 0 ||
+	    (rc = batch_open(&b, quiet, dry_run, auto_apply, &r)) != 0)
 		return rc;
 	if (ids != NULL)
 		rc = batch_feed(b, ids);

@@ -45,6 +45,32 @@ seconds(const char **p, long long *v)
 	return 0;
 }
 
+/* A fraction of a second after *p, if any: a point or a comma and at
+ * least one digit; it is dropped, as times are whole seconds. */
+static int
+fraction(const char **p)
+{
+	if (**p != '.' && **p != ',')
+		return 0;
+	if (!isdigit((unsigned char)(*p)[1]))
+		return -1;
+	for (++*p; isdigit((unsigned char)**p); ++*p)
+		;
+	return 0;
+}
+
+/* UNIX seconds, with a fraction dropped: "1583240757", "1583240757.123". */
+static int
+unix_seconds(const char *p, time_t *out)
+{
+	long long v;
+
+	if (seconds(&p, &v) || fraction(&p) || *p != '\0')
+		return -1;
+	*out = (time_t)v;
+	return 0;
+}
+
 static int
 month_days(int y, int m)
 {
@@ -72,7 +98,7 @@ local_midnight(time_t now, int days_back, time_t *out)
 static int
 parse_absolute(const char *p, time_t *out)
 {
-	int y, mo, d, h = 0, mi = 0, s = 0, zone = 0, oh, om, sign;
+	int y, mo, d, h = 0, mi = 0, s = 0, zone = 0, oh, om, sign, colon;
 	struct tm tm = {0};
 	time_t t;
 
@@ -87,26 +113,35 @@ parse_absolute(const char *p, time_t *out)
 			return -1;
 		if (*p == ':') {
 			p++;
-			if (digits(&p, 2, &s))
+			if (digits(&p, 2, &s) || fraction(&p))
 				return -1;
-			if (*p == '.' || *p == ',')
-				for (p++; isdigit((unsigned char)*p); p++)
-					;
 		}
 		if (h > 23 || mi > 59 || s > 60)
 			return -1;
 		if (s == 60)
 			s = 59;
+		/* RFC 3339's Z, or what Ruby's and PostgreSQL's text forms of a
+		 * time end with: " UTC", "+02", " +0200". */
 		if (*p == 'Z' || *p == 'z') {
 			zone = 1;
 			p++;
-		} else if (*p == '+' || *p == '-') {
+		} else if (*p == ' ' && (strcmp(p, " UTC") == 0 ||
+		    strcmp(p, " GMT") == 0)) {
+			zone = 1;
+			p += 4;
+		} else if ((*p == ' ' && (p[1] == '+' || p[1] == '-')) ||
+		    *p == '+' || *p == '-') {
+			p += *p == ' ';
 			sign = *p++ == '-' ? -1 : 1;
 			if (digits(&p, 2, &oh))
 				return -1;
-			if (*p == ':')
-				p++;
-			if (digits(&p, 2, &om) || oh > 23 || om > 59)
+			/* The minutes may be left out, not after a colon. */
+			om = 0;
+			colon = *p == ':';
+			p += colon;
+			if ((colon || *p != '\0') && digits(&p, 2, &om))
+				return -1;
+			if (oh > 23 || om > 59)
 				return -1;
 			zone = 1;
 			h -= sign * oh;
@@ -172,15 +207,13 @@ time_parse(const char *s, time_t now, time_t *out)
 		return local_midnight(now, 0, out);
 	if (strcmp(s, "yesterday") == 0)
 		return local_midnight(now, 1, out);
-	if (s[0] == '@') {
-		long long v;
-		const char *p = s + 1;
-
-		if (seconds(&p, &v) || *p != '\0')
-			return -1;
-		*out = (time_t)v;
-		return 0;
-	}
+	if (s[0] == '@')
+		return unix_seconds(s + 1, out);
+	/* Digits alone are UNIX seconds too, as platforms send them, when
+	 * there are 9 or more (1973-03-03 on): "2020" or "90" are more
+	 * likely a year or a duration without its unit than 1970. */
+	if (strspn(s, "0123456789") >= 9)
+		return unix_seconds(s, out);
 	if (len >= 10 && s[4] == '-')
 		return parse_absolute(s, out);
 	if (*s == '-') {

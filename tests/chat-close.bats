@@ -258,8 +258,8 @@ Line two."
 @test "bad tags and ratings are refused (65) before anything is written" {
 	examples
 	before=$(dump)
-	run -65 chat-close -t "two words" 1
-	assert_output --partial "tag 'two words'"
+	run -65 chat-close -t "semi;colon" 1
+	assert_output --partial "tag 'semi;colon'"
 	run -65 chat-close -r network=9 1
 	run -65 chat-close -r nps=3 1
 	assert_equal "$(dump)" "$before"

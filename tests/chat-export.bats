@@ -104,7 +104,7 @@ print(\"ok\")"'
 	chat-close -q --at 2026-11-20T10:05:00Z -t a,b -m "x" -r network=3 1
 	run -0 chat-export -f csv 1
 	assert_line --index 0 "id,ref,channel,visitor,operator,started,closed,handling_time,tags,notes,network,solution"$'\r'
-	assert_line --index 1 '1,Q1,chat,"Roe, Jane ""JR""",,2026-11-20T10:00:00Z,2026-11-20T10:05:00Z,300,a b,1,3,'$'\r'
+	assert_line --index 1 '1,Q1,chat,"Roe, Jane ""JR""",,2026-11-20T10:00:00Z,2026-11-20T10:05:00Z,300,"a,b",1,3,'$'\r'
 	run -0 /usr/bin/python3 -c 'import csv, sys; r = list(csv.reader(open(sys.argv[1], newline=""))); assert r[1][3] == "Roe, Jane \"JR\"", r; print(len(r))' <(chat-export -f csv 1)
 	assert_output 2
 }

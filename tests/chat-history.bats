@@ -466,8 +466,8 @@ print("ok")' "$output"
 	assert_output "chat-history: --idle soon: not a duration"
 	run -65 chat-stats --until never
 	assert_output "chat-stats: --until never: not a time"
-	run -65 chat-history --tag 'two words'
-	assert_output --partial "tag 'two words': 1 to 64"
+	run -65 chat-history --tag 'semi;colon'
+	assert_output --partial "tag 'semi;colon': 1 to 64"
 }
 
 @test "a missing database is no empty one: 74 saying so, and it is not created" {

@@ -201,6 +201,33 @@ Customer happy."
 	assert_equal "$(sql "SELECT count(*) FROM notes")" 2
 }
 
+@test "--at TIME: the note and its event are at TIME, in any form a time takes; before the start or in the future, 65 for that id alone" {
+	examples
+	s1=$(sql "SELECT started_at FROM conversations WHERE id = 1")
+	at=$(sql "SELECT max(started_at) + 60 FROM conversations WHERE id IN (1, 2)")
+	run -0 chat-note --at "$at" -m "Qualified late." 1 2
+	assert_output "1
+2"
+	assert_equal "$(sql "SELECT DISTINCT at FROM notes")" "$at"
+	assert_equal "$(sql "SELECT DISTINCT at FROM events WHERE action = 'noted'")" "$at"
+	iso=$(db_time "$at + 1")
+	run -0 chat-note --at "${iso%Z}.250Z" -m "Second." 1
+	run -0 chat-note --at "$(tr T ' ' <<<"${iso%Z}") UTC" -m "Third." 2
+	assert_equal "$(sql "SELECT DISTINCT at FROM notes WHERE body <> 'Qualified late.'")" "$((at + 1))"
+	run -65 chat-note --at "@$s1" -m "Too early for 2." 1 2
+	assert_output "chat-note: 2: note time $(db_time "$s1") is before the conversation's start, $(db_time "(SELECT started_at FROM conversations WHERE id = 2)")
+1"
+	assert_equal "$(sql "SELECT count(*) FROM notes WHERE body = 'Too early for 2.'")" 1
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE detail = 'Too early for 2.'")" 1
+	future=$(( $(date +%s) + 3600 ))
+	run -65 chat-note --at "@$future" -m "Later." 1
+	assert_output "chat-note: 1: note time $(db_time "$future") is in the future"
+	assert_equal "$(sql "SELECT count(*) FROM notes WHERE body = 'Later.'")" 0
+	run -0 chat-note -q --at "@$(( $(date +%s) + 60 ))" -m "A clock a little ahead." 1
+	run -65 chat-note --at "next week" -m x 1
+	assert_output "chat-note: --at next week: not a time"
+}
+
 @test "-m with -F, -F twice, -l with -m and -o without -l are usage errors (2) with their reason" {
 	examples
 	echo note >"$BATS_TEST_TMPDIR/n.txt"
@@ -209,7 +236,9 @@ Customer happy."
 	run -2 chat-note -F "$BATS_TEST_TMPDIR/n.txt" -F "$BATS_TEST_TMPDIR/n.txt" 1
 	assert_line --index 0 "chat-note: -F given twice: one note file"
 	run -2 chat-note -l -m a 1
-	assert_line --index 0 "chat-note: -l lists notes: no -m or -F"
+	assert_line --index 0 "chat-note: -l lists notes: no -m, -F or --at"
+	run -2 chat-note -l --at now 1
+	assert_line --index 0 "chat-note: -l lists notes: no -m, -F or --at"
 	run -2 chat-note -o json -m a 1
 	assert_line --index 0 "chat-note: -o json: only -l prints a listing"
 	assert_line --index 1 --partial "usage: chat-note"

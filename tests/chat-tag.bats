@@ -75,17 +75,74 @@ $nfc"
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 7
 }
 
-@test "a tag is 1 to 64 letters, digits or - _ . / :, else 65 and nothing written" {
+@test "a tag is 1 to 64 letters, digits, spaces or - _ . / :, else 65 and nothing written" {
 	examples
 	before=$(dump)
-	for bad in "two words" "" "a,,b" "$(printf 'x%.0s' $(seq 65))" "tab	x" "emoji😀" "semi;colon" "quote'd" \
-	    $'esc\e[2J' $'cr\rlf' $'del\x7f' $'csi\xc2\x9b' $'nel\xc2\x85'; do
+	for bad in "" " " "a,,b" "a, ,b" "$(printf 'x%.0s' $(seq 65))" "$(printf 'x y%.0s' $(seq 22))" "emoji😀" "semi;colon" "quote'd" \
+	    $'esc\e[2J' $'cr\rlf' $'line\nbreak' $'del\x7f' $'csi\xc2\x9b' $'nel\xc2\x85' $'ls\xe2\x80\xa8x'; do
 		run -65 chat-tag "$bad" 1
 		assert_output --partial "chat-tag: tag '"
 	done
 	assert_equal "$(dump)" "$before"
 	run -0 chat-tag "après-vente,v2.1/promo:noël,$(printf 'y%.0s' $(seq 64)),客服" 1
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 4
+}
+
+@test "a tag may have spaces: white space first and last dropped, a run inside one space, in its name and key" {
+	examples
+	run -0 chat-tag "sample tag,  Sample	Tag ,$(printf 'sample\xc2\xa0\xe3\x80\x80tag'), b c" 1
+	assert_output 1
+	assert_equal "$(sql "SELECT name || '|' || key FROM tags ORDER BY id")" "sample tag|sample tag
+b c|b c"
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'tagged' ORDER BY id")" "sample tag
+b c"
+	chat-tag -q "$(printf 'x%.0s' $(seq 31)) $(printf 'y%.0s' $(seq 32))" 2
+	assert_equal "$(sql "SELECT length(name) FROM tags WHERE id = 3")" 64
+	assert_equal "$(chat-history --tag " SAMPLE  tag" -o ids)" 1
+	assert_equal "$(chat-history --tag "sampletag" -o ids)" ""
+	run -0 chat-history -o tsv 1
+	assert_line --index 1 --regexp $'\tb c,sample tag$'
+	run -0 chat-history -o json 1
+	assert_output --partial '"tags":["b c","sample tag"]'
+	run -0 chat-history --tag "b c"
+	assert_output --regexp '^1 .* b c,sample tag$'
+	run -0 chat-history 1
+	assert_line --regexp '^tags +b c, sample tag$'
+	chat-close -q 1
+	run -0 chat-stats --by tag -o tsv
+	assert_line --regexp $'^sample tag\t1\t'
+	run -0 chat-export -f csv 1
+	assert_line --index 1 --regexp ',"b c,sample tag",0,'
+	run -0 chat-tag -r "sample   tag" 1
+	assert_equal "$(tags_of 1)" "b c"
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'untagged'")" "sample tag"
+	run -0 chat-tag -s "d  e" 1
+	assert_equal "$(tags_of 1)" "d e"
+	run -0 chat-tag --rename " d  e" "  f   g "
+	assert_equal "$(tags_of 1)" "f g"
+	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'retagged'")" "d e -> f g"
+}
+
+@test "a spaced tag in the catalogue, tags.strict, close.require and auto_tag rules" {
+	examples
+	config <<-EOF
+	tags: {catalog: ["after  sales", "late qualified"], strict: true}
+	close: {require: [tag]}
+	auto_tag:
+	  - {tag: " late   qualified", match: "refund OR return OR warranty OR garantie OR remboursement"}
+	EOF
+	run -0 chat-tag -l -o tsv
+	assert_equal "$(cut -f 1,2 <<<"$output")" "$(printf 'tag\tconversations\nafter sales\t0\nlate qualified\t0')"
+	run -0 chat-tag -q "AFTER SALES" 1
+	run -65 chat-tag -q "after-sales" 1
+	assert_output --partial "not in the catalogue"
+	run -1 chat-close -q 2
+	assert_output --partial "close.require wants a tag"
+	run -0 chat-close -q -t "after sales" 2
+	assert_equal "$(tags_of 2)" "AFTER SALES"
+	run -0 chat-tag --auto 1 6
+	assert_output 6
+	assert_equal "$(tags_of 6)" "late qualified"
 }
 
 @test "the configuration's catalogue is keyed and listed the same way" {
@@ -157,11 +214,51 @@ $nfc"
 	before=$(dump)
 	for bad in "price฿" "why؟" "what？" "x˂y" "$(printf 'x\xcd\xb8')" "$(printf 'a\xef\xb8\x8f')" "²"; do
 		run -65 chat-tag "$bad" 1
-		assert_output "chat-tag: tag '$bad': 1 to 64 letters, digits or - _ . / :"
+		assert_output "chat-tag: tag '$bad': 1 to 64 letters, digits, spaces or - _ . / :"
 	done
 	assert_equal "$(dump)" "$before"
 	run -0 chat-tag -q "नमस्ते,١٢٣,ªº" 1
 	assert_equal "$(sql "SELECT count(*) FROM conversation_tags")" 3
+}
+
+@test "--at TIME: the link, its event and a new tag are at TIME, for -r and -s and --auto too; before the start or in the future, 65 for that id alone" {
+	examples
+	s1=$(sql "SELECT started_at FROM conversations WHERE id = 1")
+	at=$(sql "SELECT max(started_at) + 60 FROM conversations WHERE id IN (1, 2)")
+	run -0 chat-tag --at "@$at" "late tag" 1 2
+	assert_output "1
+2"
+	assert_equal "$(sql "SELECT DISTINCT tagged_at FROM conversation_tags")" "$at"
+	assert_equal "$(sql "SELECT DISTINCT at FROM events WHERE action = 'tagged'")" "$at"
+	assert_equal "$(sql "SELECT created_at FROM tags")" "$at"
+	run -0 chat-tag -q -r --at "$((at + 10))" "late tag" 1
+	assert_equal "$(sql "SELECT at FROM events WHERE action = 'untagged'")" "$((at + 10))"
+	run -0 chat-tag -q -s b --at "$(db_time "$at + 20")" 2
+	assert_equal "$(sql "SELECT at FROM events WHERE action = 'untagged' AND conversation = 2")" "$((at + 20))"
+	assert_equal "$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 2")" "$((at + 20))"
+	run -65 chat-tag --at "@$s1" early 1 2
+	assert_output "chat-tag: 2: tag time $(db_time "$s1") is before the conversation's start, $(db_time "(SELECT started_at FROM conversations WHERE id = 2)")
+1"
+	assert_equal "$(tags_of 1)" early
+	assert_equal "$(tags_of 2)" b
+	future=$(( $(date +%s) + 3600 ))
+	before=$(dump)
+	run -65 chat-tag --at "@$future" later 1
+	assert_output "chat-tag: 1: tag time $(db_time "$future") is in the future"
+	run -65 chat-tag -n --at "@$future" later 1
+	assert_equal "$(dump)" "$before"
+	config <<-'EOF'
+	auto_tag:
+	  - {tag: after-sales, match: "refund OR return OR warranty OR garantie OR remboursement"}
+	EOF
+	late=$(sql "SELECT started_at + 3600 FROM conversations WHERE id = 6")
+	run -0 chat-tag --auto --at "@$late" 6
+	assert_output 6
+	assert_equal "$(sql "SELECT tagged_at FROM conversation_tags WHERE conversation = 6")" "$late"
+	run -2 chat-tag -l --at now
+	assert_line --index 0 "chat-tag: --at: the time of a tagging, not with -l"
+	run -2 chat-tag --rename early earlier --at now
+	assert_line --index 0 "chat-tag: --at: the time of a tagging, not with --rename"
 }
 
 @test "-r removes (absent tags are fine), with untagged events" {
@@ -383,7 +480,7 @@ billing"
 	assert_equal "$(sql "SELECT detail FROM events WHERE action = 'retagged' ORDER BY id DESC LIMIT 1")" "after-sales -> Billing"
 	run -1 chat-tag --rename nosuch other
 	assert_output "chat-tag: nosuch: no such tag"
-	run -65 chat-tag --rename billing "bad tag"
+	run -65 chat-tag --rename billing "bad;tag"
 	run -2 chat-tag --rename billing
 }
 

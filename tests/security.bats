@@ -197,7 +197,7 @@ unmarked_sql() {
 @test "an error naming its input shows the input's control characters as \\xHH: none reaches the terminal raw" {
 	examples
 	run -65 chat-tag "$(printf 'a\033[2Jb\302\233c')" 1
-	assert_output "chat-tag: tag 'a\\x1b[2Jb\\x9bc': 1 to 64 letters, digits or - _ . / :"
+	assert_output "chat-tag: tag 'a\\x1b[2Jb\\x9bc': 1 to 64 letters, digits, spaces or - _ . / :"
 	run -65 chat-history --since "$(printf 'x\ay')"
 	assert_line --index 0 'chat-history: --since x\x07y: not a time'
 }

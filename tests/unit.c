@@ -1,5 +1,5 @@
-/* unit.c: C tests of lib/'s time parser, ids reader, line reader and config
- * loader; prints TAP. */
+/* unit.c: C tests of lib/'s time parser, tag names, ids reader, line reader
+ * and config loader; prints TAP. */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <stdio.h>
@@ -118,6 +118,43 @@ test_times(void)
 	parses("7d", now, now - 7 * 86400);
 	parses("2w", now, now - 14 * 86400);
 	parses("1h30m", now, now - 5400);
+	/* The forms platforms send (chat-tools(7), TIMES). */
+	parses("2020-03-03T13:05:57.123Z", now, 1583240757);
+	parses("2020-03-03T13:05:57,5Z", now, 1583240757);
+	parses("2020-03-03T15:05:57.999+02:00", now, 1583240757);
+	parses("2020-03-03T13:05:57.123456789-00:00", now, 1583240757);
+	parses("2020-03-03 13:05:57 UTC", now, 1583240757);
+	parses("2020-03-03 13:05:57 GMT", now, 1583240757);
+	parses("2020-03-03 14:05:57 +0100", now, 1583240757);
+	parses("2020-03-03 10:05:57.123-03", now, 1583240757);
+	parses("2020-03-03 13:05 UTC", now, 1583240700);
+	parses("2020-03-03 13:05:57", now, 1583240757);	/* TZ is UTC */
+	parses("1583240757", now, 1583240757);
+	parses("1583240757.123", now, 1583240757);
+	parses("@1583240757.5", now, 1583240757);
+	parses("100000000", now, 100000000);
+	refuses("2020-03-03T13:05:57.Z");
+	refuses("2020-03-03T13:05:57.");
+	refuses("2020-03-03T13:05.5Z");
+	refuses("2020-03-03 13:05:57 utc");
+	refuses("2020-03-03 13:05:57 UTC ");
+	refuses("2020-03-03 13:05:57UTC");
+	refuses("2020-03-03 13:05:57  UTC");
+	refuses("2020-03-03 13:05:57 CET");
+	refuses("2020-03-03 13:05:57 Z");
+	refuses("2020-03-03 UTC");
+	refuses("2020-03-03T13:05:57+02:");
+	refuses("2020-03-03T13:05:57+2");
+	refuses("2020-03-03T13:05:57+020");
+	refuses("2020-03-03T13:05:57 +");
+	refuses("2020");
+	refuses("90");
+	refuses("12345678");
+	refuses("1583240757.");
+	refuses("1583240757x");
+	refuses("1583240757 ");
+	refuses("1583240757123");	/* milliseconds: past 9999 */
+	refuses("@.5");
 	refuses("");
 	refuses("abc");
 	refuses("5x");
@@ -157,6 +194,44 @@ test_times(void)
 	ok(duration_parse("2w1d", &d) == 0 && d == 15 * 86400, "duration 2w1d");
 	ok(duration_parse("10", &d) != 0, "duration needs a unit");
 	ok(duration_parse("1.5h", &d) != 0, "duration is whole units");
+}
+
+static void
+folds(const char *name, const char *key, const char *form)
+{
+	char *k = tag_fold(name), *f = tag_nfc(name);
+
+	ok(k != NULL && f != NULL && strcmp(k, key) == 0 &&
+	    strcmp(f, form) == 0, "tag \"%s\": key \"%s\", name \"%s\" "
+	    "(got \"%s\", \"%s\")", name, key, form, k ? k : "", f ? f : "");
+	free(k);
+	free(f);
+}
+
+static void
+test_tags(void)
+{
+	const char *bad[] = { "", " ", "\t \xc2\xa0", "a\nb", "a\rb",
+	    "a\xe2\x80\xa8" "b", "a,b", "caf\xe9", NULL };
+	char *err;
+	size_t i;
+
+	folds("Sample Tag", "sample tag", "Sample Tag");
+	folds("  sample \t  TAG\t", "sample tag", "sample TAG");
+	folds("sample\xc2\xa0\xe3\x80\x80tag", "sample tag", "sample tag");
+	folds("Cafe\xcc\x81 Cr\xc3\xa8me", "caf\xc3\xa9 cr\xc3\xa8me",
+	    "Caf\xc3\xa9 Cr\xc3\xa8me");
+	folds("sampletag", "sampletag", "sampletag");
+	ok(tag_check(" sample  tag ") == 0, "tag_check: spaces folded");
+	ok(tag_check("  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "bbbbb  ") == 0, "tag_check: 64 characters once folded");
+	capture();
+	for (i = 0; bad[i] != NULL; i++)
+		ok(tag_check(bad[i]) == ST_DATA, "tag_check refuses bad tag %zu",
+		    i);
+	err = captured();
+	ok(strstr(err, "1 to 64 letters, digits, spaces or") != NULL,
+	    "tag_check says why: %s", err);
 }
 
 static void
@@ -427,6 +502,7 @@ main(void)
 		return 1;
 	chat_init("unit");
 	test_times();
+	test_tags();
 	test_utf8();
 	test_ids();
 	test_lines();
