@@ -600,6 +600,30 @@ tags_joined(struct import *im, const char *json, int n, const char **tags)
 	return err;
 }
 
+/* Why one of TAG,TAG is no tag, or NULL: the message is the next call's. */
+static const char *
+tags_fault(const char *tags)
+{
+	static char why[128];
+	const char *p, *end;
+	char name[256];
+	size_t n;
+
+	for (p = tags; *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p) < sizeof name ? (size_t)(end - p) :
+		    sizeof name - 1;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if ((size_t)(end - p) >= sizeof name || !tag_valid(name)) {
+			snprintf(why, sizeof why, "tags: '%.40s': " TAG_RULE,
+			    name);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 /* text, a line break and files, in the arena; NULL when there is no room. */
 static const char *
 joined(struct import *im, const char *text, const char *files)
@@ -812,8 +836,9 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 	case EV_TAGS:
 		if (ev->tags == NULL)
 			return "tags: missing (TAG,TAG, or an array)";
-		return ev->kind != EV_TAGS && *ev->tags == '\0' ?
-		    "tags: none given" : NULL;
+		if (ev->kind != EV_TAGS && *ev->tags == '\0')
+			return "tags: none given";
+		return tags_fault(ev->tags);
 	case EV_EDIT:
 		if (ev->id == NULL)
 			return "id: missing (an edit names the message's id)";

@@ -309,6 +309,9 @@ int when_check(const char *what, const struct when *when, int64_t *at);
 char *tag_fold(const char *name);
 char *tag_nfc(const char *name);
 int tag_check(const char *name);
+/* Whether name is a tag, as tag_check() says, unsaid. */
+int tag_valid(const char *name);
+#define TAG_RULE "1 to 64 letters, digits, spaces or - _ . / :"
 /* The SQL functions tag_key(name), tag_fold()'s key, and tag_nfc(name),
  * the name as stored, that db_open() registers. */
 void tag_key_sql(sqlite3_context *cx, int argc, sqlite3_value **argv);

@@ -155,6 +155,14 @@ tag_char(utf8proc_int32_t c)
 int
 tag_check(const char *name)
 {
+	if (tag_valid(name))
+		return 0;
+	return chat_err(ST_DATA, "tag '%s': " TAG_RULE, name);
+}
+
+int
+tag_valid(const char *name)
+{
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
 	utf8proc_int32_t c;
 	utf8proc_ssize_t len;
@@ -179,10 +187,7 @@ tag_check(const char *name)
 		}
 		s += len;
 	}
-	if (ok && n > 0)
-		return 0;
-	return chat_err(ST_DATA, "tag '%s': 1 to 64 letters, digits, spaces "
-	    "or - _ . / :", name);
+	return ok && n > 0;
 }
 
 int

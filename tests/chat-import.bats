@@ -776,11 +776,13 @@ chat-import: $f:8: type: expected message, visitor_left, assign, close, park, re
 	{"conversation":"B","type":"tag","tags":[]}
 	{"conversation":"B","type":"tag","tags":["a,b"]}
 	{"conversation":"B","type":"note","text":"x","tags":"a"}
+	{"conversation":"B","type":"tag","tags":"fine,semi;colon"}
 	EOF2
 	run -65 chat-import "$f"
 	assert_output "chat-import: $f:9: tags: none given
 chat-import: $f:10: tags: expected strings without a comma
 chat-import: $f:11: tags: a tag, untag or tags line's only
+chat-import: $f:12: tags: 'semi;colon': 1 to 64 letters, digits, spaces or - _ . / :
 1
 2"
 	assert_equal "$(sql "SELECT ct.conversation, t.name, ct.tagged_at, ct.tagged_by
