@@ -27,15 +27,16 @@
 #
 # What each becomes:
 # - a thread is a conversation, ref livechat:CHAT:THREAD: a thread is one
-#   visit's talk, closed when LiveChat archives it; the customer's next
-#   message starts a new thread of the same chat. Its channel is chat, the
-#   visitor and email the customer's.
+#   stretch of talk, closed when LiveChat archives it; a chat resumed later
+#   goes on in a new thread. Its channel is chat, the visitor and email the
+#   customer's.
 # - a message or a file is a message of its author: the customer's the
 #   visitor's; an agent's the operator's, by the agent's name, and that
 #   agent is the operator from then on (so a transfer names the new one);
 #   the welcome message is the bot's, so it is not the first response. A
-#   file is an attachment. An author not among the chat's users (an agent
-#   since taken off the chat) is an operator named by their id.
+#   file is an attachment. An author the chat's users do not list is
+#   taken for an agent: an operator named by their id (an agent's id is
+#   their login email).
 # - a message or file only agents see (a whisper) is a note by its agent.
 # - routing.assigned_* (the chat given to another agent) is an assign.
 # - the thread's tags are a tags line, at its last event: LiveChat does
@@ -47,14 +48,16 @@
 #   no longer active with none of these is closed by the system at its
 #   last event.
 # Not kept, and why: the other system messages (agents added or removed,
+# chat_transferred - the next agent's message names the operator -,
 # transcripts, rating.* - chat-import has no line for a customer's rating,
 # and LiveChat's good/bad is no chat-rate criterion -, idle and queue
-# notices, a customer's renaming: the chat's users already carry the last
-# name); forms and filled forms (pre-chat answers are the customer's name
-# and email, kept; the others have no field); rich messages and custom
-# events (an integration's own payloads, with no text of their own);
-# properties, access groups, the customer's visits, pages and geolocation
-# (personal data chat-tools has no use for).
+# notices, a customer's renaming: the chat's users carry the last name);
+# forms and filled forms (survey answers have no field; the customer's name
+# and email are read from the chat's users); rich messages (cards and
+# buttons, whose titles are no message's text) and custom events (an
+# integration's own payload); properties, access groups, the customer's
+# visits, pages and geolocation (personal data chat-tools has no use for).
+# The archive holds no edits, so there are no edit lines.
 #
 # A document that is not such an answer, or an event without what its type
 # needs, stops jq with an error (exit 5) naming it, and nothing of that
