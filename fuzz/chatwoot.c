@@ -68,15 +68,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "is not skipped");
 	if ((st = db_prep_local(line_sql)) == NULL)
 		fuzz_fail("the check does not prepare");
-	for (p = lines; p != NULL && *p != '\0'; p = end + 1) {
-		if ((end = strchr(p, '\n')) == NULL)
-			fuzz_fail("a line without its newline");
+	for (p = lines; p != NULL && (end = strchr(p, '\n')) != NULL;
+	    p = end + 1) {
 		st_bind_textn(st, 1, p, (int)(end - p), NULL);
 		if (st_step(st) != 1 || st_int(st, 0) != 1)
 			fuzz_fail("a line that is not an event of a chatwoot: "
 			    "conversation");
 		st_reset(st);
 	}
+	if (p != NULL && *p != '\0')
+		fuzz_fail("a line without its newline");
 	sqlite3_free(lines);
 	sqlite3_free(again);
 	free(s);

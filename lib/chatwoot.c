@@ -131,13 +131,23 @@ static const char lines_sql[] =
 	"  (SELECT group_concat('Attachment: ' || fname"
 	"  || coalesce(' <' || furl || '>', ''), char(10)) FROM f)"
 	"  FROM b WHERE msg)"
+	/* A conversation made, whatever else its payload says. */
+	" SELECT 0, json_patch(base, json_object('type', 'update', 'at',"
+	"  json(at))) FROM b WHERE ev = 'conversation_created'"
 	/* A conversation's state, when it is created or changes it. */
-	" SELECT 1, json_patch(base, json_object('type', CASE c ->> '$.status'"
+	" UNION ALL SELECT 1, json_patch(base, json_object('type', CASE c ->> '$.status'"
 	"  WHEN 'resolved' THEN 'close' WHEN 'snoozed' THEN 'park'"
 	"  ELSE 'reopen' END, 'by', CASE c ->> '$.status'"
 	"  WHEN 'resolved' THEN 'operator' END, 'at', json(at)))"
 	"  FROM b WHERE NOT msg AND ev <> 'conversation_updated'"
-	"  AND c ->> '$.status' IN ('open', 'resolved', 'snoozed')"
+	"  AND (c ->> '$.status' IN ('resolved', 'snoozed')"
+	/* Open is a reopen only from resolved or snoozed (not when made,
+	 * nor from pending, the bot's phase): import tells every reopen. */
+	"  OR c ->> '$.status' = 'open' AND ev = 'conversation_status_changed'"
+	"  AND coalesce((SELECT value ->> '$.status.previous_value'"
+	"  FROM json_each(?1, '$.changed_attributes') WHERE"
+	"  value ->> '$.status.previous_value' IS NOT NULL), 'resolved')"
+	"  IN ('resolved', 'snoozed'))"
 	" UNION ALL SELECT 2, json_patch(base, json_object('type', 'assign',"
 	"  'operator', c ->> '$.meta.assignee.name', 'at', json(at)))"
 	"  FROM b WHERE NOT msg AND c ->> '$.meta.assignee.name' IS NOT NULL"

@@ -671,12 +671,10 @@ column_time(struct column *c, int64_t t)
 int
 st_bind_column_array(struct stmt *st, int i, struct column *c)
 {
-	int rc;
-
 	if (c->s == NULL)
 		c->s = sqlite3_str_new(NULL);
 	sqlite3_str_appendall(c->s, c->n ? "}" : "{}");
-	if ((rc = sqlite3_str_errcode(c->s)) != SQLITE_OK) {
+	if (sqlite3_str_errcode(c->s) != SQLITE_OK) {
 		column_clear(c);
 		return chat_err(ST_DB, "out of memory");
 	}

@@ -17,12 +17,12 @@
  * many to a conversation; or its history, a few: written a line at a
  * time on either engine. */
 enum kind {
-	EV_MESSAGE, EV_LEFT, EV_ASSIGN, EV_CLOSE, EV_PARK, EV_REOPEN,
-	EV_NOTE, EV_EDIT, EV_TAG, EV_UNTAG, EV_TAGS
+	EV_MESSAGE, EV_LEFT, EV_ASSIGN, EV_UPDATE, EV_CLOSE, EV_PARK,
+	EV_REOPEN, EV_NOTE, EV_EDIT, EV_TAG, EV_UNTAG, EV_TAGS
 };
 static const char *const kinds[] = {
-	"message", "visitor_left", "assign", "close", "park", "reopen",
-	"note", "edit", "tag", "untag", "tags"
+	"message", "visitor_left", "assign", "update", "close", "park",
+	"reopen", "note", "edit", "tag", "untag", "tags"
 };
 
 /* The fields of one event line; strings point into the line's arena. */
@@ -382,7 +382,7 @@ known_clear(struct known *k)
 	free(k->operator);
 	free(k->visitor);
 	free(k->visitor_email);
-	memset(k, 0, sizeof *k);
+	*k = (struct known){ .ref = NULL };
 }
 
 /* Waits for the results of the lines' statements, then notes the
@@ -582,12 +582,11 @@ tags_joined(struct import *im, const char *json, int n, const char **tags)
 	    " (WHERE type <> 'text' OR instr(value, ',') > 0),"
 	    " group_concat(value, ',') FROM json_each(?1)");
 	const char *err = NULL;
-	int rc;
 
 	if (st == NULL)
 		return "cannot prepare the JSON reader";
 	st_bind_textn(st, 1, json, n, NULL);
-	if ((rc = st_step(st)) != 1)
+	if (st_step(st) != 1)
 		err = "tags: malformed JSON";
 	else if (st_int(st, 1) > 0)
 		err = "tags: expected strings without a comma";
@@ -628,15 +627,13 @@ tags_fault(const char *tags)
 static const char *
 joined(struct import *im, const char *text, const char *files)
 {
-	size_t a = strlen(text), b = strlen(files);
+	size_t room = im->arena_cap - im->arena_len;
 	char *p = im->arena + im->arena_len;
+	int n = snprintf(p, room, "%s\n%s", text, files);
 
-	if (im->arena_len + a + b + 2 > im->arena_cap)
+	if (n < 0 || (size_t)n >= room)
 		return NULL;
-	memcpy(p, text, a);
-	p[a] = '\n';
-	memcpy(p + a + 1, files, b + 1);
-	im->arena_len += a + b + 2;
+	im->arena_len += (size_t)n + 1;
 	return p;
 }
 
@@ -790,13 +787,13 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		if (strcmp(ev->type, kinds[i]) == 0)
 			break;
 	if (i == sizeof kinds / sizeof kinds[0])
-		return "type: expected message, visitor_left, assign, close, "
-		    "park, reopen, note, edit, tag, untag or tags";
+		return "type: expected message, visitor_left, assign, update, "
+		    "close, park, reopen, note, edit, tag, untag or tags";
 	ev->kind = (enum kind)i;
 	if (ev->channel != NULL && *ev->channel == '\0')
 		return "channel: empty";
-	if (files != NULL && ev->kind != EV_MESSAGE)
-		return "attachments: a message's only";
+	if (files != NULL && ev->kind != EV_MESSAGE && ev->kind != EV_EDIT)
+		return "attachments: a message's or an edit's only";
 	if (ev->tags != NULL && ev->kind < EV_TAG)
 		return "tags: a tag, untag or tags line's only";
 	if (files != NULL && (ev->text = ev->text == NULL ? files :
@@ -843,7 +840,7 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 		if (ev->id == NULL)
 			return "id: missing (an edit names the message's id)";
 		return ev->text == NULL ? "text: missing (an edit gives the "
-		    "new text)" : NULL;
+		    "new text, or attachments)" : NULL;
 	default:
 		return NULL;
 	}
@@ -1192,16 +1189,21 @@ message_add(struct import *im, const struct effect *fx,
 }
 
 /* Moves the conversation to a close's, park's or reopen's state at its
- * time, with its event, unless it is in that state already or changed
- * state since: a history imported again changes nothing. */
+ * time, with its event. Lines come in any order, a platform's retries
+ * too: one older than the conversation's last change of state is history
+ * already told, and left, and so is one told already (its event, at its
+ * time). One newer to the state the conversation is in is told all the
+ * same (a close moves the close time to its own), since a reopen or close
+ * between the two may come later, and must then be the older. */
 static int
 state_set(struct import *im, const struct event *ev, const struct effect *fx,
     const char *who, struct line *ln)
 {
-	struct stmt *was = db_prep("SELECT state FROM conversations"
-	    " WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM events"
-	    " WHERE conversation = ?1 AND at > ?2 AND action IN ('closed',"
-	    " 'parked', 'reopened'))");
+	struct stmt *was = db_prep("SELECT state, EXISTS (SELECT 1 FROM events"
+	    " WHERE conversation = ?1 AND at = ?2 AND action = ?3)"
+	    " FROM conversations WHERE id = ?1 AND NOT EXISTS (SELECT 1"
+	    " FROM events WHERE conversation = ?1 AND at > ?2 AND action IN"
+	    " ('closed', 'parked', 'reopened'))");
 	struct stmt *set = db_prep("UPDATE conversations SET state = ?2,"
 	    " closed_at = ?3, closed_by = ?4 WHERE id = ?1");
 	static const char *const state[] = {
@@ -1211,7 +1213,7 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 		[EV_CLOSE] = "closed", [EV_PARK] = "parked",
 		[EV_REOPEN] = "reopened"
 	};
-	int close = ev->kind == EV_CLOSE;
+	int close = ev->kind == EV_CLOSE, told = 0;
 	char from[16] = "", detail[64], t[32];
 	int rc;
 
@@ -1219,18 +1221,23 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 		return ST_DB;
 	st_bind_int(was, 1, fx->id);
 	st_bind_int(was, 2, ev->at);
-	if (db_row(was, "reading a conversation's state", &rc))
+	st_bind_text(was, 3, action[ev->kind]);
+	if (db_row(was, "reading a conversation's state", &rc)) {
 		snprintf(from, sizeof from, "%s", st_text(was, 0));
+		told = st_int(was, 1);
+	}
 	st_reset(was);
-	if (rc != 0 || *from == '\0' || strcmp(from, state[ev->kind]) == 0)
+	if (rc != 0 || *from == '\0' || told)
 		return rc;
-	st_bind_int(set, 1, fx->id);
-	st_bind_text(set, 2, state[ev->kind]);
-	time_bind(set, 3, close ? ev->at : -1);
-	st_bind_text(set, 4, close ? ev->by : NULL);
-	if ((rc = db_done(set, "changing the state")) != 0)
-		return rc;
-	im->cur->closed_at = close ? ev->at : -1;
+	if (close || strcmp(from, state[ev->kind]) != 0) {
+		st_bind_int(set, 1, fx->id);
+		st_bind_text(set, 2, state[ev->kind]);
+		time_bind(set, 3, close ? ev->at : -1);
+		st_bind_text(set, 4, close ? ev->by : NULL);
+		if ((rc = db_done(set, "changing the state")) != 0)
+			return rc;
+		im->cur->closed_at = close ? ev->at : -1;
+	}
 	ln->upd = 1;
 	/* the events of chat-close's */
 	if (close)

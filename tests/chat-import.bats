@@ -376,7 +376,7 @@ chat-import: stdin:2: at: more than 300 seconds in the future"
 	assert_output --partial "bad.ndjson:4: conversation: missing"
 	assert_output --partial "bad.ndjson:5: author: expected visitor, operator, bot or system"
 	assert_output --partial "bad.ndjson:6: text: missing"
-	assert_output --partial "bad.ndjson:7: type: expected message, visitor_left, assign, close, park, reopen, note, edit, tag, untag or tags"
+	assert_output --partial "bad.ndjson:7: type: expected message, visitor_left, assign, update, close, park, reopen, note, edit, tag, untag or tags"
 	assert_output --partial "bad.ndjson:8: at: not a time"
 	assert_output --partial "bad.ndjson:9: at: time out of range"
 	assert_output --partial "bad.ndjson:10: conversation: expected a string or an integer"
@@ -728,7 +728,7 @@ chat-import: $f:4: attachments: none in the array
 chat-import: $f:5: attachments: expected objects with a name or a url, strings
 chat-import: $f:6: attachments: name: control character U+000A in a one-line field
 chat-import: $f:7: attachments: expected objects with a name or a url, strings
-chat-import: $f:8: attachments: a message's only"
+chat-import: $f:8: attachments: a message's or an edit's only"
 	assert_equal "$(sql "SELECT body FROM messages ORDER BY id")" \
 	    "Attachment: photo of box.jpg <https://f.example/1.jpg>
 Attachment: <https://f.example/2.pdf>
@@ -755,9 +755,9 @@ Attachment: label.pdf"
 chat-import: $f:3: by: a close's only
 chat-import: $f:4: text: an empty note
 chat-import: $f:5: id: missing (an edit names the message's id)
-chat-import: $f:6: text: missing (an edit gives the new text)
+chat-import: $f:6: text: missing (an edit gives the new text, or attachments)
 chat-import: $f:7: id m9: no such message in conversation A; the edit is skipped
-chat-import: $f:8: type: expected message, visitor_left, assign, close, park, reopen, note, edit, tag, untag or tags"
+chat-import: $f:8: type: expected message, visitor_left, assign, update, close, park, reopen, note, edit, tag, untag or tags"
 	assert_equal "$(sql "SELECT state, closed_at, closed_by FROM conversations")" \
 	    "closed|1795392100|operator"
 }
@@ -847,4 +847,42 @@ chat-import: $f:12: tags: 'semi;colon': 1 to 64 letters, digits, spaces or - _ .
 	run -65 chat-import -q "$f"
 	assert_output "chat-import: $f:2: malformed JSON"
 	assert_equal "$(sql 'SELECT count(*) FROM conversations')" 2
+}
+
+# A platform retries: a close can come after the reopen that followed it,
+# or before the one it followed. The latest of them is the state.
+@test "state lines in any order end in the latest one's state: a close told after a later one, a reopen after the next close" {
+	f=$BATS_TEST_TMPDIR/s.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":"2026-11-20T09:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"A","type":"close","at":"2026-11-20T09:07:00Z"}
+	{"conversation":"A","type":"close","at":"2026-11-20T09:15:00Z"}
+	{"conversation":"A","type":"reopen","at":"2026-11-20T09:10:00Z"}
+	{"conversation":"B","at":"2026-11-20T09:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"B","type":"reopen","at":"2026-11-20T09:20:00Z"}
+	{"conversation":"B","type":"close","at":"2026-11-20T09:10:00Z"}
+	{"conversation":"C","at":"2026-11-20T09:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"C","type":"park","at":"2026-11-20T09:30:00Z"}
+	{"conversation":"C","type":"close","at":"2026-11-20T09:10:00Z"}
+	{"conversation":"C","type":"reopen","at":"2026-11-20T09:20:00Z"}
+	EOF2
+	run -0 chat-import -q "$f"
+	assert_equal "$(sql "SELECT ref, state, closed_at FROM conversations ORDER BY id")" \
+	    "A|closed|1795166100
+B|open|
+C|parked|"
+	before=$(dump)
+	tac "$f" | chat-import -q
+	assert_equal "$(dump)" "$before"
+}
+
+@test "an edit gives a message its whole content again, its attachments too" {
+	f=$BATS_TEST_TMPDIR/e.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":1795392000,"author":"visitor","id":"m1","text":"see","attachments":[{"name":"a.pdf","url":"https://x.example/a.pdf"}]}
+	{"conversation":"A","type":"edit","at":1795392010,"id":"m1","text":"see this","attachments":[{"name":"a.pdf","url":"https://x.example/a.pdf"}]}
+	EOF2
+	run -0 chat-import -q "$f"
+	assert_equal "$(sql "SELECT body FROM messages")" "see this
+Attachment: a.pdf <https://x.example/a.pdf>"
 }

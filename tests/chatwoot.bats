@@ -202,3 +202,22 @@ chat"
 	    "Carrier says the parcel is lost; refund promised.
 Carrier says the parcel is lost; refund promised (EUR 42)."
 }
+
+# Chatwoot retries a delivery that timed out: a resolve can come before the
+# reopen it followed. The latest status is the conversation's.
+@test "a resolve delivered before the reopen it followed: closed at the latest resolve" {
+	p='{"event":"%s","id":5,"inbox_id":1,"channel":"Channel::WebWidget","status":"%s","meta":{},"updated_at":%d.5,"changed_attributes":[{"status":{"previous_value":"%s","current_value":"%s"}}]}\n'
+	{
+		printf "$p" conversation_created open "$T0" open open
+		printf "$p" conversation_status_changed resolved $((T0 + 100)) open resolved
+		printf "$p" conversation_status_changed resolved $((T0 + 300)) open resolved
+		printf "$p" conversation_status_changed open $((T0 + 200)) resolved open
+		printf "$p" conversation_status_changed open $((T0 + 400)) pending open
+	} >"$BATS_TEST_TMPDIR/s.jsonl"
+	run -0 chat-import -q -f chatwoot "$BATS_TEST_TMPDIR/s.jsonl"
+	assert_equal "$(sql "SELECT state, closed_at FROM conversations")" \
+	    "closed|$((T0 + 300))"
+	assert_equal "$(sql "SELECT action, at FROM events WHERE action <> 'imported' ORDER BY id")" \
+	    "closed|$((T0 + 100))
+closed|$((T0 + 300))"
+}

@@ -212,7 +212,7 @@ static void
 test_tags(void)
 {
 	const char *bad[] = { "", " ", "\t \xc2\xa0", "a\nb", "a\rb",
-	    "a\xe2\x80\xa8" "b", "a,b", "caf\xe9", NULL };
+	    "a\xe2\x80\xa8\x62", "a,b", "caf\xe9", NULL };
 	char *err;
 	size_t i;
 
