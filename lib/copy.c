@@ -39,6 +39,7 @@ static const struct table {
 	    "next_attempt_at, last_error, remote_ref, created_at, updated_at",
 	    "id", NULL },
 	{ "events", "id, conversation, at, actor, action, detail", "id", NULL },
+	{ "marks", "conversation, what, at", "conversation, what", NULL },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -579,7 +579,8 @@ static const char *
 tags_joined(struct import *im, const char *json, int n, const char **tags)
 {
 	struct stmt *st = db_prep_local("SELECT count(*), count(*) FILTER"
-	    " (WHERE type <> 'text' OR instr(value, ',') > 0),"
+	    " (WHERE type <> 'text' OR instr(value, ',') > 0 OR trim(value) ="
+	    " ''),"
 	    " group_concat(value, ',') FROM json_each(?1)");
 	const char *err = NULL;
 
@@ -589,7 +590,8 @@ tags_joined(struct import *im, const char *json, int n, const char **tags)
 	if (st_step(st) != 1)
 		err = "tags: malformed JSON";
 	else if (st_int(st, 1) > 0)
-		err = "tags: expected strings without a comma";
+		err = "tags: expected tags: strings, not empty, without a "
+		    "comma";
 	else if ((*tags = keep(im, st_int(st, 0) ? st_text(st, 2) : "",
 	    st_int(st, 0) ? st_bytes(st, 2) : 0)) == NULL)
 		err = oom;
@@ -608,19 +610,21 @@ tags_fault(const char *tags)
 	char name[256];
 	size_t n;
 
-	for (p = tags; *p != '\0'; p = *end ? end + 1 : end) {
+	for (p = tags; ; p = end + 1) {
 		end = p + strcspn(p, ",");
 		n = (size_t)(end - p) < sizeof name ? (size_t)(end - p) :
 		    sizeof name - 1;
 		memcpy(name, p, n);
 		name[n] = '\0';
-		if ((size_t)(end - p) >= sizeof name || !tag_valid(name)) {
+		if (n == 0 || (size_t)(end - p) >= sizeof name ||
+		    !tag_valid(name)) {
 			snprintf(why, sizeof why, "tags: '%.40s': " TAG_RULE,
 			    name);
 			return why;
 		}
+		if (*end == '\0')
+			return NULL;
 	}
-	return NULL;
 }
 
 /* text, a line break and files, in the arena; NULL when there is no room. */
@@ -835,7 +839,7 @@ parse(struct import *im, const char *line, size_t len, struct event *ev)
 			return "tags: missing (TAG,TAG, or an array)";
 		if (ev->kind != EV_TAGS && *ev->tags == '\0')
 			return "tags: none given";
-		return tags_fault(ev->tags);
+		return *ev->tags != '\0' ? tags_fault(ev->tags) : NULL;
 	case EV_EDIT:
 		if (ev->id == NULL)
 			return "id: missing (an edit names the message's id)";
@@ -1188,13 +1192,34 @@ message_add(struct import *im, const struct effect *fx,
 	return rc;
 }
 
+/* Whether a line of history of kind what (marks), at its time, is the
+ * latest of its kind the conversation has had, even among those that
+ * changed nothing: its time kept if so, in *newer. */
+static int
+mark_newer(int64_t conv, const char *what, time_t at, int *newer)
+{
+	struct stmt *st = db_prep("INSERT INTO marks VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (conversation, what) DO UPDATE SET at = excluded.at"
+	    " WHERE excluded.at >= marks.at RETURNING at");
+	int rc;
+
+	*newer = 0;
+	if (st == NULL)
+		return ST_DB;
+	st_bind_int(st, 1, conv);
+	st_bind_text(st, 2, what);
+	st_bind_int(st, 3, at);
+	*newer = db_row(st, "keeping a line's time", &rc);
+	st_reset(st);
+	return rc;
+}
+
 /* Moves the conversation to a close's, park's or reopen's state at its
  * time, with its event. Lines come in any order, a platform's retries
- * too: one older than the conversation's last change of state is history
- * already told, and left, and so is one told already (its event, at its
- * time). One newer to the state the conversation is in is told all the
- * same (a close moves the close time to its own), since a reopen or close
- * between the two may come later, and must then be the older. */
+ * too: one older than the conversation's last line of state (marks) or
+ * change of state (its events: chat-close's too) is history already told,
+ * and left, and so is one told already (its event, at its time). A newer
+ * close of a closed conversation moves the close time to its own. */
 static int
 state_set(struct import *im, const struct event *ev, const struct effect *fx,
     const char *who, struct line *ln)
@@ -1213,7 +1238,7 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 		[EV_CLOSE] = "closed", [EV_PARK] = "parked",
 		[EV_REOPEN] = "reopened"
 	};
-	int close = ev->kind == EV_CLOSE, told = 0;
+	int close = ev->kind == EV_CLOSE, told = 0, newer;
 	char from[16] = "", detail[64], t[32];
 	int rc;
 
@@ -1227,17 +1252,17 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 		told = st_int(was, 1);
 	}
 	st_reset(was);
-	if (rc != 0 || *from == '\0' || told)
+	if (rc != 0 || *from == '\0' || told ||
+	    (rc = mark_newer(fx->id, "state", ev->at, &newer)) != 0 ||
+	    !newer || (!close && strcmp(from, state[ev->kind]) == 0))
 		return rc;
-	if (close || strcmp(from, state[ev->kind]) != 0) {
-		st_bind_int(set, 1, fx->id);
-		st_bind_text(set, 2, state[ev->kind]);
-		time_bind(set, 3, close ? ev->at : -1);
-		st_bind_text(set, 4, close ? ev->by : NULL);
-		if ((rc = db_done(set, "changing the state")) != 0)
-			return rc;
-		im->cur->closed_at = close ? ev->at : -1;
-	}
+	st_bind_int(set, 1, fx->id);
+	st_bind_text(set, 2, state[ev->kind]);
+	time_bind(set, 3, close ? ev->at : -1);
+	st_bind_text(set, 4, close ? ev->by : NULL);
+	if ((rc = db_done(set, "changing the state")) != 0)
+		return rc;
+	im->cur->closed_at = close ? ev->at : -1;
 	ln->upd = 1;
 	/* the events of chat-close's */
 	if (close)
@@ -1266,16 +1291,18 @@ note_add(const struct event *ev, const struct effect *fx, const char *who,
 	return event_add_by(fx->id, ev->at, who, "noted", detail);
 }
 
-/* Gives the message of ev->id its new text; the search index follows it.
- * An edit of a message the conversation does not have is said and
- * skipped: its message may come later, or never did. */
+/* Gives the message of ev->id its new text; the search index follows it;
+ * an edit older than the message's latest (marks) is left. An edit of a
+ * message the conversation does not have is said and skipped: its
+ * message may come later, or never did. */
 static int
 message_edit(struct import *im, const struct event *ev,
     const struct effect *fx, const char *who, struct line *ln)
 {
 	struct stmt *old = db_prep("SELECT body = ?3 FROM messages"
 	    " WHERE conversation = ?1 AND ref = ?2");
-	int rc, found, same = 0;
+	char *what;
+	int rc, found, same = 0, newer;
 
 	if (old == NULL)
 		return ST_DB;
@@ -1287,6 +1314,14 @@ message_edit(struct import *im, const struct event *ev,
 	st_reset(old);
 	if (rc != 0 || same)
 		return rc;
+	if (found && (what = sqlite3_mprintf("edit:%s", ev->id)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	if (found) {
+		rc = mark_newer(fx->id, what, ev->at, &newer);
+		sqlite3_free(what);
+		if (rc != 0 || !newer)
+			return rc;
+	}
 	if (!found) {
 		chat_err(ST_DATA, "%s:%ld: id %s: no such message in "
 		    "conversation %s; the edit is skipped", im->name, ln->no,
@@ -1306,9 +1341,9 @@ message_edit(struct import *im, const struct event *ev,
 	return event_add_by(fx->id, ev->at, who, "edited", ev->id);
 }
 
-/* Tags (add 1) or untags the conversation with name, unless it was
- * tagged or untagged with that tag since ev's time (a history imported
- * again changes nothing), with its event, which names the tag as the
+/* Tags (add 1) or untags the conversation with name, unless a line of
+ * that tag later than ev's time was imported (marks) or it was tagged or
+ * untagged with it since, with its event, which names the tag as the
  * catalogue does. */
 static int
 tag_one(const struct event *ev, const struct effect *fx, const char *who,
@@ -1319,8 +1354,9 @@ tag_one(const struct event *ev, const struct effect *fx, const char *who,
 	struct stmt *later = db_prep("SELECT 1 FROM events WHERE"
 	    " conversation = ?1 AND at > ?2 AND action IN ('tagged',"
 	    " 'untagged') AND detail = ?3");
+	char what[300];
 	int64_t tag = 0;
-	int rc = 0, found = 0;
+	int rc = 0, found = 0, newer;
 
 	if (key == NULL || form == NULL) {
 		rc = chat_err(ST_DB, "out of memory");
@@ -1330,6 +1366,9 @@ tag_one(const struct event *ev, const struct effect *fx, const char *who,
 		rc = ST_DB;
 		goto done;
 	}
+	snprintf(what, sizeof what, "tag:%s", key);
+	if ((rc = mark_newer(fx->id, what, ev->at, &newer)) != 0 || !newer)
+		goto done;
 	if (add && (rc = db_run("INSERT INTO tags (name, key, created_at)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING", "adding a tag",
 	    "tti", form, key, (int64_t)ev->at)) != 0)
@@ -1369,7 +1408,8 @@ done:
 
 /* A tag, untag or tags line: the tags named added or taken away, or, for
  * tags, made the conversation's only ones (a platform's labels, sent
- * whole). */
+ * whole). A tags line says all there was at its time: one older than the
+ * latest tags line is left whole, and so is a tag or untag line. */
 static int
 tags_set(const struct event *ev, const struct effect *fx, const char *who,
     struct line *ln)
@@ -1377,15 +1417,29 @@ tags_set(const struct event *ev, const struct effect *fx, const char *who,
 	struct stmt *had = db_prep("SELECT t.name, t.key FROM"
 	    " conversation_tags ct JOIN tags t ON t.id = ct.tag"
 	    " WHERE ct.conversation = ?1 ORDER BY t.key");
+	struct stmt *set = db_prep("SELECT at FROM marks WHERE conversation"
+	    " = ?1 AND what = 'tags'");
 	struct taglist given = { NULL, 0 }, gone = { NULL, 0 };
 	size_t i, j;
 	char *key;
-	int rc = 0, kept;
+	int rc = 0, kept, newer;
 
-	if (had == NULL)
+	if (had == NULL || set == NULL)
 		return ST_DB;
-	if (*ev->tags != '\0' && (rc = taglist_add(&given, ev->tags)) != 0)
+	if (ev->kind == EV_TAGS)
+		rc = mark_newer(fx->id, "tags", ev->at, &newer);
+	else {
+		st_bind_int(set, 1, fx->id);
+		newer = !db_row(set, "reading a line's time", &rc) ||
+		    ev->at >= st_int64(set, 0);
+		st_reset(set);
+	}
+	if (rc != 0 || !newer)
 		return rc;
+	if (*ev->tags != '\0' && (rc = taglist_add(&given, ev->tags)) != 0) {
+		taglist_free(&given);
+		return rc;
+	}
 	if (ev->kind == EV_TAGS) {
 		st_bind_int(had, 1, fx->id);
 		while (rc == 0 && db_row(had, "reading tags", &rc)) {

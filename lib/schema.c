@@ -395,6 +395,19 @@ const char *const schema_steps[] = {
 
 	/* PostgreSQL's step (below); none on SQLite. */
 	"UPDATE meta SET value = '8' WHERE key = 'schema_version';",
+
+	/* The time of the latest line of a conversation's history that
+	 * chat-import applied, of each kind (what: its state, a tag's
+	 * key, a message's edits), kept even when the line changed nothing:
+	 * a platform's lines come in any order, and an older one come later
+	 * is history already told. */
+	"CREATE TABLE marks ("
+	"  conversation INTEGER NOT NULL REFERENCES conversations (id),"
+	"  what TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (conversation, what)"
+	") STRICT, WITHOUT ROWID;"
+	"UPDATE meta SET value = '9' WHERE key = 'schema_version';",
 };
 
 const size_t schema_nsteps = sizeof schema_steps / sizeof schema_steps[0];
@@ -533,6 +546,13 @@ const char *const schema_pg_steps[] = {
 	"  RETURN NULL;"
 	"  END $f$;"
 	"UPDATE meta SET value = '8' WHERE key = 'schema_version';",
+
+	"CREATE TABLE marks ("
+	"  conversation bigint NOT NULL REFERENCES conversations (id),"
+	"  what " PG_TEXT " NOT NULL,"
+	"  at bigint NOT NULL,"
+	"  PRIMARY KEY (conversation, what));"
+	"UPDATE meta SET value = '9' WHERE key = 'schema_version';",
 };
 
 /* Every step has its PostgreSQL side, if only NULL. */

@@ -541,7 +541,7 @@ carol"
 	assert_equal "$(sql 'PRAGMA user_version')" "$SCHEMA_VERSION"
 	assert_equal "$(sql "SELECT value FROM meta WHERE key = 'schema_version'")" "$SCHEMA_VERSION"
 	assert_equal "$(sql 'PRAGMA journal_mode')" wal
-	for t in meta conversations messages tags conversation_tags notes ratings deliveries events; do
+	for t in meta conversations messages tags conversation_tags notes ratings deliveries events marks; do
 		sql "SELECT sql FROM sqlite_schema WHERE name = '$t'" | grep -q STRICT
 	done
 	run -0 sql "SELECT length(value) FROM meta WHERE key = 'database_id'"
@@ -780,7 +780,7 @@ chat-import: $f:8: type: expected message, visitor_left, assign, update, close, 
 	EOF2
 	run -65 chat-import "$f"
 	assert_output "chat-import: $f:9: tags: none given
-chat-import: $f:10: tags: expected strings without a comma
+chat-import: $f:10: tags: expected tags: strings, not empty, without a comma
 chat-import: $f:11: tags: a tag, untag or tags line's only
 chat-import: $f:12: tags: 'semi;colon': 1 to 64 letters, digits, spaces or - _ . / :
 1
@@ -885,4 +885,43 @@ C|parked|"
 	run -0 chat-import -q "$f"
 	assert_equal "$(sql "SELECT body FROM messages")" "see this
 Attachment: a.pdf <https://x.example/a.pdf>"
+}
+
+# The review of issue 21: a no-op line left no time, so an older line come
+# later was applied; an empty tag in a list undid the whole batch.
+@test "a history imported backwards into a new database ends as it happened: state, tags, edits" {
+	f=$BATS_TEST_TMPDIR/h.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":"2026-11-20T10:00:00Z","author":"visitor","id":"m1","text":"first"}
+	{"conversation":"A","type":"close","at":"2026-11-20T10:05:00Z"}
+	{"conversation":"A","type":"reopen","at":"2026-11-20T10:06:00Z"}
+	{"conversation":"A","type":"tag","tags":"vip","at":"2026-11-20T10:07:00Z"}
+	{"conversation":"A","type":"untag","tags":"vip","at":"2026-11-20T10:08:00Z"}
+	{"conversation":"A","type":"tags","tags":["billing","refund"],"at":"2026-11-20T10:09:00Z"}
+	{"conversation":"A","type":"tags","tags":["refund"],"at":"2026-11-20T10:10:00Z"}
+	{"conversation":"A","type":"edit","id":"m1","text":"first edit","at":"2026-11-20T10:11:00Z"}
+	{"conversation":"A","type":"edit","id":"m1","text":"second edit","at":"2026-11-20T10:12:00Z"}
+	EOF2
+	{ head -1 "$f"; tail -n +2 "$f" | tac; } | chat-import -q
+	chat-import -q "$f"
+	assert_equal "$(sql "SELECT state, closed_at FROM conversations")" "open|"
+	assert_equal "$(sql "SELECT t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag")" refund
+	assert_equal "$(sql "SELECT body FROM messages")" "second edit"
+	assert_equal "$(chat-history --grep second -o ids)" 1
+}
+
+@test "an empty tag in a list is refused with its line, the rest imported" {
+	f=$BATS_TEST_TMPDIR/t.ndjson
+	cat >"$f" <<-'EOF2'
+	{"conversation":"A","at":"2026-11-20T10:00:00Z","author":"visitor","text":"hi"}
+	{"conversation":"A","type":"tag","tags":"a,","at":"2026-11-20T10:01:00Z"}
+	{"conversation":"A","type":"tags","tags":["c",""],"at":"2026-11-20T10:02:00Z"}
+	{"conversation":"A","type":"tags","tags":[""],"at":"2026-11-20T10:02:00Z"}
+	{"conversation":"A","type":"tag","tags":"b","at":"2026-11-20T10:03:00Z"}
+	EOF2
+	run -65 chat-import -q "$f"
+	assert_output "chat-import: $f:2: tags: '': 1 to 64 letters, digits, spaces or - _ . / :
+chat-import: $f:3: tags: expected tags: strings, not empty, without a comma
+chat-import: $f:4: tags: expected tags: strings, not empty, without a comma"
+	assert_equal "$(sql "SELECT t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag")" b
 }

@@ -221,3 +221,18 @@ Carrier says the parcel is lost; refund promised (EUR 42)."
 	    "closed|$((T0 + 100))
 closed|$((T0 + 300))"
 }
+
+@test "the fixtures delivered backwards into a new database end as delivered in order" {
+	cat "$CW"/widget.jsonl "$CW"/snoozed.jsonl "$CW"/whatsapp.jsonl >"$BATS_TEST_TMPDIR/all.jsonl"
+	tac "$BATS_TEST_TMPDIR/all.jsonl" >"$BATS_TEST_TMPDIR/back.jsonl"
+	fwd=$BATS_TEST_TMPDIR/fwd.db
+	CHAT_DB=$fwd chat-import -q -f chatwoot "$BATS_TEST_TMPDIR/all.jsonl" 2>/dev/null
+	chat-import -q -f chatwoot "$BATS_TEST_TMPDIR/back.jsonl" 2>/dev/null
+	q="SELECT c.ref, c.state, coalesce(c.closed_at, 0), coalesce(c.operator, ''),
+	    coalesce((SELECT string_agg(t.name, ',' ORDER BY t.key) FROM conversation_tags ct
+	    JOIN tags t ON t.id = ct.tag WHERE ct.conversation = c.id), '')
+	    FROM conversations c ORDER BY c.ref"
+	lite=${q//string_agg(t.name, \',\' ORDER BY t.key)/group_concat(t.name, \',\')}
+	assert_equal "$(sql "$(is_pg && echo "$q" || echo "$lite")")" \
+	    "$(sqlite3 "$fwd" "$lite")"
+}
