@@ -16,7 +16,7 @@ static const char line_sql[] =
 	" AND substr(?1 ->> '$.conversation', 10) NOT GLOB '*[^0-9:-]*'"
 	" AND length(?1 ->> '$.conversation')"
 	" - length(replace(?1 ->> '$.conversation', ':', '')) = 2"
-	" AND coalesce(?1 ->> '$.type', 'message') IN ('message', 'assign',"
+	" AND coalesce(?1 ->> '$.type', 'message') IN ('message', 'update', 'assign',"
 	" 'close', 'park', 'reopen', 'note', 'edit', 'tags')";
 
 /* The lines one payload makes, NULL for none, and *why; the caller frees
