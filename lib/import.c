@@ -1886,6 +1886,23 @@ header_words(const struct known *k, struct column *out)
 	return rc;
 }
 
+/* A conversation's row as the chunk's statements take it: columns 1 to 8
+ * and 10 and 11 (0, the ref or id, and 9 are the caller's). */
+static void
+conv_columns(const struct conv *c, struct column col[12])
+{
+	column_text(&col[1], c->k.channel);
+	column_text(&col[2], c->k.visitor);
+	column_text(&col[3], c->k.visitor_email);
+	column_text(&col[4], c->k.operator);
+	column_time(&col[5], c->k.assigned_at);
+	column_time(&col[6], c->k.started_at);
+	column_time(&col[7], c->k.last_activity_at);
+	column_time(&col[8], c->k.visitor_left_at);
+	column_time(&col[10], c->first_visitor);
+	column_time(&col[11], first_response(c));
+}
+
 /* Writes what the chunk's lines made: the conversations first (their
  * ids are waited for), then the others' changes, the events and the
  * messages, with the words of what is new for the index: sent, their
@@ -1958,16 +1975,7 @@ flush(struct import *im)
 	for (i = 0; rc == 0 && i < b->nmade; i++) {
 		k = &b->conv[b->made[i]].k;
 		column_text(&col[0], k->ref);
-		column_text(&col[1], k->channel);
-		column_text(&col[2], k->visitor);
-		column_text(&col[3], k->visitor_email);
-		column_text(&col[4], k->operator);
-		column_time(&col[5], k->assigned_at);
-		column_time(&col[6], k->started_at);
-		column_time(&col[7], k->last_activity_at);
-		column_time(&col[8], k->visitor_left_at);
-		column_time(&col[10], b->conv[b->made[i]].first_visitor);
-		column_time(&col[11], first_response(&b->conv[b->made[i]]));
+		conv_columns(&b->conv[b->made[i]], col);
 		rc = header_words(k, &col[9]);
 	}
 	for (j = 0; j < 12; j++)
@@ -1994,18 +2002,9 @@ flush(struct import *im)
 	for (i = n = 0; rc == 0 && i < b->nconv; i++) {
 		if ((k = &b->conv[i].k)->dirty == NULL)
 			continue;
-		column_int(&col[9], b->conv[i].fresh);
-		column_time(&col[10], b->conv[i].first_visitor);
-		column_time(&col[11], first_response(&b->conv[i]));
 		column_int(&col[0], k->id);
-		column_text(&col[1], k->channel);
-		column_text(&col[2], k->visitor);
-		column_text(&col[3], k->visitor_email);
-		column_text(&col[4], k->operator);
-		column_time(&col[5], k->assigned_at);
-		column_time(&col[6], k->started_at);
-		column_time(&col[7], k->last_activity_at);
-		column_time(&col[8], k->visitor_left_at);
+		conv_columns(&b->conv[i], col);
+		column_int(&col[9], b->conv[i].fresh);
 		k->dirty = NULL;
 		n++;
 	}
