@@ -79,9 +79,11 @@ main(int argc, char *argv[])
 		req.deliver.mail = mail.v;
 		req.deliver.nmail = mail.n;
 		/* What the batches that stood queued is delivered, whatever
-		 * came after them; the close stands, and a delivery failing
-		 * for now only warns. -n attempts nothing. */
-		if (outbox_check(&req.deliver) == 0 && db_open(DB_WRITE) == 0 &&
+		 * came after them (the write-back to Chatwoot too); the
+		 * close stands, and a delivery failing for now only warns.
+		 * -n attempts nothing. */
+		if (outbox_check(&req.deliver) == 0 &&
+		    outbox_writeback_check() == 0 && db_open(DB_WRITE) == 0 &&
 		    taglist_check(&req.tags) == 0) {
 			batch_ids(argv, argc, chat_flags.dry_run, conv_close,
 			    &req);

@@ -74,11 +74,17 @@ main(int argc, char *argv[])
 			rc = note_paragraph(&text, ms.v[i]);
 		if (file != NULL)
 			rc = note_read(file, &text);
-		if (rc == 0 && db_open(DB_WRITE) == 0 && (ms.n || file ||
+		if (rc == 0 && outbox_writeback_check() == 0 &&
+		    db_open(DB_WRITE) == 0 && (ms.n || file ||
 		    typed(argv, &text) == 0)) {
 			req.text = text;
 			batch_ids(argv, argc, chat_flags.dry_run, notes_apply,
 			    &req);
+			/* To a Chatwoot conversation, the note goes as a
+			 * private one: a failure for now only warns. */
+			if (!chat_flags.dry_run &&
+			    (rc = outbox_run()) == ST_REMOTE)
+				chat_status(rc);
 		}
 	}
 	free(text);

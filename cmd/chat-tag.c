@@ -73,10 +73,11 @@ main(int argc, char *argv[])
 	enum fmt fmt = FMT_TABLE;
 	struct ids *ids = NULL;
 	const char *set;
+	int rc;
 
 	if (opt_parse(&tag, &argc, &argv) || opt_old_remove(&op, TAG_REMOVE) ||
-	    check(argc, &fmt) || ((list || mode.value) &&
-	    db_open(list ? DB_READ : DB_WRITE) != 0))
+	    check(argc, &fmt) || (!list && outbox_writeback_check() != 0) ||
+	    ((list || mode.value) && db_open(list ? DB_READ : DB_WRITE) != 0))
 		return chat_exit();
 	if (list)
 		list_run(LIST_TAGS, fmt, NULL, 0, 0, 1);
@@ -98,6 +99,10 @@ main(int argc, char *argv[])
 			    &req);
 		taglist_free(&req.tags);
 	}
+	/* A change to a Chatwoot conversation goes back to it (chat-close
+	 * does the same): a delivery failing for now only warns. */
+	if (!list && !chat_flags.dry_run && (rc = outbox_run()) == ST_REMOTE)
+		chat_status(rc);
 	ids_close(ids);
 	return chat_exit();
 }

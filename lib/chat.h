@@ -304,7 +304,7 @@ int ratings_add(struct ratings *set, const char *arg);
 int ratings_unique(const struct ratings *set);
 int ratings_apply(const void *ratings);
 
-/* outbox.c: deliveries by mail and to Zendesk. outbox_check() checks the
+/* outbox.c: deliveries by mail, to Zendesk and to Chatwoot. outbox_check() checks the
  * config they need before anything is written; outbox_apply() queues them
  * in the command's transaction; outbox_run() attempts them after it. */
 struct deliveries { const char **mail; size_t nmail; int zendesk, again; };
@@ -312,6 +312,10 @@ int outbox_address(const char *addr);
 int outbox_check(const struct deliveries *d);
 int outbox_apply(const void *deliveries);
 int outbox_run(void);
+/* Write-back to Chatwoot, on when chatwoot.url is set: its config checked
+ * before a change (chat-close, chat-tag, chat-note), 78 when it cannot
+ * deliver; what the change queued is handed over by outbox_run(). */
+int outbox_writeback_check(void);
 /* Forgets what was queued and not handed over (with -n, nothing is). */
 void outbox_release(void);
 int outbox_flush(long max, int quiet);

@@ -1,6 +1,7 @@
 /* config.c: config.yaml, loaded by libyaml on first use, typed strictly. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "libchat.h"
 
 enum kind {
-	K_MAP, K_STR, K_NAME, K_PATH, K_BOOL, K_INT, K_DUR, K_DUR_MS, K_LIST,
+	K_MAP, K_STR, K_NAME, K_PATH, K_BOOL, K_INT, K_ID, K_DUR, K_DUR_MS, K_LIST,
 	K_REQUIRE, K_CRITERIA, K_AUTO_TAG
 };
 
@@ -59,6 +60,13 @@ static const struct key {
 	{"zendesk.status", K_STR, F(zd_status), 0},
 	{"zendesk.insecure", K_BOOL, F(zd_insecure), 0},
 	{"zendesk.ca_file", K_PATH, F(zd_ca_file), 0},
+	{"chatwoot", K_MAP, 0, 0},
+	{"chatwoot.url", K_STR, F(cw_url), 0},
+	{"chatwoot.account", K_ID, F(cw_account), 0},
+	{"chatwoot.token_env", K_STR, F(cw_token_env), 0},
+	{"chatwoot.token_file", K_PATH, F(cw_token_file), 0},
+	{"chatwoot.insecure", K_BOOL, F(cw_insecure), 0},
+	{"chatwoot.ca_file", K_PATH, F(cw_ca_file), 0},
 	{"delivery", K_MAP, 0, 0},
 	{"delivery.max_attempts", K_INT, F(max_attempts), 0},
 	{"delivery.connect_timeout", K_DUR, F(connect_timeout), 0},
@@ -528,8 +536,10 @@ apply(struct load *l, const yaml_node_t *map, const char *prefix,
 			rc = to_bool(l, v, full, FIELD(c, spec->off, int *));
 			break;
 		case K_INT:
-			rc = to_int(l, v, full, 1, 1000000,
-			    FIELD(c, spec->off, long *));
+		case K_ID:
+			/* A count is a human's; an id is a server's. */
+			rc = to_int(l, v, full, 1, spec->kind == K_ID ?
+			    LONG_MAX : 1000000, FIELD(c, spec->off, long *));
 			break;
 		case K_DUR:
 		case K_DUR_MS:

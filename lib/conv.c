@@ -1,7 +1,7 @@
 /* conv.c: a conversation's state: close (with its time and who closed it),
- * park, reopen, with tags, note, ratings and deliveries in the same
- * transaction. Every refusal is decided before the first write, so a
- * refused id leaves no trace. */
+ * park, reopen, with tags, note, ratings and deliveries (the write-back to
+ * Chatwoot's too) in the same transaction. Every refusal is decided before
+ * the first write, so a refused id leaves no trace. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -160,21 +160,26 @@ conv_close(const void *req)
 	int64_t at = r->has_at && !r->at_last ? (int64_t)r->at : now;
 	int refusing = db_engine_pg() && r->op == CLOSE && r->tags.n == 0 &&
 	    r->note == NULL && r->ratings.n == 0;
-	int rc = 0;
+	struct wb_mark m;
+	int rc;
 
+	if ((rc = outbox_mark(&m)) != 0)
+		return rc;
 	if (r->op == CLOSE && (rc = refuse_lacking(r)) == 0 && !refusing)
 		rc = refuse_time(mode, at, now);
 	else if (r->op == PARK)
 		rc = refuse_closed();
 	if (rc == 0 && r->tags.n > 0)
-		rc = tags_apply(&tags);
+		rc = tags_change(&tags);
 	if (rc == 0 && r->note != NULL)
-		rc = notes_apply(&note);
+		rc = notes_add(&note);
 	if (rc == 0 && r->ratings.n > 0)
 		rc = ratings_apply(&r->ratings);
 	if (rc == 0)
 		rc = set_state(r, mode, at, now, refusing);
 	if (rc == 0)
 		rc = outbox_apply(&r->deliver);
+	if (rc == 0)
+		rc = outbox_writeback(&m);
 	return rc;
 }

@@ -128,6 +128,9 @@ send_one(const struct delivery *d, struct sent *r)
 	char *key, *text, msgid[300];
 	int rc;
 
+	if (target_chatwoot(d->target))
+		return writeback_send(d->conv, d->target, d->attempts > 0,
+		    d->created, r);
 	if (strcmp(d->target, "zendesk") == 0) {
 		if ((key = delivery_key(d->id, '-')) == NULL)
 			return ST_DB;

@@ -256,6 +256,18 @@ int event_last(int64_t *id);
  * the order they came (of_batch), or all as written. */
 int events_describe(int64_t mark, int of_batch);
 
+/* The work of tags_apply() and notes_apply() without their write-back,
+ * for chat-close's, which does its own once. */
+int tags_change(const struct tag_req *r);
+int notes_add(const struct note_req *r);
+
+/* outbox.c: a change's write-back to Chatwoot, in its transaction:
+ * outbox_mark() before it, outbox_writeback() after (off, and no
+ * statement, when chatwoot.url is unset). */
+struct wb_mark { int on; int64_t event, note, delivery; };
+int outbox_mark(struct wb_mark *m);
+int outbox_writeback(const struct wb_mark *m);
+
 /* out.c: rows of a listing in the format asked. */
 enum coltype {
 	COL_INT, COL_TEXT, COL_TIME, COL_DUR, COL_LIST, COL_REAL, COL_PCT
@@ -362,6 +374,9 @@ struct config {
 	char *zd_url, *zd_email, *zd_token_env, *zd_token_file;
 	char *zd_oauth_token_env, *zd_oauth_token_file, *zd_status, *zd_ca_file;
 	int zd_insecure;
+	char *cw_url, *cw_token_env, *cw_token_file, *cw_ca_file;
+	long cw_account;
+	int cw_insecure;
 	long max_attempts, connect_timeout, timeout;
 };
 
@@ -395,10 +410,12 @@ struct sent {
 };
 
 /* target.c: target_check() says, without the network, whether the config
- * can deliver to target ("zendesk", else mail): 0, else ST_CONFIG with the
- * reason in why (unreported), *absent when the target's section is missing
- * altogether. target_secret() reads a secret the config names. */
+ * can deliver to target ("zendesk", one of Chatwoot's, else mail): 0, else
+ * ST_CONFIG with the reason in why (unreported), *absent when the target's
+ * section is missing altogether. target_secret() reads a secret the config
+ * names. target_chatwoot() says whether a target is Chatwoot's. */
 int target_check(const char *target, char *why, size_t size, int *absent);
+int target_chatwoot(const char *target);
 int target_secret(const char *what, const char *env, const char *file,
     char **out, char *why, size_t size);
 
@@ -411,6 +428,12 @@ int mail_send(const char *to, const char *message, struct sent *r);
 /* zendesk.c */
 int zendesk_read(long code, const char *answer, struct sent *r);
 int zendesk_send(int64_t id, const char *key, int retry, time_t since,
+    struct sent *r);
+
+/* writeback.c: a Chatwoot delivery (target "chatwoot", the status and
+ * labels, or "chatwoot:note:ID") of conversation id; retry when it was
+ * tried before, since when it was queued. */
+int writeback_send(int64_t id, const char *target, int retry, time_t since,
     struct sent *r);
 
 /* net.c */

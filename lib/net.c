@@ -1,8 +1,9 @@
-/* net.c: the libcurl set-up mail and Zendesk deliveries share: timeouts,
- * verified TLS, a failure in words. Only chat-deliver links it (see
+/* net.c: the libcurl set-up mail, Zendesk and Chatwoot deliveries share:
+ * timeouts, verified TLS, an HTTP request, a failure in words. Only chat-deliver links it (see
  * deliver.c): libcurl's thirty-odd libraries would cost every other
  * binary some 8 ms at start-up. */
 #include <stdio.h>
+#include <string.h>
 
 #include "libchat.h"
 #include "net.h"
@@ -79,6 +80,84 @@ net_perform(CURL *c, sqlite3_str *body)
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	}
 	return curl_easy_perform(c);
+}
+
+/* One HTTP request on c (net_open()'s, what's): a GET, or a POST of the
+ * JSON post; headers, the caller's (to curl_slist_free_all()), take
+ * the common ones too. The answer's body goes to body, its code to *code;
+ * a transfer that failed sets r's status (and ambiguous: the request may
+ * have been acted on) and error; r->retry_after is the server's. */
+void
+net_request(CURL *c, const char *what, const char *url, const char *post,
+    struct curl_slist **headers, sqlite3_str *body, long *code,
+    struct sent *r)
+{
+	curl_off_t after = 0;
+	CURLcode cc;
+
+	*headers = curl_slist_append(*headers, "Accept: application/json");
+	if (post != NULL) {
+		*headers = curl_slist_append(*headers,
+		    "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
+	*code = 0;
+	cc = net_perform(c, body);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
+	r->retry_after = (long)after;
+	if (cc != CURLE_OK) {
+		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
+		r->ambiguous = post != NULL && net_ambiguous(cc);
+		net_error(what, cc, r->error, sizeof r->error);
+	}
+}
+
+/* An HTTP refusal: worth another try later (a timeout, too many requests,
+ * the server's failure), else for good. */
+int
+net_refusal(long code)
+{
+	return code == 408 || code == 429 || code >= 500 ? ST_TEMP : ST_REMOTE;
+}
+
+/* What the server said went wrong, as "HTTP CODE: words": Zendesk's JSON
+ * error (title, error, description, details), Chatwoot's (error, message,
+ * description, errors: words or objects with a message), else the start
+ * of a text/plain body. */
+void
+net_reason(const char *body, long code, char *buf, size_t size)
+{
+	struct stmt *st = db_prep_local("SELECT CASE WHEN json_valid(?1) THEN"
+	    " rtrim(coalesce(json_extract(?1, '$.error.title') || ': ', '') ||"
+	    " coalesce(CASE json_type(?1, '$.error') WHEN 'text' THEN"
+	    "  json_extract(?1, '$.error') || ': ' END, '') ||"
+	    " coalesce(CASE json_type(?1, '$.message') WHEN 'text' THEN"
+	    "  json_extract(?1, '$.message') || ': ' END, '') ||"
+	    " coalesce(json_extract(?1, '$.description') || ': ', '') ||"
+	    " coalesce(json_extract(?1, '$.details'), CASE json_type(?1,"
+	    "  '$.errors[0]') WHEN 'text' THEN json_extract(?1, '$.errors[0]')"
+	    "  WHEN 'object' THEN json_extract(?1, '$.errors[0].message') END,"
+	    "  ''), ': ') END");
+	const unsigned char *s = NULL;
+	size_t n;
+	int rc;
+
+	if (st != NULL) {
+		st_bind_text(st, 1, body);
+		if (db_row(st, "reading an error", &rc))
+			s = (const unsigned char *)st_text(st, 0);
+	}
+	if (s == NULL || *s == '\0')
+		s = (const unsigned char *)body;
+	n = strcspn((const char *)s, "\r\n");
+	snprintf(buf, size, "HTTP %ld: %.*s", code, (int)(n > 160 ? 160 : n),
+	    (const char *)s);
+	if (st != NULL)
+		st_reset(st);
 }
 
 /* A failed transfer in words: libcurl's detail, and what a TLS failure

@@ -219,11 +219,11 @@ note_detail(const char *text, char detail[64])
 
 /* Appends the note to the batch's conversations but those that have that
  * very note already: a command run twice adds it once. The note and its
- * event are at its time. */
+ * event are at its time. notes_apply(), chat-note's, also writes it back
+ * to Chatwoot when that is on. */
 int
-notes_apply(const void *req)
+notes_add(const struct note_req *r)
 {
-	const struct note_req *r = req;
 	const char *text = r->text;
 	int64_t at;
 	char detail[64];
@@ -239,4 +239,15 @@ notes_apply(const void *req)
 	return db_run("INSERT INTO notes (conversation, at, author, body)"
 	    " SELECT o.id, ?1, ?2, ?3" NOTELESS(3), "adding a note", "itt",
 	    at, actor(), text);
+}
+
+int
+notes_apply(const void *req)
+{
+	struct wb_mark m;
+	int rc;
+
+	if ((rc = outbox_mark(&m)) == 0 && (rc = notes_add(req)) == 0)
+		rc = outbox_writeback(&m);
+	return rc;
 }

@@ -1,5 +1,6 @@
 /* outbox.c: deliveries, a row first and a network call second: queueing
- * them with the command's other changes, handing them to chat-deliver
+ * them with the command's other changes (a change to a Chatwoot
+ * conversation's too), handing them to chat-deliver
  * after the commit (deliver.c attempts them), the cron's --flush, --retry
  * and --cancel. */
 #include <errno.h>
@@ -61,13 +62,16 @@ outbox_check(const struct deliveries *d)
 	return 0;
 }
 
+/* Keeps a delivery for the hand-off; one that may be kept already (fresh
+ * 0) is kept once. Fresh ones are new rows or a query's distinct ids: a
+ * look for each among a batch's 100,000 would be quadratic. */
 static int
-remember(int64_t delivery)
+remember(int64_t delivery, int fresh)
 {
 	int64_t *q;
 	size_t i;
 
-	for (i = 0; i < nqueued; i++)
+	for (i = 0; !fresh && i < nqueued; i++)
 		if (queued[i] == delivery)
 			return 0;
 	if (nqueued == queued_cap) {
@@ -129,7 +133,7 @@ queue(int64_t conv, const char *mail_to, int again)
 		if ((rc = db_done(due, "making a delivery due")) != 0)
 			return rc;
 	}
-	return remember(id);
+	return remember(id, 0);
 }
 
 /* Queues the deliveries of the batch's conversations, in the order they
@@ -154,6 +158,104 @@ outbox_apply(const void *req)
 		if (rc == 0 && d->zendesk)
 			rc = queue(conv, NULL, d->again);
 	}
+	st_reset(st);
+	return rc;
+}
+
+/* Write-back to Chatwoot is on when chatwoot.url is set; the rest of its
+ * config is checked before any change is written, as outbox_check() does
+ * for a target asked for. */
+int
+outbox_writeback_check(void)
+{
+	const struct config *cfg;
+	char why[512];
+	int rc, absent;
+
+	if ((rc = config_get(&cfg)) != 0 || cfg->cw_url == NULL)
+		return rc;
+	if ((rc = target_check("chatwoot", why, sizeof why, &absent)) != 0)
+		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
+	return 0;
+}
+
+/* Where a change begins in its transaction: the last event, note and
+ * delivery written before it. No statement when write-back is off
+ * (m->on 0). */
+int
+outbox_mark(struct wb_mark *m)
+{
+	const struct config *cfg;
+	struct stmt *st;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if ((rc = config_get(&cfg)) != 0 || cfg->cw_url == NULL)
+		return rc;
+	if ((st = db_prep("SELECT (SELECT coalesce(max(id), 0) FROM events),"
+	    " (SELECT coalesce(max(id), 0) FROM notes),"
+	    " (SELECT coalesce(max(id), 0) FROM deliveries)")) == NULL)
+		return ST_DB;
+	if (db_row(st, "marking a change", &rc)) {
+		m->on = 1;
+		m->event = st_int64(st, 0);
+		m->note = st_int64(st, 1);
+		m->delivery = st_int64(st, 2);
+	}
+	st_reset(st);
+	return rc;
+}
+
+/* The events whose conversation's status or labels change on Chatwoot. */
+#define SYNCED "('closed', 'parked', 'reopened', 'tagged', 'untagged'," \
+	" 'retagged')"
+
+/* In the change's transaction, what it made since the mark goes back to
+ * the Chatwoot conversations it touched (refs chatwoot:INBOX:ID): each
+ * note a delivery "chatwoot:note:ID", before the rest; a change of state
+ * or tags the delivery "chatwoot", which reads them when it is sent, so
+ * that one waiting takes the change (not one under way: it may have read
+ * them already). A few statements whatever the batch's size; each
+ * delivery queued with its event and kept for outbox_run(). */
+int
+outbox_writeback(const struct wb_mark *m)
+{
+	struct stmt *st;
+	int64_t now = db_now();
+	int rc;
+
+	if (!m->on)
+		return 0;
+	if ((rc = db_run("INSERT INTO deliveries (conversation, target, seq,"
+	    " next_attempt_at, created_at, updated_at) SELECT n.conversation,"
+	    " 'chatwoot:note:' || n.id, 1, ?1, ?1, ?1 FROM notes n JOIN"
+	    " conversations c ON c.id = n.conversation WHERE n.id > ?2 AND"
+	    " substr(c.ref, 1, 9) = 'chatwoot:' ORDER BY n.id",
+	    "queueing notes for Chatwoot", "ii", now, m->note)) != 0 ||
+	    (rc = db_run("INSERT INTO deliveries (conversation, target,"
+	    " seq, next_attempt_at, created_at, updated_at) SELECT c.id,"
+	    " 'chatwoot', coalesce((SELECT max(d.seq) FROM deliveries d WHERE"
+	    " d.conversation = c.id AND d.target = 'chatwoot'), 0) + 1, ?1, ?1,"
+	    " ?1 FROM (SELECT conversation, min(id) AS first FROM events WHERE"
+	    " id > ?2 AND action IN " SYNCED " GROUP BY conversation) AS e JOIN"
+	    " conversations c ON c.id = e.conversation WHERE"
+	    " substr(c.ref, 1, 9) = 'chatwoot:' AND NOT EXISTS (SELECT 1 FROM"
+	    " deliveries d WHERE d.conversation = c.id AND d.target ="
+	    " 'chatwoot' AND d.state = 'pending' AND NOT " LEASED ")"
+	    " ORDER BY e.first", "queueing changes for Chatwoot", "ii", now,
+	    m->event)) != 0 ||
+	    (rc = db_run("INSERT INTO events (conversation, at, actor, action,"
+	    " detail) SELECT conversation, ?1, ?2, 'queued', target FROM"
+	    " deliveries WHERE id > ?3 ORDER BY id", "queueing for Chatwoot",
+	    "iti", now, actor(), m->delivery)) != 0)
+		return rc;
+	if ((st = db_prep("SELECT id FROM deliveries WHERE id > ? ORDER BY"
+	    " id")) == NULL)
+		return ST_DB;
+	st_bind_int(st, 1, m->delivery);
+	while (db_row(st, "queueing for Chatwoot", &rc))
+		if ((rc = remember(st_int64(st, 0), 1)) != 0)
+			break;
 	st_reset(st);
 	return rc;
 }
@@ -313,7 +415,8 @@ outbox_flush(long max, int quiet)
 {
 	struct stmt *st = db_prep("SELECT id FROM deliveries WHERE"
 	    " state = 'pending' AND next_attempt_at <= ?1 AND CASE WHEN"
-	    " target = 'zendesk' THEN ?3 ELSE ?4 END = ?5 ORDER BY"
+	    " target = 'zendesk' THEN ?3 WHEN substr(target, 1, 8) ="
+	    " 'chatwoot' THEN ?6 ELSE ?4 END = ?5 ORDER BY"
 	    " next_attempt_at, id LIMIT ?2");
 	char why[512];
 	int rc = 0, absent, deliverable;
@@ -325,11 +428,13 @@ outbox_flush(long max, int quiet)
 	    &absent) == 0);
 	st_bind_int(st, 4, target_check("mail", why, sizeof why,
 	    &absent) == 0);
+	st_bind_int(st, 6, target_check("chatwoot", why, sizeof why,
+	    &absent) == 0);
 	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
 		st_bind_int(st, 2, deliverable && max > 0 ? max : INT64_MAX);
 		st_bind_int(st, 5, deliverable);
 		while (db_row(st, "finding due deliveries", &rc))
-			if ((rc = remember(st_int64(st, 0))) != 0)
+			if ((rc = remember(st_int64(st, 0), 1)) != 0)
 				break;
 		st_reset(st);
 	}

@@ -1,5 +1,6 @@
 /* tags.c: the catalogue, and tagging conversations: add, remove, set,
- * rename, and the auto_tag rules. */
+ * rename, and the auto_tag rules; each change written back to Chatwoot
+ * (outbox.c) when it is on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,9 +176,8 @@ untag_batch(const struct taglist *t, int keep, int64_t at)
 }
 
 int
-tags_apply(const void *req)
+tags_change(const struct tag_req *r)
 {
-	const struct tag_req *r = req;
 	int64_t at;
 	size_t i;
 	int rc;
@@ -186,6 +186,17 @@ tags_apply(const void *req)
 		rc = untag_batch(&r->tags, r->op == TAG_SET, at);
 	for (i = 0; rc == 0 && r->op != TAG_REMOVE && i < r->tags.n; i++)
 		rc = tag_batch(r->tags.names[i], NULL, at);
+	return rc;
+}
+
+int
+tags_apply(const void *req)
+{
+	struct wb_mark m;
+	int rc;
+
+	if ((rc = outbox_mark(&m)) == 0 && (rc = tags_change(req)) == 0)
+		rc = outbox_writeback(&m);
 	return rc;
 }
 
@@ -200,6 +211,7 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 	char *oform = tag_nfc(old);
 	char detail[160];
 	int64_t oid = 0, nid = 0, mark = 0;
+	struct wb_mark m;
 	int rc;
 
 	if (okey == NULL || nkey == NULL || oform == NULL) {
@@ -234,6 +246,8 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 		goto done;
 	rc = dry_run ? event_last(&mark) : 0;
 	if (rc == 0)
+		rc = outbox_mark(&m);
+	if (rc == 0)
 		rc = db_run("DELETE FROM retagged", "renaming", "");
 	if (rc == 0)
 		rc = db_run("INSERT INTO retagged SELECT conversation FROM"
@@ -255,6 +269,8 @@ tags_rename(const char *old, const char *new, int dry_run, int quiet)
 	} else if (rc == 0)
 		rc = db_run("UPDATE tags SET name = ?2, key = ?3 WHERE id ="
 		    " ?1", "renaming a tag", "itt", oid, nform, nkey);
+	if (rc == 0)
+		rc = outbox_writeback(&m);
 	if (rc == 0 && dry_run)
 		rc = events_describe(mark, 0);
 	if (rc != 0 || dry_run)
@@ -309,12 +325,13 @@ auto_apply(const void *req)
 {
 	const struct auto_req *r = req;
 	const struct config *cfg = r->cfg;
+	struct wb_mark m;
 	int64_t mark, at;
 	size_t i;
 	int rc;
 
 	if ((rc = when_check("tag", r->when, &at)) != 0 ||
-	    (rc = event_last(&mark)) != 0)
+	    (rc = event_last(&mark)) != 0 || (rc = outbox_mark(&m)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < cfg->nauto_tags; i++)
 		rc = tag_batch(cfg->auto_tags[i].tag, &cfg->auto_tags[i], at);
@@ -322,7 +339,7 @@ auto_apply(const void *req)
 		rc = idtab_refuse(0, "SELECT id, NULL FROM batch_ok WHERE id"
 		    " NOT IN (SELECT conversation FROM events WHERE id > ?)",
 		    "tagging", "i", mark);
-	return rc;
+	return rc == 0 ? outbox_writeback(&m) : rc;
 }
 
 int

@@ -1,4 +1,4 @@
-/* target.c: the config of a delivery target (mail, zendesk) checked
+/* target.c: the config of a delivery target (mail, Zendesk, Chatwoot) checked
  * without the network, and the secrets it names. No libcurl here: the
  * binaries that only queue deliveries check their config too. */
 #define _POSIX_C_SOURCE 200809L
@@ -94,37 +94,55 @@ config_where(char *buf, size_t size)
 		snprintf(buf, size, "%s", cfg->file);
 }
 
-/* One check for both targets: the section is there, its URL has a scheme
+/* Whether target is one of Chatwoot's: "chatwoot", the sync of a
+ * conversation's status and labels, or "chatwoot:note:ID", an end note. */
+int
+target_chatwoot(const char *target)
+{
+	return strncmp(target, "chatwoot", 8) == 0 &&
+	    (target[8] == '\0' || target[8] == ':');
+}
+
+/* One check for every target: the section is there, its URL has a scheme
  * the target speaks, its CA file can be read, its secret can be had. */
 int
 target_check(const char *target, char *why, size_t size, int *absent)
 {
+	enum { MAIL, ZENDESK, CHATWOOT } t = strcmp(target, "zendesk") == 0 ?
+	    ZENDESK : target_chatwoot(target) ? CHATWOOT : MAIL;
+	static const char *const name[] = { "mail", "zendesk", "chatwoot" };
 	const struct config *cfg;
-	const char *what, *url, *ca_file;
+	const char *what = name[t], *url, *ca_file;
 	char where[300];
-	int rc, zd = strcmp(target, "zendesk") == 0;
+	int rc, https;
 
 	*absent = 0;
 	if ((rc = config_get(&cfg)) != 0) {
 		snprintf(why, size, "the config cannot be read");
 		return rc;
 	}
-	what = zd ? "zendesk" : "mail";
-	url = zd ? cfg->zd_url : cfg->mail_url;
-	ca_file = zd ? cfg->zd_ca_file : cfg->mail_ca_file;
-	if (url == NULL || (!zd && cfg->mail_from == NULL)) {
+	url = t == MAIL ? cfg->mail_url : t == ZENDESK ? cfg->zd_url :
+	    cfg->cw_url;
+	ca_file = t == MAIL ? cfg->mail_ca_file : t == ZENDESK ?
+	    cfg->zd_ca_file : cfg->cw_ca_file;
+	if (url == NULL || (t == MAIL && cfg->mail_from == NULL)) {
 		*absent = 1;
 		config_where(where, sizeof where);
-		snprintf(why, size, zd ? "zendesk: zendesk.url must be set in "
-		    "the config (%s)" : "mail: mail.url and mail.from must be "
-		    "set in the config (%s)", where);
+		if (t == MAIL)
+			snprintf(why, size, "mail: mail.url and mail.from must "
+			    "be set in the config (%s)", where);
+		else
+			snprintf(why, size, "%s: %s.url must be set in the "
+			    "config (%s)", what, what, where);
 		return ST_CONFIG;
 	}
-	if (zd ? strncmp(url, "https://", 8) != 0 && !(cfg->zd_insecure &&
-	    strncmp(url, "http://", 7) == 0) : strncmp(url, "smtp://", 7) != 0 &&
-	    strncmp(url, "smtps://", 8) != 0) {
-		snprintf(why, size, zd ? "zendesk.url: https:// only" :
-		    "mail.url: smtp:// or smtps:// only");
+	https = strncmp(url, "https://", 8) == 0 || ((t == ZENDESK ?
+	    cfg->zd_insecure : cfg->cw_insecure) && strncmp(url, "http://",
+	    7) == 0);
+	if (t == MAIL ? strncmp(url, "smtp://", 7) != 0 &&
+	    strncmp(url, "smtps://", 8) != 0 : !https) {
+		snprintf(why, size, t == MAIL ? "mail.url: smtp:// or smtps:// "
+		    "only" : "%s.url: https:// only", what);
 		return ST_CONFIG;
 	}
 	if (ca_file != NULL && access(ca_file, R_OK) != 0) {
@@ -132,9 +150,27 @@ target_check(const char *target, char *why, size_t size, int *absent)
 		    strerror(errno));
 		return ST_CONFIG;
 	}
-	if (!zd)
+	if (t == MAIL)
 		return secret_check(what, cfg->mail_password_env,
 		    cfg->mail_password_file, why, size);
+	if (t == CHATWOOT) {
+		/* A ref names the inbox, not the account the API's paths
+		 * want (chat-import(1)). */
+		if (cfg->cw_account == 0) {
+			snprintf(why, size, "chatwoot: chatwoot.account must be "
+			    "set: the id of the account, in the URL of "
+			    "Chatwoot's app (/app/accounts/ID/)");
+			return ST_CONFIG;
+		}
+		if (cfg->cw_token_env == NULL && cfg->cw_token_file == NULL) {
+			snprintf(why, size, "chatwoot: set chatwoot.token_env "
+			    "or token_file (an access token, from the profile "
+			    "settings of Chatwoot's app)");
+			return ST_CONFIG;
+		}
+		return secret_check(what, cfg->cw_token_env,
+		    cfg->cw_token_file, why, size);
+	}
 	if (cfg->zd_token_env != NULL || cfg->zd_token_file != NULL) {
 		if (cfg->zd_email == NULL) {
 			snprintf(why, size, "zendesk: an API token needs "

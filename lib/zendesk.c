@@ -72,35 +72,6 @@ zendesk_body(int64_t id, sqlite3_str *out)
 	return found || rc ? rc : ST_SOME;
 }
 
-/* What Zendesk said went wrong: its JSON error, description and details,
- * or the start of a text/plain body. */
-static void
-reason(const char *body, long code, char *buf, size_t size)
-{
-	struct stmt *st = db_prep_local("SELECT CASE WHEN json_valid(?1) THEN"
-	    " rtrim(coalesce(json_extract(?1, '$.error.title') || ': ', '') ||"
-	    " coalesce(CASE json_type(?1, '$.error') WHEN 'text' THEN"
-	    "  json_extract(?1, '$.error') || ': ' END, '') ||"
-	    " coalesce(json_extract(?1, '$.description') || ': ', '') ||"
-	    " coalesce(json_extract(?1, '$.details'), ''), ': ') END");
-	const unsigned char *s = NULL;
-	size_t n;
-	int rc;
-
-	if (st != NULL) {
-		st_bind_text(st, 1, body);
-		if (db_row(st, "reading an error", &rc))
-			s = (const unsigned char *)st_text(st, 0);
-	}
-	if (s == NULL || *s == '\0')
-		s = (const unsigned char *)body;
-	n = strcspn((const char *)s, "\r\n");
-	snprintf(buf, size, "HTTP %ld: %.*s", code, (int)(n > 160 ? 160 : n),
-	    (const char *)s);
-	if (st != NULL)
-		st_reset(st);
-}
-
 /* The authentication of the config (target_check() passed): basic with
  * an API token, else an OAuth bearer token; the secret never leaves this
  * function but to curl. */
@@ -144,8 +115,6 @@ request(const char *path, const char *post, const char *key,
 	const struct config *cfg;
 	struct curl_slist *headers = NULL;
 	char *url, *line, why[512];
-	curl_off_t after = 0;
-	CURLcode cc;
 	CURL *c;
 	int rc, absent;
 
@@ -161,27 +130,12 @@ request(const char *path, const char *post, const char *key,
 		return rc;
 	}
 	url = sqlite3_mprintf("%s%s", cfg->zd_url, path);
-	headers = curl_slist_append(headers, "Accept: application/json");
 	if (post != NULL) {
-		headers = curl_slist_append(headers,
-		    "Content-Type: application/json");
 		line = sqlite3_mprintf("Idempotency-Key: %s", key);
 		headers = curl_slist_append(headers, line);
 		sqlite3_free(line);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "chat-tools/" CHAT_VERSION);
-	cc = net_perform(c, body);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
-	curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
-	r->retry_after = (long)after;
-	if (cc != CURLE_OK) {
-		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
-		r->ambiguous = post != NULL && net_ambiguous(cc);
-		net_error("zendesk", cc, r->error, sizeof r->error);
-	}
+	net_request(c, "zendesk", url, post, &headers, body, code, r);
 	curl_slist_free_all(headers);
 	sqlite3_free(url);
 	net_close(c);
@@ -226,8 +180,9 @@ lookup(int64_t id, time_t since, struct sent *r)
 			    st_text(pick, 0));
 		st_reset(pick);
 	} else if (rc == 0 && r->status == 0) {
-		r->status = code == 429 || code >= 500 ? ST_TEMP : ST_REMOTE;
-		reason(answer ? answer : "", code, r->error, sizeof r->error);
+		r->status = net_refusal(code);
+		net_reason(answer ? answer : "", code, r->error,
+		    sizeof r->error);
 	}
 	sqlite3_free(answer);
 	return rc;
@@ -260,9 +215,8 @@ zendesk_read(long code, const char *answer, struct sent *r)
 		}
 		st_reset(ticket);
 	} else {
-		r->status = code == 408 || code == 429 || code >= 500 ?
-		    ST_TEMP : ST_REMOTE;
-		reason(answer, code, r->error, sizeof r->error);
+		r->status = net_refusal(code);
+		net_reason(answer, code, r->error, sizeof r->error);
 	}
 	return 0;
 }
