@@ -63,6 +63,7 @@ static const struct key {
 	{"chatwoot", K_MAP, 0, 0},
 	{"chatwoot.url", K_STR, F(cw_url), 0},
 	{"chatwoot.account", K_ID, F(cw_account), 0},
+	{"chatwoot.inboxes", K_LIST, F(cw_inboxes), F(ncw_inboxes)},
 	{"chatwoot.token_env", K_STR, F(cw_token_env), 0},
 	{"chatwoot.token_file", K_PATH, F(cw_token_file), 0},
 	{"chatwoot.insecure", K_BOOL, F(cw_insecure), 0},

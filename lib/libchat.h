@@ -376,6 +376,7 @@ struct config {
 	int zd_insecure;
 	char *cw_url, *cw_token_env, *cw_token_file, *cw_ca_file;
 	long cw_account;
+	char **cw_inboxes; size_t ncw_inboxes;
 	int cw_insecure;
 	long max_attempts, connect_timeout, timeout;
 };

@@ -209,45 +209,80 @@ outbox_mark(struct wb_mark *m)
 /* The events whose conversation's status or labels change on Chatwoot. */
 #define SYNCED "('closed', 'parked', 'reopened', 'tagged', 'untagged'," \
 	" 'retagged')"
+/* Conversation c is one of Chatwoot's, of an inbox of chatwoot.inboxes
+ * (?3, ",ID,ID,") when it is set: a ref names its inbox, not the account
+ * (chat-import(1)). INBOX is the ref's inbox. */
+#define OURS(INBOX) " substr(c.ref, 1, 9) = 'chatwoot:' AND (CAST(?3 AS" \
+	" TEXT) IS NULL OR ?3 LIKE '%,' || " INBOX " || ',%')"
+#define LITE_INBOX "substr(c.ref, 10, instr(substr(c.ref, 10), ':') - 1)"
+#define PG_INBOX "split_part(c.ref, ':', 2)"
+#define NOTES_BACK(INBOX) "INSERT INTO deliveries (conversation, target," \
+	" seq, next_attempt_at, created_at, updated_at) SELECT" \
+	" n.conversation, 'chatwoot:note:' || n.id, 1, ?1, ?1, ?1 FROM notes n" \
+	" JOIN conversations c ON c.id = n.conversation WHERE n.id > ?2 AND" \
+	OURS(INBOX) " ORDER BY n.id"
+#define SYNC_BACK(INBOX) "INSERT INTO deliveries (conversation, target," \
+	" seq, next_attempt_at, created_at, updated_at) SELECT c.id," \
+	" 'chatwoot', coalesce((SELECT max(d.seq) FROM deliveries d WHERE" \
+	" d.conversation = c.id AND d.target = 'chatwoot'), 0) + 1, ?1, ?1," \
+	" ?1 FROM (SELECT conversation, min(id) AS first FROM events WHERE" \
+	" id > ?2 AND action IN " SYNCED " GROUP BY conversation) AS e JOIN" \
+	" conversations c ON c.id = e.conversation WHERE" OURS(INBOX) " AND" \
+	" NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation = c.id" \
+	" AND d.target = 'chatwoot' AND d.state = 'pending' AND NOT " LEASED \
+	") ORDER BY e.first"
+
+/* chatwoot.inboxes as ",ID,ID," for OURS(), NULL when it is not set: the
+ * caller's, to sqlite3_free(). */
+static int
+inboxes(char **out)
+{
+	const struct config *cfg;
+	sqlite3_str *s;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = config_get(&cfg)) != 0 || cfg->ncw_inboxes == 0)
+		return rc;
+	s = sqlite3_str_new(NULL);
+	for (i = 0; i < cfg->ncw_inboxes; i++)
+		sqlite3_str_appendf(s, ",%s", cfg->cw_inboxes[i]);
+	sqlite3_str_appendchar(s, 1, ',');
+	if ((*out = sqlite3_str_finish(s)) == NULL)
+		return chat_err(ST_DB, "out of memory");
+	return 0;
+}
 
 /* In the change's transaction, what it made since the mark goes back to
- * the Chatwoot conversations it touched (refs chatwoot:INBOX:ID): each
- * note a delivery "chatwoot:note:ID", before the rest; a change of state
- * or tags the delivery "chatwoot", which reads them when it is sent, so
- * that one waiting takes the change (not one under way: it may have read
- * them already). A few statements whatever the batch's size; each
- * delivery queued with its event and kept for outbox_run(). */
+ * the Chatwoot conversations it touched (OURS()): each note a delivery
+ * "chatwoot:note:ID", before the rest; a change of state or tags the
+ * delivery "chatwoot", which reads them when it is sent, so that one
+ * waiting takes the change (not one under way: it may have read them
+ * already). A few statements whatever the batch's size; each delivery
+ * queued with its event and kept for outbox_run(). */
 int
 outbox_writeback(const struct wb_mark *m)
 {
 	struct stmt *st;
 	int64_t now = db_now();
+	char *ours;
 	int rc;
 
 	if (!m->on)
 		return 0;
-	if ((rc = db_run("INSERT INTO deliveries (conversation, target, seq,"
-	    " next_attempt_at, created_at, updated_at) SELECT n.conversation,"
-	    " 'chatwoot:note:' || n.id, 1, ?1, ?1, ?1 FROM notes n JOIN"
-	    " conversations c ON c.id = n.conversation WHERE n.id > ?2 AND"
-	    " substr(c.ref, 1, 9) = 'chatwoot:' ORDER BY n.id",
-	    "queueing notes for Chatwoot", "ii", now, m->note)) != 0 ||
-	    (rc = db_run("INSERT INTO deliveries (conversation, target,"
-	    " seq, next_attempt_at, created_at, updated_at) SELECT c.id,"
-	    " 'chatwoot', coalesce((SELECT max(d.seq) FROM deliveries d WHERE"
-	    " d.conversation = c.id AND d.target = 'chatwoot'), 0) + 1, ?1, ?1,"
-	    " ?1 FROM (SELECT conversation, min(id) AS first FROM events WHERE"
-	    " id > ?2 AND action IN " SYNCED " GROUP BY conversation) AS e JOIN"
-	    " conversations c ON c.id = e.conversation WHERE"
-	    " substr(c.ref, 1, 9) = 'chatwoot:' AND NOT EXISTS (SELECT 1 FROM"
-	    " deliveries d WHERE d.conversation = c.id AND d.target ="
-	    " 'chatwoot' AND d.state = 'pending' AND NOT " LEASED ")"
-	    " ORDER BY e.first", "queueing changes for Chatwoot", "ii", now,
-	    m->event)) != 0 ||
-	    (rc = db_run("INSERT INTO events (conversation, at, actor, action,"
-	    " detail) SELECT conversation, ?1, ?2, 'queued', target FROM"
-	    " deliveries WHERE id > ?3 ORDER BY id", "queueing for Chatwoot",
-	    "iti", now, actor(), m->delivery)) != 0)
+	if ((rc = inboxes(&ours)) != 0)
+		return rc;
+	if ((rc = db_run(DB_SQL(NOTES_BACK(LITE_INBOX), NOTES_BACK(PG_INBOX)),
+	    "queueing notes for Chatwoot", "iit", now, m->note, ours)) == 0 &&
+	    (rc = db_run(DB_SQL(SYNC_BACK(LITE_INBOX), SYNC_BACK(PG_INBOX)),
+	    "queueing changes for Chatwoot", "iit", now, m->event, ours)) == 0)
+		rc = db_run("INSERT INTO events (conversation, at, actor,"
+		    " action, detail) SELECT conversation, ?1, ?2, 'queued',"
+		    " target FROM deliveries WHERE id > ?3 ORDER BY id",
+		    "queueing for Chatwoot", "iti", now, actor(), m->delivery);
+	sqlite3_free(ours);
+	if (rc != 0)
 		return rc;
 	if ((st = db_prep("SELECT id FROM deliveries WHERE id > ? ORDER BY"
 	    " id")) == NULL)

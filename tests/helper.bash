@@ -243,6 +243,17 @@ start_zendesk() {
 	wait_ready "$ZD_DIR"
 }
 
+# The Chatwoot stand-in on 127.0.0.1:$CW_PORT, its state in $CW_DIR.
+start_chatwoot() {
+	CW_DIR=$BATS_TEST_TMPDIR/chatwoot
+	mkdir -p "$CW_DIR"
+	echo "cw-secret-token-0815" >"$CW_DIR/token"
+	CW_PORT=$(free_port)
+	/usr/bin/python3 "$TOP/tests/chatwoot.py" "$CW_DIR" "$CW_PORT" 3>&- &
+	CW_PID=$!
+	wait_ready "$CW_DIR"
+}
+
 # A self-signed certificate for 127.0.0.1 in $BATS_TEST_TMPDIR/{cert,key}.pem.
 make_cert() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
@@ -259,22 +270,23 @@ teardown() {
 	common_teardown
 }
 
-# Stops what start_smtpd, start_zendesk and start_prism started, and drops
-# the test's PostgreSQL database (WITH FORCE: a lock holder left running
-# by a failed test would keep it).
+# Stops what start_smtpd, start_zendesk, start_chatwoot and start_prism
+# started, and drops the test's PostgreSQL database (WITH FORCE: a lock
+# holder left running by a failed test would keep it).
 common_teardown() {
-	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${PRISM_PID:-}; do
+	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${CW_PID:-} ${PRISM_PID:-}; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	[ -z "${PG_DB:-}" ] || pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
 }
 
-# Prism serving the project's CreateTicket description on $PRISM_PORT.
+# Prism serving an OpenAPI description of tests/ on $PRISM_PORT: $1, by
+# default the project's CreateTicket of Zendesk.
 start_prism() {
 	local prism=${CHAT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$REAL_HOME/.cache}/chat-tools}/prism/node_modules/.bin/prism
 	PRISM_PORT=$(free_port)
-	"$prism" mock -h 127.0.0.1 -p "$PRISM_PORT" "$TOP/tests/zendesk-create-ticket.yaml" \
+	"$prism" mock -h 127.0.0.1 -p "$PRISM_PORT" "$TOP/tests/${1:-zendesk-create-ticket.yaml}" \
 		>"$BATS_TEST_TMPDIR/prism.log" 2>&1 3>&- &
 	PRISM_PID=$!
 	for _ in $(seq 300); do

@@ -4,7 +4,7 @@ purpose, for the tests.
 
 usage: zendesk.py DIR PORT
 DIR/token      the API token (basic email/token:TOKEN) or OAuth token
-DIR/plan       one answer per line, used by the POSTs in turn, then "ok":
+DIR/plan       one answer per line, used by the POSTs in turn (standin.py):
                ok | 500 | text500 | 429:SECONDS | 401 | 403 | 422 |
                idem400 | drop (make the ticket, answer nothing) |
                slow:SECONDS (make the ticket, answer late)
@@ -16,50 +16,18 @@ import base64
 import datetime
 import json
 import os
-import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-DIR = sys.argv[1]
-LOCK = threading.Lock()
+from standin import LOCK, Handler, next_answer, path, serve
+
 TICKETS = []
 KEYS = {}
 
 
-def path(name):
-    return os.path.join(DIR, name)
-
-
-def next_answer():
-    try:
-        with open(path("plan")) as f:
-            plan = [l.strip() for l in f if l.strip()]
-    except FileNotFoundError:
-        plan = []
-    if not plan:
-        return "ok"
-    with open(path("plan"), "w") as f:
-        f.write("\n".join(plan[1:]) + ("\n" if plan[1:] else ""))
-    return plan[0]
-
-
-class Zendesk(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def answer(self, code, body, ctype="application/json", headers=()):
-        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+class Zendesk(Handler):
+    recorded = {"idempotency_key": "Idempotency-Key",
+                "content_type": "Content-Type"}
 
     def authorised(self):
         token = open(path("token")).read().strip()
@@ -70,14 +38,6 @@ class Zendesk(BaseHTTPRequestHandler):
             user, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
             return user.endswith("/token") and secret == token
         return False
-
-    def record(self, body):
-        with LOCK, open(path("requests.jsonl"), "a") as f:
-            f.write(json.dumps({
-                "method": self.command, "path": self.path,
-                "idempotency_key": self.headers.get("Idempotency-Key"),
-                "content_type": self.headers.get("Content-Type"),
-                "body": body}) + "\n")
 
     def do_GET(self):
         self.record(None)
@@ -99,8 +59,7 @@ class Zendesk(BaseHTTPRequestHandler):
         return t
 
     def do_POST(self):
-        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.record(raw.decode("utf-8", "replace"))
+        raw = self.body()
         if self.path != "/api/v2/tickets":
             return self.answer(404, {"error": "InvalidEndpoint"})
         if not self.authorised():
@@ -138,20 +97,12 @@ class Zendesk(BaseHTTPRequestHandler):
         if key:
             KEYS[key] = ticket
         if code == "drop":
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
+            return self.drop()
         if code == "slow":
             time.sleep(float(arg))
         self.answer(201, {"ticket": ticket},
                     headers=[("Location", "/api/v2/tickets/%d.json" % ticket["id"])])
 
 
-def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), Zendesk)
-    open(path("ready"), "w").close()
-    server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    serve(Zendesk)

@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# The write-back to Chatwoot: a change made in chat-tools to a conversation
+# that came from Chatwoot (tests/chatwoot/ imported) reaches Chatwoot's REST
+# API, through a stand-in that fails on purpose (tests/chatwoot.py) and
+# through Prism serving Chatwoot's own description of the operations
+# (tests/chatwoot-back.json).
+
+load helper
+
+CW=$TOP/tests/chatwoot
+TOKEN=cw-secret-token-0815
+
+# The config for the write-back to $CW_PORT; the arguments are more lines
+# of its chatwoot: section.
+chatwoot_config() {
+	config <<-EOF
+	chatwoot:
+	  url: http://127.0.0.1:$CW_PORT
+	  account: 1
+	  insecure: true
+	$(printf '  %s\n' "${@:-token_env: CHATWOOT_TOKEN}")
+	delivery: {max_attempts: 3, connect_timeout: 2s, timeout: 2s}
+	EOF
+}
+
+# Chatwoot's conversations 42 and 43 of inbox 3 (chat-tools' 1 and 2),
+# and another account's 42 (3).
+imported() {
+	chat-import -q -f chatwoot "$CW/widget.jsonl" "$CW/snoozed.jsonl" \
+	    "$CW/whatsapp.jsonl" 2>/dev/null
+}
+
+# What the stand-in holds of conversation $1 of account 1: "status|labels
+# sorted|private notes", by Python.
+remote() {
+	/usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1] + "/state.json"))["1/" + sys.argv[2]]
+notes = [m["content"] for m in c["messages"] if m["private"] and m["message_type"] == 1]
+print(c["status"], ",".join(sorted(c["labels"])), ";".join(notes), sep="|")' "$CW_DIR" "$1"
+}
+
+# The requests the stand-in had of method $1 to paths ending in $2.
+requests() {
+	grep -c "\"method\": \"$1\", \"path\": \"[^\"]*$2\"" "$CW_DIR/requests.jsonl" || true
+}
+
+due_now() {
+	sql "UPDATE deliveries SET next_attempt_at = 0 WHERE state = 'pending'"
+}
+
+@test "close, park, reopen, tag, untag and a note reach Chatwoot: status, the whole label set, a private note" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	run -0 chat-close --park 2
+	assert_output --partial "chatwoot.insecure is set"
+	assert_equal "$(remote 43)" "snoozed||"
+	chat-close -q --reopen 2
+	assert_equal "$(remote 43)" "open||"
+	chat-close -q --at last -t "refund,sample tag" -m "Refund sent." 2
+	assert_equal "$(remote 43)" "resolved|refund,sample tag|Refund sent."
+	chat-tag -q -r refund 2
+	assert_equal "$(remote 43)" "resolved|sample tag|Refund sent."
+	run -0 chat-note -m "Checked twice." 2
+	assert_line 2
+	assert_equal "$(remote 43)" "resolved|sample tag|Refund sent.;Checked twice."
+	# Each change a delivery, sent; a note its own, once.
+	assert_equal "$(sql "SELECT target, seq, state FROM deliveries ORDER BY id")" \
+	    "chatwoot|1|sent
+chatwoot|2|sent
+chatwoot:note:2|1|sent
+chatwoot|3|sent
+chatwoot|4|sent
+chatwoot:note:3|1|sent"
+	assert_equal "$(requests POST /messages)" 2
+	assert_equal "$(grep -c '"token_ok": false' "$CW_DIR/requests.jsonl")" 0
+	run -0 chat-history 2
+	assert_line --regexp '^delivery +chatwoot sent \(resolved\), 1 attempt$'
+	assert_line --regexp '^delivery +chatwoot:note:3 sent \(2\), 1 attempt$'
+	assert_line --partial "queued chatwoot:note:3"
+	refute_output --partial "$TOKEN"
+}
+
+@test "the forgotten-close pipeline and the cron's late qualification write back each conversation changed" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	sql "UPDATE conversations SET state = 'open', closed_at = NULL, closed_by = NULL"
+	sql "DELETE FROM conversation_tags"
+	cat >>"$CHAT_CONFIG" <<-'EOF'
+	auto_tag:
+	  - {tag: parcel, match: "order"}
+	EOF
+	run -0 bash -c 'chat-history --open -o ids | chat-close -q --at last'
+	run -0 chat-tag --auto --all -q
+	assert_equal "$(remote 42)" "resolved|parcel|"
+	assert_equal "$(remote 43)" "resolved||"
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state <> 'sent'")" 0
+	# In the order the ids came; the late tag a delivery of its own.
+	assert_equal "$(sql "SELECT conversation || ':' || seq FROM deliveries WHERE target = 'chatwoot' ORDER BY id")" \
+	    "3:1
+2:1
+1:1
+1:2"
+}
+
+@test "chatwoot.inboxes: another account's conversation (inbox 11) is never written to this account's of the same number" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config 'token_env: CHATWOOT_TOKEN' 'inboxes: [3]'
+	chat-tag -q vip 1 3
+	chat-note -q -m "Which 42?" 3
+	assert_equal "$(sql "SELECT conversation, target FROM deliveries")" "1|chatwoot"
+	assert_equal "$(remote 42)" "resolved|billing,refund,vip|"
+	config <<-'EOF'
+	chatwoot: {url: "https://127.0.0.1:9", account: 1, token_env: T, inboxes: 3}
+	EOF
+	T=x run -78 chat-tag vip 1
+	assert_output --partial "chatwoot.inboxes"
+}
+
+@test "no loops: chat-import -f chatwoot queues nothing; nothing without chatwoot.url, for other refs, or with -n" {
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	imported
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
+	examples
+	chat-close -q --at last -t x 5
+	chat-note -q -m "Not a Chatwoot conversation." 5
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
+	run -0 chat-close -n -t y 2
+	assert_line "2 queued chatwoot"
+	run -0 chat-note -n -m "Dry." 2
+	assert_line --regexp "^2 queued chatwoot:note:[0-9]+$"
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
+	config </dev/null
+	chat-tag -q z 1 2
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
+	[ ! -e "$CW_DIR/requests.jsonl" ]
+}
+
+@test "429 waits its Retry-After, 500 is retried, --flush sends it in the end; the change stands (0)" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	printf '429:120\n500\n' >"$CW_DIR/plan"
+	before=$(date +%s)
+	run -0 chat-close --at last 2
+	assert_line 2
+	assert_output --partial "chat-close: 2: chatwoot: HTTP 429: Retry later; queued, next attempt at"
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" closed
+	assert_equal "$(sql "SELECT CAST(next_attempt_at - $before BETWEEN 119 AND 122 AS INTEGER) FROM deliveries")" 1
+	run -0 chat-export --pending -o tsv
+	assert_line --regexp $'^2\tchatwoot\tpending\t1\t'
+	due_now
+	run -75 chat-export --flush
+	assert_output --partial "2 chatwoot pending: HTTP 500: Internal Server Error, next at"
+	due_now
+	run -0 chat-export --flush
+	assert_line "2 chatwoot sent"
+	assert_equal "$(sql "SELECT state, attempts, remote_ref FROM deliveries")" "sent|3|resolved"
+	assert_equal "$(remote 43)" "resolved||"
+}
+
+@test "401 and 404 fail for good (69), Chatwoot's words shown, the conversation named; --retry and --cancel" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	printf '401\n404\n' >"$CW_DIR/plan"
+	run -69 chat-tag urgent 1
+	assert_output --partial "chat-tag: 1: chatwoot: HTTP 401: You need to sign in or sign up before continuing.; failed for good"
+	run -69 chat-note -m "Gone?" 2
+	assert_output --partial "chat-note: 2: chatwoot:note:2: HTTP 404: Resource could not be found (chatwoot:3:43: no conversation 43 in account 1 on Chatwoot: deleted there?); failed for good"
+	assert_equal "$(sql "SELECT count(*) FROM tags t JOIN conversation_tags ct ON ct.tag = t.id WHERE t.name = 'urgent'")" 1
+	run -0 chat-export --pending
+	assert_line --regexp '^1 +chatwoot +failed +1 .*HTTP 401'
+	assert_line --regexp '^2 +chatwoot:note:2 +failed +1 .*HTTP 404'
+	run -0 chat-export --retry 1
+	run -0 chat-export --flush
+	assert_line "1 chatwoot sent"
+	run -0 chat-export --cancel 2
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE target LIKE 'chatwoot:note:%'")" 1
+	echo 422 >"$CW_DIR/plan"
+	run -69 chat-close --park 2
+	assert_output --partial "HTTP 422: Validation failed: Content can't be blank; failed for good"
+}
+
+@test "an answer lost after the note was posted: the retry finds it and posts nothing new" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo drop >"$CW_DIR/plan"
+	run -0 chat-note -m "Call back on Monday." 2
+	assert_output --partial "chatwoot:note:2:"
+	assert_output --partial "; queued, next attempt at"
+	assert_equal "$(remote 43)" "open||Call back on Monday."
+	due_now
+	run -0 chat-export --flush
+	assert_line "2 chatwoot:note:2 sent"
+	assert_equal "$(remote 43)" "open||Call back on Monday."
+	assert_equal "$(requests POST /messages)" 1
+	assert_equal "$(requests GET /messages)" 1
+	assert_equal "$(sql "SELECT state, attempts, remote_ref FROM deliveries")" "sent|2|1"
+}
+
+@test "the token is never in output, in chat-deliver's arguments or in the database" {
+	imported
+	start_chatwoot
+	echo "$TOKEN" >"$BATS_TEST_TMPDIR/token"
+	chmod 600 "$BATS_TEST_TMPDIR/token"
+	chatwoot_config "token_file: $BATS_TEST_TMPDIR/token"
+	echo slow:3 >"$CW_DIR/plan"
+	chat-note -m "Slow one." 2 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		ps -eo args | grep -q '^chat-note -d' && break
+		sleep 0.1
+	done
+	ps -eo args >"$BATS_TEST_TMPDIR/ps"
+	wait "$pid"
+	grep -q '^chat-note -d .* -c ' "$BATS_TEST_TMPDIR/ps"
+	run grep -c "$TOKEN" "$BATS_TEST_TMPDIR/ps" "$BATS_TEST_TMPDIR/out"
+	assert_output "$BATS_TEST_TMPDIR/ps:0
+$BATS_TEST_TMPDIR/out:0"
+	assert_equal "$(remote 43)" "open||Slow one."
+	run -0 chat-history 2
+	refute_output --partial "$TOKEN"
+	dump >"$BATS_TEST_TMPDIR/dump.sql"
+	run grep -c "$TOKEN" "$BATS_TEST_TMPDIR/dump.sql"
+	assert_output 0
+	is_pg || { run grep -c "$TOKEN" "$CHAT_DB"; assert_output 0; }
+}
+
+@test "the config: https only unless insecure, an account, a token; refused (78) before anything changes" {
+	imported
+	config <<-'EOF'
+	chatwoot: {url: "http://127.0.0.1:9", account: 1, token_env: T}
+	EOF
+	T=x run -78 chat-close 2
+	assert_output --partial "chatwoot.url: https:// only"
+	config <<-'EOF'
+	chatwoot: {url: "https://127.0.0.1:9", token_env: T}
+	EOF
+	T=x run -78 chat-tag x 2
+	assert_output --partial "chatwoot.account must be set"
+	config <<-'EOF'
+	chatwoot: {url: "https://127.0.0.1:9", account: 1}
+	EOF
+	run -78 chat-note -m hi 2
+	assert_output --partial "set chatwoot.token_env or token_file"
+	config <<-'EOF'
+	chatwoot: {url: "https://127.0.0.1:9", account: 1, token_env: T}
+	EOF
+	run -78 chat-close 2
+	assert_output --partial "the variable T named by the config is not set"
+	# What changes nothing is not held back.
+	run -0 chat-tag -l
+	config <<-'EOF'
+	chatwoot: {url: "https://127.0.0.1:9", account: one, token_env: T}
+	EOF
+	T=x run -78 chat-close 2
+	assert_output --partial "chatwoot.account: expected a"
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" open
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
+}
+
+@test "contract: every request validates against Chatwoot's own description of the operations, served by Prism" {
+	imported
+	start_prism chatwoot-back.json
+	export CHATWOOT_TOKEN=$TOKEN
+	CW_PORT=$PRISM_PORT
+	chatwoot_config
+	sql "UPDATE conversations SET state = 'open', closed_at = NULL, closed_by = NULL"
+	run -0 bash -c 'chat-history --open -o ids | chat-close -q --at last'
+	chat-close -q --reopen 2
+	chat-close -q --park 2
+	chat-close -q --at last -t "refund,sample tag" -m "Refund sent." 2
+	chat-tag -q -r refund 2
+	chat-note -q -m "Checked." 1
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state = 'sent'")" 9
+	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 9
+	# A retry lists the messages (GET) before it posts.
+	sql "UPDATE deliveries SET state = 'pending', attempts = 1, next_attempt_at = 0 WHERE target LIKE 'chatwoot:note:%'"
+	run -0 chat-export --flush
+	assert_line --regexp '^2 chatwoot:note:[0-9]+ sent$'
+	assert_line --regexp '^1 chatwoot:note:[0-9]+ sent$'
+	assert_equal "$(grep -c 'get /api/v1/accounts/1/conversations/4[23]/messages .*Request received' "$BATS_TEST_TMPDIR/prism.log")" 2
+	run -1 grep -i violation "$BATS_TEST_TMPDIR/prism.log"
+	# The mock validates: what breaks the description is refused.
+	run -0 curl -s -o /dev/null -w '%{http_code}' -H "api_access_token: $TOKEN" \
+	    -H 'Content-Type: application/json' -d '{"status": "closed"}' \
+	    "http://127.0.0.1:$PRISM_PORT/api/v1/accounts/1/conversations/43/toggle_status"
+	assert_output 422
+	run -0 curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	    -d '{"labels": []}' "http://127.0.0.1:$PRISM_PORT/api/v1/accounts/1/conversations/43/labels"
+	assert_output 401
+}
