@@ -12,13 +12,26 @@
  * any value in an int64_t. */
 #define TS_DIGITS 18
 
+/* A hex digit's value, -1 for any other character. */
+static int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 const char *
 signature_parse(const char *ts, const char *sig, int64_t *t,
     unsigned char mac[SIGNATURE_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *p, *hi, *lo;
+	const char *p;
 	size_t i, n = strlen(ts);
+	int hi, lo;
 
 	if (n == 0 || n > TS_DIGITS || strspn(ts, "0123456789") != n)
 		return "the timestamp is not Unix seconds";
@@ -28,12 +41,10 @@ signature_parse(const char *ts, const char *sig, int64_t *t,
 	    strlen(sig + 7) != 2 * SIGNATURE_LEN)
 		return "the signature is not sha256= and 64 hexadecimal digits";
 	for (i = 0, p = sig + 7; i < SIGNATURE_LEN; i++, p += 2) {
-		/* strchr() finds the NUL too: the length is checked above. */
-		if ((hi = strchr(hex, p[0] | 0x20)) == NULL ||
-		    (lo = strchr(hex, p[1] | 0x20)) == NULL)
+		if ((hi = hex_digit(p[0])) < 0 || (lo = hex_digit(p[1])) < 0)
 			return "the signature is not sha256= and 64 hexadecimal "
 			    "digits";
-		mac[i] = (unsigned char)((hi - hex) << 4 | (lo - hex));
+		mac[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return NULL;
 }
