@@ -32,13 +32,19 @@ static const struct command import = {
 	opts
 };
 
+/* One input: a file named, or standard input. */
+struct input {
+	const char *name;
+	int fd;
+	struct lines *lines;
+};
+
 int
 main(int argc, char *argv[])
 {
 	struct import *im = NULL;
-	struct lines **in;
-	const char **names;
-	int i, n, *fds;
+	struct input *in;
+	int i, n;
 
 	if (opt_parse(&import, &argc, &argv) != 0 ||
 	    opt_rules(OPT_RULES(OPT_RULE((timestamp || signature) &&
@@ -53,43 +59,34 @@ main(int argc, char *argv[])
 	/* Every file opens before anything is written: a typo does nothing.
 	 * No operand is standard input, as "-" is. */
 	n = argc > 0 ? argc : 1;
-	fds = calloc((size_t)n, sizeof *fds);
-	in = calloc((size_t)n, sizeof *in);
-	names = calloc((size_t)n, sizeof *names);
-	if (fds == NULL || in == NULL || names == NULL) {
-		free(fds);
-		free(in);
-		free(names);
+	if ((in = calloc((size_t)n, sizeof *in)) == NULL)
 		return chat_err(ST_DB, "out of memory");
-	}
 	for (i = 0; i < n; i++) {
-		names[i] = argc > 0 && strcmp(argv[i], "-") != 0 ? argv[i] :
+		in[i].name = argc > 0 && strcmp(argv[i], "-") != 0 ? argv[i] :
 		    "stdin";
 		if (argc > 0 && strcmp(argv[i], "-") != 0 &&
-		    (fds[i] = input_open(argv[i])) < 0)
+		    (in[i].fd = input_open(argv[i])) < 0)
 			break;
-		if ((in[i] = lines_open(fds[i], names[i])) == NULL) {
+		if ((in[i].lines = lines_open(in[i].fd, in[i].name)) == NULL) {
 			chat_err(ST_DB, "out of memory");
 			break;
 		}
 	}
 	/* A signed delivery is checked before the database is opened, which
 	 * may make it: a refused one changes nothing. */
-	if (i == n && (format_word != 2 || chatwoot_verify(in[0], names[0], n,
-	    timestamp, signature) == 0) && db_open(DB_CREATE) == 0 &&
-	    import_begin(&im, chat_flags.quiet, format_word == 2 ?
-	    IMPORT_CHATWOOT : IMPORT_NDJSON) == 0)
+	if (i == n && (format_word != 2 || chatwoot_verify(in[0].lines,
+	    in[0].name, n, timestamp, signature) == 0) &&
+	    db_open(DB_CREATE) == 0 && import_begin(&im, chat_flags.quiet,
+	    format_word == 2 ? IMPORT_CHATWOOT : IMPORT_NDJSON) == 0)
 		for (i = 0; i < n; i++)
-			if (import_lines(im, in[i], names[i]) != 0)
+			if (import_lines(im, in[i].lines, in[i].name) != 0)
 				break;
 	import_end(im);
 	for (i = 0; i < n; i++) {
-		lines_close(in[i]);
-		if (fds[i] > 0)
-			close(fds[i]);
+		lines_close(in[i].lines);
+		if (in[i].fd > 0)
+			close(in[i].fd);
 	}
-	free(fds);
 	free(in);
-	free(names);
 	return chat_exit();
 }

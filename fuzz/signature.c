@@ -58,17 +58,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (mac[i] & 0x0f))
 				fuzz_fail("a signature read as another MAC");
 		/* The body's own MAC, made here by libcrypto alone. */
-		text = malloc(tslen + 1 + len + 1);
-		if (text == NULL)
+		if ((text = malloc(tslen + 1 + len + 1)) == NULL)
 			fuzz_fail("out of memory");
-		memcpy(text, ts, tslen);
-		text[tslen] = '.';
-		memcpy(text + tslen + 1, p, len);
-		if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
-		    (unsigned char *)text, tslen + 1 + len, want, &wantlen) ==
-		    NULL)
-			fuzz_fail("HMAC");
-		free(text);
+		else {
+			memcpy(text, ts, tslen);
+			text[tslen] = '.';
+			memcpy(text + tslen + 1, p, len);
+			if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+			    (unsigned char *)text, tslen + 1 + len, want,
+			    &wantlen) == NULL)
+				fuzz_fail("HMAC");
+			free(text);
+		}
 		memcpy(good, "sha256=", 7);
 		for (i = 0; i < SIGNATURE_LEN; i++) {
 			good[7 + 2 * i] = hex[want[i] >> 4];

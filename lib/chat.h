@@ -377,8 +377,7 @@ struct import;
 /* *out is the caller's, to import_end(). */
 enum import_format { IMPORT_NDJSON, IMPORT_CHATWOOT };
 int import_begin(struct import **out, int quiet, enum import_format format);
-int import_file(struct import *im, int fd, const char *name);
-/* The same from a reader, the caller's. */
+/* The events of one input, from a reader of lines_open(), the caller's. */
 int import_lines(struct import *im, struct lines *l, const char *name);
 void import_end(struct import *im);
 /* chatwoot.c: whether chat-import -f chatwoot may import in, the first of

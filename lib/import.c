@@ -2364,18 +2364,6 @@ import_lines(struct import *im, struct lines *l, const char *name)
 	return rc;
 }
 
-int
-import_file(struct import *im, int fd, const char *name)
-{
-	struct lines *l = lines_open(fd, name);
-	int rc;
-
-	if (l == NULL)
-		return chat_err(ST_DB, "out of memory");
-	rc = import_lines(im, l, name);
-	lines_close(l);
-	return rc;
-}
 
 void
 import_end(struct import *im)
