@@ -260,9 +260,8 @@ teardown() {
 }
 
 # Stops what start_smtpd, start_zendesk, start_prism and start_webhook
-# started, and drops
-# the test's PostgreSQL database (WITH FORCE: a lock holder left running
-# by a failed test would keep it).
+# started, and drops the test's PostgreSQL database (WITH FORCE: a lock
+# holder left running by a failed test would keep it).
 common_teardown() {
 	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${PRISM_PID:-} ${WEBHOOK_PID:-}; do
 		kill "$pid" 2>/dev/null || true
