@@ -16,12 +16,15 @@ FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
 SAN := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SANITIZE),$(SANFLAGS)))
 
 PKGS := sqlite3 yaml-0.1 libutf8proc
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libpq)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libpq libcrypto)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 # Only chat-deliver links libcurl (and the tests of what it links): the
 # other binaries hand it their deliveries and start without libcurl's
 # thirty-odd libraries. The archive members they use never call curl_*.
 CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl)
+# Only chat-import links libcrypto, for the HMAC of a signed Chatwoot
+# delivery (lib/signature.c); libcurl already loads it in chat-deliver.
+CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto)
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib \
 	$(PKG_CFLAGS) $(SAN) $(CFLAGS)
 # The PostgreSQL engine is a module, chat-pg.so, that db.c loads when the
@@ -44,7 +47,8 @@ PROGS := $(BINS:%=$(B)/bin/%) $(HELPER)
 MAN1 := $(BINS:%=man/%.1)
 # The fuzz targets; without libFuzzer each is built as a replay of its
 # corpus, which make check runs.
-FUZZERS := time ids config import mail zendesk query tagname chatwoot
+FUZZERS := time ids config import mail zendesk query tagname chatwoot \
+	signature
 FUZZSRC := fuzz/fuzz.c fuzz/fuzz.h
 FUZZ_TIME ?= 60
 
@@ -63,7 +67,10 @@ $(B)/libchat.a: $(LIBOBJ)
 	ar rcs $@ $(LIBOBJ)
 
 $(B)/bin/%: cmd/%.c $(B)/libchat.a lib/chat.h | $(B)/bin
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libchat.a $(PKG_LIBS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libchat.a $(PKG_LIBS) $(BIN_LIBS) \
+		$(ALL_LDFLAGS)
+
+$(B)/bin/chat-import: BIN_LIBS = $(CRYPTO_LIBS)
 
 $(HELPER): cmd/chat-deliver.c $(B)/libchat.a lib/chat.h | $(B)/bin
 	$(CC) $(ALL_CFLAGS) -o $@ cmd/chat-deliver.c $(B)/libchat.a \
@@ -71,15 +78,16 @@ $(HELPER): cmd/chat-deliver.c $(B)/libchat.a lib/chat.h | $(B)/bin
 
 $(B)/unit: tests/unit.c $(B)/libchat.a lib/chat.h
 	$(CC) $(ALL_CFLAGS) -o $@ tests/unit.c $(B)/libchat.a $(PKG_LIBS) \
-		$(CURL_LIBS) $(ALL_LDFLAGS)
+		$(CURL_LIBS) $(CRYPTO_LIBS) $(ALL_LDFLAGS)
 
 $(B)/fuzz/replay-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) -DFUZZ_REPLAY -o $@ fuzz/$*.c fuzz/fuzz.c \
-		$(B)/libchat.a $(PKG_LIBS) $(CURL_LIBS) $(ALL_LDFLAGS)
+		$(B)/libchat.a $(PKG_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(ALL_LDFLAGS)
 
 $(B)/fuzz/fuzz-%: fuzz/%.c $(FUZZSRC) $(B)/libchat.a lib/chat.h | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) -o $@ fuzz/$*.c fuzz/fuzz.c $(B)/libchat.a \
-		$(PKG_LIBS) $(CURL_LIBS) $(ALL_LDFLAGS) -fsanitize=fuzzer
+		$(PKG_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(ALL_LDFLAGS) \
+		-fsanitize=fuzzer
 
 $(B)/lib $(B)/bin $(B)/fuzz $(B)/lib/chat-tools:
 	mkdir -p $@

@@ -30,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static long runs;
 	static struct import *im;
 	struct stmt *st;
+	struct lines *l;
 	const char *path;
 	int fd = fuzz_file(data, size, &path);
 
@@ -38,7 +39,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (import_begin(&im, 1, IMPORT_NDJSON) != 0)
 			fuzz_fail("import_begin");
 	}
-	import_file(im, fd, "fuzz");
+	if ((l = lines_open(fd, "fuzz")) == NULL)
+		fuzz_fail("out of memory");
+	import_lines(im, l, "fuzz");
+	lines_close(l);
 	if ((st = db_prep(check_sql)) == NULL || st_step(st) != 1)
 		fuzz_fail("the check does not run");
 	else {

@@ -170,6 +170,18 @@ struct lines *lines_open(int fd, const char *name);
  * until the next call); 0 at the end, *status 0, or on a read error,
  * *status its status (reported). */
 int lines_next(struct lines *l, char **line, size_t *len, int *status);
+/* The last line lines_next() gave is given again by the next call; only
+ * right after it. */
+void lines_back(struct lines *l);
+/* Reads the input to its end and gives what lines_next() has not given
+ * yet, taking nothing: 1 with it in *text (NUL-terminated, the reader's,
+ * valid until the next lines_*() call); 0 when it is longer than max
+ * bytes, or on a read error, *status its status (reported). */
+int lines_rest(struct lines *l, size_t max, const char **text, size_t *len,
+    int *status);
+/* The next lines_next() gives the rest of the input as one line, its
+ * newlines in it, numbered as the line it begins on. */
+void lines_whole(struct lines *l);
 int lines_ready(struct lines *l);
 long lines_lineno(const struct lines *l);
 void lines_close(struct lines *l);
@@ -369,8 +381,19 @@ struct import;
 /* *out is the caller's, to import_end(). */
 enum import_format { IMPORT_NDJSON, IMPORT_CHATWOOT };
 int import_begin(struct import **out, int quiet, enum import_format format);
-int import_file(struct import *im, int fd, const char *name);
+/* The events of one input, from a reader of lines_open(), the caller's. */
+int import_lines(struct import *im, struct lines *l, const char *name);
 void import_end(struct import *im);
+/* chatwoot.c: whether chat-import -f chatwoot may import in, the first of
+ * its inputs (name), before anything is parsed or written. With a secret
+ * configured (chatwoot.secret_env, chatwoot.secret_file), in must be the
+ * only input, signed: ts and sig (--timestamp and --signature, Chatwoot's
+ * X-Chatwoot-Timestamp and X-Chatwoot-Signature; NULL or empty: not
+ * given) are checked against all of it, read here, which is then one
+ * payload (lines_whole()). Without a secret, a signature given is a
+ * configuration error. 0, else the status, reported. */
+int chatwoot_verify(struct lines *in, const char *name, int inputs,
+    const char *ts, const char *sig);
 
 /* copy.c: chat-copy, the database from into the empty database to (a
  * SQLite path or a PostgreSQL URL each, not both URLs), then checked;

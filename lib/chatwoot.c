@@ -1,4 +1,5 @@
 /* chatwoot.c: Chatwoot's webhook payloads as chat-import's own events. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "libchat.h"
@@ -325,4 +326,71 @@ chatwoot_lines(const char *payload, size_t len, sqlite3_str *out,
 		return "cannot read the payload";
 	*skipped = lines == 0;
 	return NULL;
+}
+
+int
+chatwoot_one(const char *text, size_t len)
+{
+	struct stmt *st = db_prep_local("SELECT json_valid(?1)");
+	int one;
+
+	if (st == NULL)
+		return 0;
+	st_bind_textn(st, 1, text, (int)len, NULL);
+	one = st_step(st) == 1 && st_int(st, 0);
+	st_reset(st);
+	return one;
+}
+
+/* Whether a header was given: webhook passes one the request lacks as an
+ * empty argument. */
+static int
+given(const char *header)
+{
+	return header != NULL && *header != '\0';
+}
+
+int
+chatwoot_verify(struct lines *in, const char *name, int inputs,
+    const char *ts, const char *sig)
+{
+	const struct config *cfg;
+	const char *body, *why_not;
+	char why[512], *secret;
+	size_t len;
+	int rc;
+
+	if ((rc = config_get(&cfg)) != 0)
+		return rc;
+	if (cfg->cw_secret_env == NULL && cfg->cw_secret_file == NULL) {
+		if (given(ts) || given(sig))
+			return chat_err(ST_CONFIG, "%s: signed, but no secret "
+			    "to check it with: set chatwoot.secret_env or "
+			    "chatwoot.secret_file in the config", name);
+		return 0;
+	}
+	if (inputs != 1)
+		return chat_err(ST_USAGE, "a chatwoot secret is configured: "
+		    "one signed delivery at a time, one FILE or standard "
+		    "input");
+	if ((rc = target_secret("chatwoot", cfg->cw_secret_env,
+	    cfg->cw_secret_file, &secret, why, sizeof why)) != 0)
+		return rc == ST_CONFIG ? chat_err(rc, "%s", why) : rc;
+	if (*secret == '\0')
+		rc = chat_err(ST_CONFIG, "chatwoot: the secret is empty");
+	else if (!given(ts) || !given(sig))
+		rc = chat_err(ST_DATA, "%s: unsigned (no --timestamp or no "
+		    "--signature), and a secret is configured: refused",
+		    name);
+	else if (!lines_rest(in, PAYLOAD_MAX, &body, &len, &rc))
+		rc = rc != 0 ? rc : chat_err(ST_DATA, "%s: longer than a "
+		    "delivery can be (" XSTR(PAYLOAD_MAX) " bytes)", name);
+	else if ((rc = signature_verify(secret, ts, sig, body, len,
+	    time(NULL), &why_not)) == ST_DATA)
+		chat_err(rc, "%s: %s", name, why_not);
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+	if (rc == 0)
+		lines_whole(in);
+	return rc;
 }

@@ -68,6 +68,8 @@ static const struct key {
 	{"chatwoot.token_file", K_PATH, F(cw_token_file), 0},
 	{"chatwoot.insecure", K_BOOL, F(cw_insecure), 0},
 	{"chatwoot.ca_file", K_PATH, F(cw_ca_file), 0},
+	{"chatwoot.secret_env", K_STR, F(cw_secret_env), 0},
+	{"chatwoot.secret_file", K_PATH, F(cw_secret_file), 0},
 	{"delivery", K_MAP, 0, 0},
 	{"delivery.max_attempts", K_INT, F(max_attempts), 0},
 	{"delivery.connect_timeout", K_DUR, F(connect_timeout), 0},

@@ -2301,21 +2301,43 @@ payload_in(struct import *im, struct lines *l, const char *name,
 	return rc;
 }
 
-int
-import_file(struct import *im, int fd, const char *name)
+/* Chatwoot's payloads are a line each, or a file is one payload: when the
+ * first line, just given, is not a whole JSON value but the rest of the
+ * input from it is, the next line given is that rest; otherwise it is that
+ * first line again. 0, else the status of a read error, reported. */
+static int
+payload_or_lines(struct lines *l)
 {
-	struct lines *l = lines_open(fd, name);
+	const char *text;
+	size_t n;
+	int rc;
+
+	lines_back(l);
+	if (lines_rest(l, PAYLOAD_MAX, &text, &n, &rc) &&
+	    strlen(text) == n && chatwoot_one(text, n))
+		lines_whole(l);
+	return rc;
+}
+
+int
+import_lines(struct import *im, struct lines *l, const char *name)
+{
 	char *line;
 	size_t len;
-	int rc = 0;
+	int rc = 0, first = 1;
 
-	if (l == NULL)
-		return chat_err(ST_DB, "out of memory");
 	im->name = name;
 	im->skipped = 0;
 	while (rc == 0 && lines_next(l, &line, &len, &rc)) {
 		if (is_blank(line) && strlen(line) == len)
 			continue;
+		if (first && im->format == IMPORT_CHATWOOT) {
+			first = 0;
+			if (!chatwoot_one(line, len)) {
+				rc = payload_or_lines(l);
+				continue;
+			}
+		}
 		if (strlen(line) != len)
 			rc = line_in(im, l, name, NULL, 0,
 			    "contains a NUL byte");
@@ -2339,9 +2361,9 @@ import_file(struct import *im, int fd, const char *name)
 	if (im->skipped > 0)
 		fprintf(stderr, "%s: %s: %ld payloads of events chat-tools keeps "
 		    "nothing of, skipped\n", chat_prog(), name, im->skipped);
-	lines_close(l);
 	return rc;
 }
+
 
 void
 import_end(struct import *im)

@@ -378,8 +378,23 @@ struct config {
 	long cw_account;
 	char **cw_inboxes; size_t ncw_inboxes;
 	int cw_insecure;
+	char *cw_secret_env, *cw_secret_file;
 	long max_attempts, connect_timeout, timeout;
 };
+
+/* signature.c: a signed delivery's headers, X-Chatwoot-Timestamp (Unix
+ * seconds) and X-Chatwoot-Signature ("sha256=" and the HMAC-SHA256 of
+ * "<timestamp>.<raw body>" in hex). signature_parse() gives NULL when both
+ * are well formed, with the time and the MAC, else why not.
+ * signature_verify() is 0 when they sign body under secret and the time is
+ * within SIGNATURE_WINDOW seconds of now either way; else ST_DATA with why
+ * (never the MAC expected), unreported, or ST_DB out of memory, reported. */
+#define SIGNATURE_LEN 32
+#define SIGNATURE_WINDOW 300
+const char *signature_parse(const char *ts, const char *sig, int64_t *t,
+    unsigned char mac[SIGNATURE_LEN]);
+int signature_verify(const char *secret, const char *ts, const char *sig,
+    const char *body, size_t len, time_t now, const char **why);
 
 /* chatwoot.c: the events of one Chatwoot webhook payload as chat-import's
  * own lines (NDJSON, each ending in a newline) appended to out; none, and
@@ -387,6 +402,11 @@ struct config {
  * payload is fine, else why it is not one of Chatwoot's. */
 const char *chatwoot_lines(const char *payload, size_t len, sqlite3_str *out,
     int *skipped);
+/* Whether text is one JSON value, white space around it allowed. */
+int chatwoot_one(const char *text, size_t len);
+/* The most of one payload read whole: a file of one pretty-printed
+ * payload, a signed delivery. */
+#define PAYLOAD_MAX 16777216
 
 /* search.c: appends a SELECT of the ids of the conversations q holds for,
  * with parameters numbered from first that search_bind() binds; returns

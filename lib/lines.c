@@ -19,6 +19,10 @@ struct lines {
 	size_t cap, start, end, scanned;
 	long lineno;
 	int eof;
+	int whole;		/* lines_whole(): the rest is one line */
+	size_t back, cut;	/* the last line's start, and where its
+				 * terminator was overwritten */
+	char cutc;		/* with what */
 };
 
 /* A directory opens, so it is refused here rather than at its first read,
@@ -94,7 +98,8 @@ lines_next(struct lines *l, char **line, size_t *len, int *status)
 
 	*status = 0;
 	for (;;) {
-		nl = memchr(l->buf + l->scanned, '\n', l->end - l->scanned);
+		nl = l->whole ? NULL :
+		    memchr(l->buf + l->scanned, '\n', l->end - l->scanned);
 		if (nl != NULL || (l->eof && l->start < l->end)) {
 			if (nl == NULL)
 				nl = l->buf + l->end;
@@ -102,6 +107,9 @@ lines_next(struct lines *l, char **line, size_t *len, int *status)
 			*len = (size_t)(nl - *line);
 			if (*len > 0 && (*line)[*len - 1] == '\r')
 				(*len)--;
+			l->back = l->start;
+			l->cut = (size_t)(*line + *len - l->buf);
+			l->cutc = (*line)[*len];
 			(*line)[*len] = '\0';
 			l->start = l->scanned = (size_t)(nl - l->buf) +
 			    (nl < l->buf + l->end);
@@ -114,6 +122,36 @@ lines_next(struct lines *l, char **line, size_t *len, int *status)
 		if ((*status = fill(l)) != 0)
 			return 0;
 	}
+}
+
+void
+lines_back(struct lines *l)
+{
+	l->buf[l->cut] = l->cutc;
+	l->start = l->scanned = l->back;
+	l->lineno--;
+}
+
+int
+lines_rest(struct lines *l, size_t max, const char **text, size_t *len,
+    int *status)
+{
+	*status = 0;
+	while (!l->eof && l->end - l->start <= max)
+		if ((*status = fill(l)) != 0)
+			return 0;
+	if (l->end - l->start > max)
+		return 0;
+	l->buf[l->end] = '\0';
+	*text = l->buf + l->start;
+	*len = l->end - l->start;
+	return 1;
+}
+
+void
+lines_whole(struct lines *l)
+{
+	l->whole = 1;
 }
 
 int

@@ -270,15 +270,37 @@ teardown() {
 	common_teardown
 }
 
-# Stops what start_smtpd, start_zendesk, start_chatwoot and start_prism
-# started, and drops the test's PostgreSQL database (WITH FORCE: a lock
-# holder left running by a failed test would keep it).
+# Stops what start_smtpd, start_zendesk, start_chatwoot, start_prism and
+# start_webhook started, and drops the test's PostgreSQL database (WITH
+# FORCE: a lock holder left running by a failed test would keep it).
 common_teardown() {
-	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${CW_PID:-} ${PRISM_PID:-}; do
+	for pid in ${SMTP_PID:-} ${ZD_PID:-} ${CW_PID:-} ${PRISM_PID:-} ${WEBHOOK_PID:-}; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	[ -z "${PG_DB:-}" ] || pg_admin "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
+}
+
+# Debian's webhook on 127.0.0.1:$WEBHOOK_PORT serving the hooks file of
+# examples/ as it is installed (a template: the URL token from
+# $CHAT_HOOK_TOKEN); the commands it runs get this test's environment, and
+# the bodies it hands them are written in $WEBHOOK_TMP.
+start_webhook() {
+	WEBHOOK_PORT=$(free_port)
+	WEBHOOK_TMP=$BATS_TEST_TMPDIR/webhook
+	mkdir -p "$WEBHOOK_TMP"
+	TMPDIR=$WEBHOOK_TMP webhook -template -verbose -ip 127.0.0.1 \
+	    -port "$WEBHOOK_PORT" -hooks "$TOP/examples/chatwoot-hooks.json" \
+	    >"$BATS_TEST_TMPDIR/webhook.log" 2>&1 3>&- &
+	WEBHOOK_PID=$!
+	# It logs this once it listens.
+	for _ in $(seq 200); do
+		grep -q "serving hooks on" "$BATS_TEST_TMPDIR/webhook.log" &&
+		    return 0
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/webhook.log" >&2
+	return 1
 }
 
 # Prism serving an OpenAPI description of tests/ on $PRISM_PORT: $1, by

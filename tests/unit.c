@@ -365,6 +365,47 @@ test_lines(void)
 	close(p[0]);
 }
 
+/* A line given again, the rest read without being taken, then given as
+ * one line numbered as its first: a file that is one payload. */
+static void
+test_lines_rest(void)
+{
+	static const char in[] = "\n{\r\n \"a\": 1\n}\n";
+	struct lines *l;
+	const char *text;
+	char *line;
+	size_t len, n;
+	int p[2], rc;
+
+	if (pipe(p) != 0)
+		abort();
+	if (write(p[1], in, sizeof in - 1) != (ssize_t)(sizeof in - 1))
+		abort();
+	close(p[1]);
+	l = lines_open(p[0], "pipe");
+	ok(lines_next(l, &line, &len, &rc) == 1 && len == 0 &&
+	    lines_next(l, &line, &len, &rc) == 1 && strcmp(line, "{") == 0 &&
+	    lines_lineno(l) == 2, "lines_rest: the line before");
+	lines_back(l);
+	ok(lines_rest(l, 100, &text, &n, &rc) == 1 &&
+	    strcmp(text, in + 1) == 0 && n == sizeof in - 2,
+	    "lines_rest: the rest from the line given back, as read");
+	ok(lines_rest(l, 5, &text, &n, &rc) == 0 && rc == 0,
+	    "lines_rest: longer than max is 0, no error");
+	ok(lines_next(l, &line, &len, &rc) == 1 && strcmp(line, "{") == 0 &&
+	    lines_lineno(l) == 2, "lines_back: the line is given again");
+	lines_back(l);
+	lines_whole(l);
+	ok(lines_next(l, &line, &len, &rc) == 1 &&
+	    strcmp(line, "{\r\n \"a\": 1\n}\n") == 0 && len == 13 &&
+	    lines_lineno(l) == 2, "lines_whole: the rest as one line, "
+	    "numbered as its first");
+	ok(lines_next(l, &line, &len, &rc) == 0 && rc == 0,
+	    "lines_whole: then the end");
+	lines_close(l);
+	close(p[0]);
+}
+
 static int
 load(const char *text, struct config *c, char **err)
 {
@@ -506,6 +547,7 @@ main(void)
 	test_utf8();
 	test_ids();
 	test_lines();
+	test_lines_rest();
 	test_config();
 	printf("1..%d\n", n);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
