@@ -25,6 +25,13 @@
 #define PG_TIME(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC'," \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Whether a newer delivery (to the same conversation and target) has
+ * replaced the delivery d: it sends what d would have, so a failed d is
+ * neither retried nor listed as outstanding. */
+#define DELIVERY_REPLACED "EXISTS (SELECT 1 FROM deliveries n WHERE" \
+	" n.conversation = d.conversation AND n.target = d.target AND" \
+	" n.seq > d.seq)"
+
 /* schema.c: step N brings a database from version N-1 to N, on SQLite and
  * on PostgreSQL (NULL: nothing to do on that engine). */
 extern const char *const schema_steps[];

@@ -12,6 +12,11 @@ static const struct col rating_cols[] = {
 	{"id", COL_INT}, {"criterion", COL_TEXT}, {"score", COL_INT},
 	{"rated", COL_TIME}, {"by", COL_TEXT},
 };
+/* The deliveries --pending lists: those waiting, and the failed ones no
+ * newer delivery replaced. */
+#define OUTSTANDING "(d.state = 'pending' OR (d.state = 'failed' AND NOT " \
+	DELIVERY_REPLACED "))"
+
 static const struct col delivery_cols[] = {
 	{"id", COL_INT}, {"target", COL_TEXT}, {"state", COL_TEXT},
 	{"attempts", COL_INT}, {"next", COL_TIME}, {"error", COL_TEXT},
@@ -46,13 +51,13 @@ static const struct kind {
 	[LIST_DELIVERIES] = { delivery_cols, 7,
 	    "SELECT conversation, target, state, attempts, CASE state WHEN"
 	    " 'pending' THEN next_attempt_at END, last_error, id"
-	    " FROM deliveries WHERE conversation = ? AND state <> 'sent'"
+	    " FROM deliveries d WHERE conversation = ? AND " OUTSTANDING
 	    " ORDER BY id",
 	    "SELECT conversation, target, state, attempts, CASE state WHEN"
 	    " 'pending' THEN next_attempt_at END, last_error, id"
-	    " FROM deliveries WHERE state <> 'sent'"
+	    " FROM deliveries d WHERE " OUTSTANDING
 	    " ORDER BY state DESC, next_attempt_at NULLS FIRST, id",
-	    "SELECT conversation FROM deliveries WHERE state <> 'sent'"
+	    "SELECT conversation FROM deliveries d WHERE " OUTSTANDING
 	    " GROUP BY conversation ORDER BY max(state) DESC,"
 	    " min(next_attempt_at) NULLS FIRST, min(id)" },
 };

@@ -480,9 +480,7 @@ outbox_flush(long max, int quiet)
  * to its target has replaced. ?1 is now. */
 #define RETRYABLE "d.conversation IN (SELECT id FROM batch_ok) AND" \
 	" ((d.state = 'pending' AND d.next_attempt_at > ?1 AND NOT " LEASED \
-	") OR (d.state = 'failed' AND NOT EXISTS (SELECT 1 FROM deliveries n" \
-	" WHERE n.conversation = d.conversation AND n.target = d.target AND" \
-	" n.seq > d.seq)))"
+	") OR (d.state = 'failed' AND NOT " DELIVERY_REPLACED "))"
 
 /* A batch_fn: the batch's deliveries that wait or failed are due now,
  * each with a delivery_retried event; a failed one is pending again (and

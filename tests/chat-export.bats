@@ -677,6 +677,26 @@ mail_config_gone() {
 	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'delivery_retried'")" 3
 }
 
+@test "--pending leaves out a failed delivery that a newer one to its target replaced" {
+	examples
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
+	export SMTP_PASSWORD=wrong-password
+	mail_config "username: support" "password_env: SMTP_PASSWORD" \
+		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	run -69 chat-export --mail jane@example.com 3 4
+	run -0 chat-export --pending -o ids
+	assert_output $'3\n4'
+	export SMTP_PASSWORD=$SECRET
+	run -0 chat-export -q --again --mail jane@example.com 3
+	assert_equal "$(sql "SELECT group_concat(state, ',') FROM (SELECT state FROM deliveries WHERE conversation = 3 ORDER BY seq)")" "failed,sent"
+	run -0 chat-export --pending -o ids
+	assert_output 4
+	run -0 chat-export --again --mail jane@example.com 4
+	run -1 chat-export --pending
+	assert_output ""
+}
+
 @test "--retry makes a pending delivery due now; without ids or --all on a terminal it is exit 2" {
 	examples
 	SMTP_PORT=$(free_port)
