@@ -1,7 +1,7 @@
 /* net.c: the libcurl set-up mail, Zendesk and Chatwoot deliveries share:
- * timeouts, verified TLS, an HTTP request, a failure in words. Only chat-deliver links it (see
- * deliver.c): libcurl's thirty-odd libraries would cost every other
- * binary some 8 ms at start-up. */
+ * timeouts, verified TLS, an HTTP request, a failure in words. Only
+ * chat-deliver links it (see deliver.c): libcurl's thirty-odd libraries
+ * would cost every other binary some 8 ms at start-up. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +12,22 @@ static int curl_ready;
 /* libcurl's own words on the last transfer's failure: one transfer at a
  * time, one buffer. */
 static char errbuf[CURL_ERROR_SIZE];
+
+/* Whether the warning of what's insecure setting was printed already: it
+ * is said once a process, however many requests a delivery makes. */
+static int
+insecure_told(const char *what)
+{
+	static const char *told[8];
+	size_t i;
+
+	for (i = 0; i < sizeof told / sizeof told[0] && told[i] != NULL; i++)
+		if (strcmp(told[i], what) == 0)
+			return 1;
+	if (i < sizeof told / sizeof told[0])
+		told[i] = what;
+	return 0;
+}
 
 CURL *
 net_open(const char *what, int insecure, const char *ca_file)
@@ -40,9 +56,10 @@ net_open(const char *what, int insecure, const char *ca_file)
 	if (ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	if (insecure) {
-		fprintf(stderr, "%s: warning: %s.insecure is set: TLS is not "
-		    "required nor verified (for tests on loopback only)\n",
-		    chat_prog(), what);
+		if (!insecure_told(what))
+			fprintf(stderr, "%s: warning: %s.insecure is set: TLS "
+			    "is not required nor verified (for tests on "
+			    "loopback only)\n", chat_prog(), what);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}

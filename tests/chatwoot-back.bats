@@ -56,6 +56,8 @@ due_now() {
 	chatwoot_config
 	run -0 chat-close --park 2
 	assert_output --partial "chatwoot.insecure is set"
+	# once for the command, not once a request (toggle_status, labels)
+	assert_equal "$(grep -c "chatwoot.insecure is set" <<<"$output")" 1
 	assert_equal "$(remote 43)" "snoozed||"
 	chat-close -q --reopen 2
 	assert_equal "$(remote 43)" "open||"
