@@ -30,7 +30,8 @@ target_secret(const char *what, const char *env, const char *file, char **out,
 	if (env != NULL) {
 		if ((v = getenv(env)) == NULL || *v == '\0') {
 			snprintf(why, size, "%s: the variable %s named by the "
-			    "config is not set", what, env);
+			    "config is %s", what, env, v == NULL ? "not set" :
+			    "empty");
 			return ST_CONFIG;
 		}
 		if ((*out = strdup(v)) == NULL)
@@ -142,7 +143,8 @@ target_check(const char *target, char *why, size_t size, int *absent)
 	if (t == MAIL ? strncmp(url, "smtp://", 7) != 0 &&
 	    strncmp(url, "smtps://", 8) != 0 : !https) {
 		snprintf(why, size, t == MAIL ? "mail.url: smtp:// or smtps:// "
-		    "only" : "%s.url: https:// only", what);
+		    "only" : "%s.url: https:// only (http:// with %s.insecure: "
+		    "true, for tests on loopback)", what, what);
 		return ST_CONFIG;
 	}
 	if (ca_file != NULL && access(ca_file, R_OK) != 0) {

@@ -247,7 +247,7 @@ $BATS_TEST_TMPDIR/out:0"
 	chatwoot: {url: "http://127.0.0.1:9", account: 1, token_env: T}
 	EOF
 	T=x run -78 chat-close 2
-	assert_output --partial "chatwoot.url: https:// only"
+	assert_output --partial "chatwoot.url: https:// only (http:// with chatwoot.insecure: true, for tests on loopback)"
 	config <<-'EOF'
 	chatwoot: {url: "https://127.0.0.1:9", token_env: T}
 	EOF

@@ -222,6 +222,9 @@ refund"
 	run -78 chat-import -f chatwoot --timestamp "$ts" --signature "$sig" \
 	    "$D/p1"
 	assert_output "chat-import: chatwoot: the variable CHATWOOT_WEBHOOK_SECRET named by the config is not set"
+	CHATWOOT_WEBHOOK_SECRET= run -78 chat-import -f chatwoot \
+	    --timestamp "$ts" --signature "$sig" "$D/p1"
+	assert_output "chat-import: chatwoot: the variable CHATWOOT_WEBHOOK_SECRET named by the config is empty"
 	printf '%s\n' "$SECRET" >"$D/secret"
 	chmod 640 "$D/secret"
 	config <<-EOF
