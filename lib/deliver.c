@@ -236,6 +236,7 @@ clean(char *s, size_t size)
 enum outcome {
 	NONE,		/* gone, or sent before */
 	SENT, DEFERRED, FAILED,
+	HELD,		/* its server said wait, or did not answer, just now */
 	WAS_FAILED,	/* failed before this command */
 	BUSY,		/* another process is attempting it */
 	UNCONFIGURED,	/* its target's config section is gone */
@@ -250,12 +251,30 @@ struct attempt {
 	char why[512];
 };
 
+/* The HTTP servers (Zendesk's, Chatwoot's) this command leaves alone:
+ * one that answered 429 until its Retry-After, one that did not answer
+ * at all for the rest of the command. A --flush of 500 deliveries then
+ * knocks once, not 500 times, on a server that said wait or is down. */
+static struct hold {
+	int on;
+	time_t until;		/* 0: the deliveries keep their own times */
+} holds[2];
+
+static struct hold *
+hold_of(const char *target)
+{
+	if (target_chatwoot(target))
+		return &holds[1];
+	return strcmp(target, "zendesk") == 0 ? &holds[0] : NULL;
+}
+
 /* One attempt of a delivery, if it is due and no one else is on it: the
  * config its target needs is checked first, and a delivery that cannot
  * be attempted is left as it was. */
 static int
 attempt(int64_t id, struct attempt *a)
 {
+	struct hold *h;
 	int rc, mine, absent;
 
 	memset(a, 0, sizeof *a);
@@ -275,6 +294,14 @@ attempt(int64_t id, struct attempt *a)
 		a->what = absent ? UNCONFIGURED : MISCONFIGURED;
 		return rc == ST_CONFIG ? 0 : rc;
 	}
+	if ((h = hold_of(a->d.target)) != NULL && h->on) {
+		if (h->until > a->d.due)
+			a->d.due = h->until;
+		release(&a->d);
+		a->next = h->until;
+		a->what = HELD;
+		return 0;
+	}
 	if ((rc = send_one(&a->d, &a->r)) != 0) {
 		release(&a->d);
 		return rc;
@@ -283,6 +310,11 @@ attempt(int64_t id, struct attempt *a)
 	rc = record(&a->d, &a->r, &a->next);
 	a->what = rc == 0 ? SENT : rc == ST_TEMP ? DEFERRED : rc == ST_REMOTE ?
 	    FAILED : NONE;
+	if (h != NULL && rc == ST_TEMP && (a->r.retry_after > 0 ||
+	    a->r.unheard)) {
+		h->on = 1;
+		h->until = a->r.retry_after > 0 ? a->next : 0;
+	}
 	return rc == ST_TEMP || rc == ST_REMOTE ? 0 : rc;
 }
 
@@ -297,7 +329,7 @@ report(const struct attempt *a, int lines)
 	const struct delivery *d = &a->d;
 	const char *prog = chat_prog();
 	long long conv = (long long)d->conv;
-	char when[32];
+	char when[32], why[96];
 
 	switch (a->what) {
 	case NONE:
@@ -315,6 +347,21 @@ report(const struct attempt *a, int lines)
 			fprintf(stderr, "%s: %lld: %s: %s; queued, next "
 			    "attempt at %s\n", prog, conv, d->target,
 			    a->r.error, when);
+		return ST_TEMP;
+	case HELD:
+		/* a->next: the server's wait, or 0 when it did not answer */
+		if (a->next != 0)
+			snprintf(why, sizeof why, "its server asked to wait "
+			    "until %s", time_rfc3339(a->next, when));
+		else
+			snprintf(why, sizeof why, "its server did not answer "
+			    "just now");
+		if (lines)
+			printf("%lld %s pending: not attempted, %s\n", conv,
+			    d->target, why);
+		else
+			fprintf(stderr, "%s: %lld: %s: not attempted, %s; "
+			    "queued\n", prog, conv, d->target, why);
 		return ST_TEMP;
 	case FAILED:
 		if (lines)

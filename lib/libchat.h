@@ -429,9 +429,10 @@ int search_words(const char *const *parts, int nparts, sqlite3_str *out);
 
 /* What a delivery attempt came to: status 0 (done), ST_TEMP (try again,
  * after retry_after seconds when the server said so) or ST_REMOTE (refused
- * for good); ambiguous when the request may have been acted on. */
+ * for good); ambiguous when the request may have been acted on; unheard
+ * when the server was not reached or did not answer. */
 struct sent {
-	int status, ambiguous;
+	int status, ambiguous, unheard;
 	long retry_after;
 	char error[256];
 	char remote_ref[300];

@@ -129,6 +129,7 @@ net_request(CURL *c, const char *what, const char *url, const char *post,
 	if (cc != CURLE_OK) {
 		r->status = net_permanent(cc) ? ST_REMOTE : ST_TEMP;
 		r->ambiguous = post != NULL && net_ambiguous(cc);
+		r->unheard = *code == 0;
 		net_error(what, cc, r->error, sizeof r->error);
 	}
 }

@@ -405,6 +405,31 @@ print("ok")' "$ZD_DIR"
 	assert_equal "$(grep POST "$ZD_DIR/requests.jsonl" | /usr/bin/python3 -c 'import json, sys; print(len({json.loads(l)["idempotency_key"] for l in sys.stdin}))')" 1
 }
 
+@test "a server that said 429 or did not answer is not knocked on again by the same --flush" {
+	examples
+	start_zendesk
+	export ZENDESK_TOKEN=zd-secret-token-4711
+	echo 429:120 >"$ZD_DIR/plan"
+	ZD_PORT=$(free_port) zendesk_config 'token_env: ZENDESK_TOKEN'
+	# Queued while the server is unreachable: one try, the others held.
+	run -75 chat-export --zendesk 1 2 3
+	assert_equal "$(grep -c "Connection refused\|connect" <<<"$output")" 1
+	assert_equal "$(grep -c "not attempted, its server did not answer just now; queued" <<<"$output")" 2
+	assert_equal "$(sql "SELECT group_concat(attempts, ',') FROM (SELECT attempts FROM deliveries ORDER BY id)")" "1,0,0"
+	zendesk_config 'token_env: ZENDESK_TOKEN'
+	due_now
+	before=$(date +%s)
+	run -75 --separate-stderr chat-export --flush
+	assert_line --index 0 --partial "1 zendesk pending: HTTP 429: Too Many Requests, next at"
+	assert_line --index 1 --regexp "^2 zendesk pending: not attempted, its server asked to wait until 20"
+	assert_line --index 2 --regexp "^3 zendesk pending: not attempted, its server asked to wait until 20"
+	assert_equal "$(grep -c POST "$ZD_DIR/requests.jsonl")" 1
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state = 'pending' AND next_attempt_at - $before BETWEEN 119 AND 122")" 3
+	due_now
+	run -0 chat-export -q --flush
+	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 3
+}
+
 @test "zendesk text/plain errors are shown" {
 	examples
 	start_zendesk
