@@ -44,7 +44,7 @@ PROGS := $(BINS:%=$(B)/bin/%) $(HELPER)
 MAN1 := $(BINS:%=man/%.1)
 # The fuzz targets; without libFuzzer each is built as a replay of its
 # corpus, which make check runs.
-FUZZERS := time ids config import mail zendesk query tagname chatwoot
+FUZZERS := time ids config import mail zendesk query tagname chatwoot writeback
 FUZZSRC := fuzz/fuzz.c fuzz/fuzz.h
 FUZZ_TIME ?= 60
 

@@ -124,18 +124,20 @@ ask(struct conv *cv, const char *path, const char *post, enum wb_op op,
 }
 
 /* What Chatwoot's answers are read by (?1 the body): the conversation's
- * inbox, the status it took, the id of the message made. */
+ * inbox, the status it took, the id of the message made. An id is a
+ * whole number that SQLite keeps as one (JSON's may be longer). */
+#define ID(path) "CASE WHEN typeof(json_extract(?1, '" path "')) =" \
+	" 'integer' AND json_extract(?1, '" path "') >= 0 THEN" \
+	" json_extract(?1, '" path "') END"
 static const char *const keeps[] = {
-	[WB_CONV] = "SELECT CASE WHEN json_valid(?1) THEN CASE"
-	    " json_type(?1, '$.inbox_id') WHEN 'integer' THEN"
-	    " json_extract(?1, '$.inbox_id') END END",
+	[WB_CONV] = "SELECT CASE WHEN json_valid(?1) THEN"
+	    " " ID("$.inbox_id") " END",
 	[WB_STATUS] = "SELECT CASE WHEN json_valid(?1) THEN CASE WHEN"
 	    " json_extract(?1, '$.payload.current_status') IN ('open',"
 	    " 'resolved', 'pending', 'snoozed') THEN"
 	    " json_extract(?1, '$.payload.current_status') END END",
-	[WB_POST] = "SELECT CASE WHEN json_valid(?1) THEN CASE"
-	    " json_type(?1, '$.id') WHEN 'integer' THEN"
-	    " json_extract(?1, '$.id') END END",
+	[WB_POST] = "SELECT CASE WHEN json_valid(?1) THEN"
+	    " " ID("$.id") " END",
 };
 
 /* A page of messages (?1): the newest private one with the note's text
@@ -144,10 +146,10 @@ static const char *const keeps[] = {
 static const char find_sql[] = "WITH m(v) AS (SELECT CASE WHEN type ="
 	" 'object' THEN value END FROM json_each(CASE WHEN json_valid(?1) THEN"
 	" CASE json_type(?1, '$.payload') WHEN 'array' THEN ?1 END END,"
-	" '$.payload')), k(id, at, v) AS (SELECT json_extract(v, '$.id'),"
-	" CASE WHEN json_type(v, '$.created_at') IN ('integer', 'real') THEN"
-	" json_extract(v, '$.created_at') END, v FROM m"
-	" WHERE json_type(v, '$.id') = 'integer')"
+	" '$.payload')), k(id, at, v) AS (SELECT * FROM (SELECT"
+	" json_extract(v, '$.id') AS id, CASE WHEN json_type(v, '$.created_at')"
+	" IN ('integer', 'real') THEN json_extract(v, '$.created_at') END, v"
+	" FROM m) WHERE typeof(id) = 'integer' AND id >= 0)"
 	" SELECT (SELECT id FROM k WHERE json_type(v, '$.private') = 'true'"
 	"  AND json_type(v, '$.content') = 'text'"
 	"  AND json_extract(v, '$.content') = ?2 AND coalesce(at, ?3) >= ?3"
@@ -191,6 +193,7 @@ writeback_read(enum wb_op op, long code, const char *answer,
 	int rc = 0, kept;
 
 	if (code < 200 || code > 299) {
+		q->before = 0;
 		r->status = net_refusal(code);
 		net_reason(answer, code, r->error, sizeof r->error);
 		n = strlen(r->error);
@@ -313,7 +316,7 @@ lookup(struct conv *cv, struct sent *r)
 		r->status = ST_REMOTE;
 		snprintf(r->error, sizeof r->error, "%s: not among the %d "
 		    "latest messages, all made since the note was queued: not "
-		    "posted again (see on Chatwoot; chat-export --cancel)",
+		    "posted again (look on Chatwoot, then chat-export --cancel)",
 		    cv->q.ref, MAX_PAGES * 20);
 	}
 	return rc;
