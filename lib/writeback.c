@@ -1,6 +1,8 @@
 /* writeback.c: a Chatwoot conversation's changes written back through
- * Chatwoot's REST API: its status and labels as they are when sent, an
- * end note as a private message, never posted twice. */
+ * Chatwoot's REST API, to it and no other account's: its status and labels
+ * as they are when sent, an end note as a private message, never posted
+ * twice; Chatwoot's answers read. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +49,9 @@ conv_url(const char *ref, struct conv *cv, struct sent *r)
 {
 	static const char prefix[] = "chatwoot:";
 	const struct config *cfg;
-	const char *p = ref + sizeof prefix - 1;
-	char *end = NULL;
+	char *end;
 	size_t n;
-	int rc;
+	int rc, ok = 0;
 
 	memset(cv, 0, sizeof *cv);
 	snprintf(cv->ref, sizeof cv->ref, "%s", ref);
@@ -59,12 +60,14 @@ conv_url(const char *ref, struct conv *cv, struct sent *r)
 		return rc;
 	cv->q.account = cfg->cw_account;
 	if (strncmp(ref, prefix, sizeof prefix - 1) == 0 &&
-	    *p >= '0' && *p <= '9') {
-		cv->q.inbox = strtol(p, &end, 10);
-		if (*end == ':' && end[1] >= '0' && end[1] <= '9')
+	    isdigit((unsigned char)ref[sizeof prefix - 1])) {
+		cv->q.inbox = strtol(ref + sizeof prefix - 1, &end, 10);
+		if (*end == ':' && isdigit((unsigned char)end[1])) {
 			cv->q.display = strtol(end + 1, &end, 10);
+			ok = *end == '\0' && cv->q.display > 0;
+		}
 	}
-	if (cv->q.display <= 0 || *end != '\0') {
+	if (!ok) {
 		r->status = ST_REMOTE;
 		snprintf(r->error, sizeof r->error, "%s: not the ref of a "
 		    "Chatwoot conversation (chatwoot:INBOX:ID)", ref);
