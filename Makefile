@@ -48,7 +48,7 @@ MAN1 := $(BINS:%=man/%.1)
 # The fuzz targets; without libFuzzer each is built as a replay of its
 # corpus, which make check runs.
 FUZZERS := time ids config import mail zendesk query tagname chatwoot \
-	signature
+	signature writeback
 FUZZSRC := fuzz/fuzz.c fuzz/fuzz.h
 FUZZ_TIME ?= 60
 

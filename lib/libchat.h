@@ -461,9 +461,25 @@ int zendesk_send(int64_t id, const char *key, int retry, time_t since,
 
 /* writeback.c: a Chatwoot delivery (target "chatwoot", the status and
  * labels, or "chatwoot:note:ID") of conversation id; retry when it was
- * tried before, since when it was queued. */
+ * tried before, since when it was queued.
+ * writeback_read() reads Chatwoot's answer (HTTP code, body) to one
+ * request of kind op about conversation q: a refusal is r's, with why;
+ * else WB_CONV checks that the conversation is in the ref's inbox,
+ * WB_STATUS keeps the status answered and WB_POST the message's id in
+ * r->remote_ref, WB_FIND keeps there the id of the newest private message
+ * with text q->note made since q->since, if any, else sets q->before to
+ * the id a page of older messages ends before (0: none worth reading). */
+enum wb_op { WB_CONV, WB_STATUS, WB_LABELS, WB_FIND, WB_POST };
+struct wb_req {
+	const char *ref;
+	long account, inbox, display;
+	const char *note;
+	int64_t since, before;
+};
 int writeback_send(int64_t id, const char *target, int retry, time_t since,
     struct sent *r);
+int writeback_read(enum wb_op op, long code, const char *answer,
+    struct wb_req *q, struct sent *r);
 
 /* net.c */
 void net_cleanup(void);

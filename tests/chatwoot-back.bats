@@ -40,9 +40,44 @@ notes = [m["content"] for m in c["messages"] if m["private"] and m["message_type
 print(c["status"], ",".join(sorted(c["labels"])), ";".join(notes), sep="|")' "$CW_DIR" "$1"
 }
 
-# The requests the stand-in had of method $1 to paths ending in $2.
+# The requests the stand-in had of method $1 to paths ending in $2 (a
+# basic regular expression).
 requests() {
 	grep -c "\"method\": \"$1\", \"path\": \"[^\"]*$2\"" "$CW_DIR/requests.jsonl" || true
+}
+
+# Conversation 43 of account 1 on the stand-in, before it starts, with $1
+# messages made $2 seconds ago.
+past() {
+	mkdir -p "$BATS_TEST_TMPDIR/chatwoot"
+	/usr/bin/python3 -c '
+import json, sys, time
+n, ago = int(sys.argv[2]), int(sys.argv[3])
+msgs = [{"id": i, "content": f"Earlier {i}", "account_id": 1,
+         "conversation_id": 43, "message_type": i % 2, "private": False,
+         "created_at": int(time.time()) - ago, "content_type": "text"}
+        for i in range(1, n + 1)]
+json.dump({"1/43": {"status": "open", "labels": [], "messages": msgs}},
+          open(sys.argv[1] + "/state.json", "w"))' "$BATS_TEST_TMPDIR/chatwoot" "$1" "$2"
+}
+
+# $1 replies posted to conversation 43 straight to the stand-in, as agents
+# in Chatwoot's app would.
+replies() {
+	for i in $(seq "$1"); do
+		curl -sf -o /dev/null -H "api_access_token: $TOKEN" \
+		    -H 'Content-Type: application/json' \
+		    -d "{\"content\": \"Later $i\", \"message_type\": \"outgoing\"}" \
+		    "http://127.0.0.1:$CW_PORT/api/v1/accounts/1/conversations/43/messages"
+	done
+}
+
+# How many times Chatwoot's conversation 43 holds the private note $1.
+notes_of() {
+	/usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1] + "/state.json"))["1/43"]
+print(sum(1 for m in c["messages"] if m["private"] and m["content"] == sys.argv[2]))' "$CW_DIR" "$1"
 }
 
 due_now() {
@@ -96,11 +131,13 @@ chatwoot:note:3|1|sent"
 	auto_tag:
 	  - {tag: parcel, match: "order"}
 	EOF
-	run -0 bash -c 'chat-history --open -o ids | chat-close -q --at last'
+	# 3 is the other account's 42 (inbox 11), refused by the inbox check.
+	run -69 bash -c 'chat-history --open -o ids | chat-close -q --at last'
+	assert_output --partial "chatwoot:11:42: conversation 42 of account 1 on Chatwoot is in inbox 3, not 11"
 	run -0 chat-tag --auto --all -q
 	assert_equal "$(remote 42)" "resolved|parcel|"
 	assert_equal "$(remote 43)" "resolved||"
-	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state <> 'sent'")" 0
+	assert_equal "$(sql "SELECT conversation || ' ' || state FROM deliveries WHERE state <> 'sent'")" "3 failed"
 	# In the order the ids came; the late tag a delivery of its own.
 	assert_equal "$(sql "SELECT conversation || ':' || seq FROM deliveries WHERE target = 'chatwoot' ORDER BY id")" \
 	    "3:1
@@ -123,6 +160,40 @@ chatwoot:note:3|1|sent"
 	EOF
 	T=x run -78 chat-tag vip 1
 	assert_output --partial "chatwoot.inboxes"
+}
+
+@test "a conversation of another inbox on Chatwoot than its ref's is never written to: failed for good (69), named" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	# 3 is account 2's 42 of inbox 11; the stand-in's 1/42 is in inbox 3.
+	run -69 chat-tag vip 3
+	assert_output --partial "chat-tag: 3: chatwoot: chatwoot:11:42: conversation 42 of account 1 on Chatwoot is in inbox 3, not 11: another account's, not written to (chatwoot.inboxes); failed for good"
+	run -69 chat-note -m "Which 42?" 3
+	assert_output --partial "chat-note: 3: chatwoot:note:"
+	assert_output --partial "is in inbox 3, not 11"
+	run -69 chat-close --reopen 3
+	assert_equal "$(requests GET /conversations/42)" 3
+	assert_equal "$(requests POST '')" 0
+	[ ! -e "$CW_DIR/state.json" ]
+	run -0 chat-export --pending
+	assert_line --regexp '^3 +chatwoot +failed +1 .*is in inbox 3, not 11'
+	assert_line --regexp '^3 +chatwoot:note:[0-9]+ +failed +1 '
+	# The change stands in chat-tools.
+	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 3")" open
+}
+
+@test "a conversation deleted on Chatwoot: 404 to the first request, failed for good (69), nothing written" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo 43 >"$CW_DIR/gone"
+	run -69 chat-close --park 2
+	assert_output --partial "chat-close: 2: chatwoot: HTTP 404: Resource could not be found (chatwoot:3:43: no conversation 43 in account 1 on Chatwoot: deleted there?); failed for good"
+	assert_equal "$(requests GET /conversations/43)" 1
+	assert_equal "$(requests POST '')" 0
 }
 
 @test "no loops: chat-import -f chatwoot queues nothing; nothing without chatwoot.url, for other refs, or with -n" {
@@ -213,6 +284,60 @@ chatwoot:note:3|1|sent"
 	assert_equal "$(sql "SELECT state, attempts, remote_ref FROM deliveries")" "sent|2|1"
 }
 
+@test "a lost note under more than a page of later messages: the retry pages back (before=) to it and posts nothing new" {
+	past 30 3600
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo drop >"$CW_DIR/plan"
+	run -0 chat-note -m "Call back on Monday." 2
+	assert_output --partial "; queued, next attempt at"
+	replies 25
+	due_now
+	run -0 chat-export --flush
+	assert_line "2 chatwoot:note:2 sent"
+	assert_equal "$(notes_of "Call back on Monday.")" 1
+	# The 20 latest, then the 20 before the oldest of them: the note, 31.
+	assert_equal "$(requests GET '/messages')" 1
+	assert_equal "$(requests GET '/messages?before=37')" 1
+	assert_equal "$(requests GET '/messages?before=[0-9]*')" 1
+	assert_equal "$(sql "SELECT state, remote_ref FROM deliveries")" "sent|31"
+}
+
+@test "a note lost before Chatwoot made it: the retry stops at the first message older than the delivery and posts it once" {
+	past 30 3600
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo lose >"$CW_DIR/plan"
+	run -0 chat-note -m "Call back on Monday." 2
+	assert_output --partial "; queued, next attempt at"
+	due_now
+	run -0 chat-export --flush
+	assert_line "2 chatwoot:note:2 sent"
+	assert_equal "$(notes_of "Call back on Monday.")" 1
+	assert_equal "$(requests GET '/messages[^"]*')" 1
+	assert_equal "$(sql "SELECT state, remote_ref FROM deliveries")" "sent|31"
+}
+
+@test "a lost note not found in 50 pages of messages made since: not posted again, failed for good (69)" {
+	past 1001 0
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo lose >"$CW_DIR/plan"
+	run -0 chat-note -m "Call back on Monday." 2
+	due_now
+	run -69 chat-export --flush
+	assert_output --partial "chatwoot:3:43: not among the 1000 latest messages, all made since the note was queued: not posted again"
+	assert_equal "$(requests GET '/messages[^"]*')" 50
+	assert_equal "$(requests POST /messages)" 1
+	assert_equal "$(notes_of "Call back on Monday.")" 0
+}
+
 @test "the token is never in output, in chat-deliver's arguments or in the database" {
 	imported
 	start_chatwoot
@@ -280,21 +405,32 @@ $BATS_TEST_TMPDIR/out:0"
 	export CHATWOOT_TOKEN=$TOKEN
 	CW_PORT=$PRISM_PORT
 	chatwoot_config
+	# Every conversation of Prism's, of the description's shape, is in
+	# inbox 0: not 3, so nothing is written; then inbox 3's refs say 0, and
+	# the other account's 42 (3, inbox 11) stays refused.
+	run -69 chat-tag -q late 2
+	assert_output --partial "chatwoot:3:43: conversation 43 of account 1 on Chatwoot is in inbox 0, not 3"
+	assert_equal "$(grep -c 'post /api' "$BATS_TEST_TMPDIR/prism.log")" 0
+	sql "DELETE FROM deliveries"
+	sql "UPDATE conversations SET ref = 'chatwoot:0:' || substr(ref, 12) WHERE ref LIKE 'chatwoot:3:%'"
 	sql "UPDATE conversations SET state = 'open', closed_at = NULL, closed_by = NULL"
-	run -0 bash -c 'chat-history --open -o ids | chat-close -q --at last'
+	run -69 bash -c 'chat-history --open -o ids | chat-close -q --at last'
+	assert_output --partial "chatwoot:11:42: conversation 42 of account 1 on Chatwoot is in inbox 0, not 11"
 	chat-close -q --reopen 2
 	chat-close -q --park 2
 	chat-close -q --at last -t "refund,sample tag" -m "Refund sent." 2
 	chat-tag -q -r refund 2
 	chat-note -q -m "Checked." 1
-	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state = 'sent'")" 9
-	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 9
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state = 'sent'")" 8
+	assert_equal "$(sql "SELECT conversation FROM deliveries WHERE state <> 'sent'")" 3
 	# A retry lists the messages (GET) before it posts.
 	sql "UPDATE deliveries SET state = 'pending', attempts = 1, next_attempt_at = 0 WHERE target LIKE 'chatwoot:note:%'"
 	run -0 chat-export --flush
 	assert_line --regexp '^2 chatwoot:note:[0-9]+ sent$'
 	assert_line --regexp '^1 chatwoot:note:[0-9]+ sent$'
 	assert_equal "$(grep -c 'get /api/v1/accounts/1/conversations/4[23]/messages .*Request received' "$BATS_TEST_TMPDIR/prism.log")" 2
+	# Each delivery's try first asked for its conversation (GET).
+	assert_equal "$(grep -c 'get /api/v1/accounts/1/conversations/4[23] .*Request received' "$BATS_TEST_TMPDIR/prism.log")" 12
 	run -1 grep -i violation "$BATS_TEST_TMPDIR/prism.log"
 	# The mock validates: what breaks the description is refused.
 	run -0 curl -s -o /dev/null -w '%{http_code}' -H "api_access_token: $TOKEN" \
