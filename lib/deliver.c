@@ -121,6 +121,15 @@ delivery_key(int64_t id, char sep)
 	return key;
 }
 
+/* A try that may follow another: one was recorded, or one was claimed
+ * (the lease moved updated_at) by a process that died before it could
+ * record it, maybe after its request was acted on. */
+static int
+tried(const struct delivery *d)
+{
+	return d->attempts > 0 || d->updated != d->created;
+}
+
 static int
 send_one(const struct delivery *d, struct sent *r)
 {
@@ -129,12 +138,12 @@ send_one(const struct delivery *d, struct sent *r)
 	int rc;
 
 	if (target_chatwoot(d->target))
-		return writeback_send(d->conv, d->target, d->attempts > 0,
-		    d->created, r);
+		return writeback_send(d->conv, d->target, tried(d), d->created,
+		    r);
 	if (strcmp(d->target, "zendesk") == 0) {
 		if ((key = delivery_key(d->id, '-')) == NULL)
 			return ST_DB;
-		rc = zendesk_send(d->conv, key, d->attempts > 0, d->created, r);
+		rc = zendesk_send(d->conv, key, tried(d), d->created, r);
 		sqlite3_free(key);
 		return rc;
 	}

@@ -84,6 +84,20 @@ remember(int64_t delivery, int fresh)
 	return 0;
 }
 
+/* The ids of the deliveries statement st (bound by the caller) returns,
+ * kept for outbox_run() as remember() does. */
+static int
+remember_rows(struct stmt *st, int fresh, const char *what)
+{
+	int rc = 0;
+
+	while (db_row(st, what, &rc))
+		if ((rc = remember(st_int64(st, 0), fresh)) != 0)
+			break;
+	st_reset(st);
+	return rc;
+}
+
 /* In the caller's transaction: the delivery of conv by mail to mail_to,
  * or to Zendesk when it is NULL, made when there is none (or, with again, a
  * new one), and kept for outbox_run(); asked for again while it is
@@ -206,9 +220,6 @@ outbox_mark(struct wb_mark *m)
 	return rc;
 }
 
-/* The events whose conversation's status or labels change on Chatwoot. */
-#define SYNCED "('closed', 'parked', 'reopened', 'tagged', 'untagged'," \
-	" 'retagged')"
 /* Conversation c is one of Chatwoot's, of an inbox of chatwoot.inboxes
  * (?3, ",ID,ID,") when it is set: a ref names its inbox, not the account
  * (chat-import(1)). INBOX is the ref's inbox. */
@@ -221,16 +232,32 @@ outbox_mark(struct wb_mark *m)
 	" n.conversation, 'chatwoot:note:' || n.id, 1, ?1, ?1, ?1 FROM notes n" \
 	" JOIN conversations c ON c.id = n.conversation WHERE n.id > ?2 AND" \
 	OURS(INBOX) " ORDER BY n.id"
-#define SYNC_BACK(INBOX) "INSERT INTO deliveries (conversation, target," \
-	" seq, next_attempt_at, created_at, updated_at) SELECT c.id," \
-	" 'chatwoot', coalesce((SELECT max(d.seq) FROM deliveries d WHERE" \
-	" d.conversation = c.id AND d.target = 'chatwoot'), 0) + 1, ?1, ?1," \
-	" ?1 FROM (SELECT conversation, min(id) AS first FROM events WHERE" \
-	" id > ?2 AND action IN " SYNCED " GROUP BY conversation) AS e JOIN" \
+/* The events that change a conversation's labels, and its status, on
+ * Chatwoot: each its own delivery, so that a tag sends no status (one
+ * Chatwoot's bot holds as pending stays so) and a close no labels. */
+#define LABEL_EVENTS "('tagged', 'untagged', 'retagged')"
+#define STATUS_EVENTS "('closed', 'parked', 'reopened')"
+/* A waiting delivery to TARGET, not under way (it may have read the
+ * conversation already), takes the change: no new one. */
+#define WAITING(TARGET) " EXISTS (SELECT 1 FROM deliveries d WHERE" \
+	" d.conversation = c.id AND d.target = '" TARGET "' AND" \
+	" d.state = 'pending' AND NOT " LEASED ")"
+#define SYNC_BACK(TARGET, EVENTS, INBOX) "INSERT INTO deliveries" \
+	" (conversation, target, seq, next_attempt_at, created_at," \
+	" updated_at) SELECT c.id, '" TARGET "', coalesce((SELECT" \
+	" max(d.seq) FROM deliveries d WHERE d.conversation = c.id AND" \
+	" d.target = '" TARGET "'), 0) + 1, ?1, ?1, ?1 FROM (SELECT" \
+	" conversation, min(id) AS first FROM events WHERE id > ?2 AND" \
+	" action IN " EVENTS " GROUP BY conversation) AS e JOIN" \
 	" conversations c ON c.id = e.conversation WHERE" OURS(INBOX) " AND" \
-	" NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation = c.id" \
-	" AND d.target = 'chatwoot' AND d.state = 'pending' AND NOT " LEASED \
-	") ORDER BY e.first"
+	" NOT" WAITING(TARGET) " ORDER BY e.first"
+/* One that waits for its next attempt after a failure is due at once,
+ * as a delivery asked for again is (queue()). */
+#define SYNC_DUE(TARGET, EVENTS) "UPDATE deliveries AS d SET" \
+	" next_attempt_at = ?1 WHERE d.target = '" TARGET "' AND" \
+	" d.state = 'pending' AND d.next_attempt_at > ?1 AND NOT " LEASED \
+	" AND d.conversation IN (SELECT conversation FROM events WHERE" \
+	" id > ?2 AND action IN " EVENTS ") RETURNING id"
 
 /* chatwoot.inboxes as ",ID,ID," for OURS(), NULL when it is not set: the
  * caller's, to sqlite3_free(). */
@@ -256,42 +283,61 @@ inboxes(char **out)
 
 /* In the change's transaction, what it made since the mark goes back to
  * the Chatwoot conversations it touched (OURS()): each note a delivery
- * "chatwoot:note:ID", before the rest; a change of state or tags the
- * delivery "chatwoot", which reads them when it is sent, so that one
- * waiting takes the change (not one under way: it may have read them
- * already). A few statements whatever the batch's size; each delivery
- * queued with its event and kept for outbox_run(). */
+ * "chatwoot:note:ID", then a change of tags "chatwoot:labels" and one of
+ * state "chatwoot:status", which read them when they are sent (labels
+ * first: Chatwoot's echo of the status then carries them). A few
+ * statements whatever the batch's size; each delivery queued with its
+ * event, and kept with those made due for outbox_run(). */
 int
 outbox_writeback(const struct wb_mark *m)
 {
+	static const struct {
+		const char *lite, *pg, *due;
+	} syncs[] = {
+		{ SYNC_BACK("chatwoot:labels", LABEL_EVENTS, LITE_INBOX),
+		  SYNC_BACK("chatwoot:labels", LABEL_EVENTS, PG_INBOX),
+		  SYNC_DUE("chatwoot:labels", LABEL_EVENTS) },
+		{ SYNC_BACK("chatwoot:status", STATUS_EVENTS, LITE_INBOX),
+		  SYNC_BACK("chatwoot:status", STATUS_EVENTS, PG_INBOX),
+		  SYNC_DUE("chatwoot:status", STATUS_EVENTS) },
+	};
 	struct stmt *st;
 	int64_t now = db_now();
 	char *ours;
+	size_t i;
 	int rc;
 
 	if (!m->on)
 		return 0;
 	if ((rc = inboxes(&ours)) != 0)
 		return rc;
-	if ((rc = db_run(DB_SQL(NOTES_BACK(LITE_INBOX), NOTES_BACK(PG_INBOX)),
-	    "queueing notes for Chatwoot", "iit", now, m->note, ours)) == 0 &&
-	    (rc = db_run(DB_SQL(SYNC_BACK(LITE_INBOX), SYNC_BACK(PG_INBOX)),
-	    "queueing changes for Chatwoot", "iit", now, m->event, ours)) == 0)
-		rc = db_run("INSERT INTO events (conversation, at, actor,"
-		    " action, detail) SELECT conversation, ?1, ?2, 'queued',"
-		    " target FROM deliveries WHERE id > ?3 ORDER BY id",
-		    "queueing for Chatwoot", "iti", now, actor(), m->delivery);
+	rc = db_run(DB_SQL(NOTES_BACK(LITE_INBOX), NOTES_BACK(PG_INBOX)),
+	    "queueing notes for Chatwoot", "iit", now, m->note, ours);
+	for (i = 0; rc == 0 && i < sizeof syncs / sizeof syncs[0]; i++)
+		rc = db_run(DB_SQL(syncs[i].lite, syncs[i].pg),
+		    "queueing changes for Chatwoot", "iit", now, m->event,
+		    ours);
 	sqlite3_free(ours);
-	if (rc != 0)
+	/* outbox_apply()'s deliveries of this change have their events. */
+	if (rc != 0 || (rc = db_run("INSERT INTO events (conversation, at,"
+	    " actor, action, detail) SELECT conversation, ?1, ?2, 'queued',"
+	    " target FROM deliveries WHERE id > ?3 AND substr(target, 1, 9) ="
+	    " 'chatwoot:' ORDER BY id", "queueing for Chatwoot", "iti", now,
+	    actor(), m->delivery)) != 0)
 		return rc;
-	if ((st = db_prep("SELECT id FROM deliveries WHERE id > ? ORDER BY"
-	    " id")) == NULL)
+	if ((st = db_prep("SELECT id FROM deliveries WHERE id > ? AND"
+	    " substr(target, 1, 9) = 'chatwoot:' ORDER BY id")) == NULL)
 		return ST_DB;
 	st_bind_int(st, 1, m->delivery);
-	while (db_row(st, "queueing for Chatwoot", &rc))
-		if ((rc = remember(st_int64(st, 0), 1)) != 0)
-			break;
-	st_reset(st);
+	if ((rc = remember_rows(st, 1, "queueing for Chatwoot")) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < sizeof syncs / sizeof syncs[0]; i++) {
+		if ((st = db_prep(syncs[i].due)) == NULL)
+			return ST_DB;
+		st_bind_int(st, 1, now);
+		st_bind_int(st, 2, m->event);
+		rc = remember_rows(st, 0, "making a delivery due");
+	}
 	return rc;
 }
 
@@ -468,13 +514,11 @@ outbox_flush(long max, int quiet)
 	for (deliverable = 0; rc == 0 && deliverable < 2; deliverable++) {
 		st_bind_int(st, 2, deliverable && max > 0 ? max : INT64_MAX);
 		st_bind_int(st, 5, deliverable);
-		while (db_row(st, "finding due deliveries", &rc))
-			if ((rc = remember(st_int64(st, 0), 1)) != 0)
-				break;
-		st_reset(st);
+		rc = remember_rows(st, 1, "finding due deliveries");
 	}
 	return rc != 0 ? rc : run(!quiet);
 }
+
 /* What --retry makes due now: a pending delivery waiting for its next
  * attempt (not one under way), and a failed one that no newer delivery
  * to its target has replaced. ?1 is now. */

@@ -95,8 +95,9 @@ config_where(char *buf, size_t size)
 		snprintf(buf, size, "%s", cfg->file);
 }
 
-/* Whether target is one of Chatwoot's: "chatwoot", the sync of a
- * conversation's status and labels, or "chatwoot:note:ID", an end note. */
+/* Whether target is one of Chatwoot's: "chatwoot:status",
+ * "chatwoot:labels", "chatwoot:note:ID", or "chatwoot", the section its
+ * callers check. */
 int
 target_chatwoot(const char *target)
 {

@@ -1,7 +1,7 @@
 /* writeback.c: a Chatwoot conversation's changes written back through
- * Chatwoot's REST API, to it and no other account's: its status and labels
- * as they are when sent, an end note as a private message, never posted
- * twice; Chatwoot's answers read. */
+ * Chatwoot's REST API, to it and no other account's: its status or its
+ * labels as they are when sent, an end note as a private message, never
+ * posted twice; Chatwoot's answers read. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,20 +10,20 @@
 #include "libchat.h"
 #include "net.h"
 
-/* What a delivery sends, read when it is sent: the conversation's ref,
- * the status Chatwoot is to have (NULL: none sent, for a conversation
- * never closed or parked, so that a tag leaves Chatwoot's own open,
- * pending or snoozed alone), its tags as a JSON array of their names. */
-#define SYNC_FIELDS(tags) "SELECT c.ref, CASE WHEN c.state = 'closed' THEN" \
-	" 'resolved' WHEN c.state = 'parked' THEN 'snoozed' WHEN EXISTS" \
-	" (SELECT 1 FROM events e WHERE e.conversation = c.id AND e.action" \
-	" IN ('closed', 'parked', 'reopened')) THEN 'open' END, " tags \
-	" FROM conversations c WHERE c.id = ?1"
-static const char sync_fields[] = SYNC_FIELDS(
+/* What a delivery of the status or the labels sends, read when it is
+ * sent: the conversation's ref, and the status Chatwoot is to have or
+ * its tags as a JSON array of their names (Chatwoot's call replaces the
+ * whole list). */
+static const char status_sql[] = "SELECT ref, CASE state WHEN 'closed'"
+    " THEN 'resolved' WHEN 'parked' THEN 'snoozed' ELSE 'open' END"
+    " FROM conversations WHERE id = ?1";
+#define LABELS_SQL(tags) "SELECT c.ref, " tags " FROM conversations c" \
+	" WHERE c.id = ?1"
+static const char labels_sql[] = LABELS_SQL(
 	"(SELECT json_group_array(name) FROM (SELECT t.name FROM"
 	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
 	"  WHERE ct.conversation = c.id ORDER BY ct.tag))");
-static const char pg_sync_fields[] = SYNC_FIELDS(
+static const char pg_labels_sql[] = LABELS_SQL(
 	"coalesce((SELECT json_agg(t.name ORDER BY ct.tag) FROM"
 	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
 	"  WHERE ct.conversation = c.id), '[]')");
@@ -246,50 +246,34 @@ verify(struct conv *cv, struct sent *r)
 	return ask(cv, "", NULL, WB_CONV, r);
 }
 
-/* The conversation's status and labels as chat-tools has them now: the
- * labels the whole set (Chatwoot's call replaces the list), the status
- * Chatwoot answered kept as the remote ref. */
+/* The one request of a delivery of the status or the labels: read gives
+ * the ref and the value, make (SQLite's JSON, local) the body from it. */
 static int
-sync(int64_t id, struct sent *r)
+put(int64_t id, const char *read, const char *make, const char *path,
+    enum wb_op op, struct sent *r)
 {
-	struct stmt *f = db_prep(DB_SQL(sync_fields, pg_sync_fields));
-	struct stmt *status = db_prep_local("SELECT json_object('status', ?1)");
-	struct stmt *labels = db_prep_local("SELECT json_object('labels',"
-	    " json(?1))");
+	struct stmt *f = db_prep(read), *body = db_prep_local(make);
 	struct conv cv = { NULL, "", { NULL, 0, 0, 0, NULL, 0, 0 } };
-	char *post = NULL, *tags = NULL;
+	char *post = NULL;
 	int rc, found;
 
-	if (f == NULL || status == NULL || labels == NULL)
+	if (f == NULL || body == NULL)
 		return ST_DB;
 	st_bind_int(f, 1, id);
 	if ((found = db_row(f, "reading the conversation", &rc)) &&
 	    (rc = conv_url(st_text(f, 0), &cv, r)) == 0 && r->status == 0) {
-		if (st_type(f, 1) != DB_NULL) {
-			st_bind_text(status, 1, st_text(f, 1));
-			if (db_row(status, "making a request", &rc))
-				post = sqlite3_mprintf("%s", st_text(status, 0));
-			st_reset(status);
-		}
-		tags = sqlite3_mprintf("%s", st_text(f, 2));
+		st_bind_text(body, 1, st_text(f, 1));
+		if (db_row(body, "making a request", &rc) &&
+		    (post = sqlite3_mprintf("%s", st_text(body, 0))) == NULL)
+			rc = chat_err(ST_DB, "out of memory");
+		st_reset(body);
 	}
 	st_reset(f);
 	if (rc == 0 && found && r->status == 0)
 		rc = verify(&cv, r);
-	if (rc == 0 && found && r->status == 0 && post != NULL)
-		rc = ask(&cv, "/toggle_status", post, WB_STATUS, r);
-	if (rc == 0 && found && r->status == 0 && tags != NULL) {
-		st_bind_text(labels, 1, tags);
-		sqlite3_free(post);
-		post = NULL;
-		if (db_row(labels, "making a request", &rc))
-			post = sqlite3_mprintf("%s", st_text(labels, 0));
-		st_reset(labels);
-		if (rc == 0)
-			rc = ask(&cv, "/labels", post, WB_LABELS, r);
-	}
+	if (rc == 0 && found && r->status == 0)
+		rc = ask(&cv, path, post, op, r);
 	sqlite3_free(post);
-	sqlite3_free(tags);
 	sqlite3_free(cv.url);
 	return found || rc ? rc : ST_SOME;
 }
@@ -377,5 +361,10 @@ writeback_send(int64_t id, const char *target, int retry, time_t since,
 	if (strncmp(target, note_target, sizeof note_target - 1) == 0)
 		return note(id, strtoll(target + sizeof note_target - 1, NULL,
 		    10), retry, since, r);
-	return sync(id, r);
+	if (strcmp(target, "chatwoot:labels") == 0)
+		return put(id, DB_SQL(labels_sql, pg_labels_sql),
+		    "SELECT json_object('labels', json(?1))", "/labels",
+		    WB_LABELS, r);
+	return put(id, status_sql, "SELECT json_object('status', ?1)",
+	    "/toggle_status", WB_STATUS, r);
 }

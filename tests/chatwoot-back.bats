@@ -105,16 +105,20 @@ due_now() {
 	assert_equal "$(remote 43)" "resolved|sample tag|Refund sent.;Checked twice."
 	# Each change a delivery, sent; a note its own, once.
 	assert_equal "$(sql "SELECT target, seq, state FROM deliveries ORDER BY id")" \
-	    "chatwoot|1|sent
-chatwoot|2|sent
+	    "chatwoot:status|1|sent
+chatwoot:status|2|sent
 chatwoot:note:2|1|sent
-chatwoot|3|sent
-chatwoot|4|sent
+chatwoot:labels|1|sent
+chatwoot:status|3|sent
+chatwoot:labels|2|sent
 chatwoot:note:3|1|sent"
+	# A status sends no labels, labels no status.
+	assert_equal "$(requests POST /toggle_status)" 3
+	assert_equal "$(requests POST /labels)" 2
 	assert_equal "$(requests POST /messages)" 2
 	assert_equal "$(grep -c '"token_ok": false' "$CW_DIR/requests.jsonl")" 0
 	run -0 chat-history 2
-	assert_line --regexp '^delivery +chatwoot sent \(resolved\), 1 attempt$'
+	assert_line --regexp '^delivery +chatwoot:status sent \(resolved\), 1 attempt$'
 	assert_line --regexp '^delivery +chatwoot:note:3 sent \(2\), 1 attempt$'
 	assert_line --partial "queued chatwoot:note:3"
 	refute_output --partial "$TOKEN"
@@ -139,11 +143,11 @@ chatwoot:note:3|1|sent"
 	assert_equal "$(remote 43)" "resolved||"
 	assert_equal "$(sql "SELECT conversation || ' ' || state FROM deliveries WHERE state <> 'sent'")" "3 failed"
 	# In the order the ids came; the late tag a delivery of its own.
-	assert_equal "$(sql "SELECT conversation || ':' || seq FROM deliveries WHERE target = 'chatwoot' ORDER BY id")" \
-	    "3:1
-2:1
-1:1
-1:2"
+	assert_equal "$(sql "SELECT conversation || ':' || target FROM deliveries ORDER BY id")" \
+	    "3:chatwoot:status
+2:chatwoot:status
+1:chatwoot:status
+1:chatwoot:labels"
 }
 
 @test "chatwoot.inboxes: another account's conversation (inbox 11) is never written to this account's of the same number" {
@@ -153,8 +157,8 @@ chatwoot:note:3|1|sent"
 	chatwoot_config 'token_env: CHATWOOT_TOKEN' 'inboxes: [3]'
 	chat-tag -q vip 1 3
 	chat-note -q -m "Which 42?" 3
-	assert_equal "$(sql "SELECT conversation, target FROM deliveries")" "1|chatwoot"
-	assert_equal "$(remote 42)" "resolved|billing,refund,vip|"
+	assert_equal "$(sql "SELECT conversation, target FROM deliveries")" "1|chatwoot:labels"
+	assert_equal "$(remote 42)" "open|billing,refund,vip|"
 	config <<-'EOF'
 	chatwoot: {url: "https://127.0.0.1:9", account: 1, token_env: T, inboxes: 3}
 	EOF
@@ -169,7 +173,7 @@ chatwoot:note:3|1|sent"
 	chatwoot_config
 	# 3 is account 2's 42 of inbox 11; the stand-in's 1/42 is in inbox 3.
 	run -69 chat-tag vip 3
-	assert_output --partial "chat-tag: 3: chatwoot: chatwoot:11:42: conversation 42 of account 1 on Chatwoot is in inbox 3, not 11: another account's, not written to (chatwoot.inboxes); failed for good"
+	assert_output --partial "chat-tag: 3: chatwoot:labels: chatwoot:11:42: conversation 42 of account 1 on Chatwoot is in inbox 3, not 11: another account's, not written to (chatwoot.inboxes); failed for good"
 	run -69 chat-note -m "Which 42?" 3
 	assert_output --partial "chat-note: 3: chatwoot:note:"
 	assert_output --partial "is in inbox 3, not 11"
@@ -178,7 +182,8 @@ chatwoot:note:3|1|sent"
 	assert_equal "$(requests POST '')" 0
 	[ ! -e "$CW_DIR/state.json" ]
 	run -0 chat-export --pending
-	assert_line --regexp '^3 +chatwoot +failed +1 .*is in inbox 3, not 11'
+	assert_line --regexp '^3 +chatwoot:labels +failed +1 .*is in inbox 3, not 11'
+	assert_line --regexp '^3 +chatwoot:status +failed +1 .*is in inbox 3, not 11'
 	assert_line --regexp '^3 +chatwoot:note:[0-9]+ +failed +1 '
 	# The change stands in chat-tools.
 	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 3")" open
@@ -191,7 +196,7 @@ chatwoot:note:3|1|sent"
 	chatwoot_config
 	echo 43 >"$CW_DIR/gone"
 	run -69 chat-close --park 2
-	assert_output --partial "chat-close: 2: chatwoot: HTTP 404: Resource could not be found (chatwoot:3:43: no conversation 43 in account 1 on Chatwoot: deleted there?); failed for good"
+	assert_output --partial "chat-close: 2: chatwoot:status: HTTP 404: Resource could not be found (chatwoot:3:43: no conversation 43 in account 1 on Chatwoot: deleted there?); failed for good"
 	assert_equal "$(requests GET /conversations/43)" 1
 	assert_equal "$(requests POST '')" 0
 }
@@ -207,7 +212,8 @@ chatwoot:note:3|1|sent"
 	chat-note -q -m "Not a Chatwoot conversation." 5
 	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
 	run -0 chat-close -n -t y 2
-	assert_line "2 queued chatwoot"
+	assert_line "2 queued chatwoot:labels"
+	assert_line "2 queued chatwoot:status"
 	run -0 chat-note -n -m "Dry." 2
 	assert_line --regexp "^2 queued chatwoot:note:[0-9]+$"
 	assert_equal "$(sql "SELECT count(*) FROM deliveries")" 0
@@ -226,19 +232,48 @@ chatwoot:note:3|1|sent"
 	before=$(date +%s)
 	run -0 chat-close --at last 2
 	assert_line 2
-	assert_output --partial "chat-close: 2: chatwoot: HTTP 429: Retry later; queued, next attempt at"
+	assert_output --partial "chat-close: 2: chatwoot:status: HTTP 429: Retry later; queued, next attempt at"
 	assert_equal "$(sql "SELECT state FROM conversations WHERE id = 2")" closed
 	assert_equal "$(sql "SELECT CAST(next_attempt_at - $before BETWEEN 119 AND 122 AS INTEGER) FROM deliveries")" 1
 	run -0 chat-export --pending -o tsv
-	assert_line --regexp $'^2\tchatwoot\tpending\t1\t'
+	assert_line --regexp $'^2\tchatwoot:status\tpending\t1\t'
 	due_now
 	run -75 chat-export --flush
-	assert_output --partial "2 chatwoot pending: HTTP 500: Internal Server Error, next at"
+	assert_output --partial "2 chatwoot:status pending: HTTP 500: Internal Server Error, next at"
 	due_now
 	run -0 chat-export --flush
-	assert_line "2 chatwoot sent"
+	assert_line "2 chatwoot:status sent"
 	assert_equal "$(sql "SELECT state, attempts, remote_ref FROM deliveries")" "sent|3|resolved"
 	assert_equal "$(remote 43)" "resolved||"
+}
+
+@test "a change while its delivery waits out a failure makes it due: attempted at once, with the change" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo 500 >"$CW_DIR/plan"
+	run -0 chat-tag a 2
+	assert_output --partial "chatwoot:labels: HTTP 500"
+	run -0 chat-tag b 2
+	refute_output --partial "HTTP 500"
+	assert_equal "$(sql "SELECT target, seq, state, attempts FROM deliveries")" "chatwoot:labels|1|sent|2"
+	assert_equal "$(remote 43)" "open|a,b|"
+}
+
+@test "a --zendesk or --mail delivery of the same change is queued and told once, beside Chatwoot's" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN ZT=x
+	chatwoot_config
+	cat >>"$CHAT_CONFIG" <<-'EOF'
+	zendesk: {url: "https://127.0.0.1:9", email: a@example.com, token_env: ZT}
+	EOF
+	run -0 chat-close -n --at last --zendesk 2
+	assert_equal "$(grep -c "queued zendesk" <<<"$output")" 1
+	run -0 chat-close -q --at last --zendesk 2
+	assert_equal "$(sql "SELECT count(*) FROM events WHERE action = 'queued' AND detail = 'zendesk'")" 1
+	refute_output --partial "being attempted by another process"
 }
 
 @test "401 and 404 fail for good (69), Chatwoot's words shown, the conversation named; --retry and --cancel" {
@@ -248,16 +283,16 @@ chatwoot:note:3|1|sent"
 	chatwoot_config
 	printf '401\n404\n' >"$CW_DIR/plan"
 	run -69 chat-tag urgent 1
-	assert_output --partial "chat-tag: 1: chatwoot: HTTP 401: You need to sign in or sign up before continuing.; failed for good"
+	assert_output --partial "chat-tag: 1: chatwoot:labels: HTTP 401: You need to sign in or sign up before continuing.; failed for good"
 	run -69 chat-note -m "Gone?" 2
 	assert_output --partial "chat-note: 2: chatwoot:note:2: HTTP 404: Resource could not be found (chatwoot:3:43: no conversation 43 in account 1 on Chatwoot: deleted there?); failed for good"
 	assert_equal "$(sql "SELECT count(*) FROM tags t JOIN conversation_tags ct ON ct.tag = t.id WHERE t.name = 'urgent'")" 1
 	run -0 chat-export --pending
-	assert_line --regexp '^1 +chatwoot +failed +1 .*HTTP 401'
+	assert_line --regexp '^1 +chatwoot:labels +failed +1 .*HTTP 401'
 	assert_line --regexp '^2 +chatwoot:note:2 +failed +1 .*HTTP 404'
 	run -0 chat-export --retry 1
 	run -0 chat-export --flush
-	assert_line "1 chatwoot sent"
+	assert_line "1 chatwoot:labels sent"
 	run -0 chat-export --cancel 2
 	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE target LIKE 'chatwoot:note:%'")" 1
 	echo 422 >"$CW_DIR/plan"
@@ -282,6 +317,33 @@ chatwoot:note:3|1|sent"
 	assert_equal "$(requests POST /messages)" 1
 	assert_equal "$(requests GET /messages)" 1
 	assert_equal "$(sql "SELECT state, attempts, remote_ref FROM deliveries")" "sent|2|1"
+}
+
+@test "chat-deliver killed once Chatwoot made the note, before the answer: the next try finds it, posts nothing new" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo slow:10 >"$CW_DIR/plan"
+	chat-note -q -m "Killed on the way." 2 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -e "$CW_DIR/state.json" ] &&
+		    [ "$(notes_of "Killed on the way.")" = 1 ] && break
+		sleep 0.1
+	done
+	pkill -KILL -P "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 75
+	# Nothing recorded its try; its lease runs out.
+	assert_equal "$(sql "SELECT state, attempts FROM deliveries")" "pending|0"
+	sql "UPDATE deliveries SET next_attempt_at = 0"
+	run -0 chat-export --flush
+	assert_line "2 chatwoot:note:2 sent"
+	assert_equal "$(notes_of "Killed on the way.")" 1
+	assert_equal "$(requests POST /messages)" 1
+	assert_equal "$(requests GET /messages)" 1
 }
 
 @test "a lost note under more than a page of later messages: the retry pages back (before=) to it and posts nothing new" {
@@ -421,7 +483,7 @@ $BATS_TEST_TMPDIR/out:0"
 	chat-close -q --at last -t "refund,sample tag" -m "Refund sent." 2
 	chat-tag -q -r refund 2
 	chat-note -q -m "Checked." 1
-	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state = 'sent'")" 8
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE state = 'sent'")" 9
 	assert_equal "$(sql "SELECT conversation FROM deliveries WHERE state <> 'sent'")" 3
 	# A retry lists the messages (GET) before it posts.
 	sql "UPDATE deliveries SET state = 'pending', attempts = 1, next_attempt_at = 0 WHERE target LIKE 'chatwoot:note:%'"
@@ -430,7 +492,7 @@ $BATS_TEST_TMPDIR/out:0"
 	assert_line --regexp '^1 chatwoot:note:[0-9]+ sent$'
 	assert_equal "$(grep -c 'get /api/v1/accounts/1/conversations/4[23]/messages .*Request received' "$BATS_TEST_TMPDIR/prism.log")" 2
 	# Each delivery's try first asked for its conversation (GET).
-	assert_equal "$(grep -c 'get /api/v1/accounts/1/conversations/4[23] .*Request received' "$BATS_TEST_TMPDIR/prism.log")" 12
+	assert_equal "$(grep -c 'get /api/v1/accounts/1/conversations/4[23] .*Request received' "$BATS_TEST_TMPDIR/prism.log")" 13
 	run -1 grep -i violation "$BATS_TEST_TMPDIR/prism.log"
 	# The mock validates: what breaks the description is refused.
 	run -0 curl -s -o /dev/null -w '%{http_code}' -H "api_access_token: $TOKEN" \
