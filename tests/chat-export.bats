@@ -415,7 +415,7 @@ print("ok")' "$ZD_DIR"
 	run -75 chat-export --zendesk 1 2 3
 	assert_equal "$(grep -c "Connection refused\|connect" <<<"$output")" 1
 	assert_equal "$(grep -c "not attempted, its server did not answer just now; queued" <<<"$output")" 2
-	assert_equal "$(sql "SELECT group_concat(attempts, ',') FROM (SELECT attempts FROM deliveries ORDER BY id)")" "1,0,0"
+	assert_equal "$(sql "SELECT group_concat(attempts, ',') FROM (SELECT attempts FROM deliveries ORDER BY id) AS d")" "1,0,0"
 	zendesk_config 'token_env: ZENDESK_TOKEN'
 	due_now
 	before=$(date +%s)
@@ -714,7 +714,7 @@ mail_config_gone() {
 	assert_output $'3\n4'
 	export SMTP_PASSWORD=$SECRET
 	run -0 chat-export -q --again --mail jane@example.com 3
-	assert_equal "$(sql "SELECT group_concat(state, ',') FROM (SELECT state FROM deliveries WHERE conversation = 3 ORDER BY seq)")" "failed,sent"
+	assert_equal "$(sql "SELECT group_concat(state, ',') FROM (SELECT state FROM deliveries WHERE conversation = 3 ORDER BY seq) AS d")" "failed,sent"
 	run -0 chat-export --pending -o ids
 	assert_output 4
 	run -0 chat-export --again --mail jane@example.com 4
