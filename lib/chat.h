@@ -316,9 +316,10 @@ int ratings_add(struct ratings *set, const char *arg);
 int ratings_unique(const struct ratings *set);
 int ratings_apply(const void *ratings);
 
-/* outbox.c: deliveries by mail, to Zendesk and to Chatwoot. outbox_check() checks the
- * config they need before anything is written; outbox_apply() queues them
- * in the command's transaction; outbox_run() attempts them after it. */
+/* outbox.c: deliveries by mail, to Zendesk and to Chatwoot.
+ * outbox_check() checks the config they need before anything is written;
+ * outbox_apply() queues them in the command's transaction; outbox_run()
+ * attempts them after it. */
 struct deliveries { const char **mail; size_t nmail; int zendesk, again; };
 int outbox_address(const char *addr);
 int outbox_check(const struct deliveries *d);

@@ -12,8 +12,8 @@
 #include "libchat.h"
 
 enum kind {
-	K_MAP, K_STR, K_NAME, K_PATH, K_BOOL, K_INT, K_ID, K_DUR, K_DUR_MS, K_LIST,
-	K_REQUIRE, K_CRITERIA, K_AUTO_TAG
+	K_MAP, K_STR, K_NAME, K_PATH, K_BOOL, K_INT, K_ID, K_DUR, K_DUR_MS,
+	K_LIST, K_REQUIRE, K_CRITERIA, K_AUTO_TAG
 };
 
 /* Every key the file may hold: its dotted path, its type, where it lives in

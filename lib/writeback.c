@@ -110,10 +110,18 @@ ask(struct conv *cv, const char *path, const char *post, enum wb_op op,
 	line = sqlite3_mprintf("api_access_token: %s", token);
 	memset(token, 0, strlen(token));
 	free(token);
+	url = sqlite3_mprintf("%s%s", cv->url, path);
+	if (line == NULL || url == NULL) {
+		if (line != NULL)
+			memset(line, 0, strlen(line));
+		sqlite3_free(line);
+		sqlite3_free(url);
+		net_close(c);
+		return chat_err(ST_DB, "out of memory");
+	}
 	headers = curl_slist_append(headers, line);
 	memset(line, 0, strlen(line));
 	sqlite3_free(line);
-	url = sqlite3_mprintf("%s%s", cv->url, path);
 	body = sqlite3_str_new(NULL);
 	net_request(c, "chatwoot", url, post, &headers, body, &code, r);
 	curl_slist_free_all(headers);
