@@ -76,17 +76,18 @@ static const char files_sql[] =
 	" OR coalesce(json_type(value, '$.file_type'), 'null')"
 	"  NOT IN ('text', 'null')";
 
+/* What labels_sql finds wrong, by its answer less one. */
+static const char *const bad_labels[] = {
+	"labels: expected strings",
+	"changed_attributes: expected objects",
+	"changed_attributes: label_list: expected lists of strings",
+	"cannot read the payload"
+};
+
 /* A conversation's labels that are not strings, changed attributes that
  * are not objects, and label changes that are not a previous_value and a
  * current_value, arrays of strings or null: 1, 2 or 3 when there is one,
  * else 0. */
-static const char *const bad_labels[] = {
-	"labels: expected strings",
-	"changed_attributes: expected objects",
-	"changed_attributes: label_list: expected a previous_value and a "
-	"current_value, arrays of strings",
-	"cannot read the payload"
-};
 static const char labels_sql[] =
 	"SELECT CASE WHEN EXISTS (SELECT 1 FROM json_each(?1, '$.labels')"
 	"  WHERE json_type(?1, '$.labels') = 'array' AND type <> 'text')"

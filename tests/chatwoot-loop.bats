@@ -215,7 +215,7 @@ $((T0 + 1800))|tester|by visitor at 2026-11-20T09:30:00Z"
 	assert_output "chat-import: $f:1: labels: expected strings
 chat-import: $f:2: changed_attributes: expected objects
 chat-import: $f:3: changed_attributes: expected an array
-chat-import: $f:4: changed_attributes: label_list: expected a previous_value and a current_value, arrays of strings
-chat-import: $f:5: changed_attributes: label_list: expected a previous_value and a current_value, arrays of strings"
+chat-import: $f:4: changed_attributes: label_list: expected lists of strings
+chat-import: $f:5: changed_attributes: label_list: expected lists of strings"
 	assert_equal "$(tags)" fine
 }
