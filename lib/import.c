@@ -1242,18 +1242,18 @@ close_moved(struct import *im, const struct event *ev,
 	    " ORDER BY m.at DESC LIMIT 1");
 	char by[16] = "";
 	int64_t at = 0;
-	int rc;
+	int rc, found;
 
 	if (last == NULL)
 		return ST_DB;
 	st_bind_int(last, 1, fx->id);
 	st_bind_int(last, 2, ev->at);
-	if (db_row(last, "reading a close's time", &rc)) {
+	if ((found = db_row(last, "reading a close's time", &rc))) {
 		at = st_int64(last, 0);
 		snprintf(by, sizeof by, "%s", st_text(last, 1));
 	}
 	st_reset(last);
-	if (rc != 0 || at == 0)
+	if (rc != 0 || !found)
 		return rc;
 	if ((rc = db_run("UPDATE conversations SET closed_at = ?2,"
 	    " closed_by = ?3 WHERE id = ?1", "changing the close time", "iit",
