@@ -17,7 +17,7 @@ static const char line_sql[] =
 	" AND length(?1 ->> '$.conversation')"
 	" - length(replace(?1 ->> '$.conversation', ':', '')) = 2"
 	" AND coalesce(?1 ->> '$.type', 'message') IN ('message', 'update', 'assign',"
-	" 'close', 'park', 'reopen', 'note', 'edit', 'tags')";
+	" 'close', 'park', 'reopen', 'note', 'edit', 'tag', 'untag')";
 
 /* The lines one payload makes, NULL for none, and *why; the caller frees
  * them by sqlite3_free(). */

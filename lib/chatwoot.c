@@ -33,6 +33,8 @@ static const struct need conversation_needs[] = {
 	{ "meta.assignee.name", "text null missing", "a string" },
 	{ "meta.assignee_type", "text null missing", "a string" },
 	{ "labels", "array null missing", "an array" },
+	{ "changed_attributes", "array null missing", "an array" },
+	{ "created_at", "integer real null missing", "a number" },
 	{ "updated_at", "integer real null missing", "a number" },
 };
 
@@ -73,6 +75,35 @@ static const char files_sql[] =
 	"  NOT IN ('text', 'null')"
 	" OR coalesce(json_type(value, '$.file_type'), 'null')"
 	"  NOT IN ('text', 'null')";
+
+/* What labels_sql finds wrong, by its answer less one. */
+static const char *const bad_labels[] = {
+	"labels: expected strings",
+	"changed_attributes: expected objects",
+	"changed_attributes: label_list: expected lists of strings",
+	"cannot read the payload"
+};
+
+/* A conversation's labels that are not strings, changed attributes that
+ * are not objects, and label changes that are not a previous_value and a
+ * current_value, arrays of strings or null: 1, 2 or 3 when there is one,
+ * else 0. */
+static const char labels_sql[] =
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM json_each(?1, '$.labels')"
+	"  WHERE json_type(?1, '$.labels') = 'array' AND type <> 'text')"
+	" THEN 1 WHEN json_type(?1, '$.changed_attributes') <> 'array'"
+	" THEN 0 WHEN EXISTS (SELECT 1 FROM json_each(?1,"
+	"  '$.changed_attributes') WHERE type <> 'object') THEN 2"
+	" WHEN EXISTS (SELECT 1 FROM json_each(?1, '$.changed_attributes') a"
+	"  WHERE json_type(a.value, '$.label_list') IS NOT NULL"
+	"  AND (json_type(a.value, '$.label_list') <> 'object'"
+	"  OR EXISTS (SELECT 1 FROM (SELECT 'previous_value' AS k"
+	"  UNION ALL SELECT 'current_value') v WHERE coalesce(json_type(a.value,"
+	"  '$.label_list.' || v.k), 'null') NOT IN ('array', 'null')"
+	"  OR EXISTS (SELECT 1 FROM json_each(a.value, '$.label_list.' || v.k)"
+	"  WHERE json_type(a.value, '$.label_list.' || v.k) = 'array'"
+	"  AND type <> 'text'))))"
+	" THEN 3 ELSE 0 END";
 
 /* The lines of a payload checked by needs_met(), in order. Every line
  * carries the conversation's fields, so that whichever payload comes
@@ -131,7 +162,36 @@ static const char lines_sql[] =
 	"  json_object('name', fname, 'url', furl))), '[]') FROM f),"
 	"  (SELECT group_concat('Attachment: ' || fname"
 	"  || coalesce(' <' || furl || '>', ''), char(10)) FROM f)"
-	"  FROM b WHERE msg)"
+	"  FROM b WHERE msg),"
+	/* A conversation's labels: the change of them Chatwoot reports
+	 * (changed_attributes' label_list), previous and current, and the
+	 * list as it stands. */
+	" l (at, base, created, prev, cur, labels) AS (SELECT at, base,"
+	"  c -> '$.created_at', (SELECT CASE WHEN json_type(value,"
+	"  '$.label_list.previous_value') = 'array' THEN"
+	"  value -> '$.label_list.previous_value' END"
+	"  FROM json_each(j, '$.changed_attributes') WHERE json_type(j,"
+	"  '$.changed_attributes') = 'array' AND json_type(value,"
+	"  '$.label_list') = 'object' LIMIT 1), (SELECT CASE WHEN"
+	"  json_type(value, '$.label_list.current_value') = 'array' THEN"
+	"  value -> '$.label_list.current_value' END"
+	"  FROM json_each(j, '$.changed_attributes') WHERE json_type(j,"
+	"  '$.changed_attributes') = 'array' AND json_type(value,"
+	"  '$.label_list') = 'object' LIMIT 1), CASE WHEN json_type(c,"
+	"  '$.labels') = 'array' THEN c -> '$.labels' END FROM b WHERE NOT msg),"
+	/* By tag key: the labels the change took away and gave, and those of
+	 * the list it did not give. */
+	" d (at, base, created, gone, given, had) AS (SELECT at, base, created,"
+	"  (SELECT nullif(json_group_array(value), '[]') FROM json_each(prev)"
+	"  WHERE tag_key(value) NOT IN (SELECT tag_key(value)"
+	"  FROM json_each(cur))),"
+	"  (SELECT nullif(json_group_array(value), '[]') FROM json_each(cur)"
+	"  WHERE tag_key(value) NOT IN (SELECT tag_key(value)"
+	"  FROM json_each(prev))),"
+	"  (SELECT nullif(json_group_array(value), '[]') FROM json_each(labels)"
+	"  WHERE tag_key(value) NOT IN (SELECT tag_key(value)"
+	"  FROM json_each(cur) WHERE tag_key(value) NOT IN (SELECT"
+	"  tag_key(value) FROM json_each(prev)))) FROM l)"
 	/* A conversation made, whatever else its payload says. */
 	" SELECT 0, json_patch(base, json_object('type', 'update', 'at',"
 	"  json(at))) FROM b WHERE ev = 'conversation_created'"
@@ -153,26 +213,37 @@ static const char lines_sql[] =
 	"  'operator', c ->> '$.meta.assignee.name', 'at', json(at)))"
 	"  FROM b WHERE NOT msg AND c ->> '$.meta.assignee.name' IS NOT NULL"
 	"  AND c ->> '$.meta.assignee_type' IS NOT 'AgentBot'"
-	" UNION ALL SELECT 3, json_patch(base, json_object('type', 'tags',"
-	"  'tags', json(c -> '$.labels'), 'at', json(at)))"
-	"  FROM b WHERE NOT msg AND json_type(c, '$.labels') = 'array'"
+	/* The list is what Chatwoot has, not a decision about tags it never
+	 * heard of (one given here, its write-back still queued): its labels
+	 * are tags given when the conversation was made, the earliest they
+	 * can have been, so that any line or event of a tag, a label change
+	 * or chat-tag's, is newer and wins; they add a tag nothing told of,
+	 * a label change missed. */
+	" UNION ALL SELECT 3, json_patch(base, json_object('type', 'tag',"
+	"  'tags', json(had), 'at', json(created))) FROM d"
+	"  WHERE had IS NOT NULL AND json_type(created) IN ('integer', 'real')"
+	/* A label change is the one decision about labels: exactly it. */
+	" UNION ALL SELECT 4, json_patch(base, json_object('type', 'untag',"
+	"  'tags', json(gone), 'at', json(at))) FROM d WHERE gone IS NOT NULL"
+	" UNION ALL SELECT 5, json_patch(base, json_object('type', 'tag',"
+	"  'tags', json(given), 'at', json(at))) FROM d WHERE given IS NOT NULL"
 	/* A message, put again by message_updated: one that was missed is
 	 * there whole, one that was not is skipped (its id) and edited. */
-	" UNION ALL SELECT 4, json_patch(base, json_object('at', json(at),"
+	" UNION ALL SELECT 6, json_patch(base, json_object('at', json(at),"
 	"  'author', author, 'id', json(j -> '$.id'), 'name', name,"
 	"  'text', content, 'attachments', json(files)))"
 	"  FROM m WHERE mt IN ('incoming', 'outgoing', 'template')"
 	"  AND NOT private AND coalesce(content, files) IS NOT NULL"
 	/* An edit gives a message its whole text: one with files is not
 	 * edited, or they would be lost from it. */
-	" UNION ALL SELECT 5, json_patch(base, json_object('type', 'edit',"
+	" UNION ALL SELECT 7, json_patch(base, json_object('type', 'edit',"
 	"  'id', json(j -> '$.id'), 'name', name, 'text', content))"
 	"  FROM m WHERE ev = 'message_updated'"
 	"  AND mt IN ('incoming', 'outgoing', 'template') AND NOT private"
 	"  AND content IS NOT NULL AND files IS NULL"
 	/* A private note has no id: an edit of one is a note of its new
 	 * text; its files are lines of its text, as a message's are. */
-	" UNION ALL SELECT 6, json_patch(base, json_object('type', 'note',"
+	" UNION ALL SELECT 8, json_patch(base, json_object('type', 'note',"
 	"  'at', json(at), 'name', name, 'text', coalesce(content || char(10)"
 	"  || filelines, content, filelines)))"
 	"  FROM m WHERE mt = 'outgoing' AND private"
@@ -246,6 +317,13 @@ payload_checked(const char *payload, size_t len, size_t event)
 		    sizeof conversation_needs / sizeof conversation_needs[0]))
 		    != NULL)
 			return why;
+		if ((st = db_prep_local(labels_sql)) == NULL)
+			return "cannot prepare the JSON reader";
+		st_bind_textn(st, 1, payload, (int)len, NULL);
+		bad = st_step(st) != 1 ? 4 : st_int(st, 0);
+		st_reset(st);
+		if (bad != 0)
+			return bad_labels[bad - 1];
 		st = db_prep_local("SELECT ?1 ->> '$.status'");
 	} else {
 		if ((why = needs_met(payload, len, message_needs,

@@ -1214,12 +1214,64 @@ mark_newer(int64_t conv, const char *what, time_t at, int *newer)
 	return rc;
 }
 
+/* A close's event: its detail names who closed it and when, as
+ * chat-close's does. */
+static int
+closed_event(int64_t conv, time_t at, const char *who, const char *by)
+{
+	char detail[64], t[32];
+
+	snprintf(detail, sizeof detail, "by %s at %s", by, time_rfc3339(at, t));
+	return event_add_by(conv, at, who, "closed", detail);
+}
+
+/* A park or reopen told late, after the conversation was closed at
+ * closed_at and closed again: one between the close in force and the
+ * latest close line (marks, "close:BY"), which left the close time as it
+ * was, proves that the latest close closed it anew. Its time becomes the
+ * close time, with the close's event, by the one running the import (the
+ * line of that close is gone). */
+static int
+close_moved(struct import *im, const struct event *ev,
+    const struct effect *fx, struct line *ln)
+{
+	struct stmt *last = db_prep("SELECT m.at, substr(m.what, 7) FROM"
+	    " marks m JOIN conversations c ON c.id = m.conversation"
+	    " WHERE m.conversation = ?1 AND m.what LIKE 'close:%'"
+	    " AND c.state = 'closed' AND c.closed_at < ?2 AND m.at > ?2"
+	    " ORDER BY m.at DESC LIMIT 1");
+	char by[16] = "";
+	int64_t at = 0;
+	int rc, found;
+
+	if (last == NULL)
+		return ST_DB;
+	st_bind_int(last, 1, fx->id);
+	st_bind_int(last, 2, ev->at);
+	if ((found = db_row(last, "reading a close's time", &rc))) {
+		at = st_int64(last, 0);
+		snprintf(by, sizeof by, "%s", st_text(last, 1));
+	}
+	st_reset(last);
+	if (rc != 0 || !found)
+		return rc;
+	if ((rc = db_run("UPDATE conversations SET closed_at = ?2,"
+	    " closed_by = ?3 WHERE id = ?1", "changing the close time", "iit",
+	    fx->id, at, by)) != 0)
+		return rc;
+	im->cur->closed_at = at;
+	ln->upd = 1;
+	return closed_event(fx->id, (time_t)at, actor(), by);
+}
+
 /* Moves the conversation to a close's, park's or reopen's state at its
  * time, with its event. Lines come in any order, a platform's retries
  * too: one older than the conversation's last line of state (marks) or
  * change of state (its events: chat-close's too) is history already told,
- * and left, and so is one told already (its event, at its time). A newer
- * close of a closed conversation moves the close time to its own. */
+ * and left, and so is one told already (its event, at its time). A close
+ * of a closed conversation keeps its close time, as chat-close does: it
+ * is most often the platform's echo of the close made here, which the
+ * write-back sent it later (see close_moved()). */
 static int
 state_set(struct import *im, const struct event *ev, const struct effect *fx,
     const char *who, struct line *ln)
@@ -1239,7 +1291,7 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 		[EV_REOPEN] = "reopened"
 	};
 	int close = ev->kind == EV_CLOSE, told = 0, newer;
-	char from[16] = "", detail[64], t[32];
+	char from[16] = "", what[32];
 	int rc;
 
 	if (was == NULL || set == NULL)
@@ -1252,10 +1304,18 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 		told = st_int(was, 1);
 	}
 	st_reset(was);
-	if (rc != 0 || *from == '\0' || told ||
-	    (rc = mark_newer(fx->id, "state", ev->at, &newer)) != 0 ||
-	    !newer || (!close && strcmp(from, state[ev->kind]) == 0))
+	if (rc != 0 || *from == '\0' || told)
 		return rc;
+	if (close) {
+		snprintf(what, sizeof what, "close:%s", ev->by);
+		rc = mark_newer(fx->id, what, ev->at, &newer);
+	}
+	if (rc != 0 || (rc = mark_newer(fx->id, "state", ev->at, &newer)) != 0)
+		return rc;
+	if (!newer)
+		return close ? 0 : close_moved(im, ev, fx, ln);
+	if (strcmp(from, state[ev->kind]) == 0)
+		return 0;
 	st_bind_int(set, 1, fx->id);
 	st_bind_text(set, 2, state[ev->kind]);
 	time_bind(set, 3, close ? ev->at : -1);
@@ -1266,10 +1326,9 @@ state_set(struct import *im, const struct event *ev, const struct effect *fx,
 	ln->upd = 1;
 	/* the events of chat-close's */
 	if (close)
-		snprintf(detail, sizeof detail, "by %s at %s", ev->by,
-		    time_rfc3339(ev->at, t));
-	return event_add_by(fx->id, ev->at, who, action[ev->kind], close ?
-	    detail : ev->kind == EV_REOPEN ? from : NULL);
+		return closed_event(fx->id, ev->at, who, ev->by);
+	return event_add_by(fx->id, ev->at, who, action[ev->kind],
+	    ev->kind == EV_REOPEN ? from : NULL);
 }
 
 /* Adds the note unless the conversation has that very note, as chat-note
