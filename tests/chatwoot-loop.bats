@@ -70,7 +70,7 @@ due_now() {
 	chatwoot_config
 	echo 500 >"$CW_DIR/plan"
 	run -0 chat-close -t vip 1
-	assert_output --partial "chatwoot: HTTP 500: Internal Server Error; queued"
+	assert_output --partial "chatwoot:labels: HTTP 500: Internal Server Error; queued"
 	# Chatwoot never got vip: its payloads since, a reassignment with
 	# the list it has (and a label whose change was missed), a label
 	# given and one taken away there, are all newer than vip (a time
@@ -96,7 +96,7 @@ untagged|billing"
 	assert_equal "$(dump)" "$before"
 	due_now
 	run -0 chat-export --flush
-	assert_line "1 chatwoot sent"
+	assert_line "1 chatwoot:labels sent"
 	assert_equal "$(remote)" "resolved|urgent,vip"
 }
 
