@@ -2418,11 +2418,11 @@ import_lines(struct import *im, struct lines *l, const char *name)
 		fprintf(stderr, "\r%s: %s: %ld lines\n", chat_prog(), name,
 		    lines_lineno(l));
 	if (im->skipped > 0)
-		fprintf(stderr, "%s: %s: %ld payloads of events chat-tools keeps "
-		    "nothing of, skipped\n", chat_prog(), name, im->skipped);
+		fprintf(stderr, "%s: %s: %ld payload%s with nothing chat-tools "
+		    "keeps, skipped\n", chat_prog(), name, im->skipped,
+		    im->skipped == 1 ? "" : "s");
 	return rc;
 }
-
 
 void
 import_end(struct import *im)

@@ -26,7 +26,7 @@ tags_of() {
 
 @test "a widget conversation from created to resolved: visitor, operator, messages, a note, an edit, files, the close at its time" {
 	run -0 chat-import -q -f chatwoot "$CW/widget.jsonl"
-	assert_output "chat-import: $CW/widget.jsonl: 3 payloads of events chat-tools keeps nothing of, skipped"
+	assert_output "chat-import: $CW/widget.jsonl: 3 payloads with nothing chat-tools keeps, skipped"
 	assert_equal "$(conversations)" \
 	    "chatwoot:3:42|chat|Jane Roe|jane@example.com|Bob Chen|closed|$T0|$((T0 + 660))|operator"
 	assert_equal "$(sql "SELECT ref, at, author, coalesce(name, ''), body
@@ -153,7 +153,7 @@ chat-import: $f:9: attachments: expected objects with a data_url and a file_type
 chat-import: $f:10: \\u0000: a NUL character cannot be stored
 chat-import: $f:13: status: expected open, resolved, pending or snoozed
 chat-import: $f:14: message_type: expected incoming, outgoing, activity or template
-chat-import: $f: 1 payloads of events chat-tools keeps nothing of, skipped"
+chat-import: $f: 1 payload with nothing chat-tools keeps, skipped"
 	assert_equal "$(sql "SELECT ref, body FROM messages")" \
 	    "2004|A second question, well formed."
 	assert_equal "$(sql "SELECT ref, channel FROM conversations")" \
