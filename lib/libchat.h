@@ -534,7 +534,6 @@ const char *stats_group_name(enum stats_by by);
 /* --explain: the plan of the query that reads the report's rows. */
 int stats_explain(const struct filter *f, enum stats_by by);
 
-
 /* html.c: the report as one self-contained HTML page with SVG charts. */
 int stats_html(const struct stats *s, const struct filter *f);
 
