@@ -25,6 +25,16 @@
 #define PG_TIME(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC'," \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Conversation c's tag names as a JSON array, in the order they were
+ * made, as the requests of a delivery send them: PostgreSQL keeps the
+ * order only when told within the aggregate, and has no array of none. */
+#define LITE_TAG_ARRAY "(SELECT json_group_array(name) FROM (SELECT" \
+	" t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag" \
+	" WHERE ct.conversation = c.id ORDER BY ct.tag))"
+#define PG_TAG_ARRAY "coalesce((SELECT json_agg(t.name ORDER BY ct.tag)" \
+	" FROM conversation_tags ct JOIN tags t ON t.id = ct.tag WHERE" \
+	" ct.conversation = c.id), '[]')"
+
 /* Whether a newer delivery (to the same conversation and target) has
  * replaced the delivery d: it sends what d would have, so a failed d is
  * neither retried nor listed as outstanding. */

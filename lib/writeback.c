@@ -19,14 +19,8 @@ static const char status_sql[] = "SELECT ref, CASE state WHEN 'closed'"
     " FROM conversations WHERE id = ?1";
 #define LABELS_SQL(tags) "SELECT c.ref, " tags " FROM conversations c" \
 	" WHERE c.id = ?1"
-static const char labels_sql[] = LABELS_SQL(
-	"(SELECT json_group_array(name) FROM (SELECT t.name FROM"
-	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	"  WHERE ct.conversation = c.id ORDER BY ct.tag))");
-static const char pg_labels_sql[] = LABELS_SQL(
-	"coalesce((SELECT json_agg(t.name ORDER BY ct.tag) FROM"
-	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	"  WHERE ct.conversation = c.id), '[]')");
+static const char labels_sql[] = LABELS_SQL(LITE_TAG_ARRAY);
+static const char pg_labels_sql[] = LABELS_SQL(PG_TAG_ARRAY);
 
 /* The pages of older messages a retried note's lookup reads, at most:
  * Chatwoot gives 20 a page, and more than this many made since a note

@@ -8,20 +8,12 @@
 #include "libchat.h"
 #include "net.h"
 
-/* The conversation's fields the ticket takes, its tags as a JSON array in
- * the order they were made (PostgreSQL keeps it only when told within
- * the aggregate, and has no array of none). */
+/* The conversation's fields the ticket takes, its tags as a JSON array. */
 #define TICKET_FIELDS(tags) "SELECT coalesce(c.ref, 'chat-' || c.id)," \
 	" c.visitor, c.visitor_email, c.channel, " tags \
 	" FROM conversations c WHERE c.id = ?1"
-static const char ticket_fields[] = TICKET_FIELDS(
-	"(SELECT json_group_array(name) FROM (SELECT t.name FROM"
-	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	"  WHERE ct.conversation = c.id ORDER BY ct.tag))");
-static const char pg_ticket_fields[] = TICKET_FIELDS(
-	"coalesce((SELECT json_agg(t.name ORDER BY ct.tag) FROM"
-	"  conversation_tags ct JOIN tags t ON t.id = ct.tag"
-	"  WHERE ct.conversation = c.id), '[]')");
+static const char ticket_fields[] = TICKET_FIELDS(LITE_TAG_ARRAY);
+static const char pg_ticket_fields[] = TICKET_FIELDS(PG_TAG_ARRAY);
 
 /* The ticket of those fields (?1 to ?5): the transcript and notes go as a
  * private comment (?6); the requester only when the visitor's email is
