@@ -1,4 +1,5 @@
 /* signature.c: the HMAC-SHA256 signature of a webhook delivery checked. */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,54 @@
 /* Ruby's Integer#to_s of the time: decimal digits only; 18 of them keep
  * any value in an int64_t. */
 #define TS_DIGITS 18
+
+#ifndef CRYPTO_SONAME
+#error "CRYPTO_SONAME: the soname of the libcrypto to load (the Makefile's)"
+#endif
+
+/* libcrypto's functions, loaded by the first check: linked, libcrypto
+ * would add a millisecond to every start of chat-import, which checks a
+ * signature only when a secret is configured. */
+static struct {
+	__typeof__(&HMAC) hmac;
+	__typeof__(&EVP_sha256) sha256;
+	__typeof__(&CRYPTO_memcmp) memcmp;
+	__typeof__(&OPENSSL_cleanse) cleanse;
+} crypto;
+
+/* The function name in handle h into *fn, a pointer to a function
+ * pointer: ISO C has no conversion of dlsym()'s void pointer to one. */
+static int
+crypto_sym(void *h, const char *name, void *fn, size_t size)
+{
+	void *p = dlsym(h, name);
+
+	if (p != NULL)
+		memcpy(fn, &p, size);
+	return p != NULL;
+}
+
+static int
+crypto_load(void)
+{
+	void *h;
+
+	if (crypto.hmac != NULL)
+		return 0;
+	if ((h = dlopen(CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL ||
+	    !crypto_sym(h, "EVP_sha256", &crypto.sha256,
+	    sizeof crypto.sha256) ||
+	    !crypto_sym(h, "CRYPTO_memcmp", &crypto.memcmp,
+	    sizeof crypto.memcmp) ||
+	    !crypto_sym(h, "OPENSSL_cleanse", &crypto.cleanse,
+	    sizeof crypto.cleanse) ||
+	    !crypto_sym(h, "HMAC", &crypto.hmac, sizeof crypto.hmac)) {
+		crypto.hmac = NULL;
+		return chat_err(ST_CONFIG, "cannot load %s, to check the "
+		    "signature: %s", CRYPTO_SONAME, dlerror());
+	}
+	return 0;
+}
 
 /* A hex digit's value, -1 for any other character. */
 static int
@@ -71,16 +120,18 @@ signature_verify(const char *secret, const char *ts, const char *sig,
 		    "clock that is wrong)";
 		return ST_DATA;
 	}
+	if ((ok = crypto_load()) != 0)
+		return ok;
 	if ((signed_text = malloc(tslen + 1 + len + 1)) == NULL)
 		return chat_err(ST_DB, "out of memory");
 	memcpy(signed_text, ts, tslen);
 	signed_text[tslen] = '.';
 	memcpy(signed_text + tslen + 1, body, len);
-	ok = HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	ok = crypto.hmac(crypto.sha256(), secret, (int)strlen(secret),
 	    (const unsigned char *)signed_text, tslen + 1 + len, want,
 	    &wantlen) != NULL && wantlen == SIGNATURE_LEN &&
-	    CRYPTO_memcmp(mac, want, SIGNATURE_LEN) == 0;
-	OPENSSL_cleanse(want, sizeof want);
+	    crypto.memcmp(mac, want, SIGNATURE_LEN) == 0;
+	crypto.cleanse(want, sizeof want);
 	free(signed_text);
 	if (!ok) {
 		*why = "the signature does not match the payload (another "
