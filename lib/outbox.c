@@ -251,11 +251,12 @@ outbox_mark(struct wb_mark *m)
 	" action IN " EVENTS " GROUP BY conversation) AS e JOIN" \
 	" conversations c ON c.id = e.conversation WHERE" OURS(INBOX) " AND" \
 	" NOT" WAITING(TARGET) " ORDER BY e.first"
-/* One that waits for its next attempt after a failure is due at once,
- * as a delivery asked for again is (queue()). */
+/* The one that waits (queued before the mark, ?3) is attempted with the
+ * change's own, at once, even when it waits out a failure, as a delivery
+ * asked for again is (queue()). */
 #define SYNC_DUE(TARGET, EVENTS) "UPDATE deliveries AS d SET" \
 	" next_attempt_at = ?1 WHERE d.target = '" TARGET "' AND" \
-	" d.state = 'pending' AND d.next_attempt_at > ?1 AND NOT " LEASED \
+	" d.state = 'pending' AND d.id <= ?3 AND NOT " LEASED \
 	" AND d.conversation IN (SELECT conversation FROM events WHERE" \
 	" id > ?2 AND action IN " EVENTS ") RETURNING id"
 
@@ -336,6 +337,7 @@ outbox_writeback(const struct wb_mark *m)
 			return ST_DB;
 		st_bind_int(st, 1, now);
 		st_bind_int(st, 2, m->event);
+		st_bind_int(st, 3, m->delivery);
 		rc = remember_rows(st, 0, "making a delivery due");
 	}
 	return rc;

@@ -247,7 +247,7 @@ chatwoot:note:3|1|sent"
 	assert_equal "$(remote 43)" "resolved||"
 }
 
-@test "a change while its delivery waits out a failure makes it due: attempted at once, with the change" {
+@test "a change while its delivery waits (out a failure, or due) has it attempted at once, with the change" {
 	imported
 	start_chatwoot
 	export CHATWOOT_TOKEN=$TOKEN
@@ -259,6 +259,16 @@ chatwoot:note:3|1|sent"
 	refute_output --partial "HTTP 500"
 	assert_equal "$(sql "SELECT target, seq, state, attempts FROM deliveries")" "chatwoot:labels|1|sent|2"
 	assert_equal "$(remote 43)" "open|a,b|"
+	# One already due (its time passed, or --retry) goes with the change too.
+	echo 500 >"$CW_DIR/plan"
+	run -0 chat-tag c 2
+	assert_output --partial "chatwoot:labels: HTTP 500"
+	due_now
+	run -0 chat-tag d 2
+	refute_output --partial "HTTP 500"
+	assert_equal "$(sql "SELECT target, seq, state, attempts FROM deliveries ORDER BY id")" "chatwoot:labels|1|sent|2
+chatwoot:labels|2|sent|2"
+	assert_equal "$(remote 43)" "open|a,b,c,d|"
 }
 
 @test "a --zendesk or --mail delivery of the same change is queued and told once, beside Chatwoot's" {
