@@ -549,9 +549,10 @@ outbox_retry(const void *unused)
 	    "retrying deliveries", "i", now);
 }
 
-/* A batch_fn: the batch's pending deliveries are dropped, each with a
- * delivery_cancelled event; a conversation whose delivery is under way is
- * refused whole (75: cancel it once that attempt is over). */
+/* A batch_fn: the batch's pending and failed deliveries are dropped, each
+ * with a delivery_cancelled event that keeps what it came to (a failure
+ * acknowledged leaves --pending); a conversation whose delivery is under
+ * way is refused whole (75: cancel it once that attempt is over). */
 int
 outbox_cancel(const void *unused)
 {
@@ -570,29 +571,27 @@ outbox_cancel(const void *unused)
 	    " ' attempt' || CASE d.attempts WHEN 1 THEN '' ELSE 's' END ||"
 	    " coalesce(': ' || d.last_error, '') FROM deliveries d WHERE"
 	    " d.conversation IN (SELECT id FROM batch_ok) AND"
-	    " d.state = 'pending' ORDER BY d.id",
+	    " d.state <> 'sent' ORDER BY d.id",
 	    "cancelling deliveries", "it", now, actor())) != 0)
 		return rc;
 	return db_run("DELETE FROM deliveries WHERE conversation IN (SELECT"
-	    " id FROM batch_ok) AND state = 'pending'",
+	    " id FROM batch_ok) AND state <> 'sent'",
 	    "cancelling deliveries", "");
 }
 
-/* --all: the conversations --retry or --cancel would act on, in one
- * batch of outbox_retry() or outbox_cancel(). */
+/* --all: the conversations --retry or --cancel would act on, those
+ * --pending lists, in one batch of outbox_retry() or outbox_cancel(). */
 int
 outbox_all(int retry, int quiet)
 {
 	struct stmt *st = db_prep("SELECT DISTINCT conversation FROM"
-	    " deliveries WHERE state = 'pending' OR (?1 <> 0 AND state ="
-	    " 'failed')"
-	    " ORDER BY conversation");
+	    " deliveries d WHERE d.state = 'pending' OR (d.state = 'failed'"
+	    " AND NOT " DELIVERY_REPLACED ") ORDER BY conversation");
 	struct batch *b = NULL;
 	int rc, closed;
 
 	if (st == NULL)
 		return ST_DB;
-	st_bind_int(st, 1, retry);
 	if ((rc = batch_open(&b, quiet, 0, retry ? outbox_retry :
 	    outbox_cancel, NULL)) != 0)
 		return rc;
