@@ -189,8 +189,8 @@ record(const struct delivery *d, const struct sent *r, time_t *next)
 	if (r->status == 0) {
 		state = "sent";
 		action = "delivered";
-		snprintf(detail, sizeof detail, "%s %s", d->target,
-		    r->remote_ref);
+		snprintf(detail, sizeof detail, "%s%s%s", d->target,
+		    r->remote_ref[0] ? " " : "", r->remote_ref);
 	} else if (r->status == ST_TEMP && d->attempts + 1 <
 	    cfg->max_attempts) {
 		state = "pending";
@@ -208,7 +208,8 @@ record(const struct delivery *d, const struct sent *r, time_t *next)
 	st_bind_text(st, 2, state);
 	st_bind_int(st, 3, *next);
 	st_bind_text(st, 4, r->status ? r->error : NULL);
-	st_bind_text(st, 5, r->status ? NULL : r->remote_ref);
+	st_bind_text(st, 5, r->status || !r->remote_ref[0] ? NULL :
+	    r->remote_ref);
 	st_bind_int(st, 6, now);
 	if ((rc = db_done(st, "recording a delivery")) == 0)
 		rc = event_add(d->conv, now, action, detail);

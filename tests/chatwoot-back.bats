@@ -119,6 +119,9 @@ chatwoot:note:3|1|sent"
 	assert_equal "$(grep -c '"token_ok": false' "$CW_DIR/requests.jsonl")" 0
 	run -0 chat-history 2
 	assert_line --regexp '^delivery +chatwoot:status sent \(resolved\), 1 attempt$'
+	assert_line --regexp '^delivery +chatwoot:labels sent, 1 attempt$'
+	assert_line --regexp ' delivered chatwoot:labels$'
+	assert_equal "$(sql "SELECT count(*) FROM deliveries WHERE target = 'chatwoot:labels' AND remote_ref IS NULL")" 2
 	assert_line --regexp '^delivery +chatwoot:note:3 sent \(2\), 1 attempt$'
 	assert_line --partial "queued chatwoot:note:3"
 	refute_output --partial "$TOKEN"
