@@ -203,6 +203,10 @@ net_error(const char *what, CURLcode cc, char *buf, size_t size)
 	case CURLE_SSL_CONNECT_ERROR:
 		snprintf(buf, size, "TLS: the handshake failed (%s)", detail);
 		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(buf, size, "no answer in time: the server is down or "
+		    "too slow (%s)", detail);
+		break;
 	default:
 		snprintf(buf, size, "%s", detail);
 	}

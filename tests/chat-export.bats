@@ -486,7 +486,7 @@ print("ok")' "$ZD_DIR"
 	touch "$ZD_DIR/noidem"
 	echo slow:4 >"$ZD_DIR/plan"
 	run -75 chat-export --zendesk 6
-	assert_output --partial "timed out"
+	assert_output --partial "zendesk: no answer in time: the server is down or too slow (Operation timed out"
 	due_now
 	run -0 chat-export --flush
 	assert_equal "$(wc -l <"$ZD_DIR/tickets.jsonl")" 1
