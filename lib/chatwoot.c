@@ -203,8 +203,11 @@ static const char lines_sql[] =
 	"  FROM b WHERE NOT msg AND ev <> 'conversation_updated'"
 	"  AND (c ->> '$.status' IN ('resolved', 'snoozed')"
 	/* Open is a reopen only from resolved or snoozed (not when made,
-	 * nor from pending, the bot's phase): import tells every reopen. */
-	"  OR c ->> '$.status' = 'open' AND ev = 'conversation_status_changed'"
+	 * nor from pending, the bot's phase): import tells every reopen.
+	 * So is pending from them: a visitor's message to a resolved
+	 * conversation of an inbox with a bot. */
+	"  OR c ->> '$.status' IN ('open', 'pending')"
+	"  AND ev = 'conversation_status_changed'"
 	"  AND coalesce((SELECT value ->> '$.status.previous_value'"
 	"  FROM json_each(?1, '$.changed_attributes') WHERE"
 	"  value ->> '$.status.previous_value' IS NOT NULL), 'resolved')"

@@ -178,6 +178,27 @@ sample tag"
 	assert_equal "$(dump)" "$before"
 }
 
+@test "a visitor writing to a resolved conversation of an inbox with a bot (pending) reopens it: the next resolve is a close of its own" {
+	chat-import -q -f chatwoot "$CW/snoozed.jsonl"
+	{
+		status_changed $((T0 + 3500)) pending resolved
+		status_changed $((T0 + 3600)) resolved pending
+		status_changed $((T0 + 3700)) pending open
+		status_changed $((T0 + 3800)) open resolved
+	} >"$BATS_TEST_TMPDIR/p.jsonl"
+	run -0 chat-import -q -f chatwoot "$BATS_TEST_TMPDIR/p.jsonl"
+	assert_equal "$(sql "SELECT state, closed_at FROM conversations")" \
+	    "closed|$((T0 + 3800))"
+	assert_equal "$(sql "SELECT action, at - $T0 FROM events WHERE action IN
+	    ('closed', 'parked', 'reopened') AND at >= $T0 + 3500 ORDER BY at")" \
+	    "closed|3500
+reopened|3600
+closed|3800"
+	before=$(dump)
+	tac "$BATS_TEST_TMPDIR/p.jsonl" | chat-import -q -f chatwoot
+	assert_equal "$(dump)" "$before"
+}
+
 @test "the same rule in chat-import's own lines: a close of a closed conversation keeps its time; a late reopen between moves it" {
 	cat >"$BATS_TEST_TMPDIR/a.ndjson" <<-'EOF'
 	{"conversation":"A","at":"2026-11-20T09:00:00Z","author":"visitor","text":"hi"}
