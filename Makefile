@@ -62,7 +62,8 @@ $(B)/lib/%.o: lib/%.c lib/chat.h lib/libchat.h lib/search_fold.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/lib/pg.o: ALL_CFLAGS += -fPIC
-$(B)/lib/signature.o: ALL_CFLAGS += -DCRYPTO_SONAME='"$(CRYPTO_SONAME)"'
+$(B)/lib/signature.o: ALL_CFLAGS += -DCRYPTO_SONAME='"$(or $(CRYPTO_SONAME),\
+	$(error libcrypto.so has no soname: is libssl-dev installed?))"'
 
 $(PG_MODULE): $(B)/lib/pg.o | $(B)/lib/chat-tools
 	$(CC) -shared -o $@ $(B)/lib/pg.o $(PG_LIBS) $(SAN) $(LDFLAGS)

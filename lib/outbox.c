@@ -293,15 +293,20 @@ int
 outbox_writeback(const struct wb_mark *m)
 {
 	static const struct {
-		const char *lite, *pg, *due;
+		const char *target, *lite, *pg, *due;
 	} syncs[] = {
-		{ SYNC_BACK("chatwoot:labels", LABEL_EVENTS, LITE_INBOX),
+		{ "chatwoot:labels",
+		  SYNC_BACK("chatwoot:labels", LABEL_EVENTS, LITE_INBOX),
 		  SYNC_BACK("chatwoot:labels", LABEL_EVENTS, PG_INBOX),
 		  SYNC_DUE("chatwoot:labels", LABEL_EVENTS) },
-		{ SYNC_BACK("chatwoot:status", STATUS_EVENTS, LITE_INBOX),
+		{ "chatwoot:status",
+		  SYNC_BACK("chatwoot:status", STATUS_EVENTS, LITE_INBOX),
 		  SYNC_BACK("chatwoot:status", STATUS_EVENTS, PG_INBOX),
 		  SYNC_DUE("chatwoot:status", STATUS_EVENTS) },
 	};
+	/* The new ones of a kind (?2, a LIKE pattern), in the order made. */
+	struct stmt *made = db_prep("SELECT id FROM deliveries WHERE id > ?1"
+	    " AND target LIKE ?2 ORDER BY id");
 	struct stmt *st;
 	int64_t now = db_now();
 	char *ours;
@@ -326,19 +331,24 @@ outbox_writeback(const struct wb_mark *m)
 	    " 'chatwoot:' ORDER BY id", "queueing for Chatwoot", "iti", now,
 	    actor(), m->delivery)) != 0)
 		return rc;
-	if ((st = db_prep("SELECT id FROM deliveries WHERE id > ? AND"
-	    " substr(target, 1, 9) = 'chatwoot:' ORDER BY id")) == NULL)
+	/* Handed over notes first, then each kind's, the one made due
+	 * before the new: labels before status, whichever waited. */
+	if (made == NULL)
 		return ST_DB;
-	st_bind_int(st, 1, m->delivery);
-	if ((rc = remember_rows(st, 1, "queueing for Chatwoot")) != 0)
-		return rc;
+	st_bind_int(made, 1, m->delivery);
+	st_bind_text(made, 2, "chatwoot:note:%");
+	rc = remember_rows(made, 1, "queueing for Chatwoot");
 	for (i = 0; rc == 0 && i < sizeof syncs / sizeof syncs[0]; i++) {
 		if ((st = db_prep(syncs[i].due)) == NULL)
 			return ST_DB;
 		st_bind_int(st, 1, now);
 		st_bind_int(st, 2, m->event);
 		st_bind_int(st, 3, m->delivery);
-		rc = remember_rows(st, 0, "making a delivery due");
+		if ((rc = remember_rows(st, 0, "making a delivery due")) != 0)
+			break;
+		st_bind_int(made, 1, m->delivery);
+		st_bind_text(made, 2, syncs[i].target);
+		rc = remember_rows(made, 1, "queueing for Chatwoot");
 	}
 	return rc;
 }

@@ -55,6 +55,8 @@ crypto_load(void)
 	    sizeof crypto.cleanse) ||
 	    !crypto_sym(h, "HMAC", &crypto.hmac, sizeof crypto.hmac)) {
 		crypto.hmac = NULL;
+		if (h != NULL)
+			dlclose(h);
 		return chat_err(ST_CONFIG, "cannot load %s, to check the "
 		    "signature: %s", CRYPTO_SONAME, dlerror());
 	}

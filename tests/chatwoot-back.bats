@@ -274,6 +274,24 @@ chatwoot:labels|2|sent|2"
 	assert_equal "$(remote 43)" "open|a,b,c,d|"
 }
 
+@test "labels go before the status, also when the labels' delivery was waiting" {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+	echo 500 >"$CW_DIR/plan"
+	chat-tag -q a 2 2>/dev/null
+	chat-close -q -t b --at last 2
+	run -0 /usr/bin/python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["method"] == "POST":
+        print(r["path"].rsplit("/", 1)[1])' "$CW_DIR/requests.jsonl"
+	assert_output $'labels\nlabels\ntoggle_status'
+	assert_equal "$(remote 43)" "resolved|a,b|"
+}
+
 @test "a --zendesk or --mail delivery of the same change is queued and told once, beside Chatwoot's" {
 	imported
 	start_chatwoot
