@@ -154,7 +154,8 @@ lint: deps
 		--error-exitcode=1 -q -Ilib --suppress=missingIncludeSystem \
 		lib cmd fuzz tests/unit.c
 	clang-tidy -quiet $(LIBSRC) cmd/*.c fuzz/*.c tests/unit.c -- \
-		-std=c11 -Ilib -D_DEFAULT_SOURCE $(PKG_CFLAGS)
+		-std=c11 -Ilib -D_DEFAULT_SOURCE $(PKG_CFLAGS) \
+		-DCRYPTO_SONAME='"$(CRYPTO_SONAME)"'
 	$(MAKE) lint-man
 
 # Every binary and the unit tests under valgrind's memcheck.
