@@ -2113,27 +2113,20 @@ flush(struct import *im)
 static int line_one(struct import *im, const char *name, long no,
     const char *err, const struct event *ev);
 
-/* Redoes the lines of the chunk sent, a line at a time, after one of its
- * statements failed: that names the line at fault and undoes the batch,
- * or goes through. */
+/* Lines applied a line at a time, as on SQLite, the chunk's conversations
+ * put aside: what a chunk cannot take. */
 static int
-redo(struct import *im, const char *name, long start)
+unbulked(struct import *im, const char *name, const struct pending *p,
+    size_t n)
 {
 	struct bulk *b = im->bulk;
-	size_t i, n = b->nsent;
-	int rc;
+	size_t i;
+	int rc = 0;
 
-	if ((rc = db_undo_to("chunk")) != 0)
-		return undone(im, name, rc);
-	im->lines = im->settled = start;
-	bulk_clear(b, 0);
 	convs_clear(b);
-	/* line_one() writes them as on SQLite */
-	b->redone = 1;
 	im->bulk = NULL;
-	for (i = 0, rc = 0; rc == 0 && i < n; i++)
-		rc = line_one(im, name, b->pend[i].no, b->pend[i].err,
-		    &b->pend[i].ev);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = line_one(im, name, p[i].no, p[i].err, &p[i].ev);
 	if (rc == 0 && (rc = settle(im)) != 0)
 		undone(im, name, rc);
 	known_clear(&im->known);
@@ -2141,6 +2134,24 @@ redo(struct import *im, const char *name, long start)
 	if (rc != 0)
 		bulk_clear(b, 1);
 	return rc;
+}
+
+/* Redoes the lines of the chunk sent, a line at a time, after one of its
+ * statements failed: that names the line at fault and undoes the batch,
+ * or goes through. */
+static int
+redo(struct import *im, const char *name, long start)
+{
+	struct bulk *b = im->bulk;
+	size_t n = b->nsent;
+	int rc;
+
+	if ((rc = db_undo_to("chunk")) != 0)
+		return undone(im, name, rc);
+	im->lines = im->settled = start;
+	bulk_clear(b, 0);
+	b->redone = 1;
+	return unbulked(im, name, b->pend, n);
 }
 
 static int
@@ -2285,21 +2296,12 @@ static int
 line_alone(struct import *im, const char *name, long no,
     const struct event *ev)
 {
-	struct bulk *b = im->bulk;
+	struct pending one = { no, NULL, *ev, NULL };
 	int rc;
 
 	if ((rc = chunk_run(im, name)) != 0 || (rc = confirm(im, name)) != 0)
 		return rc;
-	convs_clear(b);
-	im->bulk = NULL;
-	if ((rc = line_one(im, name, no, NULL, ev)) == 0 &&
-	    (rc = settle(im)) != 0)
-		undone(im, name, rc);
-	known_clear(&im->known);
-	im->bulk = b;
-	if (rc != 0)
-		bulk_clear(b, 1);
-	return rc;
+	return unbulked(im, name, &one, 1);
 }
 
 /* One line of events, or why it is refused (err): applied, or kept for
