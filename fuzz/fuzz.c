@@ -96,6 +96,17 @@ fuzz_fail(const char *what)
 	abort();
 }
 
+void
+fuzz_sent_check(const struct sent *r)
+{
+	if (strnlen(r->error, sizeof r->error) == sizeof r->error ||
+	    strnlen(r->remote_ref, sizeof r->remote_ref) ==
+	    sizeof r->remote_ref)
+		fuzz_fail("an unterminated string");
+	if (strpbrk(r->error, "\r\n") != NULL)
+		fuzz_fail("a reason over more than one line");
+}
+
 #ifdef FUZZ_REPLAY
 static int
 replay(const char *path)

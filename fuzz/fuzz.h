@@ -13,3 +13,7 @@ int fuzz_file(const uint8_t *data, size_t size, const char **path);
 void fuzz_db(void);
 /* Stops the run: an invariant of the target does not hold. */
 _Noreturn void fuzz_fail(const char *what);
+/* What any reading of a server's answer must leave (libchat.h's struct
+ * sent): terminated strings, a reason of one line. */
+struct sent;
+void fuzz_sent_check(const struct sent *r);

@@ -48,12 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&r, 0, sizeof r);
 	if (writeback_read(op, code, body, &q, &r) != 0)
 		fuzz_fail("writeback_read");
-	if (strnlen(r.error, sizeof r.error) == sizeof r.error ||
-	    strnlen(r.remote_ref, sizeof r.remote_ref) ==
-	    sizeof r.remote_ref)
-		fuzz_fail("an unterminated string");
-	if (strpbrk(r.error, "\r\n") != NULL)
-		fuzz_fail("a reason over more than one line");
+	fuzz_sent_check(&r);
 	if ((r.status != 0) != (r.error[0] != '\0'))
 		fuzz_fail("a refusal without a reason, or a reason without one");
 	if (r.status != 0 && r.remote_ref[0] != '\0')
