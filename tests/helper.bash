@@ -232,26 +232,28 @@ start_smtpd() {
 	wait_ready "$SMTP_DIR"
 }
 
+# The HTTP stand-in tests/$1.py on 127.0.0.1:$SI_PORT, its state in
+# $SI_DIR, the token it takes $2; its process $SI_PID.
+start_standin() {
+	SI_DIR=$BATS_TEST_TMPDIR/$1
+	mkdir -p "$SI_DIR"
+	echo "$2" >"$SI_DIR/token"
+	SI_PORT=$(free_port)
+	/usr/bin/python3 "$TOP/tests/$1.py" "$SI_DIR" "$SI_PORT" 3>&- &
+	SI_PID=$!
+	wait_ready "$SI_DIR"
+}
+
 # The Zendesk stand-in on 127.0.0.1:$ZD_PORT, its state in $ZD_DIR.
 start_zendesk() {
-	ZD_DIR=$BATS_TEST_TMPDIR/zendesk
-	mkdir -p "$ZD_DIR"
-	echo "zd-secret-token-4711" >"$ZD_DIR/token"
-	ZD_PORT=$(free_port)
-	/usr/bin/python3 "$TOP/tests/zendesk.py" "$ZD_DIR" "$ZD_PORT" 3>&- &
-	ZD_PID=$!
-	wait_ready "$ZD_DIR"
+	start_standin zendesk zd-secret-token-4711
+	ZD_DIR=$SI_DIR ZD_PORT=$SI_PORT ZD_PID=$SI_PID
 }
 
 # The Chatwoot stand-in on 127.0.0.1:$CW_PORT, its state in $CW_DIR.
 start_chatwoot() {
-	CW_DIR=$BATS_TEST_TMPDIR/chatwoot
-	mkdir -p "$CW_DIR"
-	echo "cw-secret-token-0815" >"$CW_DIR/token"
-	CW_PORT=$(free_port)
-	/usr/bin/python3 "$TOP/tests/chatwoot.py" "$CW_DIR" "$CW_PORT" 3>&- &
-	CW_PID=$!
-	wait_ready "$CW_DIR"
+	start_standin chatwoot cw-secret-token-0815
+	CW_DIR=$SI_DIR CW_PORT=$SI_PORT CW_PID=$SI_PID
 }
 
 # A self-signed certificate for 127.0.0.1 in $BATS_TEST_TMPDIR/{cert,key}.pem.
