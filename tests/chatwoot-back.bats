@@ -30,6 +30,14 @@ imported() {
 	    "$CW/whatsapp.jsonl" 2>/dev/null
 }
 
+# The fixtures imported, the stand-in started, the write-back to it.
+wired() {
+	imported
+	start_chatwoot
+	export CHATWOOT_TOKEN=$TOKEN
+	chatwoot_config
+}
+
 # What the stand-in holds of conversation $1 of account 1: "status|labels
 # sorted|private notes", by Python.
 remote() {
@@ -85,10 +93,7 @@ due_now() {
 }
 
 @test "close, park, reopen, tag, untag and a note reach Chatwoot: status, the whole label set, a private note" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	run -0 chat-close --park 2
 	assert_output --partial "chatwoot.insecure is set"
 	# once for the command, not once a request (toggle_status, labels)
@@ -128,10 +133,7 @@ chatwoot:note:3|1|sent"
 }
 
 @test "the forgotten-close pipeline and the cron's late qualification write back each conversation changed" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	sql "UPDATE conversations SET state = 'open', closed_at = NULL, closed_by = NULL"
 	sql "DELETE FROM conversation_tags"
 	cat >>"$CHAT_CONFIG" <<-'EOF'
@@ -170,10 +172,7 @@ chatwoot:note:3|1|sent"
 }
 
 @test "a conversation of another inbox on Chatwoot than its ref's is never written to: failed for good (69), named" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	# 3 is account 2's 42 of inbox 11; the stand-in's 1/42 is in inbox 3.
 	run -69 chat-tag vip 3
 	assert_output --partial "chat-tag: 3: chatwoot:labels: chatwoot:11:42: conversation 42 of account 1 on Chatwoot is in inbox 3, not 11: another account's, not written to (chatwoot.inboxes); failed for good"
@@ -193,10 +192,7 @@ chatwoot:note:3|1|sent"
 }
 
 @test "a conversation deleted on Chatwoot: 404 to the first request, failed for good (69), nothing written" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo 43 >"$CW_DIR/gone"
 	run -69 chat-close --park 2
 	assert_output --partial "chat-close: 2: chatwoot:status: HTTP 404: Resource could not be found (chatwoot:3:43: no conversation 43 in account 1 on Chatwoot: deleted there?); failed for good"
@@ -227,10 +223,7 @@ chatwoot:note:3|1|sent"
 }
 
 @test "429 waits its Retry-After, 500 is retried, --flush sends it in the end; the change stands (0)" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	printf '429:120\n500\n' >"$CW_DIR/plan"
 	before=$(date +%s)
 	run -0 chat-close --at last 2
@@ -251,10 +244,7 @@ chatwoot:note:3|1|sent"
 }
 
 @test "a change while its delivery waits (out a failure, or due) has it attempted at once, with the change" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo 500 >"$CW_DIR/plan"
 	run -0 chat-tag a 2
 	assert_output --partial "chatwoot:labels: HTTP 500"
@@ -275,10 +265,7 @@ chatwoot:labels|2|sent|2"
 }
 
 @test "labels go before the status, also when the labels' delivery was waiting" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo 500 >"$CW_DIR/plan"
 	chat-tag -q a 2 2>/dev/null
 	chat-close -q -t b --at last 2
@@ -308,10 +295,7 @@ for l in open(sys.argv[1]):
 }
 
 @test "401 and 404 fail for good (69), Chatwoot's words shown, the conversation named; --retry and --cancel" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	printf '401\n404\n' >"$CW_DIR/plan"
 	run -69 chat-tag urgent 1
 	assert_output --partial "chat-tag: 1: chatwoot:labels: HTTP 401: You need to sign in or sign up before continuing.; failed for good"
@@ -334,10 +318,7 @@ for l in open(sys.argv[1]):
 }
 
 @test "an answer lost after the note was posted: the retry finds it and posts nothing new" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo drop >"$CW_DIR/plan"
 	run -0 chat-note -m "Call back on Monday." 2
 	assert_output --partial "chatwoot:note:2:"
@@ -353,10 +334,7 @@ for l in open(sys.argv[1]):
 }
 
 @test "chat-deliver killed once Chatwoot made the note, before the answer: the next try finds it, posts nothing new" {
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo slow:10 >"$CW_DIR/plan"
 	chat-note -q -m "Killed on the way." 2 2>/dev/null &
 	pid=$!
@@ -381,10 +359,7 @@ for l in open(sys.argv[1]):
 
 @test "a lost note under more than a page of later messages: the retry pages back (before=) to it and posts nothing new" {
 	past 30 3600
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo drop >"$CW_DIR/plan"
 	run -0 chat-note -m "Call back on Monday." 2
 	assert_output --partial "; queued, next attempt at"
@@ -402,10 +377,7 @@ for l in open(sys.argv[1]):
 
 @test "a note lost before Chatwoot made it: the retry stops at the first message older than the delivery and posts it once" {
 	past 30 3600
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo lose >"$CW_DIR/plan"
 	run -0 chat-note -m "Call back on Monday." 2
 	assert_output --partial "; queued, next attempt at"
@@ -419,10 +391,7 @@ for l in open(sys.argv[1]):
 
 @test "a lost note not found in 50 pages of messages made since: not posted again, failed for good (69)" {
 	past 1001 0
-	imported
-	start_chatwoot
-	export CHATWOOT_TOKEN=$TOKEN
-	chatwoot_config
+	wired
 	echo lose >"$CW_DIR/plan"
 	run -0 chat-note -m "Call back on Monday." 2
 	due_now
