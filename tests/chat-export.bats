@@ -41,6 +41,16 @@ print("Message-ID:", m["Message-ID"]); print("Date:", m["Date"])
 print(m.get_content())' "$1"
 }
 
+# An SMTP server with STARTTLS that takes support:$SECRET, and a config
+# whose password, from SMTP_PASSWORD, is wrong until the test mends it.
+smtp_wrong_password() {
+	make_cert
+	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
+	export SMTP_PASSWORD=wrong-password
+	mail_config "username: support" "password_env: SMTP_PASSWORD" \
+		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+}
+
 due_now() {
 	sql "UPDATE deliveries SET next_attempt_at = 0 WHERE state = 'pending'"
 }
@@ -197,11 +207,7 @@ print(sorted(set(m.keys())))' "$SMTP_DIR"
 
 @test "a wrong password is refused for good (69), shown, the delivery failed" {
 	examples
-	make_cert
-	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
-	export SMTP_PASSWORD=wrong-password
-	mail_config "username: support" "password_env: SMTP_PASSWORD" \
-		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	smtp_wrong_password
 	run -69 chat-export --mail jane@example.com 3
 	assert_output --partial "3: mail:jane@example.com: 535 5.7.8 Authentication credentials invalid; failed for good"
 	refute_output --partial wrong-password
@@ -673,11 +679,7 @@ mail_config_gone() {
 
 @test "--retry after a password is fixed: failed deliveries are due again, with events; --flush delivers them" {
 	examples
-	make_cert
-	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
-	export SMTP_PASSWORD=wrong-password
-	mail_config "username: support" "password_env: SMTP_PASSWORD" \
-		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	smtp_wrong_password
 	run -69 chat-export --mail jane@example.com 3 4 5
 	assert_equal "$(sql "SELECT group_concat(state) FROM deliveries")" "failed,failed,failed"
 	export SMTP_PASSWORD=$SECRET
@@ -704,11 +706,7 @@ mail_config_gone() {
 
 @test "--pending leaves out a failed delivery that a newer one to its target replaced" {
 	examples
-	make_cert
-	start_smtpd --starttls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" --auth "support:$SECRET"
-	export SMTP_PASSWORD=wrong-password
-	mail_config "username: support" "password_env: SMTP_PASSWORD" \
-		"ca_file: $BATS_TEST_TMPDIR/cert.pem"
+	smtp_wrong_password
 	run -69 chat-export --mail jane@example.com 3 4
 	run -0 chat-export --pending -o ids
 	assert_output $'3\n4'
